@@ -1,0 +1,65 @@
+// Named assumptions: every value no public text confirms, with its reason and how to override it.
+import type { Assumption, AssumptionValues, RevisionId } from './types.js';
+
+const A = (id: string, revision: RevisionId, what: string, value: bigint | number, reason: string, headerSymbol?: string): Assumption =>
+  headerSymbol === undefined
+    ? { id, revision, what, value: BigInt(value), reason }
+    : { id, revision, what, value: BigInt(value), reason, headerSymbol };
+
+const NO_CODE = 'the April 2026 v2 code was not retrievable; only patch 13/14, its review and the docs are public';
+
+export const ASSUMPTIONS: readonly Assumption[] = [
+  A('r7.flag.FUSE_URING_BUFRING', 'R7', 'value of FUSE_URING_BUFRING', 1n << 0n,
+    `${NO_CODE}; R6 (v1) put BUF_RING at bit 0 and the April doc lists BUFRING first`, 'FUSE_URING_BUFRING'),
+  A('r7.flag.FUSE_URING_PINNED_HEADERS', 'R7', 'value of FUSE_URING_PINNED_HEADERS', 1n << 1n,
+    `${NO_CODE}; assumed to follow BUFRING in the order the doc lists them`, 'FUSE_URING_PINNED_HEADERS'),
+  A('r7.flag.FUSE_URING_PINNED_BUFFERS', 'R7', 'value of FUSE_URING_PINNED_BUFFERS', 1n << 2n,
+    `${NO_CODE}; assumed to follow PINNED_HEADERS`, 'FUSE_URING_PINNED_BUFFERS'),
+  A('r7.flag.FUSE_URING_ZERO_COPY', 'R7', 'value of FUSE_URING_ZERO_COPY', 1n << 3n,
+    `${NO_CODE}; patch 13/14 adds it after the PINNED flags (5 uapi lines)`, 'FUSE_URING_ZERO_COPY'),
+  A('r7.flags.field', 'R7', 'init flags are read from fuse_uring_cmd_req.flags (offset 0)', 0n,
+    `${NO_CODE}; R6 moved the flags to the top-level word on Bernd's review and R8 kept them there`, 'offsetof(struct fuse_uring_cmd_req, flags)'),
+  A('r7.cmd_req.queue_depth.offset', 'R7', 'offset of queue_depth in fuse_uring_cmd_req', 24n,
+    `${NO_CODE}; R6 put init.queue_depth in a union at 24 of a 40-byte cmd_req`, 'offsetof(struct fuse_uring_cmd_req, init.queue_depth)'),
+  A('r7.cmd_req.buf_size.offset', 'R7', 'offset of buf_size in fuse_uring_cmd_req', 28n,
+    `${NO_CODE}; bufring_setup reads a buf_size next to queue_depth; u32 aligned after it`, 'offsetof(struct fuse_uring_cmd_req, init.buf_size)'),
+  A('r7.ent_in_out.buf_id.offset', 'R7', 'offset of the selected buffer id in fuse_uring_ent_in_out', 20n,
+    'the doc says the buf_id is reported in fuse_uring_ent_in_out; the only free u32 is the former padding at 20', 'offsetof(struct fuse_uring_ent_in_out, buf_id)'),
+  A('r7.errno.zero_copy_without_cap', 'R7', 'errno when ZERO_COPY is asked without CAP_SYS_ADMIN', -1n,
+    `${NO_CODE}; R8 answers EPERM for the same condition (R2-R4 answered EINVAL)`),
+  A('r7.errno.flags_inconsistent', 'R7', 'errno when queue_init_flags_consistent() is false', -22n,
+    `${NO_CODE}; every earlier series answered a flag mismatch on a later REGISTER with EINVAL`),
+  A('r7.errno.memlock_exceeded', 'R7', 'errno when pinning exceeds RLIMIT_MEMLOCK', -12n,
+    'account_locked_vm()-style helpers return ENOMEM; the pinning code was not retrievable'),
+  A('r7.errno.unaligned_pinned', 'R7', 'errno when a pinned region is not page-aligned', -22n,
+    `${NO_CODE}; the doc says buffers must be page-aligned, EINVAL is the kernel's usual answer`),
+  A('r7.errno.bad_flag_combination', 'R7', 'errno for ZERO_COPY without BUFRING+PINNED_*, or PINNED_* without BUFRING', -22n,
+    `${NO_CODE}; patch 13/14 says ZERO_COPY requires BUFRING and both PINNED flags`),
+  A('r7.errno.unknown_flags', 'R7', 'errno for init flag bits outside the four known ones', -22n,
+    `${NO_CODE}; R8 rejects unknown ADD_QUEUE bits with EINVAL`),
+  A('r7.queue_depth.zero', 'R7', 'errno when queue_depth is 0 with BUFRING', -22n,
+    'R2-R4 rejected queue_depth 0 with EINVAL; bufring_setup divides the header region by it'),
+  A('kernel.page_size', 'R0', 'PAGE_SIZE of the kernel under test', 4096n, 'x86_64 and arm64 4K-page default', 'PAGE_SIZE'),
+  A('kernel.fuse_max_max_pages', 'R0', 'upper clamp of max_pages (fc->max_pages_limit default)', 256n,
+    'FUSE_DEFAULT_MAX_PAGES_LIMIT / fuse_max_pages_limit sysctl default', 'FUSE_MAX_MAX_PAGES'),
+];
+
+const BY_ID = new Map(ASSUMPTIONS.map((a) => [a.id, a]));
+
+export class UnknownAssumptionError extends Error {}
+
+/** Resolves every assumption, replacing those the caller read from a kernel header. */
+export function resolveAssumptions(overrides: AssumptionValues = {}): AssumptionValues {
+  for (const id of Object.keys(overrides)) {
+    if (!BY_ID.has(id)) throw new UnknownAssumptionError(`unknown assumption id: ${id}`);
+  }
+  const out: Record<string, bigint> = {};
+  for (const a of ASSUMPTIONS) out[a.id] = overrides[a.id] ?? a.value;
+  return out;
+}
+
+export function assumption(id: string): Assumption {
+  const a = BY_ID.get(id);
+  if (!a) throw new UnknownAssumptionError(`unknown assumption id: ${id}`);
+  return a;
+}

@@ -1,0 +1,45 @@
+// Linux errno values used by the spec (asm-generic/errno-base.h, errno.h); the one name table.
+
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EIO: 5,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EFAULT: 14,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ENOSYS: 38,
+  EALREADY: 114,
+  EOPNOTSUPP: 95,
+  ENOBUFS: 105,
+  ENOTCONN: 107,
+  ECONNABORTED: 103,
+  ECANCELED: 125,
+  ERESTARTSYS: 512,
+  EIOCBQUEUED: 529,
+} as const;
+
+export type ErrnoName = keyof typeof ERRNO;
+
+const BY_VALUE = new Map<number, ErrnoName>(
+  (Object.entries(ERRNO) as [ErrnoName, number][]).map(([k, v]) => [v, k]),
+);
+
+/** Names a result: 0 → "0", -22 → "-EINVAL", unknown → "-N". */
+export function errnoName(res: number): string {
+  if (res >= 0) return String(res);
+  const name = BY_VALUE.get(-res);
+  return name ? `-${name}` : String(res);
+}
+
+/** Parses "EINVAL", "-EINVAL" or "-22" into a negative result. */
+export function parseErrno(text: string): number | undefined {
+  const t = text.trim().replace(/^-/, '');
+  if (/^\d+$/.test(t)) return -Number(t);
+  return t in ERRNO ? -ERRNO[t as ErrnoName] : undefined;
+}

@@ -1,0 +1,88 @@
+// What a test can do to a connection, abstractly: both the model and the kernel adapter take these.
+import type { RevisionId } from '../types.js';
+
+/** Where an address points: a mapped user buffer, NULL, unmapped user memory, or a kernel address. */
+export type Addr = 'valid' | 'null' | 'unmapped' | 'kernel';
+
+export interface IovSpec {
+  readonly len: number;
+  readonly addr: Addr;
+  /** Whether iov_base is page-aligned (pinned regions must be). */
+  readonly aligned: boolean;
+}
+
+/** Reply the server writes into the header before COMMIT_AND_FETCH. */
+export interface ReplySpec {
+  readonly unique: 'match' | 'zero' | 'other';
+  readonly error: number;
+  /** ring_ent_in_out.payload_sz; 'exact' is the size the opcode's reply needs. */
+  readonly payload_sz: number | 'exact';
+}
+
+/** One URING_CMD SQE, with the kernel's field names; absent fields encode as zero. */
+export interface UringCmdSpec {
+  readonly cmd_op: number;
+  readonly qid: number;
+  /** 'current': the commit_id last delivered on this qid; 'unknown': one never issued. */
+  readonly commit_id?: bigint | 'current' | 'unknown';
+  readonly flags?: bigint;
+  /** sqe->len; REGISTER wants FUSE_URING_IOV_SEGS (2). */
+  readonly sqe_len?: number;
+  /** Where sqe->addr points for the iovec array. */
+  readonly iov_array?: Addr;
+  readonly iov?: readonly IovSpec[];
+  readonly buf_index?: number;
+  /** IORING_URING_CMD_FIXED in sqe->uring_cmd_flags. */
+  readonly fixed?: boolean;
+  /** R4 init word and R7 fields. */
+  readonly queue_depth?: number;
+  readonly buf_size?: number;
+  readonly init_flags$R4?: number;
+  /** R8 union arms. */
+  readonly bufpool?: { readonly addr: Addr; readonly len: number; readonly reserved: number };
+  readonly ent_zero_copy_buf_index?: number;
+  /** COMMIT only: the reply to write first. */
+  readonly reply?: ReplySpec;
+}
+
+export type ClientOp = 'stat' | 'read' | 'write';
+
+export type Command =
+  | { readonly kind: 'uring_cmd'; readonly tag: string; readonly sqe: UringCmdSpec }
+  | { readonly kind: 'client'; readonly tag: string; readonly op: ClientOp; readonly cpu: number; readonly size?: number }
+  | { readonly kind: 'dev_reply'; readonly error: number }
+  | { readonly kind: 'abort' }
+  | { readonly kind: 'umount' }
+  | { readonly kind: 'ring_exit' };
+
+/** How a connection is prepared before the commands run. */
+export interface ConnConfig {
+  readonly revision: RevisionId;
+  readonly sqe128: boolean;
+  readonly enable_uring: boolean;
+  readonly mount: boolean;
+  /** The server's FUSE_INIT answer, or null to leave INIT unanswered. */
+  readonly init: null | {
+    readonly flags: bigint;
+    readonly max_write: number;
+    readonly max_pages: number;
+  };
+  readonly caps: { readonly CAP_SYS_ADMIN: boolean; readonly CAP_IPC_LOCK: boolean };
+  readonly memlock_limit: number;
+  /** num_possible_cpus() of the machine under test. */
+  readonly nr_cpus: number;
+  /** R4: io_uring-side set-up before REGISTER (kernel-managed ring at bgid 0, fixed buffers). */
+  readonly ring_setup?: { readonly kmbuf_bgid0: boolean; readonly fixed_buffers: number };
+}
+
+/** Something a target saw happen: a CQE, a client's syscall returning, a request on /dev/fuse. */
+export type Event =
+  | {
+      readonly kind: 'cqe';
+      readonly tag: string;
+      readonly res: number;
+      readonly req?: { readonly opcode: number; readonly unique: bigint; readonly commit_id: bigint; readonly payload_sz: number };
+      readonly buf_id?: number;
+    }
+  | { readonly kind: 'client_done'; readonly tag: string; readonly res: number }
+  | { readonly kind: 'dev_request'; readonly opcode: number; readonly unique: bigint };

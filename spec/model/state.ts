@@ -1,0 +1,99 @@
+// Reference-model state: connection, ring, queues, entries (FRRS_*), requests in flight.
+import type { AssumptionValues, RevisionId } from '../types.js';
+import type { ConnConfig } from './commands.js';
+
+/** enum fuse_ring_req_state (fs/fuse/dev_uring_i.h). */
+export const FRRS = {
+  FRRS_INVALID: 0, FRRS_COMMIT: 1, FRRS_AVAILABLE: 2, FRRS_FUSE_REQ: 3,
+  FRRS_USERSPACE: 4, FRRS_TEARDOWN: 5, FRRS_RELEASED: 6,
+} as const;
+export type Frrs = keyof typeof FRRS;
+
+export interface Entry {
+  readonly id: number;
+  /** user_data of the SQE the entry currently holds (REGISTER, then each COMMIT_AND_FETCH). */
+  tag: string;
+  state: Frrs;
+  unique: bigint | null;
+  readonly payload_len: number;
+  readonly payload_addr: 'valid' | 'null' | 'unmapped' | 'kernel';
+  readonly buf_index: number;
+  /** Selected payload buffer (R4/R7 bufring, R8 pool), kept across payload-carrying requests. */
+  buf_id: number | null;
+}
+
+export interface Request {
+  readonly unique: bigint;
+  readonly opcode: number;
+  readonly client: string;
+  readonly qid: number;
+  /** Payload bytes the request carries to the server (WRITE data). */
+  readonly payload_in: number;
+  /** Reply payload size the opcode expects, and whether a shorter one is allowed. */
+  readonly reply_size: number;
+  readonly reply_argvar: boolean;
+  readonly pages: boolean;
+  where: 'dev' | 'queued' | 'ring' | 'done';
+}
+
+/** Per-queue mode: R0 plain; R4/R7 init flags; R8 zero-copy and pool. */
+export interface QueueMode {
+  bufring: boolean;
+  pinned_headers: boolean;
+  pinned_buffers: boolean;
+  zero_copy: boolean;
+  queue_depth: number;
+  buf_size: number;
+  nr_bufs: number;
+  /** R8: pool set up by ADD_BUFPOOL, or per-entry payload iovecs; null until one is chosen. */
+  payload: null | 'pool' | 'per_entry';
+  registered_index: number | null;
+}
+
+export interface Queue {
+  readonly qid: number;
+  stopped: boolean;
+  readonly mode: QueueMode;
+  readonly entries: Entry[];
+  /** fuse_req_queue: requests waiting for an available entry. */
+  readonly pending: bigint[];
+  readonly busyBufs: Set<number>;
+}
+
+export interface Ring {
+  readonly nr_queues: number;
+  readonly max_payload_sz: number;
+  readonly queues: Map<number, Queue>;
+  ready: boolean;
+}
+
+export interface ConnState {
+  readonly rev: RevisionId;
+  readonly cfg: ConnConfig;
+  readonly a: AssumptionValues;
+  devBound: boolean;
+  initialized: boolean;
+  connected: boolean;
+  aborted: boolean;
+  abort_err: boolean;
+  /** fc->io_uring: set at INIT when FUSE_OVER_IO_URING is negotiated, cleared by a failed REGISTER. */
+  io_uring: boolean;
+  negotiated: boolean;
+  max_write: number;
+  max_pages: number;
+  ring: Ring | null;
+  ringExited: boolean;
+  readonly requests: Map<bigint, Request>;
+  nextUnique: bigint;
+  nextEntryId: number;
+  memlock_used: number;
+  /** Held SQEs by tag, so teardown can complete each exactly once. */
+  readonly held: Map<string, Entry>;
+}
+
+export function emptyMode(): QueueMode {
+  return {
+    bufring: false, pinned_headers: false, pinned_buffers: false, zero_copy: false,
+    queue_depth: 0, buf_size: 0, nr_bufs: 0, payload: null, registered_index: null,
+  };
+}

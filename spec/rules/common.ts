@@ -1,0 +1,85 @@
+// The checks fuse_uring_cmd() makes before dispatching on cmd_op: R0 order and the 7.3 (R8) order.
+import { ERRNO } from '../errno.js';
+import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
+import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
+import { withConfig, withInitFlags, withPrior, withProbe } from './scenario.js';
+import { src, type Check, type RuleTable } from './types.js';
+
+const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const F614 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v6.14)';
+const F73 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v7.3-rc1)';
+
+const sqe128 = (ref: string): Check => ({
+  kind: 'check', id: 'common.sqe128.missing', errno: E('EINVAL'), source: src(ref),
+  when: (p) => !p.st.cfg.sqe128,
+  violate: (s) => withConfig(s, { sqe128: false }),
+});
+
+const noDev = (ref: string, errno: number): Check => ({
+  kind: 'check', id: 'common.fuse_dev.missing', errno, source: src(`${ref}; fs/fuse/fuse_dev_i.h:fuse_get_dev (6.18 "allow synchronous FUSE_INIT")`),
+  when: (p) => !p.st.devBound,
+  violate: (s) => withConfig(s, { mount: false }),
+  excludes: ['common.conn.aborted', 'common.conn.disconnected'],
+});
+
+const disabled = (ref: string): Check => ({
+  kind: 'check', id: 'common.enable_uring.off', errno: E('EOPNOTSUPP'), source: src(ref),
+  when: (p) => !p.st.cfg.enable_uring && !p.st.io_uring,
+  violate: (s) => withConfig(s, { enable_uring: false }),
+});
+
+// fc->aborted is only set by a fusectl abort when FUSE_ABORT_ERROR was negotiated (fs/fuse/control.c).
+const aborted = (ref: string): Check => ({
+  kind: 'check', id: 'common.conn.aborted', errno: E('ECONNABORTED'), source: src(`${ref}; fs/fuse/control.c:fuse_conn_abort_write`),
+  when: (p) => p.st.aborted,
+  violate: (s) => withPrior(withInitFlags(s, FUSE_INIT_FLAG.FUSE_ABORT_ERROR), [{ kind: 'abort' }]),
+  excludes: ['common.fuse_dev.missing', 'common.conn.not_initialized'],
+});
+
+const disconnected = (ref: string): Check => ({
+  kind: 'check', id: 'common.conn.disconnected', errno: E('ENOTCONN'), source: src(ref),
+  when: (p) => !p.st.connected,
+  violate: (s) => withPrior(s, [{ kind: 'umount' }]),
+  excludes: ['common.fuse_dev.missing'],
+});
+
+const notInitialized = (ref: string): Check => ({
+  kind: 'check', id: 'common.conn.not_initialized', errno: E('EAGAIN'), source: src(ref),
+  when: (p) => !p.st.initialized,
+  violate: (s) => withConfig(s, { init: null }),
+  excludes: ['common.conn.aborted'],
+});
+
+const unknownOp = (ref: string, known: readonly number[]): Check => ({
+  kind: 'check', id: 'common.cmd_op.unknown', errno: E('EINVAL'), source: src(ref),
+  when: (p) => !known.includes(p.cmd.cmd_op),
+  violate: (s) => withProbe(s, { cmd_op: 0x7f }),
+});
+
+/** R0: mainline 6.14–7.2; EAGAIN after aborted/connected. fuse_get_dev() on an unmounted fd: EPERM since 6.18 (ENOTCONN in 6.14–6.17). */
+export function commonR0(noDevErrno: number = E('EPERM')): RuleTable {
+  return {
+    id: 'common', title: 'fuse_uring_cmd() entry checks (6.14–7.2)',
+    rows: [
+      sqe128(F614), noDev(F614, noDevErrno), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
+      unknownOp(F614, [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH]),
+    ],
+  };
+}
+
+/** R8: 7.3 moved the initialized check first and requires io_uring to have been negotiated. */
+export function commonR8(noDevErrno: number = E('EPERM')): RuleTable {
+  const notNegotiated: Check = {
+    kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'),
+    source: src(`${F73}; "fuse: Fix the condition to enable over-io-uring"`),
+    when: (p) => !p.st.io_uring,
+    violate: (s) => withInitFlags(s, 0n, FUSE_INIT_FLAG.FUSE_OVER_IO_URING),
+  };
+  return {
+    id: 'common', title: 'fuse_uring_cmd() entry checks (7.3)',
+    rows: [
+      sqe128(F73), noDev(F73, noDevErrno), notInitialized(F73), aborted(F73), disconnected(F73), disabled(F73), notNegotiated,
+      unknownOp(F73, Object.values(FUSE_URING_CMD).filter((v) => v !== 0)),
+    ],
+  };
+}

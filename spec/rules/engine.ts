@@ -1,0 +1,24 @@
+// Evaluates rule rows in order: effects are applied as reached, the first failing check wins.
+import type { Check, EffectName, Probe, Row } from './types.js';
+
+export interface Evaluation {
+  readonly failed: Check | null;
+  readonly effects: readonly EffectName[];
+}
+
+/** Walks `rows`; `apply` performs an effect and returns the probe as the next rows see it. */
+export function evaluate(rows: readonly Row[], probe: Probe, apply: (e: EffectName, p: Probe) => Probe = (_e, p) => p): Evaluation {
+  const effects: EffectName[] = [];
+  let p = probe;
+  for (const row of rows) {
+    if (row.kind === 'effect') {
+      effects.push(row.effect);
+      p = apply(row.effect, p);
+      continue;
+    }
+    if (row.when(p)) return { failed: row, effects };
+  }
+  return { failed: null, effects };
+}
+
+export const checksOf = (rows: readonly Row[]): Check[] => rows.filter((r): r is Check => r.kind === 'check');

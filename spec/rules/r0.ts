@@ -1,0 +1,104 @@
+// R0 (mainline 6.14–7.2): REGISTER and COMMIT_AND_FETCH rows in kernel check order.
+import { ERRNO } from '../errno.js';
+import { maxPayloadSz } from './payload.js';
+import { mapPrior, withIov, withProbe } from './scenario.js';
+import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
+
+const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const REG = 'fs/fuse/dev_uring.c:fuse_uring_register';
+const IOV = 'fs/fuse/dev_uring.c:fuse_uring_get_iovec_from_sqe';
+const ENT = 'fs/fuse/dev_uring.c:fuse_uring_create_ring_ent';
+const CF = 'fs/fuse/dev_uring.c:fuse_uring_commit_fetch';
+export const FUSE_URING_REQ_HEADER_SZ = 288;
+export const FUSE_URING_IOV_SEGS = 2;
+
+export const ringPayload = (p: Probe): number => p.st.ring?.max_payload_sz ?? (p.st.cfg.init ? maxPayloadSz(p.st.cfg.init, p.st.a) : 0);
+
+export const qidRange = (ref: string, id: string): Check => ({
+  kind: 'check', id, errno: E('EINVAL'), source: src(ref),
+  when: (p) => p.cmd.qid >= p.st.cfg.nr_cpus,
+  violate: (s) => withProbe(s, { qid: s.config.nr_cpus }),
+});
+
+export const sqeLen = (ref: string): Check => ({
+  kind: 'check', id: 'register.sqe_len.not_iov_segs', errno: E('EINVAL'), source: src(ref),
+  when: (p) => (p.cmd.sqe_len ?? FUSE_URING_IOV_SEGS) !== FUSE_URING_IOV_SEGS,
+  violate: (s) => withProbe(s, { sqe_len: 1 }),
+});
+
+// import_iovec: copying the array faults, or an iov_base is not a user address (access_ok).
+export const iovFault = (ref: string): Check => ({
+  kind: 'check', id: 'register.iovec.fault', errno: E('EFAULT'), source: src(`${ref}; lib/iov_iter.c:__import_iovec`),
+  when: (p) => (p.cmd.iov_array ?? 'valid') !== 'valid' || (p.cmd.iov ?? []).some((v) => v.addr === 'kernel'),
+  violate: (s) => withProbe(s, { iov_array: 'unmapped' }),
+});
+
+export const headersShort = (ref: string, applies: (p: Probe) => boolean = () => true): Check => ({
+  kind: 'check', id: 'register.headers.too_short', errno: E('EINVAL'), source: src(ref),
+  when: (p) => applies(p) && (p.cmd.iov?.[0]?.len ?? 0) < FUSE_URING_REQ_HEADER_SZ,
+  violate: (s) => withIov(s, 0, { len: FUSE_URING_REQ_HEADER_SZ - 1 }),
+});
+
+export const payloadShort = (ref: string, applies: (p: Probe) => boolean = () => true): Check => ({
+  kind: 'check', id: 'register.payload.too_short', errno: E('EINVAL'), source: src(ref),
+  when: (p) => applies(p) && (p.cmd.iov?.[1]?.len ?? 0) < ringPayload(p),
+  violate: (s) => withIov(s, 1, { len: Math.max(0, (s.probe.iov?.[1]?.len ?? 1) - 1) }),
+});
+
+export function registerR0(): RuleTable {
+  const rows: Row[] = [
+    { kind: 'effect', id: 'register.ring.create', effect: 'create_ring', source: src('fs/fuse/dev_uring.c:fuse_uring_create') },
+    qidRange(REG, 'register.qid.out_of_range'),
+    { kind: 'effect', id: 'register.queue.create', effect: 'create_queue', source: src('fs/fuse/dev_uring.c:fuse_uring_create_queue') },
+    sqeLen(IOV),
+    iovFault(IOV),
+    headersShort(ENT),
+    payloadShort(ENT),
+  ];
+  return { id: 'register', title: 'FUSE_IO_URING_CMD_REGISTER (6.14–7.2)', rows };
+}
+
+/** Drops every prior REGISTER except those on qid 0, so other queues stay missing. */
+const onlyQueue0 = (s: Parameters<typeof mapPrior>[0]) =>
+  mapPrior(s, (c) => (c.kind === 'uring_cmd' && c.sqe.cmd_op === 1 && c.sqe.qid !== 0) || c.kind === 'client' ? null : c);
+
+export const commitRows = (ref: string): Check[] => [
+  {
+    kind: 'check', id: 'commit_and_fetch.ring.missing', errno: E('ENOTCONN'), source: src(ref),
+    when: (p) => p.st.ring === null,
+    violate: (s) => mapPrior(s, (c) => (c.kind === 'uring_cmd' || c.kind === 'client' ? null : c)),
+  },
+  qidRange(ref, 'commit_and_fetch.qid.out_of_range'),
+  {
+    kind: 'check', id: 'commit_and_fetch.queue.missing', errno: E('ENOTCONN'), source: src(ref),
+    when: (p) => p.queue === undefined,
+    violate: (s) => (s.config.nr_cpus < 2 ? s : withProbe(onlyQueue0(s), { qid: 1 })),
+  },
+  // Set by fuse_uring_stop_queues() at teardown, which also clears fc->connected: unreachable past the common checks.
+  {
+    kind: 'check', id: 'commit_and_fetch.queue.stopped', errno: E('ENOTCONN'), source: src(ref),
+    when: (p) => !p.st.connected || (p.queue?.stopped ?? false),
+  },
+  {
+    kind: 'check', id: 'commit_and_fetch.commit_id.unknown', errno: E('ENOENT'), source: src(`${ref}; fuse_uring_find_req`),
+    when: (p) => !(p.queue?.entries.some((e) => e.unique !== null && e.unique === resolvedCommitId(p)) ?? false),
+    violate: (s) => withProbe(s, { commit_id: 'unknown' }),
+  },
+  // Since "make a fuse_req on SQE commit only findable after memcpy" an entry is findable only in USERSPACE.
+  {
+    kind: 'check', id: 'commit_and_fetch.entry.not_userspace', errno: E('EIO'), source: src(`${ref}; FIX-findable 1efd3d474fc0`),
+    when: (p) => p.queue?.entries.find((e) => e.unique === resolvedCommitId(p))?.state !== 'FRRS_USERSPACE',
+  },
+];
+
+/** The commit id a probe names, with 'current'/'unknown' resolved against the queue. */
+export function resolvedCommitId(p: Probe): bigint {
+  const c = p.cmd.commit_id ?? 0n;
+  if (typeof c === 'bigint') return c;
+  const current = p.queue?.entries.find((e) => e.state === 'FRRS_USERSPACE')?.unique ?? 0n;
+  return c === 'current' ? current : current + (1n << 40n);
+}
+
+export function commitR0(): RuleTable {
+  return { id: 'commit_and_fetch', title: 'FUSE_IO_URING_CMD_COMMIT_AND_FETCH (6.14–7.2)', rows: commitRows(CF) };
+}

@@ -1,0 +1,144 @@
+// R7 (April 2026 v2): REGISTER with BUFRING / PINNED_HEADERS / PINNED_BUFFERS / ZERO_COPY.
+import { ERRNO } from '../errno.js';
+import type { AssumptionValues } from '../types.js';
+import type { QueueMode } from '../model/state.js';
+import { FUSE_URING_REQ_HEADER_SZ, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
+import { withConfig, withIov, withProbe } from './scenario.js';
+import { src, type Check, type Probe, type RuleTable } from './types.js';
+
+const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const SEED = 'April-2026 v2 13/14 (20260402162840.2989717-14): fs/fuse/dev_uring.c';
+const SETUP = `${SEED}:fuse_uring_bufring_setup`;
+const CONS = `${SEED}:queue_init_flags_consistent`;
+const DOC = 'April-2026 v2 Documentation/filesystems/fuse/fuse-io-uring.rst';
+
+export interface R7Flags { bufring: boolean; pinned_headers: boolean; pinned_buffers: boolean; zero_copy: boolean }
+
+export function r7FlagBits(a: AssumptionValues) {
+  return {
+    BUFRING: a['r7.flag.FUSE_URING_BUFRING']!, PINNED_HEADERS: a['r7.flag.FUSE_URING_PINNED_HEADERS']!,
+    PINNED_BUFFERS: a['r7.flag.FUSE_URING_PINNED_BUFFERS']!, ZERO_COPY: a['r7.flag.FUSE_URING_ZERO_COPY']!,
+  };
+}
+
+export function decodeR7Flags(flags: bigint, a: AssumptionValues): R7Flags {
+  const b = r7FlagBits(a);
+  return {
+    bufring: (flags & b.BUFRING) !== 0n, pinned_headers: (flags & b.PINNED_HEADERS) !== 0n,
+    pinned_buffers: (flags & b.PINNED_BUFFERS) !== 0n, zero_copy: (flags & b.ZERO_COPY) !== 0n,
+  };
+}
+
+export function encodeR7Flags(f: R7Flags, a: AssumptionValues): bigint {
+  const b = r7FlagBits(a);
+  return (f.bufring ? b.BUFRING : 0n) | (f.pinned_headers ? b.PINNED_HEADERS : 0n) |
+    (f.pinned_buffers ? b.PINNED_BUFFERS : 0n) | (f.zero_copy ? b.ZERO_COPY : 0n);
+}
+
+/** Validity of one flag set: ZERO_COPY needs BUFRING + both PINNED; PINNED_* need BUFRING. */
+export function r7FlagsValid(f: R7Flags): boolean {
+  if ((f.pinned_headers || f.pinned_buffers) && !f.bufring) return false;
+  if (f.zero_copy && !(f.bufring && f.pinned_headers && f.pinned_buffers)) return false;
+  return true;
+}
+
+/** queue_init_flags_consistent(): same BUFRING; with BUFRING also the same PINNED_* and ZERO_COPY. */
+export function queueInitFlagsConsistent(q: Pick<QueueMode, 'bufring' | 'pinned_headers' | 'pinned_buffers' | 'zero_copy'>, f: R7Flags): boolean {
+  if (q.bufring !== f.bufring) return false;
+  if (!f.bufring) return true;
+  return q.pinned_headers === f.pinned_headers && q.pinned_buffers === f.pinned_buffers && q.zero_copy === f.zero_copy;
+}
+
+const flagsOf = (p: Probe): R7Flags => decodeR7Flags(p.cmd.flags ?? 0n, p.st.a);
+const knownMask = (a: AssumptionValues): bigint => Object.values(r7FlagBits(a)).reduce((x, y) => x | y, 0n);
+const errnoOf = (p: Probe | undefined, id: string, a?: AssumptionValues): number => Number((p?.st.a ?? a)![id]);
+const firstBufring = (p: Probe): boolean => p.firstOnQueue && flagsOf(p).bufring;
+const page = (p: Probe): number => Number(p.st.a['kernel.page_size']);
+const pinnedBytes = (p: Probe): number => {
+  const f = flagsOf(p);
+  const iov = p.cmd.iov ?? [];
+  const round = (n: number) => Math.ceil(n / page(p)) * page(p);
+  return (f.pinned_headers ? round(iov[0]?.len ?? 0) : 0) + (f.pinned_buffers ? round(iov[1]?.len ?? 0) : 0);
+};
+
+/** Rows whose errno rests on an assumption read the value at evaluation time, so overrides apply. */
+function assumed(id: string, errnoId: string, a: AssumptionValues, ref: string, rest: Omit<Check, 'kind' | 'id' | 'errno' | 'source'>): Check {
+  return { kind: 'check', id, errno: errnoOf(undefined, errnoId, a), source: src(ref, errnoId), ...rest };
+}
+
+export function registerR7(a: AssumptionValues): RuleTable {
+  const bits = r7FlagBits(a);
+  const rows: Check[] = [
+    qidRange(`${SEED}:fuse_uring_register`, 'register.qid.out_of_range'),
+    assumed('register.flags.unknown', 'r7.errno.unknown_flags', a, `${SEED}:fuse_uring_register`, {
+      when: (p) => ((p.cmd.flags ?? 0n) & ~knownMask(p.st.a)) !== 0n,
+      violate: (s) => withProbe(s, { flags: (s.probe.flags ?? 0n) | (1n << 40n) }),
+    }),
+    assumed('register.flags.pinned_without_bufring', 'r7.errno.bad_flag_combination', a, `${DOC} (PINNED_* modify BUFRING)`, {
+      when: (p) => { const f = flagsOf(p); return (f.pinned_headers || f.pinned_buffers) && !f.bufring; },
+      violate: (s) => withProbe(s, { flags: ((s.probe.flags ?? 0n) | bits.PINNED_HEADERS) & ~bits.BUFRING & ~bits.ZERO_COPY }),
+    }),
+    assumed('register.flags.zero_copy_incomplete', 'r7.errno.bad_flag_combination', a, `${SEED} commit message`, {
+      when: (p) => { const f = flagsOf(p); return f.zero_copy && !(f.bufring && f.pinned_headers && f.pinned_buffers); },
+      violate: (s) => withProbe(s, { flags: ((s.probe.flags ?? 0n) | bits.ZERO_COPY | bits.BUFRING) & ~bits.PINNED_BUFFERS }),
+      excludes: ['register.flags.pinned_without_bufring'],
+    }),
+    assumed('register.flags.zero_copy_without_cap', 'r7.errno.zero_copy_without_cap', a, `${SEED} commit message (CAP_SYS_ADMIN)`, {
+      when: (p) => flagsOf(p).zero_copy && !p.st.cfg.caps.CAP_SYS_ADMIN,
+      violate: (s) => withConfig(withProbe(s, { flags: bits.BUFRING | bits.PINNED_HEADERS | bits.PINNED_BUFFERS | bits.ZERO_COPY }),
+        { caps: { ...s.config.caps, CAP_SYS_ADMIN: false } }),
+    }),
+    assumed('register.flags.inconsistent', 'r7.errno.flags_inconsistent', a, CONS, {
+      when: (p) => !p.firstOnQueue && p.queue !== undefined && !queueInitFlagsConsistent(p.queue.mode, flagsOf(p)),
+    }),
+    sqeLen(`${SETUP} (the two iovecs)`),
+    iovFault(`${SETUP} (import of headers and payload iovecs)`),
+    assumed('register.bufring.queue_depth.zero', 'r7.queue_depth.zero', a, SETUP, {
+      when: (p) => firstBufring(p) && (p.cmd.queue_depth ?? 0) === 0,
+      violate: (s) => withProbe(s, { queue_depth: 0 }),
+    }),
+    {
+      kind: 'check', id: 'register.bufring.headers.too_small', errno: E('EINVAL'), source: src(SETUP),
+      when: (p) => firstBufring(p) && (p.cmd.iov?.[0]?.len ?? 0) < (p.cmd.queue_depth ?? 0) * FUSE_URING_REQ_HEADER_SZ,
+      violate: (s) => withIov(s, 0, { len: (s.probe.queue_depth ?? 1) * FUSE_URING_REQ_HEADER_SZ - 1 }),
+    },
+    {
+      kind: 'check', id: 'register.bufring.buf_size.too_small', errno: E('EINVAL'), source: src(SETUP),
+      when: (p) => firstBufring(p) && !flagsOf(p).zero_copy && (p.cmd.buf_size ?? 0) < ringPayload(p),
+      violate: (s) => withProbe(s, { buf_size: (s.probe.buf_size ?? 1) - 1 }),
+    },
+    assumed('register.bufring.nr_bufs.zero', 'r7.errno.bad_flag_combination', a, `${SETUP} (nr_bufs = payload_size / buf_size)`, {
+      when: (p) => firstBufring(p) && ((p.cmd.buf_size ?? 0) === 0 || Math.floor((p.cmd.iov?.[1]?.len ?? 0) / (p.cmd.buf_size ?? 1)) === 0),
+      violate: (s) => withIov(s, 1, { len: Math.max(0, (s.probe.buf_size ?? 1) - 1) }),
+    }),
+    assumed('register.pinned.unaligned', 'r7.errno.unaligned_pinned', a, `${DOC} (pinned buffers must be page-aligned)`, {
+      when: (p) => {
+        if (!firstBufring(p)) return false;
+        const f = flagsOf(p), iov = p.cmd.iov ?? [];
+        return (f.pinned_headers && !(iov[0]?.aligned ?? true)) || (f.pinned_buffers && !(iov[1]?.aligned ?? true));
+      },
+      violate: (s) => withIov(withProbe(s, { flags: (s.probe.flags ?? 0n) | bits.BUFRING | bits.PINNED_HEADERS }), 0, { aligned: false }),
+    }),
+    assumed('register.pinned.memlock', 'r7.errno.memlock_exceeded', a, `${DOC} (charged to RLIMIT_MEMLOCK unless CAP_IPC_LOCK)`, {
+      when: (p) => firstBufring(p) && !p.st.cfg.caps.CAP_IPC_LOCK && p.st.memlock_used + pinnedBytes(p) > p.st.cfg.memlock_limit,
+      violate: (s) => withConfig(withProbe(s, { flags: (s.probe.flags ?? 0n) | bits.BUFRING | bits.PINNED_HEADERS }),
+        { memlock_limit: 0, caps: { ...s.config.caps, CAP_IPC_LOCK: false } }),
+    }),
+    {
+      kind: 'check', id: 'register.bufring.buf_index.out_of_range', errno: E('EINVAL'), source: src(`${DOC} (fixed id → header slot)`, 'r7.errno.bad_flag_combination'),
+      when: (p) => (p.queue?.mode.bufring ?? flagsOf(p).bufring) && (p.cmd.buf_index ?? 0) >= (p.queue?.mode.queue_depth || p.cmd.queue_depth || 0),
+      violate: (s) => withProbe(s, { buf_index: s.probe.queue_depth ?? 0 }),
+    },
+    headersShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !(p.queue?.mode.bufring ?? flagsOf(p).bufring)),
+    payloadShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !(p.queue?.mode.bufring ?? flagsOf(p).bufring)),
+  ];
+  return {
+    id: 'register', title: 'FUSE_IO_URING_CMD_REGISTER with init flags (April 2026 v2)',
+    rows: [{ kind: 'effect', id: 'register.ring.create', effect: 'create_ring', source: src('fs/fuse/dev_uring.c:fuse_uring_create') }, ...rows],
+  };
+}
+
+/** can_zero_copy_req(): a zero-copy queue and a request with page args (in_pages or out_pages). */
+export function canZeroCopyReq(mode: Pick<QueueMode, 'bufring' | 'zero_copy'>, req: { pages: boolean }): boolean {
+  return mode.bufring && mode.zero_copy && req.pages;
+}

@@ -1,0 +1,60 @@
+// Reply checks on COMMIT: the out header and payload_sz; the result goes to the client, not the CQE.
+import { ERRNO } from '../errno.js';
+import type { ReplySpec } from '../model/commands.js';
+import type { Request } from '../model/state.js';
+import { resolvedCommitId } from './r0.js';
+import { withProbe } from './scenario.js';
+import { src, type Probe, type RuleTable, type Scenario } from './types.js';
+
+const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const HAS_ERR = 'fs/fuse/dev_uring.c:fuse_uring_out_header_has_err';
+const COPY = 'fs/fuse/dev.c:fuse_copy_out_args (via fuse_uring_copy_from_ring)';
+/** -ERESTARTSYS: reply errors at or below it are invalid. */
+export const REPLY_ERROR_FLOOR = -512;
+
+const reply = (p: Probe): ReplySpec => p.cmd.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
+export const requestOf = (p: Probe): Request | undefined => p.st.requests.get(resolvedCommitId(p));
+const payloadSz = (p: Probe): number => {
+  const r = reply(p);
+  return r.payload_sz === 'exact' ? requestOf(p)?.reply_size ?? 0 : r.payload_sz;
+};
+const withReply = (s: Scenario, patch: Partial<ReplySpec>): Scenario =>
+  withProbe(s, { reply: { ...(s.probe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' }), ...patch } });
+
+export function replyR0(): RuleTable {
+  return {
+    id: 'reply', title: 'reply checks of fuse_uring_commit() (what the client sees)',
+    rows: [
+      {
+        kind: 'check', id: 'reply.unique.zero', errno: E('EINVAL'), source: src(`${HAS_ERR} (notifications not supported over io-uring)`),
+        when: (p) => reply(p).unique === 'zero',
+        violate: (s) => withReply(s, { unique: 'zero' }),
+      },
+      {
+        kind: 'check', id: 'reply.error.out_of_range', errno: E('EINVAL'), source: src(HAS_ERR),
+        when: (p) => reply(p).error > 0 || reply(p).error <= REPLY_ERROR_FLOOR,
+        violate: (s) => withReply(s, { error: 1 }),
+      },
+      {
+        kind: 'check', id: 'reply.error.set', errno: 'reply', source: src(HAS_ERR),
+        when: (p) => reply(p).error !== 0,
+        violate: (s) => withReply(s, { error: -ERRNO.EIO }),
+      },
+      {
+        kind: 'check', id: 'reply.unique.mismatch', errno: E('ENOENT'), source: src(HAS_ERR),
+        when: (p) => reply(p).unique === 'other',
+        violate: (s) => withReply(s, { unique: 'other' }),
+      },
+      {
+        kind: 'check', id: 'reply.payload_sz.too_large', errno: E('EINVAL'), source: src(COPY),
+        when: (p) => payloadSz(p) > (requestOf(p)?.reply_size ?? 0),
+        violate: (s) => withReply(s, { payload_sz: 4096 }),
+      },
+      {
+        kind: 'check', id: 'reply.payload_sz.too_short', errno: E('EINVAL'), source: src(`${COPY} (out_argvar unset)`),
+        when: (p) => payloadSz(p) < (requestOf(p)?.reply_size ?? 0) && !(requestOf(p)?.reply_argvar ?? false),
+        violate: (s) => withReply(s, { payload_sz: 8 }),
+      },
+    ],
+  };
+}

@@ -1,0 +1,56 @@
+// Rule rows: checks (predicate, errno, source) and effects, in kernel check order.
+import type { Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
+import type { ConnState, Queue } from '../model/state.js';
+import type { Source } from '../types.js';
+
+/** A probe scenario: prepare a connection, run `prior`, then issue `probe` and watch its CQE. */
+export interface Scenario {
+  readonly config: ConnConfig;
+  readonly prior: readonly Command[];
+  readonly probe: UringCmdSpec;
+}
+
+/** What a predicate sees: the connection as the kernel would, and the command being checked. */
+export interface Probe {
+  readonly st: Readonly<ConnState>;
+  readonly cmd: UringCmdSpec;
+  /** The queue named by cmd.qid, if it exists. */
+  readonly queue: Queue | undefined;
+  /** Whether this command created the queue (first REGISTER / ADD_QUEUE on the qid). */
+  readonly firstOnQueue: boolean;
+}
+
+export interface Check {
+  readonly kind: 'check';
+  /** Stable rule id: <command>.<field>.<condition>. */
+  readonly id: string;
+  /** Negative errno, or 'reply' for a reply error passed through to the client. */
+  readonly errno: number | 'reply';
+  readonly when: (p: Probe) => boolean;
+  readonly source: Source;
+  /** Turns a valid scenario into one that breaks this row and no earlier row. */
+  readonly violate?: (s: Scenario) => Scenario;
+  /** Rows that cannot be broken together with this one. */
+  readonly excludes?: readonly string[];
+}
+
+/** Side effects the kernel performs between checks; they persist even if a later check fails. */
+export type EffectName = 'create_ring' | 'create_queue';
+
+export interface Effect {
+  readonly kind: 'effect';
+  readonly id: string;
+  readonly effect: EffectName;
+  readonly source: Source;
+}
+
+export type Row = Check | Effect;
+
+export interface RuleTable {
+  /** Table id, the prefix of its rows' ids: common, register, commit_and_fetch, add_queue, … */
+  readonly id: string;
+  readonly title: string;
+  readonly rows: readonly Row[];
+}
+
+export const src = (ref: string, assumption?: string): Source => (assumption ? { ref, assumption } : { ref });

@@ -1,0 +1,50 @@
+// The io_uring subset we use: the 128-byte SQE of IORING_OP_URING_CMD, CQE, setup flags.
+import { bytes, constant, i32, layout, u16, u32, u64, u8, flags } from './dsl.js';
+
+const UAPI = 'include/uapi/linux/io_uring.h';
+
+/** SQE128 as used by URING_CMD: the 80-byte command area starts at offset 48. */
+export const io_uring_sqe$uring_cmd = layout('io_uring_sqe$uring_cmd', { size: 128, align: 8 }, `${UAPI}:struct io_uring_sqe`, [
+  [0, 'opcode', u8],
+  [1, 'flags', u8, flags('IOSQE')],
+  [2, 'ioprio', u16],
+  [4, 'fd', i32],
+  [8, 'off', u64],
+  [16, 'addr', u64],
+  [24, 'len', u32],
+  [28, 'uring_cmd_flags', u32, flags('IORING_URING_CMD')],
+  [32, 'user_data', u64],
+  [40, 'buf_index', u16],
+  [42, 'personality', u16],
+  [44, 'file_index', u32],
+  [48, 'cmd', bytes(80)],
+]);
+
+export const io_uring_cqe = layout('io_uring_cqe', { size: 16, align: 8 }, `${UAPI}:struct io_uring_cqe`, [
+  [0, 'user_data', u64],
+  [8, 'res', i32],
+  [12, 'flags', u32, flags('IORING_CQE_F')],
+]);
+
+export const iovec = layout('iovec', { size: 16, align: 8 }, 'include/uapi/linux/uio.h:struct iovec', [
+  [0, 'iov_base', u64],
+  [8, 'iov_len', u64],
+]);
+
+export const IO_URING_LAYOUTS = [io_uring_sqe$uring_cmd, io_uring_cqe, iovec] as const;
+
+export const IO_URING_CONSTANTS = [
+  constant('IORING_OP_URING_CMD', 46, `${UAPI}:enum io_uring_op`),
+  constant('IORING_SETUP_SQE128', 1 << 10, `${UAPI}:IORING_SETUP_SQE128`),
+  constant('IORING_SETUP_CQE32', 1 << 11, `${UAPI}:IORING_SETUP_CQE32`),
+  constant('IORING_URING_CMD_FIXED', 1 << 0, `${UAPI}:IORING_URING_CMD_FIXED`),
+  constant('IORING_CQE_F_BUFFER', 1 << 0, `${UAPI}:IORING_CQE_F_BUFFER`),
+  constant('IORING_CQE_BUFFER_SHIFT', 16, `${UAPI}:IORING_CQE_BUFFER_SHIFT`),
+  constant('IORING_SQE_CMD_OFFSET', 48, `${UAPI}:struct io_uring_sqe (cmd[] at 48)`),
+] as const;
+
+export const IORING_OP_URING_CMD = 46;
+export const IORING_SETUP_SQE128 = 1 << 10;
+export const IORING_URING_CMD_FIXED = 1 << 0;
+export const IORING_CQE_F_BUFFER = 1 << 0;
+export const IORING_CQE_BUFFER_SHIFT = 16;
