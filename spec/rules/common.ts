@@ -32,7 +32,12 @@ const disabled = (ref: string): Check => ({
 const aborted = (ref: string): Check => ({
   kind: 'check', id: 'common.conn.aborted', errno: E('ECONNABORTED'), source: src(`${ref}; fs/fuse/control.c:fuse_conn_abort_write`),
   when: (p) => p.st.aborted,
-  violate: (s) => withPrior(withInitFlags(s, FUSE_INIT_FLAG.FUSE_ABORT_ERROR), [{ kind: 'abort' }]),
+  // The fusectl entry goes away at umount, so the abort must come before any umount.
+  violate: (s) => {
+    const t = withInitFlags(s, FUSE_INIT_FLAG.FUSE_ABORT_ERROR);
+    const at = t.prior.findIndex((c) => c.kind === 'umount');
+    return at < 0 ? withPrior(t, [{ kind: 'abort' }]) : { ...t, prior: [...t.prior.slice(0, at), { kind: 'abort' }, ...t.prior.slice(at)] };
+  },
   excludes: ['common.fuse_dev.missing', 'common.conn.not_initialized'],
 });
 

@@ -14,7 +14,8 @@ export const FUSE_URING_ZERO_COPY$R4 = 1 << 1;
 const initFlags = (p: Probe) => p.cmd.init_flags$R4 ?? 0;
 const bufring = (p: Probe) => (initFlags(p) & FUSE_URING_BUF_RING$R4) !== 0;
 const zeroCopy = (p: Probe) => (initFlags(p) & FUSE_URING_ZERO_COPY$R4) !== 0;
-const queueBufring = (p: Probe) => (p.queue ? p.queue.mode.bufring : bufring(p));
+// A queue created by this REGISTER takes its mode from this command's flags.
+const queueBufring = (p: Probe) => (p.firstOnQueue || !p.queue ? bufring(p) : p.queue.mode.bufring);
 
 /** Narrows a shared row to queues without a buffer ring. */
 const unlessBufring = (c: Check): Check => ({ ...c, when: (p: Probe) => !queueBufring(p) && c.when(p) });

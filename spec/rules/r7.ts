@@ -4,7 +4,7 @@ import type { AssumptionValues } from '../types.js';
 import type { QueueMode } from '../model/state.js';
 import { FUSE_URING_REQ_HEADER_SZ, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
-import { src, type Check, type Probe, type RuleTable } from './types.js';
+import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
 
 const E = (n: keyof typeof ERRNO) => -ERRNO[n];
 const SEED = 'April-2026 v2 13/14 (20260402162840.2989717-14): fs/fuse/dev_uring.c';
@@ -53,6 +53,9 @@ const flagsOf = (p: Probe): R7Flags => decodeR7Flags(p.cmd.flags ?? 0n, p.st.a);
 const knownMask = (a: AssumptionValues): bigint => Object.values(r7FlagBits(a)).reduce((x, y) => x | y, 0n);
 const errnoOf = (p: Probe | undefined, id: string, a?: AssumptionValues): number => Number((p?.st.a ?? a)![id]);
 const firstBufring = (p: Probe): boolean => p.firstOnQueue && flagsOf(p).bufring;
+// A queue created by this REGISTER takes its mode from this command's flags.
+const queueBufring = (p: Probe): boolean => (p.firstOnQueue || !p.queue ? flagsOf(p).bufring : p.queue.mode.bufring);
+const queueDepth = (p: Probe): number => (p.firstOnQueue || !p.queue ? p.cmd.queue_depth ?? 0 : p.queue.mode.queue_depth);
 const page = (p: Probe): number => Number(p.st.a['kernel.page_size']);
 const pinnedBytes = (p: Probe): number => {
   const f = flagsOf(p);
@@ -68,7 +71,7 @@ function assumed(id: string, errnoId: string, a: AssumptionValues, ref: string, 
 
 export function registerR7(a: AssumptionValues): RuleTable {
   const bits = r7FlagBits(a);
-  const rows: Check[] = [
+  const rows: Row[] = [
     qidRange(`${SEED}:fuse_uring_register`, 'register.qid.out_of_range'),
     assumed('register.flags.unknown', 'r7.errno.unknown_flags', a, `${SEED}:fuse_uring_register`, {
       when: (p) => ((p.cmd.flags ?? 0n) & ~knownMask(p.st.a)) !== 0n,
@@ -90,7 +93,9 @@ export function registerR7(a: AssumptionValues): RuleTable {
     }),
     assumed('register.flags.inconsistent', 'r7.errno.flags_inconsistent', a, CONS, {
       when: (p) => !p.firstOnQueue && p.queue !== undefined && !queueInitFlagsConsistent(p.queue.mode, flagsOf(p)),
+      violate: (s) => withProbe(s, { flags: (s.probe.flags ?? 0n) ^ bits.PINNED_BUFFERS }),
     }),
+    { kind: 'effect', id: 'register.queue.create', effect: 'create_queue', source: src('fs/fuse/dev_uring.c:fuse_uring_create_queue') },
     sqeLen(`${SETUP} (the two iovecs)`),
     iovFault(`${SETUP} (import of headers and payload iovecs)`),
     assumed('register.bufring.queue_depth.zero', 'r7.queue_depth.zero', a, SETUP, {
@@ -126,11 +131,11 @@ export function registerR7(a: AssumptionValues): RuleTable {
     }),
     {
       kind: 'check', id: 'register.bufring.buf_index.out_of_range', errno: E('EINVAL'), source: src(`${DOC} (fixed id → header slot)`, 'r7.errno.bad_flag_combination'),
-      when: (p) => (p.queue?.mode.bufring ?? flagsOf(p).bufring) && (p.cmd.buf_index ?? 0) >= (p.queue?.mode.queue_depth || p.cmd.queue_depth || 0),
+      when: (p) => queueBufring(p) && (p.cmd.buf_index ?? 0) >= queueDepth(p),
       violate: (s) => withProbe(s, { buf_index: s.probe.queue_depth ?? 0 }),
     },
-    headersShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !(p.queue?.mode.bufring ?? flagsOf(p).bufring)),
-    payloadShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !(p.queue?.mode.bufring ?? flagsOf(p).bufring)),
+    headersShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !queueBufring(p)),
+    payloadShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !queueBufring(p)),
   ];
   return {
     id: 'register', title: 'FUSE_IO_URING_CMD_REGISTER with init flags (April 2026 v2)',

@@ -1,7 +1,7 @@
 // R8 (mainline 7.3 buffer pools): ADD_QUEUE, ADD_BUFPOOL, REGISTER, COMMIT_AND_FETCH in check order.
 import { ERRNO } from '../errno.js';
 import { commitRows, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
-import { withConfig, withProbe } from './scenario.js';
+import { withConfig, withIov, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type RuleTable } from './types.js';
 
 const E = (n: keyof typeof ERRNO) => -ERRNO[n];
@@ -71,6 +71,7 @@ export function addBufpoolR8(): RuleTable {
       {
         kind: 'check', id: 'add_bufpool.payload_mode.set', errno: E('EINVAL'), source: src(`${M73}:fuse_uring_add_bufpool`),
         when: (p) => (p.queue?.mode.payload ?? null) !== null,
+        violate: (s) => ({ ...s, prior: [...s.prior, { kind: 'uring_cmd', tag: 'add_bufpool.first', sqe: { ...s.probe, flags: 0n, bufpool: { addr: 'valid', len: 1 << 24, reserved: 0 } } }] }),
       },
     ],
   };
@@ -98,15 +99,18 @@ export function registerR8(): RuleTable {
       {
         kind: 'check', id: 'register.pool.payload_iov.nonzero', errno: E('EINVAL'), source: src(`${REG} (pool queue)`),
         when: (p) => isPool(p) && ((p.cmd.iov?.[1]?.len ?? 0) !== 0 || (p.cmd.iov?.[1]?.addr ?? 'null') !== 'null'),
+        violate: (s) => withIov(s, 1, { len: 4096, addr: 'valid' }),
       },
       {
         kind: 'check', id: 'register.pool.fixed.mismatch', errno: E('EINVAL'), source: src(`${REG} (registered pool)`),
         when: (p) => isPool(p) && p.queue!.mode.registered_index !== null && (!p.cmd.fixed || (p.cmd.buf_index ?? 0) !== p.queue!.mode.registered_index),
+        violate: (s) => withProbe(s, { fixed: false }),
       },
       payloadShort(`${REG} (per-entry payload)`, (p) => !isPool(p)),
       {
         kind: 'check', id: 'register.zero_copy.without_pool', errno: E('EINVAL'), source: src(`${REG} (zero-copy needs a pool)`),
         when: (p) => !isPool(p) && isZc(p),
+        violate: (s) => ({ ...s, prior: [{ kind: 'uring_cmd', tag: 'add_queue.zc', sqe: { cmd_op: 3, qid: s.probe.qid, flags: FUSE_URING_ZERO_COPY$R8 } }, ...s.prior] }),
       },
     ],
   };
@@ -118,6 +122,7 @@ export function commitR8(): RuleTable {
   const fixed: Check = {
     kind: 'check', id: 'commit_and_fetch.pool.fixed.mismatch', errno: E('EINVAL'), source: src(`${CF} (registered pool)`),
     when: (p) => isPool(p) && p.queue!.mode.registered_index !== null && (!p.cmd.fixed || (p.cmd.buf_index ?? 0) !== p.queue!.mode.registered_index),
+    violate: (s) => withProbe(s, { fixed: false }),
   };
   const at = rows.findIndex((r) => r.id === 'commit_and_fetch.commit_id.unknown');
   return { id: 'commit_and_fetch', title: 'FUSE_IO_URING_CMD_COMMIT_AND_FETCH (7.3)', rows: [...rows.slice(0, at), fixed, ...rows.slice(at)] };

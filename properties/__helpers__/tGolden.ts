@@ -1,0 +1,24 @@
+// Reads the reviewed golden rule tables (fixtures/golden/rules.<REV>.txt): the oracle for errnos and order.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseErrno } from '../../spec/errno.js';
+import type { RevisionId } from '../../spec/types.js';
+
+export interface GoldenRow { readonly table: string; readonly id: string; readonly errno: number | 'reply' }
+
+export function goldenPath(rev: RevisionId): string {
+  return fileURLToPath(new URL(`../../fixtures/golden/rules.${rev}.txt`, import.meta.url));
+}
+
+/** Lines: "<table> <rule id> <ERRNO|reply>", '#' comments; a malformed line throws naming it. */
+export function tGolden(rev: RevisionId): GoldenRow[] {
+  const text = readFileSync(goldenPath(rev), 'utf8');
+  return text.split('\n').flatMap((line, i) => {
+    const t = line.replace(/#.*/, '').trim();
+    if (!t) return [];
+    const [table, id, err] = t.split(/\s+/);
+    const errno = err === 'reply' ? 'reply' : err ? parseErrno(err) : undefined;
+    if (!table || !id || errno === undefined) throw new Error(`${goldenPath(rev)}:${i + 1}: malformed golden row: ${line}`);
+    return [{ table, id, errno }];
+  });
+}

@@ -1,0 +1,30 @@
+// Runs a probe scenario on any target and reports the probe's observable outcome.
+import type { Event } from '../../spec/model/commands.js';
+import type { Scenario } from '../../spec/rules/types.js';
+import type { Target } from './target.js';
+
+/** held: no CQE for the probe; cqe: its result; client: the result a client saw after the probe. */
+export type ProbeOutcome =
+  | { readonly kind: 'held' }
+  | { readonly kind: 'cqe'; readonly res: number }
+  | { readonly kind: 'client'; readonly res: number };
+
+export const PROBE_TAG = 'probe';
+
+export async function runScenario(target: Target, s: Scenario, observe: 'cqe' | 'client' = 'cqe'): Promise<{ outcome: ProbeOutcome; trace: Event[] }> {
+  const session = await target.open(s.config);
+  const trace: Event[] = [];
+  try {
+    for (const c of s.prior) trace.push(...(await session.run(c)));
+    const ev = await session.run({ kind: 'uring_cmd', tag: PROBE_TAG, sqe: s.probe });
+    trace.push(...ev);
+    if (observe === 'client') {
+      const done = ev.find((e) => e.kind === 'client_done');
+      return { outcome: done && done.kind === 'client_done' ? { kind: 'client', res: done.res } : { kind: 'held' }, trace };
+    }
+    const cqe = ev.find((e) => e.kind === 'cqe' && e.tag === PROBE_TAG);
+    return { outcome: cqe && cqe.kind === 'cqe' ? { kind: 'cqe', res: cqe.res } : { kind: 'held' }, trace };
+  } finally {
+    trace.push(...(await session.close()));
+  }
+}

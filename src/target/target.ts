@@ -1,0 +1,24 @@
+// The one interface properties are written against; the model and the kernel adapter implement it.
+import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
+import type { RevisionId } from '../../spec/types.js';
+
+export interface TargetInfo {
+  /** num_possible_cpus() of the machine (the model takes it from the caller). */
+  readonly nr_cpus: number;
+  readonly caps: ConnConfig['caps'];
+}
+
+export interface Session {
+  /** Runs one command and returns what became observable because of it (bounded in time on a kernel). */
+  run(cmd: Command): Promise<Event[]>;
+  /** Tears the connection down and returns the events of that teardown. */
+  close(): Promise<Event[]>;
+}
+
+export interface Target {
+  readonly name: 'model' | 'kernel';
+  info(): Promise<TargetInfo>;
+  /** null when the revision can run here, otherwise the reason to SKIP. */
+  unsupported(rev: RevisionId): Promise<string | null>;
+  open(cfg: ConnConfig): Promise<Session>;
+}
