@@ -1,0 +1,35 @@
+// R7 init flags: every pair of flag sets on one queue, and every single set's validity, through the Target.
+import { describe, expect, it } from 'vitest';
+import type { Command, UringCmdSpec } from '../../spec/model/commands.js';
+import { revision } from '../../spec/revisions.js';
+import { encodeR7Flags, queueInitFlagsConsistent, r7FlagsValid, type R7Flags } from '../../spec/rules/r7.js';
+import { baseConfig } from '../../spec/scenarios/families.js';
+import { maxPayloadSz } from '../../spec/rules/payload.js';
+import { runScenario } from '../../src/target/runScenario.js';
+import { NR_CPUS, tTargets } from '../__helpers__/tTargets.js';
+
+const a = revision('R7').a;
+const ALL: R7Flags[] = Array.from({ length: 16 }, (_, i) => ({
+  bufring: !!(i & 1), pinned_headers: !!(i & 2), pinned_buffers: !!(i & 4), zero_copy: !!(i & 8),
+}));
+const name = (f: R7Flags) => Object.entries(f).filter(([, v]) => v).map(([k]) => k.toUpperCase()).join('|') || '0';
+const config = baseConfig('R7', NR_CPUS);
+const max = maxPayloadSz(config.init!, a);
+const reg = (f: R7Flags, buf_index: number): UringCmdSpec => ({
+  cmd_op: 1, qid: 0, flags: encodeR7Flags(f, a), queue_depth: 4, buf_size: max, buf_index, sqe_len: 2, iov_array: 'valid',
+  iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }],
+});
+
+describe.each(tTargets().map((t) => [t.name, t] as const))('R7 init flags (%s)', (_n, target) => {
+  it.each(ALL.map((f) => [name(f), f] as const))('should accept a first REGISTER with %s iff the flag rules call it valid', async (_f, f) => {
+    const { outcome } = await runScenario(target, { config, prior: [], probe: reg(f, 0) });
+    expect(outcome.kind === 'held').toBe(r7FlagsValid(f));
+  });
+
+  const pairs = ALL.filter(r7FlagsValid).flatMap((f1) => ALL.filter(r7FlagsValid).map((f2) => [`${name(f1)} then ${name(f2)}`, f1, f2] as const));
+  it.each(pairs)('should accept the second REGISTER of %s iff queue_init_flags_consistent', async (_p, f1, f2) => {
+    const prior: Command[] = [{ kind: 'uring_cmd', tag: 'first', sqe: reg(f1, 0) }];
+    const { outcome } = await runScenario(target, { config, prior, probe: reg(f2, 1) });
+    expect(outcome.kind === 'held').toBe(queueInitFlagsConsistent(f1, f2));
+  });
+});

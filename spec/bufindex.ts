@@ -1,0 +1,75 @@
+// Buffer-index layouts per revision: (flags, queue depth, sizes) → fixed-buffer slots and header slots.
+import { match } from 'ts-pattern';
+import type { RevisionId } from './types.js';
+
+export const HEADER_SZ = 288;
+
+export type Role = 'headers' | 'zero_copy_pages' | 'pool';
+
+/** One io_uring registered-buffer table slot. */
+export interface FixedSlot { readonly index: number; readonly role: Role; readonly sparse: boolean; readonly entry?: number }
+/** Where an entry's fuse_uring_req_header lives: region ('headers' buffer or the entry's own iovec) and offset. */
+export interface HeaderSlot { readonly entry: number; readonly region: 'headers' | 'entry_iovec'; readonly offset: number }
+export interface PayloadBuffer { readonly id: number; readonly offset: number; readonly size: number }
+
+export interface BufferLayout {
+  readonly fixed: readonly FixedSlot[];
+  readonly headerSlots: readonly HeaderSlot[];
+  readonly headersRegionSize: number;
+  readonly payload: readonly PayloadBuffer[];
+  /** How the server learns which payload buffer a request got. */
+  readonly bufIdReport: 'none' | 'cqe_flags' | 'ent_in_out.buf_id' | 'ent_in_out.offset';
+}
+
+export interface BufferParams {
+  readonly queue_depth: number;
+  readonly bufring: boolean;
+  readonly zero_copy: boolean;
+  /** R7: headers iovec length; R4: headers fixed buffer length. */
+  readonly headers_size: number;
+  /** R7: payload iovec length; R8: pool length; R4: nr of kmbuf buffers × buf_size. */
+  readonly payload_size: number;
+  readonly buf_size: number;
+  readonly max_payload_sz: number;
+  /** R8: fixed index of a registered pool, and the per-entry zero-copy indices. */
+  readonly registered_index?: number | null;
+  readonly zc_indices?: readonly number[];
+}
+
+const range = (n: number) => Array.from({ length: Math.max(0, n) }, (_, i) => i);
+const bufs = (total: number, size: number): PayloadBuffer[] =>
+  size <= 0 ? [] : range(Math.floor(total / size)).map((id) => ({ id, offset: id * size, size }));
+const sharedHeaders = (qd: number): HeaderSlot[] => range(qd).map((entry) => ({ entry, region: 'headers', offset: entry * HEADER_SZ }));
+const ownHeaders = (qd: number): HeaderSlot[] => range(qd).map((entry) => ({ entry, region: 'entry_iovec', offset: 0 }));
+
+export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
+  return match(rev)
+    .with('R0', () => ({ fixed: [], headerSlots: ownHeaders(p.queue_depth), headersRegionSize: 0, payload: [], bufIdReport: 'none' as const }))
+    .with('R4', () => {
+      if (!p.bufring) return bufferLayout('R0', p);
+      // Zero-copy: sparse slots 0..qd-1 for client pages, headers buffer tails them at index qd.
+      const hdrIndex = p.zero_copy ? p.queue_depth : 0;
+      const sparse: FixedSlot[] = p.zero_copy ? range(p.queue_depth).map((i) => ({ index: i, role: 'zero_copy_pages', sparse: true, entry: i })) : [];
+      return {
+        fixed: [...sparse, { index: hdrIndex, role: 'headers', sparse: false }], headerSlots: sharedHeaders(p.queue_depth),
+        headersRegionSize: p.headers_size, payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'cqe_flags' as const,
+      };
+    })
+    .with('R7', () => {
+      if (!p.bufring) return bufferLayout('R0', p);
+      const sparse: FixedSlot[] = p.zero_copy ? range(p.queue_depth).map((i) => ({ index: i, role: 'zero_copy_pages', sparse: true, entry: i })) : [];
+      return {
+        fixed: sparse, headerSlots: sharedHeaders(p.queue_depth), headersRegionSize: p.headers_size,
+        payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'ent_in_out.buf_id' as const,
+      };
+    })
+    .with('R8', () => {
+      const pool: FixedSlot[] = p.registered_index != null ? [{ index: p.registered_index, role: 'pool', sparse: false }] : [];
+      const zc: FixedSlot[] = p.zero_copy ? (p.zc_indices ?? range(p.queue_depth)).map((index, entry) => ({ index, role: 'zero_copy_pages', sparse: true, entry })) : [];
+      return {
+        fixed: [...pool, ...zc], headerSlots: ownHeaders(p.queue_depth), headersRegionSize: 0,
+        payload: bufs(p.payload_size, p.max_payload_sz), bufIdReport: 'ent_in_out.offset' as const,
+      };
+    })
+    .exhaustive();
+}
