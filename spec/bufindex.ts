@@ -50,8 +50,9 @@ export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
       // Zero-copy: sparse slots 0..qd-1 for client pages, headers buffer tails them at index qd.
       const hdrIndex = p.zero_copy ? p.queue_depth : 0;
       const sparse: FixedSlot[] = p.zero_copy ? range(p.queue_depth).map((i) => ({ index: i, role: 'zero_copy_pages', sparse: true, entry: i })) : [];
+      const hdr: FixedSlot = { index: hdrIndex, role: 'headers', sparse: false };
       return {
-        fixed: [...sparse, { index: hdrIndex, role: 'headers', sparse: false }], headerSlots: sharedHeaders(p.queue_depth),
+        fixed: [...sparse, hdr], headerSlots: sharedHeaders(p.queue_depth),
         headersRegionSize: p.headers_size, payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'cqe_flags' as const,
       };
     })

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Entry point of the furc binary.
+import { main } from './main.js';
+
+process.exitCode = main(process.argv.slice(2), { out: (s) => console.log(s), err: (s) => console.error(s) });

@@ -1,0 +1,27 @@
+// furc's dispatcher: every failure is one line on stderr and exit 2.
+import { UnknownAssumptionError } from '../../spec/assumptions.js';
+import { UnknownRevisionError } from '../../spec/revisions.js';
+import { specCommand, UsageError } from './spec.js';
+
+export const USAGE = `usage: furc spec [--revision R] [--json]
+       furc spec diff <A> <B> [--json]
+       furc spec --assumptions [--json]`;
+
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+export function main(argv: string[], io: Io): number {
+  const [cmd, ...args] = argv;
+  try {
+    switch (cmd) {
+      case 'spec': return specCommand(args, io.out);
+      case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
+      default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError) {
+      io.err(`furc: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
