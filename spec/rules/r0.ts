@@ -78,6 +78,10 @@ export const commitRows = (ref: string): Check[] => [
   {
     kind: 'check', id: 'commit_and_fetch.queue.stopped', errno: E('ENOTCONN'), source: src(ref),
     when: (p) => !p.st.connected || (p.queue?.stopped ?? false),
+    unreachable: {
+      reason: 'queue->stopped is set with fc->connected cleared, which the common checks reject first',
+      force: (p) => ({ ...p, queue: p.queue && { ...p.queue, stopped: true } }),
+    },
   },
   {
     kind: 'check', id: 'commit_and_fetch.commit_id.unknown', errno: E('ENOENT'), source: src(`${ref}; fuse_uring_find_req`),
@@ -88,6 +92,14 @@ export const commitRows = (ref: string): Check[] => [
   {
     kind: 'check', id: 'commit_and_fetch.entry.not_userspace', errno: E('EIO'), source: src(`${ref}; FIX-findable 1efd3d474fc0`),
     when: (p) => p.queue?.entries.find((e) => e.unique === resolvedCommitId(p))?.state !== 'FRRS_USERSPACE',
+    unreachable: {
+      reason: 'since the findable-after-memcpy fix an entry is in the processing hash only while in FRRS_USERSPACE',
+      force: (p) => {
+        const id = resolvedCommitId(p);
+        const entries = (p.queue?.entries ?? []).map((e) => (e.unique === id ? { ...e, state: 'FRRS_COMMIT' as const } : e));
+        return { ...p, cmd: { ...p.cmd, commit_id: id }, queue: p.queue && { ...p.queue, entries } };
+      },
+    },
   },
 ];
 

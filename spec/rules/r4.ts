@@ -49,6 +49,7 @@ export function registerR4(): RuleTable {
       {
         kind: 'check', id: 'register.flags.mismatch', errno: E('EINVAL'), source: src(D4),
         when: (p) => !p.firstOnQueue && p.queue !== undefined && (p.queue.mode.bufring !== bufring(p) || p.queue.mode.zero_copy !== zeroCopy(p)),
+        violate: (s) => withProbe(s, { init_flags$R4: (s.probe.init_flags$R4 ?? 0) ^ FUSE_URING_BUF_RING$R4 }),
       },
       { kind: 'effect', id: 'register.queue.create', effect: 'create_queue', source: src('fs/fuse/dev_uring.c:fuse_uring_create_queue') },
       // Bufring entries take sqe->buf_index as their header slot, validated only when used.

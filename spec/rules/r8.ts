@@ -11,7 +11,10 @@ export const FUSE_URING_ZERO_COPY$R8 = 1n << 0n;
 const ringMissing = (id: string, errno: number, ref: string): Check => ({
   kind: 'check', id, errno, source: src(`${M73}:${ref}`),
   when: (p) => p.st.ring === null,
-  // In 7.3 the ring is created at INIT; without FUSE_OVER_IO_URING there is none, but that fails the common checks first.
+  unreachable: {
+    reason: '7.3 creates the ring at INIT and sets io_uring only if that succeeded; without it common.io_uring.not_negotiated fails first',
+    force: (p) => ({ ...p, st: { ...p.st, ring: null }, queue: undefined }),
+  },
 });
 
 export function addQueueR8(): RuleTable {
@@ -118,7 +121,12 @@ export function registerR8(): RuleTable {
 
 export function commitR8(): RuleTable {
   const CF = `${M73}:fuse_uring_commit_fetch`;
-  const rows = commitRows(CF);
+  // 7.3's ring always exists past the common checks: keep the row, but as unreachable.
+  const rows = commitRows(CF).map((r): Check => {
+    if (r.id !== 'commit_and_fetch.ring.missing') return r;
+    const { violate: _unused, ...rest } = r;
+    return { ...rest, unreachable: ringMissing(r.id, r.errno as number, 'fuse_uring_commit_fetch').unreachable! };
+  });
   const fixed: Check = {
     kind: 'check', id: 'commit_and_fetch.pool.fixed.mismatch', errno: E('EINVAL'), source: src(`${CF} (registered pool)`),
     when: (p) => isPool(p) && p.queue!.mode.registered_index !== null && (!p.cmd.fixed || (p.cmd.buf_index ?? 0) !== p.queue!.mode.registered_index),

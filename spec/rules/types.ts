@@ -32,6 +32,8 @@ export interface Check {
   readonly violate?: (s: Scenario) => Scenario;
   /** Rows that cannot be broken together with this one. */
   readonly excludes?: readonly string[];
+  /** Set when no userspace sequence reaches the row past earlier checks: why, and the state that would. */
+  readonly unreachable?: { readonly reason: string; readonly force: (p: Probe) => Probe };
 }
 
 /** Side effects the kernel performs between checks; they persist even if a later check fails. */

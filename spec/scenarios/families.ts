@@ -112,6 +112,14 @@ export function families(rev: RevisionId, nr_cpus: number, overrides: Assumption
       fam('register.registered_pool', 'register', 'cqe', 'held', { prior: [addQ(0), addP(0, { fixed: true, buf_index: 3 })], probe: { ...poolReg, fixed: true, buf_index: 3 } },
         ['register.pool.fixed.mismatch']),
       ...commitFam([]),
+      fam('commit_and_fetch.registered_pool', 'commit_and_fetch', 'cqe', 'held', {
+        prior: [
+          ...Array.from({ length: nr_cpus }, (_, q) => [addQ(q), addP(q, { fixed: true, buf_index: 3 }),
+            { kind: 'uring_cmd' as const, tag: `reg.${q}`, sqe: { ...poolReg, qid: q, fixed: true, buf_index: 3 } }]).flat(),
+          { kind: 'client', tag: 'client.0', op: 'stat', cpu: 0 },
+        ],
+        probe: { cmd_op: 2, qid: 0, commit_id: 'current', fixed: true, buf_index: 3, reply: { unique: 'match', error: 0, payload_sz: 'exact' } },
+      }, ['commit_and_fetch.qid.out_of_range', 'commit_and_fetch.pool.fixed.mismatch', 'commit_and_fetch.commit_id.unknown']),
     );
   }
   return out;
