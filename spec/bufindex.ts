@@ -74,3 +74,10 @@ export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
     })
     .exhaustive();
 }
+
+/** R4: how the selected kmbuf id reaches the server — IORING_CQE_F_BUFFER | id << IORING_CQE_BUFFER_SHIFT. */
+export const IORING_CQE_F_BUFFER = 1 << 0;
+export const IORING_CQE_BUFFER_SHIFT = 16;
+export const cqeFlagsForBuffer = (id: number): number => (IORING_CQE_F_BUFFER | (id << IORING_CQE_BUFFER_SHIFT)) >>> 0;
+export const bufferFromCqeFlags = (flags: number): number | null =>
+  (flags & IORING_CQE_F_BUFFER) === 0 ? null : flags >>> IORING_CQE_BUFFER_SHIFT;
