@@ -1,5 +1,5 @@
 // The io_uring subset we use: the 128-byte SQE of IORING_OP_URING_CMD, CQE, setup flags.
-import { bytes, constant, i32, layout, u16, u32, u64, u8, flags } from './dsl.js';
+import { bytes, const0, constant, i32, layout, u16, u32, u64, u8, flags } from './dsl.js';
 
 const UAPI = 'include/uapi/linux/io_uring.h';
 
@@ -9,7 +9,8 @@ export const io_uring_sqe$uring_cmd = layout('io_uring_sqe$uring_cmd', { size: 1
   [1, 'flags', u8, flags('IOSQE')],
   [2, 'ioprio', u16],
   [4, 'fd', i32],
-  [8, 'off', u64],
+  [8, 'cmd_op', u32],
+  [12, '__pad1', u32, const0],
   [16, 'addr', u64],
   [24, 'len', u32],
   [28, 'uring_cmd_flags', u32, flags('IORING_URING_CMD')],

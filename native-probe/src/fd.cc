@@ -1,0 +1,41 @@
+// File-descriptor verbs: open, close, read with a deadline, write; results are raw (negative errno).
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#include "guards.h"
+#include "verbs.h"
+
+Napi::Value JS_open(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(2); REQUIRE_STRING(0, "path"); REQUIRE_NUMBER(1, "flags");
+  std::string path = info[0].As<Napi::String>();
+  int fd = open(path.c_str(), info[1].As<Napi::Number>().Int32Value() | O_CLOEXEC);
+  return Napi::Number::New(info.Env(), RES(fd));
+}
+
+Napi::Value JS_close(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(1); REQUIRE_NUMBER(0, "fd");
+  return Napi::Number::New(info.Env(), RES(close(info[0].As<Napi::Number>().Int32Value())));
+}
+
+// read(fd, size, timeoutMs) → Buffer, or -errno (-ETIMEDOUT when nothing arrived in time).
+Napi::Value JS_read(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(3); REQUIRE_NUMBER(0, "fd"); REQUIRE_NUMBER(1, "size"); REQUIRE_NUMBER(2, "timeoutMs");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  size_t size = info[1].As<Napi::Number>().Uint32Value();
+  struct pollfd p = {fd, POLLIN, 0};
+  int n = poll(&p, 1, info[2].As<Napi::Number>().Int32Value());
+  if (n < 0) return Napi::Number::New(info.Env(), -errno);
+  if (n == 0) return Napi::Number::New(info.Env(), -ETIMEDOUT);
+  auto buf = Napi::Buffer<uint8_t>::New(info.Env(), size);
+  ssize_t r = read(fd, buf.Data(), size);
+  if (r < 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), buf.Data(), r);
+}
+
+Napi::Value JS_write(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "fd"); REQUIRE_BUFFER(1, "data");
+  auto b = info[1].As<Napi::Buffer<uint8_t>>();
+  ssize_t r = write(info[0].As<Napi::Number>().Int32Value(), b.Data(), b.Length());
+  return Napi::Number::New(info.Env(), r < 0 ? -errno : r);
+}

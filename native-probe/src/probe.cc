@@ -1,0 +1,29 @@
+// The addon's export table; state lives in per-environment instance data.
+#include "guards.h"
+#include "ring.h"
+#include "verbs.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new Addon());
+  exports.Set("open", Napi::Function::New(env, JS_open));
+  exports.Set("close", Napi::Function::New(env, JS_close));
+  exports.Set("read", Napi::Function::New(env, JS_read));
+  exports.Set("write", Napi::Function::New(env, JS_write));
+  exports.Set("mount", Napi::Function::New(env, JS_mount));
+  exports.Set("umount2", Napi::Function::New(env, JS_umount2));
+  exports.Set("setDeathSignal", Napi::Function::New(env, JS_setDeathSignal));
+  exports.Set("ringSetup", Napi::Function::New(env, JS_ringSetup));
+  exports.Set("ringSubmit", Napi::Function::New(env, JS_ringSubmit));
+  exports.Set("ringReap", Napi::Function::New(env, JS_ringReap));
+  exports.Set("ringRegister", Napi::Function::New(env, JS_ringRegister));
+  exports.Set("ringClose", Napi::Function::New(env, JS_ringClose));
+  exports.Set("alloc", Napi::Function::New(env, JS_alloc));
+  exports.Set("addressOf", Napi::Function::New(env, JS_addressOf));
+  exports.Set("unmappedAddress", Napi::Function::New(env, JS_unmappedAddress));
+  exports.Set("clientSpawn", Napi::Function::New(env, JS_clientSpawn));
+  exports.Set("clientReap", Napi::Function::New(env, JS_clientReap));
+  exports.Set("kill", Napi::Function::New(env, JS_kill));
+  return exports;
+}
+
+NODE_API_MODULE(furc_probe, Init)

@@ -1,0 +1,23 @@
+// An io_uring instance mapped in this process: raw pointers into the SQ/CQ rings.
+#pragma once
+#include <linux/io_uring.h>
+#include <map>
+#include <stddef.h>
+#include <stdint.h>
+
+struct Ring {
+  int fd = -1;
+  unsigned flags = 0;
+  unsigned sqe_size = 64;
+  void* sq_ptr = nullptr; size_t sq_len = 0;
+  void* cq_ptr = nullptr; size_t cq_len = 0;
+  void* sqes = nullptr; size_t sqes_len = 0;
+  unsigned *sq_head, *sq_tail, *sq_mask, *sq_array;
+  unsigned *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_cqe* cqes;
+};
+
+// Per-environment state (worker threads each get their own).
+struct Addon {
+  std::map<int, Ring> rings;
+};

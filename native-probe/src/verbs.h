@@ -1,0 +1,22 @@
+// Every JS-callable verb of the probe addon (one seam: native-probe/native.d.ts mirrors this list).
+#pragma once
+#include <napi.h>
+
+Napi::Value JS_open(const Napi::CallbackInfo& info);
+Napi::Value JS_close(const Napi::CallbackInfo& info);
+Napi::Value JS_read(const Napi::CallbackInfo& info);
+Napi::Value JS_write(const Napi::CallbackInfo& info);
+Napi::Value JS_mount(const Napi::CallbackInfo& info);
+Napi::Value JS_umount2(const Napi::CallbackInfo& info);
+Napi::Value JS_setDeathSignal(const Napi::CallbackInfo& info);
+Napi::Value JS_ringSetup(const Napi::CallbackInfo& info);
+Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info);
+Napi::Value JS_ringReap(const Napi::CallbackInfo& info);
+Napi::Value JS_ringRegister(const Napi::CallbackInfo& info);
+Napi::Value JS_ringClose(const Napi::CallbackInfo& info);
+Napi::Value JS_alloc(const Napi::CallbackInfo& info);
+Napi::Value JS_addressOf(const Napi::CallbackInfo& info);
+Napi::Value JS_unmappedAddress(const Napi::CallbackInfo& info);
+Napi::Value JS_clientSpawn(const Napi::CallbackInfo& info);
+Napi::Value JS_clientReap(const Napi::CallbackInfo& info);
+Napi::Value JS_kill(const Napi::CallbackInfo& info);

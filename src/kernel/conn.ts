@@ -1,0 +1,269 @@
+// One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
+import { mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { match } from 'ts-pattern';
+import type { NativeProbe } from '../../native-probe/index.js';
+import { ERRNO } from '../../spec/errno.js';
+import type { Command, ConnConfig, Event, IovSpec, UringCmdSpec, Addr } from '../../spec/model/commands.js';
+import { revision, type Revision } from '../../spec/revisions.js';
+import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
+import { IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
+import { bufferFromCqeFlags } from '../../spec/bufindex.js';
+import { readParam, writeParam } from './enableUring.js';
+import { initReply, parseInitIn, parseRequest, reply, rootAttrOut, type InitOffer } from './fuseMsg.js';
+import { uringCmdSqe } from './sqe.js';
+
+const O_RDWR = 2;
+const MS_NOSUID = 2, MS_NODEV = 4;
+const KERNEL_ADDR = 0xffff888000000000n;
+/** Opcodes the kernel sends on /dev/fuse that no command asked for (forgets, interrupts): consumed silently. */
+const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_INTERRUPT, 42];
+
+/** How long to watch for consequences of a step: errors complete at once, clients take a fork. */
+export const SETTLE = { uring: 40, client: 300, teardown: 150, quiet: 8 };
+
+interface EntryBufs { qid: number; header: Uint8Array | null; payload: Uint8Array | null }
+
+export class KernelError extends Error {}
+
+export class KernelConn {
+  readonly rev: Revision;
+  private ring = -1;
+  private fusefd = -1;
+  private dir: string | null = null;
+  private connId: number | null = null;
+  private nextUd = 1n;
+  private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number }>();
+  private readonly entries = new Map<string, EntryBufs>();
+  private readonly byCommit = new Map<bigint, EntryBufs>();
+  private readonly lastDelivered = new Map<number, bigint>();
+  private readonly clients = new Map<number, string>();
+  private readonly devPending: bigint[] = [];
+  private readonly keep: ArrayBuffer[] = [];
+  private ringExited = false;
+  private unmounted = false;
+  offer: InitOffer | null = null;
+  negotiated = 0n;
+  /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
+  readonly counts = { devRequests: 0, ringRequests: 0 };
+
+  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig) {
+    this.rev = revision(cfg.revision);
+  }
+
+  open(): void {
+    const want = this.cfg.enable_uring ? 'Y' : 'N';
+    if (readParam() !== want) writeParam(want);
+    this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
+    this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
+    if (!this.cfg.mount) return;
+    this.dir = mkdtempSync('/tmp/furc-');
+    this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
+    this.connId = connectionId(this.dir);
+    const init = this.p.read(this.fusefd, 1 << 17, 2000);
+    if (typeof init === 'number') throw new KernelError(`no FUSE_INIT on /dev/fuse within 2 s (${init})`);
+    const { h, body } = parseRequest(init);
+    if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new KernelError(`expected FUSE_INIT, got opcode ${h.opcode}`);
+    this.offer = parseInitIn(body);
+    if (this.cfg.init) {
+      const r = initReply(h.unique, this.offer, this.cfg.init);
+      this.negotiated = r.flags;
+      this.check(this.p.write(this.fusefd, r.bytes), 'write INIT reply');
+    }
+  }
+
+  private check(res: number, what: string): number {
+    if (res < 0) throw new KernelError(`${what} failed: ${res}`);
+    return res;
+  }
+
+  run(cmd: Command): Event[] {
+    return match(cmd)
+      .with({ kind: 'uring_cmd' }, (c) => this.uringCmd(c.tag, c.sqe))
+      .with({ kind: 'client' }, (c) => {
+        if (this.unmounted || !this.dir) throw new KernelError('client after umount: the mount is gone');
+        const pid = this.p.clientSpawn(({ stat: 0, read: 1, write: 2 } as const)[c.op], this.dir, c.cpu, c.size ?? 4096);
+        this.clients.set(this.check(pid, 'fork client'), c.tag);
+        return this.settle(SETTLE.client, true);
+      })
+      .with({ kind: 'dev_reply' }, (c) => {
+        const u = this.devPending.shift();
+        if (u !== undefined) this.p.write(this.fusefd, c.error === 0 ? reply(u, 0, rootAttrOut()) : reply(u, c.error));
+        return this.settle(SETTLE.uring, true);
+      })
+      .with({ kind: 'abort' }, () => { this.abort(); return this.settle(SETTLE.teardown, false); })
+      .with({ kind: 'umount' }, () => this.umount())
+      .with({ kind: 'ring_exit' }, () => {
+        // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here.
+        if (!this.ringExited) this.p.ringClose(this.ring);
+        this.ringExited = true;
+        return [];
+      })
+      .exhaustive();
+  }
+
+  private region(spec: IovSpec | { addr: Addr; len: number }): { addr: bigint; view: Uint8Array | null } {
+    return match(spec.addr)
+      .with('valid', () => {
+        const ab = this.p.alloc(Math.max(spec.len, 1));
+        if (typeof ab === 'number') throw new KernelError(`mmap of ${spec.len} bytes failed: ${ab}`);
+        this.keep.push(ab);
+        return { addr: this.p.addressOf(ab), view: new Uint8Array(ab) };
+      })
+      .with('null', () => ({ addr: 0n, view: null }))
+      .with('unmapped', () => ({ addr: BigInt(this.p.unmappedAddress()), view: null }))
+      .with('kernel', () => ({ addr: KERNEL_ADDR, view: null }))
+      .exhaustive();
+  }
+
+  private commitId(sqe: UringCmdSpec): bigint {
+    const c = sqe.commit_id ?? 0n;
+    if (typeof c === 'bigint') return c;
+    const cur = this.lastDelivered.get(sqe.qid) ?? 0n;
+    return c === 'current' ? cur : cur + (1n << 40n);
+  }
+
+  private uringCmd(tag: string, sqe: UringCmdSpec): Event[] {
+    if (this.ringExited) return [{ kind: 'cqe', tag, res: -ERRNO.EBADF }];
+    const regions = (sqe.iov ?? []).map((v) => this.region(v));
+    let iovArray = 0n;
+    if ((sqe.iov_array ?? 'valid') === 'valid') {
+      const arr = this.p.alloc(16 * Math.max(1, regions.length)) as ArrayBuffer;
+      this.keep.push(arr);
+      const dv = new DataView(arr);
+      regions.forEach((r, i) => { dv.setBigUint64(16 * i, r.addr, true); dv.setBigUint64(16 * i + 8, BigInt(sqe.iov![i]!.len), true); });
+      iovArray = this.p.addressOf(arr);
+    } else iovArray = sqe.iov_array === 'null' ? 0n : sqe.iov_array === 'kernel' ? KERNEL_ADDR : BigInt(this.p.unmappedAddress());
+    const commitId = this.commitId(sqe);
+    const bufpool = sqe.bufpool ? this.region(sqe.bufpool).addr : 0n;
+    if (sqe.cmd_op === 1) this.entries.set(tag, { qid: sqe.qid, header: regions[0]?.view ?? null, payload: regions[1]?.view ?? null });
+    if (sqe.cmd_op === 2) this.prepareCommit(tag, sqe, commitId);
+    const ud = this.nextUd++;
+    this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid });
+    const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
+    const sub = this.p.ringSubmit(this.ring, bytes);
+    if (sub < 0) return [{ kind: 'cqe', tag, res: sub }];
+    return this.settle(SETTLE.uring, true);
+  }
+
+  /** Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH. */
+  private prepareCommit(tag: string, sqe: UringCmdSpec, commitId: bigint): void {
+    const ent = this.byCommit.get(commitId) ?? [...this.entries.values()].find((e) => e.qid === sqe.qid);
+    if (!ent) return;
+    this.entries.set(tag, ent);
+    const r = sqe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
+    const body = rootAttrOut();
+    const payloadSz = r.payload_sz === 'exact' ? body.length : r.payload_sz;
+    if (ent.header && ent.header.length >= 288) {
+      const dv = new DataView(ent.header.buffer, ent.header.byteOffset, ent.header.byteLength);
+      const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
+      dv.setUint32(0, 16 + payloadSz, true);
+      dv.setInt32(4, r.error, true);
+      dv.setBigUint64(8, unique, true);
+      dv.setUint32(256 + 16, payloadSz, true);
+    }
+    if (ent.payload) ent.payload.set(body.subarray(0, Math.min(body.length, ent.payload.length)));
+  }
+
+  private abort(): void {
+    if (this.connId === null) return;
+    ensureFusectl(this.p);
+    try { writeFileSync(`/sys/fs/fuse/connections/${this.connId}/abort`, '1'); } catch { /* already gone */ }
+  }
+
+  private umount(): Event[] {
+    if (!this.dir || this.unmounted) return [];
+    this.unmounted = true;
+    const pid = this.p.clientSpawn(3, this.dir, -1, 0);
+    const events = this.settle(SETTLE.teardown, false);
+    if (this.p.clientReap(pid, 2000) === -1) {
+      // A stuck umount: abort the connection so it can finish, then kill it.
+      this.abort();
+      if (this.p.clientReap(pid, 2000) === -1) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
+    }
+    return [...events, ...this.settle(SETTLE.quiet, false)];
+  }
+
+  /** Collects CQEs, /dev/fuse requests and client exits for up to `ms`; returns early once quiet after one. */
+  settle(ms: number, untilEvent: boolean): Event[] {
+    const out: Event[] = [];
+    const deadline = Date.now() + ms;
+    let quietUntil = Infinity;
+    while (Date.now() < Math.min(deadline, quietUntil)) {
+      const before = out.length;
+      this.reapRing(out, 2);
+      this.readDev(out);
+      this.reapClients(out);
+      if (untilEvent && out.length > before) quietUntil = Date.now() + SETTLE.quiet;
+    }
+    return out;
+  }
+
+  private reapRing(out: Event[], waitMs: number): void {
+    if (this.ringExited) return;
+    const rows = this.p.ringReap(this.ring, waitMs, 64);
+    if (typeof rows === 'number') return;
+    for (const [ud, res, flags] of rows) {
+      const t = this.udTag.get(ud);
+      if (!t) continue;
+      const ent = this.entries.get(t.tag);
+      if (res === 0 && (t.cmd_op === 1 || t.cmd_op === 2) && ent?.header && ent.header.length >= 288) {
+        const dv = new DataView(ent.header.buffer, ent.header.byteOffset, ent.header.byteLength);
+        const req = { opcode: dv.getUint32(4, true), unique: dv.getBigUint64(8, true), commit_id: dv.getBigUint64(264, true), payload_sz: dv.getUint32(272, true) };
+        this.byCommit.set(req.commit_id, ent);
+        this.lastDelivered.set(t.qid, req.commit_id);
+        this.counts.ringRequests++;
+        const bid = bufferFromCqeFlags(flags);
+        out.push(bid === null ? { kind: 'cqe', tag: t.tag, res, req } : { kind: 'cqe', tag: t.tag, res, req, buf_id: bid });
+      } else out.push({ kind: 'cqe', tag: t.tag, res });
+    }
+  }
+
+  private readDev(out: Event[]): void {
+    for (;;) {
+      const b = this.p.read(this.fusefd, 1 << 17, 0);
+      if (typeof b === 'number') return;
+      const { h } = parseRequest(b);
+      if (UNSOLICITED.includes(h.opcode)) continue;
+      this.counts.devRequests++;
+      this.devPending.push(h.unique);
+      out.push({ kind: 'dev_request', opcode: h.opcode, unique: h.unique });
+    }
+  }
+
+  private reapClients(out: Event[]): void {
+    for (const [pid, tag] of this.clients) {
+      const r = this.p.clientReap(pid, 0);
+      if (r === -1) continue;
+      this.clients.delete(pid);
+      out.push({ kind: 'client_done', tag, res: r === -2 ? -ERRNO.EINTR : r === 0 ? 0 : -r });
+    }
+  }
+
+  /** Tears everything down; never leaves a mount, a client or a connection behind. */
+  close(): Event[] {
+    const events = this.dir && !this.unmounted ? (this.abort(), this.settle(SETTLE.teardown, false)) : [];
+    for (const pid of this.clients.keys()) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
+    this.clients.clear();
+    if (!this.ringExited && this.ring >= 0) this.p.ringClose(this.ring);
+    this.ringExited = true;
+    if (this.fusefd >= 0) this.p.close(this.fusefd);
+    this.fusefd = -1;
+    if (this.dir && !this.unmounted) this.umount();
+    if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
+    return events;
+  }
+}
+
+/** The fusectl connection id of a mount: its st_dev minor, read from mountinfo (no stat: that would send GETATTR). */
+export function connectionId(dir: string): number {
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === dir);
+  if (!line) throw new KernelError(`mount ${dir} not in /proc/self/mountinfo`);
+  const [major, minor] = line.split(' ')[2]!.split(':').map(Number);
+  return ((major! & 0xfff) << 20) | minor!;
+}
+
+/** fusectl is mounted inside the worker's private mount namespace, so it goes away with it. */
+export function ensureFusectl(p: NativeProbe): void {
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.includes(' - fusectl '));
+  if (!mounted) p.mount('fusectl', '/sys/fs/fuse/connections', 'fusectl', 0, '');
+}

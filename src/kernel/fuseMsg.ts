@@ -1,0 +1,50 @@
+// FUSE messages on /dev/fuse built and parsed with the spec codec: INIT handshake, requests, replies.
+import { decode, encode, type Record as Rec } from '../../spec/codec/codec.js';
+import type { ConnConfig } from '../../spec/model/commands.js';
+import { revision } from '../../spec/revisions.js';
+import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
+
+const R0 = revision('R0');
+const L = (n: string) => R0.lookup(n);
+export const IN_HEADER = 40;
+export const OUT_HEADER = 16;
+
+export interface InHeader { len: number; opcode: number; unique: bigint; nodeid: bigint }
+
+export function parseRequest(buf: Uint8Array): { h: InHeader; body: Uint8Array } {
+  const h = decode(L('fuse_in_header'), buf, R0.lookup);
+  return { h: { len: h.len as number, opcode: h.opcode as number, unique: h.unique as bigint, nodeid: h.nodeid as bigint }, body: buf.subarray(IN_HEADER) };
+}
+
+export interface InitOffer { major: number; minor: number; max_readahead: number; flags: bigint }
+
+export function parseInitIn(body: Uint8Array): InitOffer {
+  const i = decode(L('fuse_init_in'), body, R0.lookup);
+  return { major: i.major as number, minor: i.minor as number, max_readahead: i.max_readahead as number, flags: BigInt(i.flags as number) | (BigInt(i.flags2 as number) << 32n) };
+}
+
+/** The server's INIT reply: it accepts what it wants of what the kernel offered. */
+export function initReply(unique: bigint, offer: InitOffer, init: NonNullable<ConnConfig['init']>): { bytes: Buffer; flags: bigint } {
+  const flags = (init.flags & offer.flags) | FUSE_INIT_FLAG.FUSE_INIT_EXT;
+  const body: Rec = {
+    major: 7, minor: offer.minor, max_readahead: offer.max_readahead, flags: Number(flags & 0xffffffffn),
+    max_background: 16, congestion_threshold: 12, max_write: init.max_write, time_gran: 1, max_pages: init.max_pages,
+    flags2: Number(flags >> 32n),
+  };
+  return { bytes: reply(unique, 0, encode(L('fuse_init_out'), body, R0.lookup)), flags };
+}
+
+export function reply(unique: bigint, error: number, payload: Uint8Array = new Uint8Array()): Buffer {
+  const out = Buffer.alloc(OUT_HEADER + payload.length);
+  out.set(encode(L('fuse_out_header'), { len: out.length, error, unique }, R0.lookup), 0);
+  out.set(payload, OUT_HEADER);
+  return out;
+}
+
+/** fuse_attr_out of the root directory, the answer to GETATTR. */
+export function rootAttrOut(): Uint8Array {
+  return encode(L('fuse_attr_out'), {
+    attr_valid: 0n, attr_valid_nsec: 0,
+    attr: { ino: 1n, size: 0n, blocks: 0n, mode: 0o40755, nlink: 2, uid: 0, gid: 0, blksize: 4096 },
+  }, R0.lookup);
+}

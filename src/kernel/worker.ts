@@ -1,0 +1,65 @@
+// The kernel worker: one process in its own mount namespace, driven over JSON lines on stdin/stdout.
+import { createInterface } from 'node:readline';
+import { loadProbe } from '../../native-probe/index.js';
+import type { Command, ConnConfig } from '../../spec/model/commands.js';
+import { KernelConn } from './conn.js';
+import { detectRevision } from './detect.js';
+import { fromWire, toWire } from './wire.js';
+
+export type WorkerRequest =
+  | { op: 'open'; cfg: ConnConfig }
+  | { op: 'run'; cmd: Command }
+  | { op: 'close' }
+  | { op: 'detect' };
+
+const HEALTH = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task/;
+const O_RDONLY_NONBLOCK = 0o4000;
+
+const probe = loadProbe();
+if (typeof probe === 'string') { process.stdout.write(toWire({ fatal: probe }) + '\n'); process.exit(1); }
+const p = probe;
+p.setDeathSignal();
+const kmsg = p.open('/dev/kmsg', O_RDONLY_NONBLOCK);
+const drainKmsg = (): string[] => {
+  const lines: string[] = [];
+  for (let i = 0; kmsg >= 0 && i < 10000; i++) {
+    const b = p.read(kmsg, 8192, 0);
+    if (typeof b === 'number') { if (b === -32) continue; break; } // -EPIPE: records were overwritten
+    lines.push(b.toString('utf8').replace(/^[^;]*;/, '').trim());
+  }
+  return lines;
+};
+drainKmsg();
+
+let conn: KernelConn | null = null;
+const answer = (v: unknown) => process.stdout.write(toWire(v) + '\n');
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const req = fromWire(line) as WorkerRequest;
+  try {
+    switch (req.op) {
+      case 'open':
+        conn?.close();
+        conn = new KernelConn(p, req.cfg);
+        conn.open();
+        answer({ ok: true, negotiated: conn.negotiated, offer: conn.offer });
+        break;
+      case 'run':
+        if (!conn) throw new Error('run before open');
+        answer({ ok: true, events: conn.run(req.cmd) });
+        break;
+      case 'close': {
+        const events = conn?.close() ?? [];
+        const counts = conn?.counts;
+        conn = null;
+        answer({ ok: true, events, counts, health: drainKmsg().filter((l) => HEALTH.test(l)) });
+        break;
+      }
+      case 'detect':
+        answer({ ok: true, detection: detectRevision(p) });
+        break;
+    }
+  } catch (e) {
+    answer({ ok: false, error: (e as Error).message });
+  }
+}).on('close', () => { conn?.close(); process.exit(0); });
