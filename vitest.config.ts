@@ -3,7 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['properties/**/*.test.ts', 'src/**/*.test.ts', 'fuzz/**/*.test.ts'],
-    testTimeout: 60_000,
+    globalSetup: ['properties/__helpers__/globalSetup.ts'],
+    // Kernel cases share the global fuse.enable_uring parameter: one file at a time.
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 });

@@ -8,7 +8,7 @@ import { canZeroCopyReq, encodeR7Flags } from '../../spec/rules/r7.js';
 import { requestShape } from '../../spec/model/requests.js';
 import { baseConfig } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
-import { NR_CPUS, tTargets } from '../__helpers__/tTargets.js';
+import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
 
 const SEED = Number(process.env.FURC_SEED ?? 20261121);
 const a = revision('R7').a;
@@ -20,8 +20,9 @@ const reg = (qid: number, buf_index: number, nbufs: number): UringCmdSpec => ({
   iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
 });
 
-describe.each(tTargets().map((t) => [t.name, t] as const))('R7 buffer ring (%s)', (_n, target) => {
-  it(`should give concurrent requests distinct buf_ids below nr_bufs and hold the rest until a commit frees one (seed ${SEED})`, async () => {
+describe.each(tTargets().map((t) => [t.name, t] as const))('R7 buffer ring (%s)', (_n, tt) => {
+  it(`should give concurrent requests distinct buf_ids below nr_bufs and hold the rest until a commit frees one (seed ${SEED})`, async (ctx) => {
+    const target = await tReady(ctx, tt, 'R7');
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), async (nbufs, clients) => {
       const s = await target.open(config);
       const ev: Event[] = [];
@@ -42,7 +43,7 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('R7 buffer ring (%s)'
         expect(next.length).toBe(1);
       }
       await s.close();
-    }), { seed: SEED, numRuns: 40 });
+    }), { seed: SEED, numRuns: tt.runs(40) });
   });
 });
 

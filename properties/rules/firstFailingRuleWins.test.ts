@@ -8,7 +8,7 @@ import { families, type Family } from '../../spec/scenarios/families.js';
 import { REVISIONS } from '../../spec/types.js';
 import { runScenario, type ProbeOutcome } from '../../src/target/runScenario.js';
 import { tGolden } from '../__helpers__/tGolden.js';
-import { NR_CPUS, tTargets } from '../__helpers__/tTargets.js';
+import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
 
 const SEED = Number(process.env.FURC_SEED ?? 20261121);
 
@@ -34,28 +34,31 @@ function expected(fam: Family, first: Check): ProbeOutcome {
 const show = (o: ProbeOutcome) => (o.kind === 'held' ? 'held' : `${o.kind} ${errnoName(o.res)}`);
 const compatible = (rows: readonly Check[]) => rows.every((r) => !(r.excludes ?? []).some((x) => rows.some((o) => o.id === x)));
 
-describe.each(tTargets().map((t) => [t.name, t] as const))('first failing rule wins (%s)', (_n, target) => {
+describe.each(tTargets().map((t) => [t.name, t] as const))('first failing rule wins (%s)', (_n, tt) => {
   for (const rev of REVISIONS) {
     for (const fam of families(rev, NR_CPUS)) {
       const rows = orderedChecks(fam);
       describe(`${fam.name} (seed ${SEED})`, () => {
-        it(`should give ${fam.valid} for the valid baseline`, async () => {
+        it(`should give ${fam.valid} for the valid baseline`, async (ctx) => {
+          const target = await tReady(ctx, tt, rev);
           const { outcome } = await runScenario(target, fam.baseline, fam.observe);
           expect(show(outcome)).toBe(fam.valid === 'held' ? 'held' : `${fam.observe} 0`);
         });
 
-        it.each(rows.map((r) => [r.id, r] as const))('should answer breaking only %s with its golden errno', async (_id, row) => {
+        it.for(rows.map((r) => [r.id, r] as const))('should answer breaking only %s with its golden errno', async ([, row], ctx) => {
+          const target = await tReady(ctx, tt, rev);
           const { outcome } = await runScenario(target, breakRows(fam, [row]), fam.observe);
           expect(show(outcome)).toBe(show(expected(fam, row)));
         });
 
-        it.skipIf(rows.length < 2)('should answer several broken rows with the errno of the first', async () => {
+        it.skipIf(rows.length < 2)('should answer several broken rows with the errno of the first', async (ctx) => {
+          const target = await tReady(ctx, tt, rev);
           await fc.assert(
             fc.asyncProperty(fc.subarray(rows, { minLength: 2 }).filter(compatible), async (broken) => {
               const { outcome } = await runScenario(target, breakRows(fam, broken), fam.observe);
               expect(show(outcome), `broke ${broken.map((r) => r.id).join(', ')}`).toBe(show(expected(fam, broken[0]!)));
             }),
-            { seed: SEED, numRuns: 60 },
+            { seed: SEED, numRuns: tt.runs(60) },
           );
         });
       });

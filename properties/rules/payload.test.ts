@@ -8,7 +8,7 @@ import { revision } from '../../spec/revisions.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { errnoName } from '../../spec/errno.js';
 import { runScenario } from '../../src/target/runScenario.js';
-import { NR_CPUS, tTargets } from '../__helpers__/tTargets.js';
+import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
 
 const rows = readFileSync(new URL('../../fixtures/golden/max_payload_sz.txt', import.meta.url), 'utf8')
   .split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)
@@ -24,8 +24,9 @@ describe('max_payload_sz', () => {
   });
 });
 
-describe.each(tTargets().map((t) => [t.name, t] as const))('REGISTER payload boundary (%s)', (_n, target) => {
-  it.each(rows)('should hold a payload iovec of exactly the golden size and refuse one byte less (%s: %d)', async (_t, want, init) => {
+describe.each(tTargets().map((t) => [t.name, t] as const))('REGISTER payload boundary (%s)', (_n, tt) => {
+  it.for(rows)('should hold a payload iovec of exactly the golden size and refuse one byte less (%s: %d)', async ([, want, init], ctx) => {
+    const target = await tReady(ctx, tt, 'R0');
     const config = { ...baseConfig('R0', NR_CPUS), init };
     const reg = (len: number) => ({ cmd_op: 1, qid: 0, sqe_len: 2, iov_array: 'valid' as const,
       iov: [{ len: 288, addr: 'valid' as const, aligned: true }, { len, addr: 'valid' as const, aligned: true }] });

@@ -7,7 +7,7 @@ import { encodeR7Flags, queueInitFlagsConsistent, r7FlagsValid, type R7Flags } f
 import { baseConfig } from '../../spec/scenarios/families.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { runScenario } from '../../src/target/runScenario.js';
-import { NR_CPUS, tTargets } from '../__helpers__/tTargets.js';
+import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
 
 const a = revision('R7').a;
 const ALL: R7Flags[] = Array.from({ length: 16 }, (_, i) => ({
@@ -26,14 +26,16 @@ const reg = (f: R7Flags, buf_index: number): UringCmdSpec => ({
   iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }],
 });
 
-describe.each(tTargets().map((t) => [t.name, t] as const))('R7 init flags (%s)', (_n, target) => {
-  it.each(ALL.map((f) => [name(f), f] as const))('should accept a first REGISTER with %s iff the flag rules call it valid', async (_f, f) => {
+describe.each(tTargets().map((t) => [t.name, t] as const))('R7 init flags (%s)', (_n, tt) => {
+  it.for(ALL.map((f) => [name(f), f] as const))('should accept a first REGISTER with %s iff the flag rules call it valid', async ([, f], ctx) => {
+    const target = await tReady(ctx, tt, 'R7');
     const { outcome } = await runScenario(target, { config, prior: [], probe: reg(f, 0) });
     expect(outcome.kind === 'held').toBe(goldenValid(f));
   });
 
   const pairs = ALL.filter(r7FlagsValid).flatMap((f1) => ALL.filter(r7FlagsValid).map((f2) => [`${name(f1)} then ${name(f2)}`, f1, f2] as const));
-  it.each(pairs)('should accept the second REGISTER of %s iff queue_init_flags_consistent', async (_p, f1, f2) => {
+  it.for(pairs)('should accept the second REGISTER of %s iff queue_init_flags_consistent', async ([, f1, f2], ctx) => {
+    const target = await tReady(ctx, tt, 'R7');
     const prior: Command[] = [{ kind: 'uring_cmd', tag: 'first', sqe: reg(f1, 0) }];
     const { outcome } = await runScenario(target, { config, prior, probe: reg(f2, 1) });
     expect(outcome.kind === 'held').toBe(goldenConsistent(f1, f2));

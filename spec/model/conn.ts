@@ -24,6 +24,8 @@ export class ConnModel {
   /** Rule ids the model evaluated as failing, for coverage reports. */
   readonly fired: string[] = [];
   private blocked: bigint[] = [];
+  /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
+  private detached = false;
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}) {
     this.rev = revision(cfg.revision, overrides);
@@ -46,7 +48,7 @@ export class ConnModel {
       .with({ kind: 'client' }, (c) => this.client(c.tag, c.op, c.cpu, c.size))
       .with({ kind: 'dev_reply' }, (c) => this.devReply(c.error))
       .with({ kind: 'abort' }, () => this.teardown(true))
-      .with({ kind: 'umount' }, () => this.teardown(false))
+      .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'ring_exit' }, () => this.ringExit())
       .exhaustive();
   }
@@ -155,7 +157,7 @@ export class ConnModel {
     e.unique = null;
     e.state = 'FRRS_AVAILABLE';
     events.push(...this.fetch(q, e));
-    return { rule: null, events };
+    return { rule: null, events: this.afterClientDone(events) };
   }
 
   private addQueue(tag: string, p: Probe): Event[] {
@@ -208,7 +210,25 @@ export class ConnModel {
     return 'none';
   }
 
+  private inFlight(): number {
+    return [...this.st.requests.values()].filter((r) => r.where !== 'done').length;
+  }
+
+  /** umount2(MNT_DETACH): kill_sb, and so fuse_conn_destroy(), runs only once no client holds the mount. */
+  private umount(): Event[] {
+    if (!this.st.devBound || this.detached) return [];
+    if (this.inFlight() > 0) { this.detached = true; return []; }
+    return this.teardown(false);
+  }
+
+  /** The last client of a detached mount leaving destroys the superblock. */
+  private afterClientDone(events: Event[]): Event[] {
+    if (this.detached && this.inFlight() === 0 && this.st.connected) events.push(...this.teardown(false));
+    return events;
+  }
+
   private client(tag: string, op: 'stat' | 'read' | 'write', cpu: number, size?: number): Event[] {
+    if (!this.st.cfg.mount || this.detached) throw new Error('client without a mount: the harness has no path to use');
     if (!this.st.connected) return [{ kind: 'client_done', tag, res: E('ENOTCONN') }];
     const shape = requestShape(op, size);
     const nr = this.st.cfg.nr_cpus;
@@ -238,7 +258,7 @@ export class ConnModel {
 
   private devReply(error: number): Event[] {
     const req = [...this.st.requests.values()].find((r) => r.where === 'dev');
-    return req ? [this.endRequest(req, error)] : [];
+    return req ? this.afterClientDone([this.endRequest(req, error)]) : [];
   }
 
   /** Abort (fusectl) or umount: held SQEs get ENOTCONN, requests in flight ECONNABORTED. */

@@ -2,7 +2,7 @@
 import { ERRNO } from '../errno.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
-import { withConfig, withInitFlags, withPrior, withProbe } from './scenario.js';
+import { mapPrior, withConfig, withInitFlags, withPrior, withProbe } from './scenario.js';
 import { src, type Check, type RuleTable } from './types.js';
 
 const E = (n: keyof typeof ERRNO) => -ERRNO[n];
@@ -18,7 +18,8 @@ const sqe128 = (ref: string): Check => ({
 const noDev = (ref: string, errno: number): Check => ({
   kind: 'check', id: 'common.fuse_dev.missing', errno, source: src(`${ref}; fs/fuse/fuse_dev_i.h:fuse_get_dev (6.18 "allow synchronous FUSE_INIT")`),
   when: (p) => !p.st.devBound,
-  violate: (s) => withConfig(s, { mount: false }),
+  // Without a mount there is no path for a client to use.
+  violate: (s) => withConfig(mapPrior(s, (c) => (c.kind === 'client' ? null : c)), { mount: false }),
   excludes: ['common.conn.aborted', 'common.conn.disconnected'],
 });
 
@@ -41,10 +42,11 @@ const aborted = (ref: string): Check => ({
   excludes: ['common.fuse_dev.missing', 'common.conn.not_initialized'],
 });
 
+// A fusectl abort without FUSE_ABORT_ERROR clears fc->connected only; a lazy umount would not while a client is inside.
 const disconnected = (ref: string): Check => ({
-  kind: 'check', id: 'common.conn.disconnected', errno: E('ENOTCONN'), source: src(ref),
+  kind: 'check', id: 'common.conn.disconnected', errno: E('ENOTCONN'), source: src(`${ref}; fs/fuse/dev.c:fuse_abort_conn`),
   when: (p) => !p.st.connected,
-  violate: (s) => withPrior(s, [{ kind: 'umount' }]),
+  violate: (s) => withPrior(s, [{ kind: 'abort' }]),
   excludes: ['common.fuse_dev.missing'],
 });
 

@@ -241,7 +241,8 @@ export class KernelConn {
 
   /** Tears everything down; never leaves a mount, a client or a connection behind. */
   close(): Event[] {
-    const events = this.dir && !this.unmounted ? (this.abort(), this.settle(SETTLE.teardown, false)) : [];
+    // Abort first, even after a lazy umount: a busy detached mount keeps its connection (and clients) alive.
+    const events = this.connId !== null ? (this.abort(), this.settle(SETTLE.teardown, false)) : [];
     for (const pid of this.clients.keys()) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
     this.clients.clear();
     if (!this.ringExited && this.ring >= 0) this.p.ringClose(this.ring);
