@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 
 // Child side: only async-signal-safe calls between fork and _exit; exit status is the errno (0 = success).
 static void run_child(int op, const char* path, int cpu, unsigned size) {
+  // A client holding the worker's /dev/fuse or ring fd would keep its own connection alive and hang forever.
+  syscall(SYS_close_range, 3, ~0U, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (cpu >= 0) { cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set); sched_setaffinity(0, sizeof set, &set); }
   struct stat st;

@@ -235,8 +235,8 @@ export class ConnModel {
     const req: Request = { ...shape, unique: this.st.nextUnique, client: tag, qid: cpu < nr ? cpu : 0, where: 'queued' };
     this.st.nextUnique += 2n;
     this.st.requests.set(req.unique, req);
-    if (this.st.io_uring && !(this.st.ring?.ready ?? false)) {
-      // fuse_block_alloc(): with io-uring negotiated, clients wait until the ring is ready.
+    if (!this.st.initialized || (this.st.io_uring && !(this.st.ring?.ready ?? false))) {
+      // fuse_block_alloc(): clients wait for INIT, and with io-uring negotiated until the ring is ready.
       this.blocked.push(req.unique);
       return [];
     }
@@ -275,8 +275,10 @@ export class ConnModel {
       }
       this.st.held.clear();
     }
+    // Clients still in fuse_get_req() wake to !connected (ENOTCONN); requests already sent end ECONNABORTED.
+    const waiting = new Set(this.blocked);
     for (const req of this.st.requests.values()) {
-      if (req.where !== 'done') events.push(this.endRequest(req, E('ECONNABORTED')));
+      if (req.where !== 'done') events.push(this.endRequest(req, waiting.has(req.unique) ? E('ENOTCONN') : E('ECONNABORTED')));
     }
     this.blocked = [];
     return events;

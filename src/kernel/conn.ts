@@ -59,7 +59,7 @@ export class KernelConn {
     this.dir = mkdtempSync('/tmp/furc-');
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
-    const init = this.p.read(this.fusefd, 1 << 17, 2000);
+    const init = this.p.read(this.fusefd, this.devReadSize(), 2000);
     if (typeof init === 'number') throw new KernelError(`no FUSE_INIT on /dev/fuse within 2 s (${init})`);
     const { h, body } = parseRequest(init);
     if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new KernelError(`expected FUSE_INIT, got opcode ${h.opcode}`);
@@ -218,10 +218,21 @@ export class KernelConn {
     }
   }
 
+  /** fuse_dev_do_read() wants at least max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write). */
+  private devReadSize(): number {
+    return Math.max(1 << 17, 80 + (this.cfg.init?.max_write ?? 0)) + 4096;
+  }
+
   private readDev(out: Event[]): void {
+    // An unmounted /dev/fuse fd has no connection to read from (EPERM since 6.18).
+    if (!this.cfg.mount) return;
     for (;;) {
-      const b = this.p.read(this.fusefd, 1 << 17, 0);
-      if (typeof b === 'number') return;
+      const b = this.p.read(this.fusefd, this.devReadSize(), 0);
+      if (typeof b === 'number') {
+        // ETIMEDOUT: nothing pending; ENODEV/ECONNABORTED: the connection is gone. Anything else is a harness bug.
+        if (b !== -110 && b !== -19 && b !== -103 && b !== -107) throw new KernelError(`read /dev/fuse failed: ${b}`);
+        return;
+      }
       const { h } = parseRequest(b);
       if (UNSOLICITED.includes(h.opcode)) continue;
       this.counts.devRequests++;

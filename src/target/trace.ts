@@ -1,0 +1,37 @@
+// Per-step event traces in a target-neutral text form, so model and kernel runs can be diffed line by line.
+import { errnoName } from '../../spec/errno.js';
+import type { Command, Event } from '../../spec/model/commands.js';
+import type { Scenario } from '../../spec/rules/types.js';
+import { PROBE_TAG } from './runScenario.js';
+import type { Target } from './target.js';
+
+/** One event as text; kernel-assigned uniques are left out, their relation to commit_id is kept. */
+export function showEvent(e: Event): string {
+  switch (e.kind) {
+    case 'cqe': {
+      const req = e.req ? ` req(opcode=${e.req.opcode} payload_sz=${e.req.payload_sz}${e.req.commit_id === e.req.unique ? '' : ' commit_id≠unique'})` : '';
+      return `cqe ${e.tag} ${errnoName(e.res)}${req}${e.buf_id !== undefined ? ` buf_id=${e.buf_id}` : ''}`;
+    }
+    case 'client_done': return `client_done ${e.tag} ${errnoName(e.res)}`;
+    case 'dev_request': return `dev_request opcode=${e.opcode}`;
+  }
+}
+
+export function showCommand(c: Command): string {
+  return c.kind === 'uring_cmd' ? `uring_cmd ${c.tag} op=${c.sqe.cmd_op} qid=${c.sqe.qid}` : c.kind === 'client' ? `client ${c.tag} ${c.op} cpu=${c.cpu}` : c.kind;
+}
+
+/** Runs a scenario and returns, per step, the command and the sorted texts of what it caused. */
+export async function traceScenario(target: Target, s: Scenario): Promise<string[]> {
+  const session = await target.open(s.config);
+  const lines: string[] = [];
+  try {
+    for (const c of [...s.prior, { kind: 'uring_cmd' as const, tag: PROBE_TAG, sqe: s.probe }]) {
+      const ev = await session.run(c);
+      lines.push(`${showCommand(c)} → ${ev.map(showEvent).sort().join('; ') || 'nothing'}`);
+    }
+  } finally {
+    await session.close();
+  }
+  return lines;
+}
