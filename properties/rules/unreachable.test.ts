@@ -5,7 +5,7 @@ import { evaluate } from '../../spec/rules/engine.js';
 import type { Check } from '../../spec/rules/types.js';
 import { families } from '../../spec/scenarios/families.js';
 import { allRevisions } from '../../spec/revisions.js';
-import { tGolden } from '../__helpers__/tGolden.js';
+import { golden as tGolden } from '../../src/conformance/golden.js';
 import { NR_CPUS } from '../__helpers__/tTargets.js';
 
 const cases = allRevisions().flatMap((rev) => Object.entries(rev.tables).flatMap(([tid, t]) =>

@@ -2,4 +2,4 @@
 // Entry point of the furc binary.
 import { main } from './main.js';
 
-process.exitCode = main(process.argv.slice(2), { out: (s) => console.log(s), err: (s) => console.error(s) });
+process.exitCode = await main(process.argv.slice(2), { out: (s) => console.log(s), err: (s) => console.error(s) });

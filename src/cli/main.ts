@@ -1,19 +1,24 @@
 // furc's dispatcher: every failure is one line on stderr and exit 2.
 import { UnknownAssumptionError } from '../../spec/assumptions.js';
 import { UnknownRevisionError } from '../../spec/revisions.js';
+import { runCommand, probeCommand } from './run.js';
 import { specCommand, UsageError } from './spec.js';
 
 export const USAGE = `usage: furc spec [--revision R] [--json]
        furc spec diff <A> <B> [--json]
-       furc spec --assumptions [--json]`;
+       furc spec --assumptions [--json]
+       furc probe [--json]
+       furc run --target kernel|model [--revision R] [--json]`;
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...args] = argv;
   try {
     switch (cmd) {
       case 'spec': return specCommand(args, io.out);
+      case 'run': return await runCommand(args, io);
+      case 'probe': return await probeCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }

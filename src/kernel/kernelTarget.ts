@@ -8,6 +8,7 @@ import type { RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from '../target/target.js';
 import { loadProbe } from '../../native-probe/index.js';
 import { cpus, type Detection } from './detect.js';
+import type { Fingerprint } from './fingerprint.js';
 import { unavailableReason } from './enableUring.js';
 import { fromWire, toWire } from './wire.js';
 import type { WorkerRequest } from './worker.js';
@@ -20,7 +21,7 @@ export const STEP_DEADLINE_MS = 15_000;
 export class TimeoutError extends Error {}
 export class KernelHealthError extends Error {}
 
-type Reply = { ok: boolean; error?: string; events?: Event[]; detection?: Detection; health?: string[]; counts?: { devRequests: number; ringRequests: number }; fatal?: string };
+type Reply = { ok: boolean; error?: string; events?: Event[]; detection?: Detection; fingerprint?: Fingerprint; health?: string[]; counts?: { devRequests: number; ringRequests: number }; fatal?: string };
 
 class Worker {
   private proc: ResultPromise | null = null;
@@ -80,6 +81,12 @@ export class KernelTarget implements Target {
       this.detection = r.detection;
     }
     return this.detection;
+  }
+
+  async fingerprint(): Promise<Fingerprint> {
+    const r = await this.worker.call({ op: 'fingerprint' }, 'fingerprint');
+    if (!r.ok || !r.fingerprint) throw new Error(`probe failed: ${r.error}`);
+    return r.fingerprint;
   }
 
   async unsupported(rev: RevisionId): Promise<string | null> {

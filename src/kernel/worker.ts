@@ -4,13 +4,15 @@ import { loadProbe } from '../../native-probe/index.js';
 import type { Command, ConnConfig } from '../../spec/model/commands.js';
 import { KernelConn } from './conn.js';
 import { detectRevision } from './detect.js';
+import { fingerprint } from './fingerprint.js';
 import { fromWire, toWire } from './wire.js';
 
 export type WorkerRequest =
   | { op: 'open'; cfg: ConnConfig }
   | { op: 'run'; cmd: Command }
   | { op: 'close' }
-  | { op: 'detect' };
+  | { op: 'detect' }
+  | { op: 'fingerprint' };
 
 const HEALTH = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task/;
 const O_RDONLY_NONBLOCK = 0o4000;
@@ -57,6 +59,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       }
       case 'detect':
         answer({ ok: true, detection: detectRevision(p) });
+        break;
+      case 'fingerprint':
+        answer({ ok: true, fingerprint: fingerprint(p) });
         break;
     }
   } catch (e) {

@@ -7,11 +7,12 @@ import type { RevisionId } from '../../spec/types.js';
 export interface GoldenRow { readonly table: string; readonly id: string; readonly errno: number | 'reply' }
 
 export function goldenPath(rev: RevisionId): string {
-  return fileURLToPath(new URL(`../../fixtures/golden/rules.${rev}.txt`, import.meta.url));
+  const up = import.meta.url.includes('/dist/') ? '../../../' : '../../';
+  return fileURLToPath(new URL(`${up}fixtures/golden/rules.${rev}.txt`, import.meta.url));
 }
 
 /** Lines: "<table> <rule id> <ERRNO|reply>", '#' comments; a malformed line throws naming it. */
-export function tGolden(rev: RevisionId): GoldenRow[] {
+export function golden(rev: RevisionId): GoldenRow[] {
   const text = readFileSync(goldenPath(rev), 'utf8');
   return text.split('\n').flatMap((line, i) => {
     const t = line.replace(/#.*/, '').trim();

@@ -1,0 +1,37 @@
+// Conformance cases derived from the spec: per family, its baseline and each rule row broken alone, with the golden outcome.
+import { errnoName } from '../../spec/errno.js';
+import { revision } from '../../spec/revisions.js';
+import type { Check, Scenario } from '../../spec/rules/types.js';
+import type { Family } from '../../spec/scenarios/families.js';
+import type { ProbeOutcome } from '../target/runScenario.js';
+import { golden } from './golden.js';
+
+/** Rows of a family in kernel order (common first) that it can break. */
+export function orderedChecks(fam: Family): Check[] {
+  const rev = revision(fam.baseline.config.revision);
+  const rows = [...(fam.observe === 'client' ? [] : rev.tables.common!.rows), ...rev.tables[fam.table]!.rows];
+  return rows.filter((r): r is Check => r.kind === 'check' && fam.rows.includes(r.id) && r.violate !== undefined);
+}
+
+/** Applies violations last-row-first, so each earlier row's violation is the one that stands. */
+export function breakRows(fam: Family, rows: readonly Check[]): Scenario {
+  return [...rows].reverse().reduce((s, r) => r.violate!(s), fam.baseline);
+}
+
+/** The golden outcome when `first` is the first broken row. */
+export function expectedOutcome(fam: Family, first: Check): ProbeOutcome {
+  const rev = fam.baseline.config.revision;
+  const g = golden(rev).find((x) => x.id === first.id);
+  if (!g) throw new Error(`rule ${first.id} is missing from fixtures/golden/rules.${rev}.txt`);
+  const res = g.errno === 'reply' ? (breakRows(fam, [first]).probe.reply?.error ?? 0) : g.errno;
+  return fam.observe === 'client' ? { kind: 'client', res } : { kind: 'cqe', res };
+}
+
+export function validOutcome(fam: Family): ProbeOutcome {
+  return fam.valid === 'held' ? { kind: 'held' } : fam.observe === 'client' ? { kind: 'client', res: 0 } : { kind: 'cqe', res: 0 };
+}
+
+export const showOutcome = (o: ProbeOutcome): string => (o.kind === 'held' ? 'held' : `${o.kind} ${errnoName(o.res)}`);
+
+export const compatible = (rows: readonly Check[]): boolean =>
+  rows.every((r) => !(r.excludes ?? []).some((x) => rows.some((o) => o.id === x)));
