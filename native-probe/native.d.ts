@@ -21,8 +21,8 @@ export interface NativeProbe {
   alloc(size: number): ArrayBuffer | number;
   addressOf(buf: ArrayBuffer | ArrayBufferView): bigint;
   unmappedAddress(): bigint | number;
-  /** Forks a child doing op (0 stat, 1 read, 2 write, 3 umount2 MNT_DETACH) on path pinned to cpu; its pid or -errno. */
-  clientSpawn(op: 0 | 1 | 2 | 3, path: string, cpu: number, size: number): number;
+  /** Forks a child doing op (0 stat, 1 read, 2 write, 3 umount2 MNT_DETACH, 4 stat `size` times) on path pinned to cpu; its pid or -errno. */
+  clientSpawn(op: 0 | 1 | 2 | 3 | 4, path: string, cpu: number, size: number): number;
   /** errno the child exited with (0 success), -1 still running, -2 killed by a signal. */
   clientReap(pid: number, timeoutMs: number): number;
   kill(pid: number, signal: number): number;

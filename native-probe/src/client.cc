@@ -23,13 +23,14 @@ static void run_child(int op, const char* path, int cpu, unsigned size) {
   static char buf[1 << 20];
   if (op == 0) _exit(stat(path, &st) < 0 ? errno : 0);
   if (op == 3) _exit(umount2(path, MNT_DETACH) < 0 ? errno : 0);
+  if (op == 4) { for (unsigned i = 0; i < size; i++) if (stat(path, &st) < 0) _exit(errno); _exit(0); }
   int fd = open(path, op == 1 ? O_RDONLY : O_WRONLY);
   if (fd < 0) _exit(errno);
   ssize_t r = op == 1 ? read(fd, buf, size > sizeof buf ? sizeof buf : size) : write(fd, buf, size > sizeof buf ? sizeof buf : size);
   _exit(r < 0 ? errno : 0);
 }
 
-// clientSpawn(op 0=stat 1=read 2=write 3=umount2(MNT_DETACH), path, cpu, size) → pid, or -errno.
+// clientSpawn(op 0=stat 1=read 2=write 3=umount2(MNT_DETACH) 4=stat `size` times, path, cpu, size) → pid, or -errno.
 Napi::Value JS_clientSpawn(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(4); REQUIRE_NUMBER(0, "op"); REQUIRE_STRING(1, "path"); REQUIRE_NUMBER(2, "cpu"); REQUIRE_NUMBER(3, "size");
   std::string path = info[1].As<Napi::String>();

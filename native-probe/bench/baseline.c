@@ -1,0 +1,129 @@
+/* Raw-C baseline for `npm run bench`: the same two jobs as the harness, with no harness in the way.
+ * usage: baseline cycles N | baseline requests N   (root, inside a private mount namespace) */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PAYLOAD 131072
+#define HDR 288
+struct ring { int fd; unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask; char *sqes; struct io_uring_cqe *cqes; void *sq; size_t sq_len; size_t sqes_len; };
+struct ent { char *hdr; char *payload; };
+
+static void die(const char *what) { fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno)); exit(1); }
+
+static void ring_setup(struct ring *r) {
+  struct io_uring_params p; memset(&p, 0, sizeof p); p.flags = IORING_SETUP_SQE128;
+  r->fd = syscall(__NR_io_uring_setup, 64, &p); if (r->fd < 0) die("io_uring_setup");
+  r->sq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  size_t sqa = p.sq_off.array + p.sq_entries * sizeof(unsigned); if (sqa > r->sq_len) r->sq_len = sqa;
+  r->sq = mmap(0, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+  r->sqes_len = p.sq_entries * 128;
+  r->sqes = mmap(0, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+  if (r->sq == MAP_FAILED || r->sqes == MAP_FAILED) die("mmap ring");
+  char *s = r->sq;
+  r->sq_tail = (unsigned *)(s + p.sq_off.tail); r->sq_mask = (unsigned *)(s + p.sq_off.ring_mask); r->sq_array = (unsigned *)(s + p.sq_off.array);
+  r->cq_head = (unsigned *)(s + p.cq_off.head); r->cq_tail = (unsigned *)(s + p.cq_off.tail); r->cq_mask = (unsigned *)(s + p.cq_off.ring_mask);
+  r->cqes = (struct io_uring_cqe *)(s + p.cq_off.cqes);
+}
+
+static void ring_close(struct ring *r) { munmap(r->sqes, r->sqes_len); munmap(r->sq, r->sq_len); close(r->fd); }
+
+static void submit_cmd(struct ring *r, int fusefd, uint32_t op, uint16_t qid, uint64_t commit_id, struct iovec *iov, uint64_t ud) {
+  unsigned t = *r->sq_tail, i = t & *r->sq_mask;
+  unsigned char *e = (unsigned char *)r->sqes + (size_t)i * 128; memset(e, 0, 128);
+  e[0] = IORING_OP_URING_CMD; memcpy(e + 4, &fusefd, 4); memcpy(e + 8, &op, 4);
+  uint64_t addr = (uint64_t)(uintptr_t)iov; memcpy(e + 16, &addr, 8);
+  uint32_t len = iov ? 2 : 0; memcpy(e + 24, &len, 4); memcpy(e + 32, &ud, 8);
+  memcpy(e + 48 + 8, &commit_id, 8); memcpy(e + 48 + 16, &qid, 2);
+  r->sq_array[i] = i; __atomic_store_n(r->sq_tail, t + 1, __ATOMIC_RELEASE);
+  if (syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) < 0) die("io_uring_enter");
+}
+
+static int nr_cpus(void) { int n = 0; cpu_set_t s; for (int c = 0; c < 1024; c++) { char p[64]; snprintf(p, sizeof p, "/sys/devices/system/cpu/cpu%d", c); if (access(p, F_OK) == 0) n++; else break; } (void)s; return n ? n : 1; }
+
+struct conn { struct ring r; int fd; char dir[64]; int nq; struct ent ents[64]; struct iovec iov[64][2]; };
+
+static void conn_open(struct conn *c) {
+  ring_setup(&c->r);
+  c->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC); if (c->fd < 0) die("open /dev/fuse");
+  strcpy(c->dir, "/tmp/furc-bench-XXXXXX"); if (!mkdtemp(c->dir)) die("mkdtemp");
+  char opts[128]; snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0", c->fd);
+  if (mount("furc", c->dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) die("mount");
+  static char buf[MAX_PAYLOAD + 8192];
+  ssize_t n = read(c->fd, buf, sizeof buf); if (n < 56) die("read INIT");
+  uint64_t unique; memcpy(&unique, buf + 8, 8);
+  uint32_t minor; memcpy(&minor, buf + 40 + 4, 4);
+  unsigned char out[16 + 64]; memset(out, 0, sizeof out);
+  uint32_t len = sizeof out, maj = 7, flags = (1u << 30) | (1u << 22), flags2 = 1u << 9, mw = MAX_PAYLOAD; uint16_t mp = 32;
+  memcpy(out, &len, 4); memcpy(out + 8, &unique, 8);
+  memcpy(out + 16, &maj, 4); memcpy(out + 20, &minor, 4); memcpy(out + 28, &flags, 4); memcpy(out + 36, &mw, 4);
+  memcpy(out + 16 + 28, &mp, 2); memcpy(out + 16 + 32, &flags2, 4);
+  if (write(c->fd, out, sizeof out) < 0) die("write INIT reply");
+  c->nq = nr_cpus();
+  for (int q = 0; q < c->nq; q++) {
+    c->ents[q].hdr = mmap(0, HDR, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    c->ents[q].payload = mmap(0, MAX_PAYLOAD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    c->iov[q][0] = (struct iovec){c->ents[q].hdr, HDR}; c->iov[q][1] = (struct iovec){c->ents[q].payload, MAX_PAYLOAD};
+    submit_cmd(&c->r, c->fd, 1, q, 0, c->iov[q], q);
+  }
+}
+
+static void conn_close(struct conn *c) {
+  ring_close(&c->r); close(c->fd); umount2(c->dir, MNT_DETACH); rmdir(c->dir);
+  for (int q = 0; q < c->nq; q++) { munmap(c->ents[q].hdr, HDR); munmap(c->ents[q].payload, MAX_PAYLOAD); }
+}
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+
+int main(int argc, char **argv) {
+  if (argc != 3) { fprintf(stderr, "usage: baseline cycles|requests N\n"); return 2; }
+  long n = atol(argv[2]);
+  struct conn c;
+  if (!strcmp(argv[1], "cycles")) {
+    double t0 = now();
+    for (long i = 0; i < n; i++) { conn_open(&c); conn_close(&c); }
+    printf("%.1f\n", n / (now() - t0));
+    return 0;
+  }
+  conn_open(&c);
+  double t0 = now();
+  pid_t pid = fork();
+  if (pid == 0) { struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
+  unsigned char reply[104];
+  for (long done = 0; done < n;) {
+    if (*c.r.cq_head == __atomic_load_n(c.r.cq_tail, __ATOMIC_ACQUIRE))
+      if (syscall(__NR_io_uring_enter, c.r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) die("wait");
+    while (*c.r.cq_head != __atomic_load_n(c.r.cq_tail, __ATOMIC_ACQUIRE)) {
+      struct io_uring_cqe *e = &c.r.cqes[*c.r.cq_head & *c.r.cq_mask];
+      int q = (int)e->user_data; int res = e->res;
+      __atomic_store_n(c.r.cq_head, *c.r.cq_head + 1, __ATOMIC_RELEASE);
+      if (res < 0) { fprintf(stderr, "baseline: cqe %d\n", res); return 1; }
+      char *h = c.ents[q].hdr; uint64_t unique; memcpy(&unique, h + 8, 8);
+      uint32_t len = 16 + 104, psz = 104; int32_t err = 0;
+      memcpy(h, &len, 4); memcpy(h + 4, &err, 4); memcpy(h + 8, &unique, 8); memcpy(h + 256 + 16, &psz, 4);
+      memset(reply, 0, sizeof reply); uint32_t mode = 040755, nlink = 2; uint64_t ino = 1;
+      memcpy(reply + 16, &ino, 8); memcpy(reply + 16 + 60, &mode, 4); memcpy(reply + 16 + 64, &nlink, 4);
+      memcpy(c.ents[q].payload, reply, sizeof reply);
+      submit_cmd(&c.r, c.fd, 2, q, unique, NULL, q);
+      done++;
+    }
+  }
+  double secs = now() - t0;
+  int status; waitpid(pid, &status, 0);
+  printf("%.1f\n", n / secs);
+  conn_close(&c);
+  return 0;
+}
