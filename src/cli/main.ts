@@ -1,14 +1,17 @@
 // furc's dispatcher: every failure is one line on stderr and exit 2.
 import { UnknownAssumptionError } from '../../spec/assumptions.js';
 import { UnknownRevisionError } from '../../spec/revisions.js';
+import { HeaderError } from '../layout/headerProbe.js';
+import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand, UsageError } from './spec.js';
 
-export const USAGE = `usage: furc spec [--revision R] [--json]
+export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc spec diff <A> <B> [--json]
        furc spec --assumptions [--json]
        furc probe [--json]
-       furc run --target kernel|model [--revision R] [--json]`;
+       furc run --target kernel|model [--revision R] [--json]
+       furc layout --header <fuse.h> [--revision R] [--json]`;
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -16,14 +19,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...args] = argv;
   try {
     switch (cmd) {
-      case 'spec': return specCommand(args, io.out);
+      case 'spec': return await specCommand(args, io.out);
       case 'run': return await runCommand(args, io);
       case 'probe': return await probeCommand(args, io);
+      case 'layout': return await layoutCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError) {
+    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError) {
       io.err(`furc: ${e.message}`);
       return 2;
     }

@@ -5,6 +5,8 @@ import { specDiff } from '../../spec/diff.js';
 import { errnoName } from '../../spec/errno.js';
 import { allRevisions, revision, type Revision } from '../../spec/revisions.js';
 import { table } from './table.js';
+import { headerReport } from '../layout/headerProbe.js';
+import type { AssumptionValues } from '../../spec/types.js';
 
 export class UsageError extends Error {}
 
@@ -42,13 +44,23 @@ function printRevision(r: Revision, out: (s: string) => void): void {
   }
 }
 
-/** Runs `furc spec …`; returns the exit status. */
-export function specCommand(args: string[], out: (s: string) => void): number {
-  const asJson = args.includes('--json');
+/** Runs `furc spec …`; returns the exit status. `--header F` replaces assumptions with the header's values. */
+export async function specCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const asJson = argv.includes('--json');
+  let args = argv;
+  let overrides: AssumptionValues = {};
+  const h = args.indexOf('--header');
+  if (h >= 0) {
+    const file = args[h + 1];
+    if (!file) throw new UsageError('--header needs a value');
+    const id = args[args.indexOf('--revision') + 1];
+    overrides = (await headerReport(file, revision(id && args.includes('--revision') ? id : 'R7'))).overrides;
+    args = [...args.slice(0, h), ...args.slice(h + 2)];
+  }
   const rest = args.filter((a) => a !== '--json');
   if (rest[0] === 'diff') {
     if (rest.length !== 3) throw new UsageError('usage: furc spec diff <A> <B> [--json]');
-    const rows = specDiff(revision(rest[1]!), revision(rest[2]!));
+    const rows = specDiff(revision(rest[1]!, overrides), revision(rest[2]!, overrides));
     if (asJson) out(json(rows));
     else out(table(['kind', 'name', rest[1]!, rest[2]!], rows.map((d) => [d.kind, d.name, d.a, d.b])));
     return 0;
@@ -59,10 +71,10 @@ export function specCommand(args: string[], out: (s: string) => void): number {
     else out(table(['id', 'value', 'what', 'reason', 'override from header'], ASSUMPTIONS.map((a) => [a.id, a.value < 0n ? errnoName(Number(a.value)) : `0x${a.value.toString(16)}`, a.what, a.reason, a.headerSymbol ?? '—'])));
     return 0;
   }
-  let revs: Revision[] = allRevisions();
+  let revs: Revision[] = allRevisions(overrides);
   if (rest[0] === '--revision') {
     if (rest.length !== 2) throw new UsageError('usage: furc spec --revision <R0|R4|R7|R8> [--json]');
-    revs = [revision(rest[1]!)];
+    revs = [revision(rest[1]!, overrides)];
   } else if (rest.length > 0) {
     throw new UsageError(`unknown argument '${rest[0]}' (usage: furc spec [--revision R] [--json] | diff A B | --assumptions)`);
   }
