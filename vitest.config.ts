@@ -9,5 +9,6 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './properties/__helpers__/targetSummary.ts'],
   },
 });
