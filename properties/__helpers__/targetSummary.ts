@@ -6,14 +6,14 @@ export default class TargetSummary implements Reporter {
     const counts = new Map<string, { passed: number; failed: number; skipped: number; reasons: Map<string, number> }>();
     for (const m of modules) {
       for (const t of m.children.allTests()) {
-        const target = /\((kernel|model)\)/.exec(t.fullName)?.[1] ?? (/kernel/.test(t.fullName) ? 'kernel' : 'model');
+        const target = /\((kernel|model)\)/.exec(t.fullName)?.[1] ?? (t.fullName.startsWith('model against kernel') ? 'kernel' : 'model');
         const c = counts.get(target) ?? { passed: 0, failed: 0, skipped: 0, reasons: new Map() };
         const r = t.result();
         if (r.state === 'passed') c.passed++;
         else if (r.state === 'failed') c.failed++;
         else {
           c.skipped++;
-          const why = ((r.state === 'skipped' ? r.note : undefined) ?? 'skipped').replace(/:.*$/, '');
+          const why = ((r.state === 'skipped' ? r.note : undefined) ?? 'skipped').replace(/^kernel: /, '').replace(/:.*$/, '');
           c.reasons.set(why, (c.reasons.get(why) ?? 0) + 1);
         }
         counts.set(target, c);

@@ -41,6 +41,9 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('R7 init flags (%s)',
     expect(outcome.kind === 'held').toBe(goldenConsistent(f1, f2));
   });
 
+});
+
+describe('R7 flag rules against the hand-worked table', () => {
   it('should agree with the hand-worked table on validity and consistency of all 16 × 16 flag sets', () => {
     for (const f of ALL) expect(r7FlagsValid(f), letters(f)).toBe(goldenValid(f));
     for (const f1 of ALL.filter(goldenValid)) for (const f2 of ALL) {
