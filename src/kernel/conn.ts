@@ -15,11 +15,13 @@ import { uringCmdSqe } from './sqe.js';
 const O_RDWR = 2;
 const MS_NOSUID = 2, MS_NODEV = 4;
 const KERNEL_ADDR = 0xffff888000000000n;
+/** user_data bit of the harness's own NOP fences. */
+const FENCE = 1n << 62n;
 /** Opcodes the kernel sends on /dev/fuse that no command asked for (forgets, interrupts): consumed silently. */
 const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_INTERRUPT, 42];
 
 /** How long to watch for consequences of a step: errors complete at once, clients take a fork. */
-export const SETTLE = { uring: 40, client: 300, teardown: 150, quiet: 8 };
+export const SETTLE = { uring: 40, async: 12, client: 300, teardown: 150, quiet: 8 };
 
 interface EntryBufs { qid: number; header: Uint8Array | null; payload: Uint8Array | null }
 
@@ -38,6 +40,7 @@ export class KernelConn {
   private readonly lastDelivered = new Map<number, bigint>();
   private readonly clients = new Map<number, string>();
   private readonly devPending: bigint[] = [];
+  private readonly fenced = new Set<bigint>();
   private readonly keep: ArrayBuffer[] = [];
   private ringExited = false;
   private unmounted = false;
@@ -83,7 +86,7 @@ export class KernelConn {
         if (this.unmounted || !this.dir) throw new KernelError('client after umount: the mount is gone');
         const pid = this.p.clientSpawn(({ stat: 0, read: 1, write: 2 } as const)[c.op], this.dir, c.cpu, c.size ?? 4096);
         this.clients.set(this.check(pid, 'fork client'), c.tag);
-        return this.settle(SETTLE.client, true);
+        return this.settleClient(pid);
       })
       .with({ kind: 'dev_reply' }, (c) => {
         const u = this.devPending.shift();
@@ -142,7 +145,27 @@ export class KernelConn {
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
     const sub = this.p.ringSubmit(this.ring, bytes);
     if (sub < 0) return [{ kind: 'cqe', tag, res: sub }];
-    return this.settle(SETTLE.uring, true);
+    const out = this.fence();
+    // With a client alive, woken clients need time to act.
+    if (this.clients.size > 0) return [...out, ...this.settle(SETTLE.uring, true)];
+    // -EAGAIN is punted to io-wq and reissued there, so it lands after the fence: give it a moment.
+    if (!out.some((e) => e.kind === 'cqe' && e.tag === tag)) out.push(...this.settle(SETTLE.async, true));
+    return out;
+  }
+
+  /**
+   * SQEs are issued in order and inline failures complete during submission, so once a NOP submitted
+   * after a command completes, the command's immediate result (if any) has been posted: "held" needs no timeout.
+   */
+  private fence(): Event[] {
+    const nop = Buffer.alloc(128);
+    const ud = FENCE | this.nextUd++;
+    nop.writeBigUInt64LE(ud, 32);
+    const out: Event[] = [];
+    if (this.p.ringSubmit(this.ring, nop) < 0) return this.settle(SETTLE.uring, true);
+    const deadline = Date.now() + 1000;
+    while (!this.fenced.delete(ud) && Date.now() < deadline) this.reapRing(out, 5);
+    return out;
   }
 
   /** Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH. */
@@ -183,6 +206,23 @@ export class KernelConn {
     return [...events, ...this.settle(SETTLE.quiet, false)];
   }
 
+  /** Until the new client is asleep in the kernel (its request queued or held), has exited, or caused an event. */
+  private settleClient(pid: number): Event[] {
+    const out: Event[] = [];
+    const deadline = Date.now() + SETTLE.client;
+    let asleep = 0;
+    while (Date.now() < deadline) {
+      const before = out.length;
+      this.reapRing(out, 1);
+      this.readDev(out);
+      this.reapClients(out);
+      if (out.length > before) return [...out, ...this.settle(SETTLE.quiet, true)];
+      asleep = sleepingInKernel(pid) ? asleep + 1 : 0;
+      if (asleep >= 3) return out;
+    }
+    return out;
+  }
+
   /** Collects CQEs, /dev/fuse requests and client exits for up to `ms`; returns early once quiet after one. */
   settle(ms: number, untilEvent: boolean): Event[] {
     const out: Event[] = [];
@@ -203,6 +243,7 @@ export class KernelConn {
     const rows = this.p.ringReap(this.ring, waitMs, 64);
     if (typeof rows === 'number') return;
     for (const [ud, res, flags] of rows) {
+      if ((ud & FENCE) !== 0n) { this.fenced.add(ud); continue; }
       const t = this.udTag.get(ud);
       if (!t) continue;
       const ent = this.entries.get(t.tag);
@@ -264,6 +305,16 @@ export class KernelConn {
     if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
     return events;
   }
+}
+
+/** A client sleeping in a wait inside the kernel (state S or D with a wchan), not running or exiting. */
+function sleepingInKernel(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
+    return (state === 'S' || state === 'D') && wchan !== '' && wchan !== '0';
+  } catch { return false; }
 }
 
 /** The fusectl connection id of a mount: its st_dev minor, read from mountinfo (no stat: that would send GETATTR). */
