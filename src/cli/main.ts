@@ -2,6 +2,8 @@
 import { UnknownAssumptionError } from '../../spec/assumptions.js';
 import { UnknownRevisionError } from '../../spec/revisions.js';
 import { HeaderError } from '../layout/headerProbe.js';
+import { ReportError } from '../report/diff.js';
+import { diffCommand } from './diff.js';
 import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand, UsageError } from './spec.js';
@@ -10,8 +12,9 @@ export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc spec diff <A> <B> [--json]
        furc spec --assumptions [--json]
        furc probe [--json]
-       furc run --target kernel|model [--revision R] [--json]
-       furc layout --header <fuse.h> [--revision R] [--json]`;
+       furc run --target kernel|model [--revision R] [--format ktap|junit|json] [--out FILE] [--keep-enable-uring]
+       furc layout --header <fuse.h> [--revision R] [--json]
+       furc diff A.json B.json [--baseline expected.json] [--json]`;
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -23,11 +26,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'run': return await runCommand(args, io);
       case 'probe': return await probeCommand(args, io);
       case 'layout': return await layoutCommand(args, io);
+      case 'diff': return diffCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError) {
+    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError || e instanceof ReportError) {
       io.err(`furc: ${e.message}`);
       return 2;
     }

@@ -3,7 +3,9 @@ import { cpus } from '../kernel/detect.js';
 import { KernelTarget } from '../kernel/kernelTarget.js';
 import { ModelTarget } from '../target/modelTarget.js';
 import type { Target } from '../target/target.js';
+import { writeFileSync } from 'node:fs';
 import { exitStatus, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
+import { FORMATS, makeReport, render, type Format, type RunReport } from '../report/report.js';
 import { isRevisionId } from '../../spec/revisions.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
@@ -21,37 +23,47 @@ function option(args: string[], name: string): string | undefined {
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2);
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const known = new Set(['--target', '--revision', '--json']);
+  const valued = new Set(['--target', '--revision', '--format', '--out']);
+  const flags = new Set(['--json', '--keep-enable-uring']);
   for (let i = 0; i < args.length; i++) {
-    if (!known.has(args[i]!)) throw new UsageError(`unknown argument '${args[i]}' (usage: furc run --target kernel|model [--revision R] [--json])`);
-    if (args[i] !== '--json') i++;
+    if (flags.has(args[i]!)) continue;
+    if (!valued.has(args[i]!)) throw new UsageError(`unknown argument '${args[i]}' (usage: furc run --target kernel|model [--revision R] [--format ktap|junit|json] [--out FILE] [--keep-enable-uring])`);
+    i++;
   }
   const targetName = option(args, '--target') ?? 'model';
   if (targetName !== 'kernel' && targetName !== 'model') throw new UsageError(`unknown target '${targetName}' (known: kernel, model)`);
   const r = option(args, '--revision');
   if (r !== undefined && !isRevisionId(r)) throw new UsageError(`unknown revision '${r}' (known: ${REVISIONS.join(', ')})`);
+  const format = option(args, '--format') ?? (args.includes('--json') ? 'json' : undefined);
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}' (known: ${FORMATS.join(', ')})`);
+  const outFile = option(args, '--out');
   const revs: RevisionId[] = r ? [r] : [...REVISIONS];
-  const asJson = args.includes('--json');
   const nr = cpus();
-  const print = (c: CaseResult) => { if (!asJson) io.out(`${showVerdict(c.verdict).padEnd(6)} ${c.revision} ${c.rule}  [${c.family}]${c.verdict.kind === 'FAIL' || c.verdict.kind === 'TIMEOUT' ? `\n       replay: ${c.replay}` : ''}`); };
-  const go = async (t: Target) => {
-    const results = await runSuite(t, revs, nr, print);
-    const count = (k: string) => results.filter((x) => x.verdict.kind === k).length;
-    const summary = { target: t.name, cases: results.length, pass: count('PASS'), fail: count('FAIL'), skip: count('SKIP'), xfail: count('XFAIL'), timeout: count('TIMEOUT') };
-    if (asJson) io.out(json({ summary, results }));
-    else io.out(`# ${t.name}: ${summary.cases} cases, ${summary.pass} PASS, ${summary.fail} FAIL, ${summary.skip} SKIP, ${summary.xfail} XFAIL, ${summary.timeout} TIMEOUT (ran on ${t.name}: ${summary.pass + summary.fail + summary.timeout})`);
-    return exitStatus(results);
+  // Lines go to the terminal unless a report takes stdout.
+  const live = !(format && !outFile);
+  const print = (c: CaseResult) => { if (live) io.out(`${showVerdict(c.verdict).padEnd(6)} ${c.revision} ${c.rule}  [${c.family}]${c.verdict.kind === 'FAIL' || c.verdict.kind === 'TIMEOUT' ? `\n       replay: ${c.replay}` : ''}`); };
+  const finish = (rep: RunReport): number => {
+    const s = rep.summary;
+    if (live) io.out(`# ${rep.target}: ${s.cases} cases, ${s.PASS} PASS, ${s.FAIL} FAIL, ${s.SKIP} SKIP, ${s.XFAIL} XFAIL, ${s.TIMEOUT} TIMEOUT (ran on ${rep.target}: ${s.PASS + s.FAIL + s.TIMEOUT + s.XFAIL})`);
+    if (format) {
+      const text = render(rep, format as Format);
+      if (outFile) writeFileSync(outFile, text); else io.out(text.trimEnd());
+    }
+    return exitStatus(rep.results);
   };
-  if (targetName === 'model') return go(new ModelTarget({ nr_cpus: nr, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }));
-  const why = KernelTarget.unavailable();
-  if (why) {
-    const results = await runSuite(skipAll(why), revs, nr, print);
-    if (asJson) io.out(json({ summary: { target: 'kernel', cases: results.length, skip: results.length }, results }));
-    else io.out(`# kernel: ${results.length} cases, all SKIP(${why})`);
-    return exitStatus(results);
+  if (targetName === 'model') {
+    const results = await runSuite(new ModelTarget({ nr_cpus: nr, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), revs, nr, print);
+    return finish(makeReport('model', results, null));
   }
-  const k = new KernelTarget();
-  try { return await withEnableUring(io.err, () => go(k)); } finally { k.dispose(); }
+  const why = KernelTarget.unavailable();
+  if (why) return finish(makeReport('kernel', await runSuite(skipAll(why), revs, nr, print), null));
+  const k = new KernelTarget({ keepEnableUring: args.includes('--keep-enable-uring') });
+  try {
+    return await withEnableUring(io.err, async () => {
+      const fp = await k.fingerprint();
+      return finish(makeReport('kernel', await runSuite(k, revs, nr, print), fp));
+    });
+  } finally { k.dispose(); }
 }
 
 /** A target that cannot run: every revision is unsupported for the same reason. */

@@ -22,6 +22,8 @@ export interface CaseResult {
   readonly verdict: Verdict;
   /** How to run just this case again. */
   readonly replay: string;
+  /** What the target did (held, cqe -EINVAL, client 0), when the case ran. */
+  readonly observed?: string;
 }
 
 const replayOf = (family: string, rule: string, target: string) =>
@@ -35,15 +37,16 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
     const unreachable = Object.values(revision(rev).tables).flatMap((t) => t!.rows)
       .filter((r): r is Check => r.kind === 'check' && r.unreachable !== undefined);
     for (const fam of families(rev, nrCpus)) {
-      const cases: [string, () => Promise<string | null>][] = [
+      const cases: [string, () => Promise<Observation>][] = [
         [`${fam.table}.baseline`, async () => check(await runScenario(target, fam.baseline, fam.observe), showOutcome(validOutcome(fam)))],
         ...orderedChecks(fam).map((row) => [row.id, async () =>
-          check(await runScenario(target, breakRows(fam, [row]), fam.observe), showOutcome(expectedOutcome(fam, row)))] as [string, () => Promise<string | null>]),
+          check(await runScenario(target, breakRows(fam, [row]), fam.observe), showOutcome(expectedOutcome(fam, row)))] as [string, () => Promise<Observation>]),
       ];
       for (const [rule, run] of cases) {
         const base = { revision: rev, family: fam.name, rule, replay: replayOf(fam.name, rule, target.name) };
         if (skip) { emit({ ...base, verdict: { kind: 'SKIP', reason: skip } }); continue; }
-        emit({ ...base, verdict: await verdictOf(run) });
+        const { verdict, observed } = await verdictOf(run);
+        emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
       }
     }
     for (const row of unreachable) {
@@ -54,19 +57,21 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
   return out;
 }
 
-function check(got: { outcome: Parameters<typeof showOutcome>[0] }, want: string): string | null {
+interface Observation { readonly observed: string; readonly failure: string | null }
+
+function check(got: { outcome: Parameters<typeof showOutcome>[0] }, want: string): Observation {
   const g = showOutcome(got.outcome);
-  return g === want ? null : `expected ${want}, got ${g}`;
+  return { observed: g, failure: g === want ? null : `expected ${want}, got ${g}` };
 }
 
-async function verdictOf(run: () => Promise<string | null>): Promise<Verdict> {
+async function verdictOf(run: () => Promise<Observation>): Promise<{ verdict: Verdict; observed?: string }> {
   try {
-    const failure = await run();
-    return failure === null ? { kind: 'PASS' } : { kind: 'FAIL', detail: failure };
+    const o = await run();
+    return { verdict: o.failure === null ? { kind: 'PASS' } : { kind: 'FAIL', detail: o.failure }, observed: o.observed };
   } catch (e) {
-    if (e instanceof TimeoutError) return { kind: 'TIMEOUT', detail: e.message };
-    if (e instanceof KernelHealthError) return { kind: 'FAIL', detail: e.message };
-    return { kind: 'FAIL', detail: `harness error: ${(e as Error).message}` };
+    if (e instanceof TimeoutError) return { verdict: { kind: 'TIMEOUT', detail: e.message } };
+    if (e instanceof KernelHealthError) return { verdict: { kind: 'FAIL', detail: e.message } };
+    return { verdict: { kind: 'FAIL', detail: `harness error: ${(e as Error).message}` } };
   }
 }
 

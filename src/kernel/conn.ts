@@ -49,13 +49,13 @@ export class KernelConn {
   /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
   readonly counts = { devRequests: 0, ringRequests: 0 };
 
-  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig) {
+  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly keepParam = false) {
     this.rev = revision(cfg.revision);
   }
 
   open(): void {
     const want = this.cfg.enable_uring ? 'Y' : 'N';
-    if (readParam() !== want) writeParam(want);
+    if (!this.keepParam && readParam() !== want) writeParam(want);
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
     if (!this.cfg.mount) return;

@@ -17,8 +17,8 @@ export interface Detection {
   readonly evidence: Readonly<Record<RevisionId, string | null>>;
 }
 
-function probeOnce(p: NativeProbe, rev: RevisionId, sqe: UringCmdSpec): string {
-  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true });
+function probeOnce(p: NativeProbe, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): string {
+  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true }, keepParam);
   try {
     c.open();
     const ev = c.run({ kind: 'uring_cmd', tag: 'detect', sqe }).find((e) => e.kind === 'cqe' && e.tag === 'detect');
@@ -33,15 +33,15 @@ export function cpus(): number {
   } catch { return 1; }
 }
 
-export function detectRevision(p: NativeProbe): Detection {
+export function detectRevision(p: NativeProbe, keepParam = false): Detection {
   const max = maxPayloadSz(baseConfig('R0', 1).init!, revision('R0').a);
   const iov = [{ len: 288, addr: 'valid' as const, aligned: true }, { len: max, addr: 'valid' as const, aligned: true }];
   const plain: UringCmdSpec = { cmd_op: 1, qid: 0, sqe_len: 2, iov_array: 'valid', iov };
-  const r0 = probeOnce(p, 'R0', plain);
-  const r8 = probeOnce(p, 'R8', { cmd_op: 3, qid: 0, flags: 0n });
+  const r0 = probeOnce(p, 'R0', plain, keepParam);
+  const r8 = probeOnce(p, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam);
   const r7flags = encodeR7Flags({ bufring: false, pinned_headers: true, pinned_buffers: false, zero_copy: false }, revision('R7').a);
-  const r7 = probeOnce(p, 'R7', { ...plain, flags: r7flags });
-  const r4 = probeOnce(p, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 });
+  const r7 = probeOnce(p, 'R7', { ...plain, flags: r7flags }, keepParam);
+  const r4 = probeOnce(p, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 }, keepParam);
   const evidence: Record<RevisionId, string | null> = {
     R0: r0 === 'held' ? null : `a well-formed per-entry REGISTER answered ${r0}`,
     R8: r8 === '0' ? null : `ADD_QUEUE (cmd_op 3) answered ${r8}: not a 7.3 buffer-pool kernel`,

@@ -30,8 +30,8 @@ const read = (p: string) => { try { return readFileSync(p, 'utf8').trim(); } cat
 const reg = (qid: number, len: number): UringCmdSpec => ({ cmd_op: 1, qid, sqe_len: 2, iov_array: 'valid',
   iov: [{ len: 288, addr: 'valid', aligned: true }, { len, addr: 'valid', aligned: true }] });
 
-function withConn<T>(p: NativeProbe, f: (c: KernelConn) => T): T {
-  const c = new KernelConn(p, { ...baseConfig('R0', cpus()), enable_uring: true });
+function withConn<T>(p: NativeProbe, f: (c: KernelConn) => T, keepParam: boolean): T {
+  const c = new KernelConn(p, { ...baseConfig('R0', cpus()), enable_uring: true }, keepParam);
   try { c.open(); return f(c); } finally { c.close(); }
 }
 
@@ -40,14 +40,14 @@ const resultOf = (c: KernelConn, tag: string, sqe: UringCmdSpec): string => {
   return e && e.kind === 'cqe' ? errnoName(e.res) : 'held';
 };
 
-export function fingerprint(p: NativeProbe): Fingerprint {
+export function fingerprint(p: NativeProbe, keepParam = false): Fingerprint {
   const before = readParam();
-  const offer = withConn(p, (c) => c.offer);
+  const offer = withConn(p, (c) => c.offer, keepParam);
   const cmd_ops = withConn(p, (c) => {
     const out: Record<string, string> = {};
     for (const op of [0, 2, 3, 4, 5, 1]) out[String(op)] = resultOf(c, `op${op}`, { ...reg(0, 1 << 17), cmd_op: op });
     return out;
-  });
+  }, keepParam);
   // A failed REGISTER does not stop later ones while enable_uring is Y, so one connection can bisect the boundary.
   const enforced = withConn(p, (c) => {
     let lo = 1, hi = 1 << 24;
@@ -57,8 +57,8 @@ export function fingerprint(p: NativeProbe): Fingerprint {
       if (resultOf(c, `b${i}`, reg(0, mid)) === 'held') hi = mid; else lo = mid + 1;
     }
     return lo;
-  });
-  const d = detectRevision(p);
+  }, keepParam);
+  const d = detectRevision(p, keepParam);
   const names = offer ? Object.entries(FUSE_INIT_FLAG).filter(([, bit]) => (offer.flags & bit) !== 0n).map(([n]) => n) : [];
   return {
     release: release(), fuse_minor: offer?.minor ?? null, init_flags_offered: offer ? `0x${offer.flags.toString(16)}` : 'none',

@@ -62,6 +62,9 @@ export class KernelTarget implements Target {
   /** Traffic counters of every closed session: requests seen on the ring and on /dev/fuse. */
   readonly traffic = { ringRequests: 0, devRequests: 0, sessions: 0 };
 
+  /** keepEnableUring: never touch fuse.enable_uring (to record how a kernel behaves with it as it is). */
+  constructor(private readonly opts: { keepEnableUring?: boolean } = {}) {}
+
   /** null when this machine can run kernel cases, else the exact reason to SKIP. */
   static unavailable(): string | null {
     const probe = loadProbe();
@@ -76,7 +79,7 @@ export class KernelTarget implements Target {
 
   async detect(): Promise<Detection> {
     if (!this.detection) {
-      const r = await this.worker.call({ op: 'detect' }, 'revision detection');
+      const r = await this.worker.call({ op: 'detect', keepParam: this.opts.keepEnableUring ?? false }, 'revision detection');
       if (!r.ok || !r.detection) throw new Error(`revision detection failed: ${r.error}`);
       this.detection = r.detection;
     }
@@ -84,7 +87,7 @@ export class KernelTarget implements Target {
   }
 
   async fingerprint(): Promise<Fingerprint> {
-    const r = await this.worker.call({ op: 'fingerprint' }, 'fingerprint');
+    const r = await this.worker.call({ op: 'fingerprint', keepParam: this.opts.keepEnableUring ?? false }, 'fingerprint');
     if (!r.ok || !r.fingerprint) throw new Error(`probe failed: ${r.error}`);
     return r.fingerprint;
   }
@@ -96,7 +99,7 @@ export class KernelTarget implements Target {
 
   async open(cfg: ConnConfig): Promise<Session> {
     if (!cfg.caps.CAP_SYS_ADMIN || !cfg.caps.CAP_IPC_LOCK) throw new Error('kernel target: dropping capabilities is not implemented');
-    const opened = await this.worker.call({ op: 'open', cfg }, 'open (mount, INIT, ring)');
+    const opened = await this.worker.call({ op: 'open', cfg, keepParam: this.opts.keepEnableUring ?? false }, 'open (mount, INIT, ring)');
     if (!opened.ok) throw new Error(`kernel open failed: ${opened.error}`);
     const step = async (cmd: Command): Promise<Event[]> => {
       const r = await this.worker.call({ op: 'run', cmd }, `step ${cmd.kind}`);

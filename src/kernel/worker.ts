@@ -8,11 +8,11 @@ import { fingerprint } from './fingerprint.js';
 import { fromWire, toWire } from './wire.js';
 
 export type WorkerRequest =
-  | { op: 'open'; cfg: ConnConfig }
+  | { op: 'open'; cfg: ConnConfig; keepParam?: boolean }
   | { op: 'run'; cmd: Command }
   | { op: 'close' }
-  | { op: 'detect' }
-  | { op: 'fingerprint' };
+  | { op: 'detect'; keepParam?: boolean }
+  | { op: 'fingerprint'; keepParam?: boolean };
 
 const HEALTH = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task/;
 const O_RDONLY_NONBLOCK = 0o4000;
@@ -42,7 +42,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     switch (req.op) {
       case 'open':
         conn?.close();
-        conn = new KernelConn(p, req.cfg);
+        conn = new KernelConn(p, req.cfg, req.keepParam ?? false);
         conn.open();
         answer({ ok: true, negotiated: conn.negotiated, offer: conn.offer });
         break;
@@ -58,10 +58,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         break;
       }
       case 'detect':
-        answer({ ok: true, detection: detectRevision(p) });
+        answer({ ok: true, detection: detectRevision(p, req.keepParam ?? false) });
         break;
       case 'fingerprint':
-        answer({ ok: true, fingerprint: fingerprint(p) });
+        answer({ ok: true, fingerprint: fingerprint(p, req.keepParam ?? false) });
         break;
     }
   } catch (e) {

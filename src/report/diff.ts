@@ -1,0 +1,57 @@
+// `furc diff`: the behaviour difference between two reports (two kernel builds), with a baseline of expected differences.
+import { readFileSync } from 'node:fs';
+import type { RunReport } from './report.js';
+import { caseId } from './report.js';
+
+export class ReportError extends Error {}
+
+export interface Difference {
+  readonly kind: 'fingerprint' | 'case';
+  readonly id: string;
+  readonly a: string;
+  readonly b: string;
+  readonly expected: boolean;
+}
+
+/** A baseline lists differences that are expected: by id, optionally with the values on A and B. */
+export interface Baseline { readonly expected: readonly { readonly id: string; readonly a?: string; readonly b?: string; readonly why?: string }[] }
+
+export function loadReport(path: string): RunReport {
+  let v: unknown;
+  try { v = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new ReportError(`${path}: not a readable JSON report (${(e as Error).message.split('\n')[0]})`); }
+  const r = v as Partial<RunReport>;
+  if (r?.tool !== 'furc' || !Array.isArray(r.results)) throw new ReportError(`${path}: not a furc report (no "tool": "furc" with "results")`);
+  return r as RunReport;
+}
+
+export function loadBaseline(path: string): Baseline {
+  let v: unknown;
+  try { v = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new ReportError(`${path}: not a readable JSON baseline (${(e as Error).message.split('\n')[0]})`); }
+  const b = v as Partial<Baseline>;
+  if (!Array.isArray(b?.expected) || b.expected.some((x) => typeof x?.id !== 'string')) throw new ReportError(`${path}: a baseline is {"expected": [{"id": …}]}`);
+  return b as Baseline;
+}
+
+const outcome = (r: RunReport['results'][number]): string => {
+  const v = r.verdict;
+  if (v.kind === 'SKIP') return `SKIP(${v.reason})`;
+  if (v.kind === 'TIMEOUT') return 'TIMEOUT';
+  return r.observed ?? v.kind;
+};
+
+export function diffReports(a: RunReport, b: RunReport, baseline: Baseline = { expected: [] }): Difference[] {
+  const isExpected = (id: string, va: string, vb: string) =>
+    baseline.expected.some((e) => e.id === id && (e.a === undefined || e.a === va) && (e.b === undefined || e.b === vb));
+  const out: Difference[] = [];
+  const fa = (a.fingerprint ?? {}) as Record<string, unknown>, fb = (b.fingerprint ?? {}) as Record<string, unknown>;
+  for (const k of [...new Set([...Object.keys(fa), ...Object.keys(fb)])]) {
+    const va = JSON.stringify(fa[k] ?? null), vb = JSON.stringify(fb[k] ?? null);
+    if (va !== vb) out.push({ kind: 'fingerprint', id: `fingerprint.${k}`, a: va, b: vb, expected: isExpected(`fingerprint.${k}`, va, vb) });
+  }
+  const ma = new Map(a.results.map((r) => [caseId(r), outcome(r)])), mb = new Map(b.results.map((r) => [caseId(r), outcome(r)]));
+  for (const id of [...new Set([...ma.keys(), ...mb.keys()])]) {
+    const va = ma.get(id) ?? '(absent)', vb = mb.get(id) ?? '(absent)';
+    if (va !== vb) out.push({ kind: 'case', id, a: va, b: vb, expected: isExpected(id, va, vb) });
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+// Reports and diffs: KTAP/JUnit/JSON renderings, and furc diff's expected/unexpected split with a baseline.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import type { CaseResult } from '../conformance/suite.js';
+import { main } from '../cli/main.js';
+import { diffReports } from './diff.js';
+import { junit, ktap, makeReport } from './report.js';
+
+const res = (rule: string, verdict: CaseResult['verdict'], observed?: string): CaseResult =>
+  ({ revision: 'R0', family: 'R0 register', rule, verdict, replay: `replay ${rule}`, ...(observed ? { observed } : {}) });
+
+const A = makeReport('kernel', [
+  res('register.baseline', { kind: 'PASS' }, 'held'),
+  res('register.qid.out_of_range', { kind: 'FAIL', detail: 'expected cqe -EINVAL, got held' }, 'held'),
+  res('register.payload.too_short', { kind: 'SKIP', reason: 'not root' }),
+], null);
+const B = makeReport('kernel', [
+  res('register.baseline', { kind: 'PASS' }, 'held'),
+  res('register.qid.out_of_range', { kind: 'PASS' }, 'cqe -EINVAL'),
+  res('register.payload.too_short', { kind: 'SKIP', reason: 'not root' }),
+], null);
+
+describe('reports', () => {
+  it('should write KTAP with a plan of 3, SKIP directives and a replay comment before each failure', () => {
+    const t = ktap(A).split('\n');
+    expect(t.slice(0, 1)).toEqual(['KTAP version 1']);
+    expect(t).toContain('1..3');
+    expect(t).toContain('ok 1 R0/register/register.baseline');
+    expect(t).toContain('# replay: replay register.qid.out_of_range');
+    expect(t).toContain('not ok 2 R0/register/register.qid.out_of_range');
+    expect(t).toContain('ok 3 R0/register/register.payload.too_short # SKIP not root');
+    expect(t).toContain('# totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0');
+  });
+
+  it('should write JUnit with 1 failure and 1 skipped in one suite', () => {
+    const x = junit(A);
+    expect(x).toContain('<testsuite name="R0 register" tests="3" failures="1" skipped="1">');
+    expect(x).toContain('<failure type="FAIL" message="expected cqe -EINVAL, got held">replay: replay register.qid.out_of_range</failure>');
+  });
+});
+
+describe('furc diff', () => {
+  it('should report the one case whose outcome changed from held to cqe -EINVAL', () => {
+    expect(diffReports(A, B)).toEqual([{ kind: 'case', id: 'R0/register/register.qid.out_of_range', a: 'held', b: 'cqe -EINVAL', expected: false }]);
+  });
+
+  it('should exit 1 on an unexpected difference and 0 once the baseline lists it', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/furc-diff-`);
+    writeFileSync(`${dir}/a.json`, JSON.stringify(A));
+    writeFileSync(`${dir}/b.json`, JSON.stringify(B));
+    writeFileSync(`${dir}/base.json`, JSON.stringify({ expected: [{ id: 'R0/register/register.qid.out_of_range', b: 'cqe -EINVAL' }] }));
+    const out: string[] = [], err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+    expect(await main(['diff', `${dir}/a.json`, `${dir}/b.json`], io)).toBe(1);
+    expect(await main(['diff', `${dir}/a.json`, `${dir}/b.json`, '--baseline', `${dir}/base.json`], io)).toBe(0);
+    expect(out.at(-1)).toBe('# 1 differences, 0 unexpected');
+    writeFileSync(`${dir}/bad.json`, '{"tool": "other"}');
+    expect(await main(['diff', `${dir}/a.json`, `${dir}/bad.json`], io)).toBe(2);
+    expect(err.at(-1)).toBe(`furc: ${dir}/bad.json: not a furc report (no "tool": "furc" with "results")`);
+  });
+});

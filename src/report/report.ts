@@ -1,0 +1,82 @@
+// A run's results as one document, and its three renderings: KTAP for kernel CI, JUnit for dashboards, JSON for tools.
+import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { Fingerprint } from '../kernel/fingerprint.js';
+
+export interface RunReport {
+  readonly tool: 'furc';
+  readonly version: 1;
+  readonly target: 'kernel' | 'model';
+  readonly fingerprint: Fingerprint | null;
+  readonly summary: Readonly<Record<Verdict['kind'], number>> & { readonly cases: number };
+  readonly results: readonly CaseResult[];
+}
+
+export const FORMATS = ['ktap', 'junit', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function makeReport(target: RunReport['target'], results: readonly CaseResult[], fingerprint: Fingerprint | null): RunReport {
+  const n = (k: Verdict['kind']) => results.filter((r) => r.verdict.kind === k).length;
+  return { tool: 'furc', version: 1, target, fingerprint, results,
+    summary: { cases: results.length, PASS: n('PASS'), FAIL: n('FAIL'), SKIP: n('SKIP'), XFAIL: n('XFAIL'), TIMEOUT: n('TIMEOUT') } };
+}
+
+/** The id a case has in every format and in `furc diff`: revision, family and rule. */
+export const caseId = (r: CaseResult): string => `${r.family.replace(/\s+/g, '/')}/${r.rule}`;
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' | ');
+
+export function ktap(rep: RunReport): string {
+  const lines = ['KTAP version 1', `# furc ${rep.target}${rep.fingerprint ? ` ${rep.fingerprint.release} (${rep.fingerprint.revision})` : ''}`, `1..${rep.results.length}`];
+  rep.results.forEach((r, i) => {
+    const name = caseId(r).replace(/#/g, '');
+    const v = r.verdict;
+    switch (v.kind) {
+      case 'PASS': lines.push(`ok ${i + 1} ${name}`); break;
+      case 'SKIP': lines.push(`ok ${i + 1} ${name} # SKIP ${oneLine(v.reason)}`); break;
+      case 'XFAIL': lines.push(`not ok ${i + 1} ${name} # TODO XFAIL ${v.rule} ${v.link}`); break;
+      case 'FAIL': lines.push(`# ${oneLine(v.detail)}`, `# replay: ${r.replay}`, `not ok ${i + 1} ${name}`); break;
+      case 'TIMEOUT': lines.push(`# ${oneLine(v.detail)}`, `# replay: ${r.replay}`, `not ok ${i + 1} ${name} # TIMEOUT`); break;
+    }
+  });
+  const s = rep.summary;
+  lines.push(`# totals: pass:${s.PASS} fail:${s.FAIL} xfail:${s.XFAIL} xpass:0 skip:${s.SKIP} error:${s.TIMEOUT}`);
+  return lines.join('\n') + '\n';
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function junit(rep: RunReport): string {
+  const bySuite = new Map<string, CaseResult[]>();
+  for (const r of rep.results) bySuite.set(r.family, [...(bySuite.get(r.family) ?? []), r]);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="furc ${rep.target}" tests="${rep.summary.cases}" failures="${rep.summary.FAIL + rep.summary.TIMEOUT}" skipped="${rep.summary.SKIP}">`];
+  for (const [suite, rs] of bySuite) {
+    const fails = rs.filter((r) => r.verdict.kind === 'FAIL' || r.verdict.kind === 'TIMEOUT').length;
+    out.push(`  <testsuite name="${xml(suite)}" tests="${rs.length}" failures="${fails}" skipped="${rs.filter((r) => r.verdict.kind === 'SKIP').length}">`);
+    for (const r of rs) {
+      const v = r.verdict;
+      const open = `    <testcase classname="${xml(suite)}" name="${xml(r.rule)}"`;
+      switch (v.kind) {
+        case 'PASS': out.push(`${open}/>`); break;
+        case 'SKIP': out.push(`${open}><skipped message="${xml(v.reason)}"/></testcase>`); break;
+        case 'XFAIL': out.push(`${open}><skipped message="XFAIL ${xml(v.rule)} ${xml(v.link)}"/></testcase>`); break;
+        case 'FAIL': case 'TIMEOUT':
+          out.push(`${open}><failure type="${v.kind}" message="${xml(oneLine(v.detail))}">${xml(`replay: ${r.replay}`)}</failure></testcase>`); break;
+      }
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}
+
+export const json = (rep: RunReport): string =>
+  JSON.stringify(rep, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+
+export function render(rep: RunReport, format: Format): string {
+  switch (format) {
+    case 'ktap': return ktap(rep);
+    case 'junit': return junit(rep);
+    case 'json': return json(rep);
+  }
+}
