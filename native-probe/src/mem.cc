@@ -12,6 +12,8 @@ Napi::Value JS_alloc(const Napi::CallbackInfo& info) {
   if (size == 0) size = 1;
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return Napi::Number::New(info.Env(), -errno);
+  // Regions shared with the kernel stay out of forked clients.
+  madvise(p, size, MADV_DONTFORK);
   return Napi::ArrayBuffer::New(info.Env(), p, size, [](Napi::Env, void* data, size_t* len) { munmap(data, *len); delete len; }, new size_t(size));
 }
 

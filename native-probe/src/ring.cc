@@ -46,6 +46,11 @@ Napi::Value JS_ringSetup(const Napi::CallbackInfo& info) {
   r.sqes_len = p.sq_entries * r.sqe_size;
   r.sqes = mmap(nullptr, r.sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r.fd, IORING_OFF_SQES);
   if (r.sqes == MAP_FAILED) { int e = errno; r.sqes = nullptr; unmap(r); return Napi::Number::New(info.Env(), -e); }
+  // Forked clients must not inherit the ring: their mapping would pin the io_uring file, so closing it
+  // would not cancel held commands and /dev/fuse would never be released.
+  madvise(r.sq_ptr, r.sq_len, MADV_DONTFORK);
+  if (r.cq_ptr != r.sq_ptr) madvise(r.cq_ptr, r.cq_len, MADV_DONTFORK);
+  madvise(r.sqes, r.sqes_len, MADV_DONTFORK);
   char* sq = (char*)r.sq_ptr; char* cq = (char*)r.cq_ptr;
   r.sq_head = (unsigned*)(sq + p.sq_off.head); r.sq_tail = (unsigned*)(sq + p.sq_off.tail);
   r.sq_mask = (unsigned*)(sq + p.sq_off.ring_mask); r.sq_array = (unsigned*)(sq + p.sq_off.array);

@@ -53,7 +53,9 @@ export type Command =
   | { readonly kind: 'dev_reply'; readonly error: number }
   | { readonly kind: 'abort' }
   | { readonly kind: 'umount' }
-  | { readonly kind: 'ring_exit' };
+  | { readonly kind: 'ring_exit' }
+  /** The server closes its io_uring and /dev/fuse fds (as when it dies). */
+  | { readonly kind: 'server_exit' };
 
 /** How a connection is prepared before the commands run. */
 export interface ConnConfig {

@@ -36,7 +36,7 @@ export class ConnModel {
       aborted: false, abort_err: init !== null && (init.flags & FUSE_INIT_FLAG.FUSE_ABORT_ERROR) !== 0n,
       io_uring: negotiated, negotiated,
       max_write: init ? negotiatedMaxWrite(init) : 4096, max_pages: init ? negotiatedMaxPages(init, this.rev.a) : 32,
-      ring: null, ringExited: false, requests: new Map(), nextUnique: 2n, nextEntryId: 0, memlock_used: 0, held: new Map(),
+      ring: null, ringExited: false, requests: new Map(), nextUnique: 2n, nextEntryId: 0, availClock: 0, memlock_used: 0, held: new Map(),
     };
     // 7.3 creates the ring at INIT, and only when io_uring was negotiated.
     if (cfg.revision === 'R8' && negotiated) this.createRing();
@@ -50,6 +50,7 @@ export class ConnModel {
       .with({ kind: 'abort' }, () => this.teardown(true))
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'ring_exit' }, () => this.ringExit())
+      .with({ kind: 'server_exit' }, () => this.serverExit())
       .exhaustive();
   }
 
@@ -119,16 +120,17 @@ export class ConnModel {
     const e: Entry = {
       id: this.st.nextEntryId++, tag, state: 'FRRS_AVAILABLE', unique: null,
       payload_len: iov[1]?.len ?? 0, payload_addr: iov[1]?.addr ?? 'null', buf_index: p.cmd.buf_index ?? 0, buf_id: null,
+      availSeq: this.st.availClock++,
     };
     q.entries.push(e);
     this.st.held.set(tag, e);
+    // fuse_uring_do_register() only makes the entry available and checks readiness; it never fetches queued requests.
     const events: Event[] = [];
     const ring = this.st.ring!;
     if (!ring.ready && this.everyQueueAvailable()) {
       ring.ready = true;
       for (const u of this.blocked.splice(0)) events.push(...this.dispatch(this.st.requests.get(u)!));
     }
-    events.push(...this.fetch(q, e));
     return events;
   }
 
@@ -156,6 +158,7 @@ export class ConnModel {
     const events: Event[] = [this.endRequest(req, res)];
     e.unique = null;
     e.state = 'FRRS_AVAILABLE';
+    e.availSeq = this.st.availClock++;
     events.push(...this.fetch(q, e));
     return { rule: null, events: this.afterClientDone(events) };
   }
@@ -179,23 +182,28 @@ export class ConnModel {
     return { kind: 'client_done', tag: req.client, res };
   }
 
-  /** Gives an available entry the next pending request of its queue, if any (fuse_uring_next_fuse_req). */
+  /** After a commit, the entry takes the oldest queued request it can get a buffer for (fuse_uring_next_fuse_req). */
   private fetch(q: Queue, e: Entry): Event[] {
     if (e.state !== 'FRRS_AVAILABLE') return [];
     for (let i = 0; i < q.pending.length; i++) {
       const req = this.st.requests.get(q.pending[i]!)!;
-      const buf = this.selectBuffer(q, e, req);
-      if (buf === 'none') continue;
-      q.pending.splice(i, 1);
-      e.state = 'FRRS_USERSPACE';
-      e.unique = req.unique;
-      req.where = 'ring';
-      this.st.held.delete(e.tag);
-      const ev: Event = { kind: 'cqe', tag: e.tag, res: 0, req: { opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in } };
-      return [buf === null ? ev : { ...ev, buf_id: buf }];
+      const ev = this.deliver(q, e, req);
+      if (ev) { q.pending.splice(i, 1); return [ev]; }
     }
     if (e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
     return [];
+  }
+
+  /** Hands `req` to entry `e`: the CQE the server sees; null when no payload buffer is free (ENOBUFS). */
+  private deliver(q: Queue, e: Entry, req: Request): Event | null {
+    const buf = this.selectBuffer(q, e, req);
+    if (buf === 'none') return null;
+    e.state = 'FRRS_USERSPACE';
+    e.unique = req.unique;
+    req.where = 'ring';
+    this.st.held.delete(e.tag);
+    const ev: Event = { kind: 'cqe', tag: e.tag, res: 0, req: { opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in } };
+    return buf === null ? ev : { ...ev, buf_id: buf };
   }
 
   /** Payload buffer for a request: null when the queue has no buffer ring, 'none' when all are busy (ENOBUFS). */
@@ -243,12 +251,17 @@ export class ConnModel {
     return this.dispatch(req);
   }
 
+  /** Once ready, fuse_uring_do_register() switched fiq->ops to the ring: fc->io_uring no longer matters for routing. */
   private dispatch(req: Request): Event[] {
-    if (!this.st.io_uring || !this.st.ring?.ready) return [this.toDev(req)];
+    if (!this.st.ring?.ready) return [this.toDev(req)];
     const q = this.st.ring.queues.get(req.qid)!;
+    // fuse_uring_queue_fuse_req(): the new request takes list_first_entry() of ent_avail_queue (the most recently
+    // available entry); with none, or no free buffer, it waits on fuse_req_queue behind older ones.
+    const e = q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').sort((a, b) => b.availSeq - a.availSeq)[0];
+    const ev = e ? this.deliver(q, e, req) : null;
+    if (ev) return [ev];
     q.pending.push(req.unique);
-    const e = q.entries.find((x) => x.state === 'FRRS_AVAILABLE');
-    return e ? this.fetch(q, e) : [];
+    return [];
   }
 
   private toDev(req: Request): Event {
@@ -284,20 +297,31 @@ export class ConnModel {
     return events;
   }
 
-  /** io_uring fd closed: IO_URING_F_CANCEL completes available entries with ENOTCONN and frees them. */
+  /**
+   * The server closes the ring and /dev/fuse: fs/fuse/dev.c:fuse_dev_release() of the last device calls
+   * fuse_abort_conn(), so sent requests end ECONNABORTED and waiting clients ENOTCONN; ring CQEs are unobservable.
+   */
+  private serverExit(): Event[] {
+    this.ringExit();
+    if (!this.st.devBound) return [];
+    return this.teardown(false).filter((e) => e.kind !== 'cqe');
+  }
+
+  /**
+   * io_uring fd closed: IO_URING_F_CANCEL completes available entries with ENOTCONN and frees them (6.18.39+).
+   * Those CQEs land in a ring nobody can read any more, so the step has no observable events.
+   */
   private ringExit(): Event[] {
     if (this.st.ringExited) return [];
     this.st.ringExited = true;
-    const events: Event[] = [];
     for (const q of this.st.ring?.queues.values() ?? []) {
       for (let i = q.entries.length - 1; i >= 0; i--) {
         const e = q.entries[i]!;
         if (e.state !== 'FRRS_AVAILABLE') continue;
-        events.push({ kind: 'cqe', tag: e.tag, res: E('ENOTCONN') });
         this.st.held.delete(e.tag);
         q.entries.splice(i, 1);
       }
     }
-    return events;
+    return [];
   }
 }

@@ -20,6 +20,8 @@ export interface Entry {
   readonly buf_index: number;
   /** Selected payload buffer (R4/R7 bufring, R8 pool), kept across payload-carrying requests. */
   buf_id: number | null;
+  /** When the entry last became available: ent_avail_queue is a stack (list_move to the head, first taken). */
+  availSeq: number;
 }
 
 export interface Request {
@@ -86,6 +88,7 @@ export interface ConnState {
   readonly requests: Map<bigint, Request>;
   nextUnique: bigint;
   nextEntryId: number;
+  availClock: number;
   memlock_used: number;
   /** Held SQEs by tag, so teardown can complete each exactly once. */
   readonly held: Map<string, Entry>;

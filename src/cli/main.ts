@@ -3,7 +3,9 @@ import { UnknownAssumptionError } from '../../spec/assumptions.js';
 import { UnknownRevisionError } from '../../spec/revisions.js';
 import { HeaderError } from '../layout/headerProbe.js';
 import { ReportError } from '../report/diff.js';
+import { CorpusError } from '../../fuzz/corpus.js';
 import { diffCommand } from './diff.js';
+import { fuzzCommand, replayCommand } from './fuzz.js';
 import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand, UsageError } from './spec.js';
@@ -14,7 +16,9 @@ export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc probe [--json]
        furc run --target kernel|model [--revision R] [--format ktap|junit|json] [--out FILE] [--keep-enable-uring]
        furc layout --header <fuse.h> [--revision R] [--json]
-       furc diff A.json B.json [--baseline expected.json] [--json]`;
+       furc diff A.json B.json [--baseline expected.json] [--json]
+       furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]
+       furc replay [corpus files…]`;
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -27,11 +31,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'probe': return await probeCommand(args, io);
       case 'layout': return await layoutCommand(args, io);
       case 'diff': return diffCommand(args, io);
+      case 'fuzz': return await fuzzCommand(args, io);
+      case 'replay': return await replayCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError || e instanceof ReportError) {
+    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError || e instanceof ReportError || e instanceof CorpusError) {
       io.err(`furc: ${e.message}`);
       return 2;
     }

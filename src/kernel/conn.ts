@@ -86,15 +86,22 @@ export class KernelConn {
         if (this.unmounted || !this.dir) throw new KernelError('client after umount: the mount is gone');
         const pid = this.p.clientSpawn(({ stat: 0, read: 1, write: 2 } as const)[c.op], this.dir, c.cpu, c.size ?? 4096);
         this.clients.set(this.check(pid, 'fork client'), c.tag);
-        return this.settleClient(pid);
+        return this.settleClients();
       })
       .with({ kind: 'dev_reply' }, (c) => {
         const u = this.devPending.shift();
-        if (u !== undefined) this.p.write(this.fusefd, c.error === 0 ? reply(u, 0, rootAttrOut()) : reply(u, c.error));
-        return this.settle(SETTLE.uring, true);
+        if (u !== undefined && this.fusefd >= 0) this.p.write(this.fusefd, c.error === 0 ? reply(u, 0, rootAttrOut()) : reply(u, c.error));
+        return this.settleClients();
       })
       .with({ kind: 'abort' }, () => { this.abort(); return this.settle(SETTLE.teardown, false); })
       .with({ kind: 'umount' }, () => this.umount())
+      .with({ kind: 'server_exit' }, () => {
+        if (!this.ringExited) this.p.ringClose(this.ring);
+        this.ringExited = true;
+        if (this.fusefd >= 0) this.p.close(this.fusefd);
+        this.fusefd = -1;
+        return this.settleClients();
+      })
       .with({ kind: 'ring_exit' }, () => {
         // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here.
         if (!this.ringExited) this.p.ringClose(this.ring);
@@ -146,8 +153,8 @@ export class KernelConn {
     const sub = this.p.ringSubmit(this.ring, bytes);
     if (sub < 0) return [{ kind: 'cqe', tag, res: sub }];
     const out = this.fence();
-    // With a client alive, woken clients need time to act.
-    if (this.clients.size > 0) return [...out, ...this.settle(SETTLE.uring, true)];
+    // With a client alive, woken clients need time to act: wait until each sleeps in FUSE again or exits.
+    if (this.clients.size > 0) return [...out, ...this.settleClients()];
     // -EAGAIN is punted to io-wq and reissued there, so it lands after the fence: give it a moment.
     if (!out.some((e) => e.kind === 'cqe' && e.tag === tag)) out.push(...this.settle(SETTLE.async, true));
     return out;
@@ -206,19 +213,22 @@ export class KernelConn {
     return [...events, ...this.settle(SETTLE.quiet, false)];
   }
 
-  /** Until the new client is asleep in the kernel (its request queued or held), has exited, or caused an event. */
-  private settleClient(pid: number): Event[] {
+  /**
+   * Until every live client is asleep in a FUSE wait (fuse_get_req, request_wait_answer…) or gone, and nothing
+   * new happened for SETTLE.quiet ms; bounded by SETTLE.client. A woken client is runnable, so it is not settled.
+   */
+  private settleClients(): Event[] {
     const out: Event[] = [];
     const deadline = Date.now() + SETTLE.client;
-    let asleep = 0;
+    let quietSince = Date.now();
     while (Date.now() < deadline) {
       const before = out.length;
       this.reapRing(out, 1);
       this.readDev(out);
       this.reapClients(out);
-      if (out.length > before) return [...out, ...this.settle(SETTLE.quiet, true)];
-      asleep = sleepingInKernel(pid) ? asleep + 1 : 0;
-      if (asleep >= 3) return out;
+      if (out.length > before) quietSince = Date.now();
+      const settled = [...this.clients.keys()].every(sleepingInFuse);
+      if (settled && Date.now() - quietSince >= SETTLE.quiet) return out;
     }
     return out;
   }
@@ -265,13 +275,13 @@ export class KernelConn {
   }
 
   private readDev(out: Event[]): void {
-    // An unmounted /dev/fuse fd has no connection to read from (EPERM since 6.18).
-    if (!this.cfg.mount) return;
+    // An unmounted /dev/fuse fd has no connection to read from (EPERM since 6.18); a closed one nothing at all.
+    if (!this.cfg.mount || this.fusefd < 0) return;
     for (;;) {
       const b = this.p.read(this.fusefd, this.devReadSize(), 0);
       if (typeof b === 'number') {
-        // ETIMEDOUT: nothing pending; ENODEV/ECONNABORTED: the connection is gone. Anything else is a harness bug.
-        if (b !== -110 && b !== -19 && b !== -103 && b !== -107) throw new KernelError(`read /dev/fuse failed: ${b}`);
+        // ETIMEDOUT: nothing pending; EINTR: try later; ENODEV/ECONNABORTED/ENOTCONN: gone. Anything else is a harness bug.
+        if (b !== -110 && b !== -19 && b !== -103 && b !== -107 && b !== -4) throw new KernelError(`read /dev/fuse failed: ${b}`);
         return;
       }
       const { h } = parseRequest(b);
@@ -307,14 +317,15 @@ export class KernelConn {
   }
 }
 
-/** A client sleeping in a wait inside the kernel (state S or D with a wchan), not running or exiting. */
-function sleepingInKernel(pid: number): boolean {
+/** A client asleep in one of FUSE's waits (state S or D, wchan in fuse code); an exited one counts as settled. */
+function sleepingInFuse(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z') return true;
     const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
-    return (state === 'S' || state === 'D') && wchan !== '' && wchan !== '0';
-  } catch { return false; }
+    return (state === 'S' || state === 'D') && /fuse|request_wait/.test(wchan);
+  } catch { return true; }
 }
 
 /** The fusectl connection id of a mount: its st_dev minor, read from mountinfo (no stat: that would send GETATTR). */

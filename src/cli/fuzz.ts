@@ -1,0 +1,97 @@
+// `furc fuzz` and `furc replay`: differential fuzzing against the model, and re-running corpus files.
+import { readdirSync } from 'node:fs';
+import { fuzz } from '../../fuzz/fuzzer.js';
+import { loadEntry } from '../../fuzz/corpus.js';
+import { runCase } from '../../fuzz/runCase.js';
+import { cpus } from '../kernel/detect.js';
+import { KernelTarget } from '../kernel/kernelTarget.js';
+import { ModelTarget } from '../target/modelTarget.js';
+import type { Target } from '../target/target.js';
+import { isRevisionId } from '../../spec/revisions.js';
+import { REVISIONS } from '../../spec/types.js';
+import { withEnableUring } from './kernelRun.js';
+import type { Io } from './main.js';
+import { UsageError } from './spec.js';
+
+const model = () => new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
+
+function opts(args: string[], valued: readonly string[], usage: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!valued.includes(a)) throw new UsageError(`unknown argument '${a}' (usage: ${usage})`);
+    const v = args[++i];
+    if (v === undefined) throw new UsageError(`${a} needs a value`);
+    m.set(a, v);
+  }
+  return m;
+}
+
+const num = (m: Map<string, string>, k: string, d: number) => {
+  const v = m.get(k);
+  if (v === undefined) return d;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${k} takes a whole number, got '${v}'`);
+  return Number(v);
+};
+
+export async function fuzzCommand(args: string[], io: Io): Promise<number> {
+  const usage = 'furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]';
+  const m = opts(args, ['--target', '--revision', '--seed', '--runs', '--time', '--out'], usage);
+  const t = m.get('--target') ?? 'model';
+  if (t !== 'kernel' && t !== 'model') throw new UsageError(`unknown target '${t}' (known: kernel, model)`);
+  const rev = m.get('--revision') ?? 'R0';
+  if (!isRevisionId(rev)) throw new UsageError(`unknown revision '${rev}' (known: ${REVISIONS.join(', ')})`);
+  const base = { model: model(), revision: rev, seed: num(m, '--seed', Date.now() % 1_000_000), runs: num(m, '--runs', 1000),
+    seconds: num(m, '--time', 60), outDir: m.get('--out') ?? null, nrCpus: cpus(), progress: io.err };
+  const report = (s: Awaited<ReturnType<typeof fuzz>>) => {
+    io.out(`fuzz ${t} ${rev}: seed ${base.seed}, ${s.cases} cases, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${(s.cases / s.seconds).toFixed(2)} cases/s, ${(s.steps / s.seconds).toFixed(1)} steps/s), ${s.findings.length} findings`);
+    for (const f of s.findings) {
+      const at = f.outcome.mismatchAt;
+      io.out(`${f.solid ? 'finding' : 'flaky finding'}: seed ${f.seed} path "${f.path}" reproduced ${f.reproduced}${f.file ? ` → ${f.file}` : ''}`);
+      if (at !== null) {
+        const st = f.outcome.steps[at]!;
+        io.out(`  step ${at + 1} ${st.step}\n    model:  ${st.expected.join('; ') || 'nothing'}\n    ${t}: ${st.observed.join('; ') || 'nothing'}`);
+      }
+      if (f.outcome.problem) io.out(`  ${f.outcome.problem.replace(/\n/g, '\n  ')}`);
+    }
+    return s.findings.some((f) => f.solid) ? 1 : 0;
+  };
+  if (t === 'model') return report(await fuzz({ ...base, target: model(), fingerprint: null }));
+  const why = KernelTarget.unavailable();
+  if (why) { io.err(`furc: cannot fuzz this kernel: ${why}`); return 4; }
+  const k = new KernelTarget();
+  try {
+    return await withEnableUring(io.err, async () => {
+      const unsupported = await k.unsupported(rev);
+      if (unsupported) { io.err(`furc: kernel does not implement ${rev}: ${unsupported}`); return 4; }
+      return report(await fuzz({ ...base, target: k, fingerprint: await k.fingerprint() }));
+    });
+  } finally { k.dispose(); }
+}
+
+/** Replays corpus files: on their target when it can run here, else on the model against the recorded expectation. */
+export async function replayCommand(args: string[], io: Io): Promise<number> {
+  const files = args.length ? args : readdirSync('fixtures/regressions').filter((f) => f.endsWith('.json')).map((f) => `fixtures/regressions/${f}`);
+  const why = KernelTarget.unavailable();
+  const k = why ? null : new KernelTarget();
+  let fail = 0, ran = 0;
+  try {
+    await withEnableUring(io.err, async () => {
+      for (const f of files) {
+        const e = loadEntry(f);
+        const target: Target = e.target === 'kernel' && k ? k : model();
+        const o = await runCase(model(), target, e.case);
+        const reached = o.steps.length >= e.mustReach;
+        const ok = o.mismatchAt === null && o.problem === null && reached;
+        const modelDrift = e.steps.some((s, i) => o.steps[i] && s.expected.join('\n') !== o.steps[i]!.expected.join('\n'));
+        const verdict = ok ? (e.xfail ? `XPASS(${e.xfail.rule}: fixed? ${e.xfail.link})` : 'PASS')
+          : e.xfail ? `XFAIL(${e.xfail.rule}, ${e.xfail.link})` : `FAIL(${!reached ? `stopped at step ${o.steps.length} of ${e.mustReach}` : `step ${(o.mismatchAt ?? 0) + 1} differs`})`;
+        if (verdict.startsWith('FAIL')) fail++;
+        ran++;
+        io.out(`${verdict} ${f} on ${target.name}${e.target === 'kernel' && !k ? ` (kernel SKIP: ${why})` : ''}${modelDrift ? ' [model now expects something else than when recorded]' : ''}`);
+      }
+    });
+  } finally { k?.dispose(); }
+  io.out(`# replay: ${ran} files, ${fail} FAIL`);
+  return fail ? 1 : 0;
+}
