@@ -15,13 +15,15 @@ import { uringCmdSqe } from './sqe.js';
 const O_RDWR = 2;
 const MS_NOSUID = 2, MS_NODEV = 4;
 const KERNEL_ADDR = 0xffff888000000000n;
+/** A 1 ms nap for polling loops that have nothing to block on. */
+const NAP = new Int32Array(new SharedArrayBuffer(4));
 /** user_data bit of the harness's own NOP fences. */
 const FENCE = 1n << 62n;
 /** Opcodes the kernel sends on /dev/fuse that no command asked for (forgets, interrupts): consumed silently. */
 const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_INTERRUPT, 42];
 
 /** How long to watch for consequences of a step: errors complete at once, clients take a fork. */
-export const SETTLE = { uring: 40, async: 12, client: 300, teardown: 150, quiet: 8 };
+export const SETTLE = { uring: 40, async: 12, client: 300, teardown: 150, quiet: 8, exit: 1000 };
 
 interface EntryBufs { qid: number; header: Uint8Array | null; payload: Uint8Array | null }
 
@@ -100,7 +102,8 @@ export class KernelConn {
         this.ringExited = true;
         if (this.fusefd >= 0) this.p.close(this.fusefd);
         this.fusefd = -1;
-        return this.settleClients();
+        // The ring goes away in io_uring's exit work; only then is /dev/fuse released and the connection aborted.
+        return this.settleUntilClientsGone(SETTLE.exit);
       })
       .with({ kind: 'ring_exit' }, () => {
         // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here.
@@ -231,6 +234,18 @@ export class KernelConn {
       if (settled && Date.now() - quietSince >= SETTLE.quiet) return out;
     }
     return out;
+  }
+
+  /** Until every live client has exited, bounded by `ms`; then the usual quiet period. */
+  private settleUntilClientsGone(ms: number): Event[] {
+    const out: Event[] = [];
+    const deadline = Date.now() + ms;
+    while (this.clients.size > 0 && Date.now() < deadline) {
+      this.reapRing(out, 1);
+      this.reapClients(out);
+      Atomics.wait(NAP, 0, 0, 1);
+    }
+    return [...out, ...this.settle(SETTLE.quiet, false)];
   }
 
   /** Collects CQEs, /dev/fuse requests and client exits for up to `ms`; returns early once quiet after one. */
