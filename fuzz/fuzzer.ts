@@ -21,6 +21,8 @@ export interface FuzzOptions {
   readonly progress: (line: string) => void;
   /** How often a shrunk finding is re-run to measure how reliably it reproduces. */
   readonly reproduceRuns?: number;
+  /** Stop at the first finding, before shrinking (mutation testing wants time-to-detection). */
+  readonly stopAtFirst?: boolean;
 }
 
 export interface Finding {
@@ -49,8 +51,13 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
     const result = await fc.check(fc.asyncProperty(arbCase(o.revision, o.nrCpus), async (c) => {
       cases++; steps += c.steps.length; tick();
       return !bad(await runCase(o.model, o.target, c));
-    }), { seed, numRuns: Math.max(1, o.runs - cases), interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false });
+    }), { seed, numRuns: Math.max(1, o.runs - cases), interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false,
+      ...(o.stopAtFirst ? { endOnFailure: true } : {}) });
     if (!result.failed || !result.counterexample) break;
+    if (o.stopAtFirst) {
+      findings.push({ seed, path: result.counterexamplePath ?? '', outcome: { steps: [], mismatchAt: null, problem: null }, reproduced: '1/1', file: null, solid: true });
+      break;
+    }
     const c = result.counterexample[0] as FuzzCase;
     // The saved trace is the final counterexample's own (its first failing re-run), not a shrink attempt's.
     let outcome: CaseOutcome | null = null;

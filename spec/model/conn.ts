@@ -15,6 +15,14 @@ import { applyRegisterMode } from './modes.js';
 
 const E = (n: keyof typeof ERRNO) => -ERRNO[n];
 
+/** Deliberate deviations, for mutation testing of the fuzzer (npm run mutants); the reference model uses none. */
+export interface ModelMutation {
+  readonly tables?: (rev: Revision) => Revision;
+  readonly readyOnAnyQueue?: boolean;
+  readonly failedRegisterKeepsIoUring?: boolean;
+  readonly oldestEntryFirst?: boolean;
+}
+
 /** Result of one uring command: the rule that failed (if any) and the events it caused. */
 export interface CmdOutcome { readonly rule: Check | null; readonly events: Event[] }
 
@@ -27,8 +35,9 @@ export class ConnModel {
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
 
-  constructor(cfg: ConnConfig, overrides: AssumptionValues = {}) {
-    this.rev = revision(cfg.revision, overrides);
+  constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
+    const rev = revision(cfg.revision, overrides);
+    this.rev = mutation.tables ? mutation.tables(rev) : rev;
     const init = cfg.mount ? cfg.init : null;
     const negotiated = init !== null && cfg.enable_uring && (init.flags & FUSE_INIT_FLAG.FUSE_OVER_IO_URING) !== 0n;
     this.st = {
@@ -108,6 +117,7 @@ export class ConnModel {
   }
 
   private disableUring(): Event[] {
+    if (this.mutation.failedRegisterKeepsIoUring) return [];
     this.st.io_uring = false;
     const woken = this.blocked.splice(0);
     return woken.map((u) => this.toDev(this.st.requests.get(u)!));
@@ -138,10 +148,9 @@ export class ConnModel {
   everyQueueAvailable(): boolean {
     const ring = this.st.ring;
     if (!ring) return false;
-    for (let qid = 0; qid < ring.nr_queues; qid++) {
-      if (!ring.queues.get(qid)?.entries.some((x) => x.state === 'FRRS_AVAILABLE')) return false;
-    }
-    return true;
+    const has = (qid: number) => ring.queues.get(qid)?.entries.some((x) => x.state === 'FRRS_AVAILABLE') ?? false;
+    const qids = Array.from({ length: ring.nr_queues }, (_, q) => q);
+    return this.mutation.readyOnAnyQueue ? qids.some(has) : qids.every(has);
   }
 
   private commit(tag: string, p: Probe): CmdOutcome {
@@ -257,7 +266,8 @@ export class ConnModel {
     const q = this.st.ring.queues.get(req.qid)!;
     // fuse_uring_queue_fuse_req(): the new request takes list_first_entry() of ent_avail_queue (the most recently
     // available entry); with none, or no free buffer, it waits on fuse_req_queue behind older ones.
-    const e = q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').sort((a, b) => b.availSeq - a.availSeq)[0];
+    const order = this.mutation.oldestEntryFirst ? 1 : -1;
+    const e = q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').sort((a, b) => order * (a.availSeq - b.availSeq))[0];
     const ev = e ? this.deliver(q, e, req) : null;
     if (ev) return [ev];
     q.pending.push(req.unique);

@@ -1,5 +1,5 @@
 // The reference model behind the Target interface.
-import { ConnModel } from '../../spec/model/conn.js';
+import { ConnModel, type ModelMutation } from '../../spec/model/conn.js';
 import type { AssumptionValues, RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from './target.js';
 
@@ -9,14 +9,14 @@ export class ModelTarget implements Target {
   readonly opened: ConnModel[] = [];
 
   constructor(private readonly machine: TargetInfo = { nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } },
-    private readonly overrides: AssumptionValues = {}) {}
+    private readonly overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {}
 
   async info(): Promise<TargetInfo> { return this.machine; }
 
   async unsupported(_rev: RevisionId): Promise<string | null> { return null; }
 
   async open(cfg: Parameters<Target['open']>[0]): Promise<Session> {
-    const m = new ConnModel(cfg, this.overrides);
+    const m = new ConnModel(cfg, this.overrides, this.mutation);
     this.opened.push(m);
     return {
       run: async (cmd) => m.run(cmd),
