@@ -40,13 +40,27 @@ class Resolver {
   }
 }
 
-async function step(session: Session, r: Resolver, s: Step): Promise<string[]> {
+/**
+ * Clients woken together race for /dev/fuse and for ring entries, so which of them finishes first is the scheduler's
+ * choice: client tags are compared as "the k-th client to finish" in each trace (a consistent renaming).
+ */
+class ClientNames {
+  private readonly names = new Map<string, string>();
+  rename(e: Event): Event {
+    if (e.kind !== 'client_done') return e;
+    if (!this.names.has(e.tag)) this.names.set(e.tag, `client#${this.names.size + 1}`);
+    return { ...e, tag: this.names.get(e.tag)! };
+  }
+}
+
+async function step(session: Session, r: Resolver, names: ClientNames, s: Step): Promise<string[]> {
   const cmd = r.toCommand(s);
   if (!cmd) return ['not run: the mount is gone'];
   try {
     const ev = await session.run(cmd);
     r.absorb(ev);
-    return ev.map(showEvent).sort();
+    const done = ev.filter((e) => e.kind === 'client_done').sort((a, b) => (a.kind === 'client_done' && b.kind === 'client_done' ? a.res - b.res : 0));
+    return [...ev.filter((e) => e.kind !== 'client_done'), ...done].map((e) => showEvent(names.rename(e))).sort();
   } catch (e) {
     return [`error: ${(e as Error).message.replace(/^kernel step \w+ failed: /, '')}`];
   }
@@ -57,13 +71,14 @@ const label = (s: Step) => (s.kind === 'uring_cmd' && s.commit ? `${showCommand(
 export async function runCase(model: Target, target: Target, c: FuzzCase): Promise<CaseOutcome> {
   const [ms, ts] = [await model.open(c.config), await target.open(c.config)];
   const [mr, tr] = [new Resolver(), new Resolver()];
+  const [mn, tn] = [new ClientNames(), new ClientNames()];
   const steps: StepResult[] = [];
   let mismatchAt: number | null = null;
   let problem: string | null = null;
   try {
     for (const s of c.steps) {
-      const expected = await step(ms, mr, s);
-      const observed = await step(ts, tr, s);
+      const expected = await step(ms, mr, mn, s);
+      const observed = await step(ts, tr, tn, s);
       steps.push({ step: label(s), expected, observed });
       if (expected.join('\n') !== observed.join('\n')) { mismatchAt = steps.length - 1; break; }
     }
