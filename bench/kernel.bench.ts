@@ -5,10 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { withEnableUring } from '../src/cli/kernelRun.js';
 import { writeParam } from '../src/kernel/enableUring.js';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
+import { cpus } from '../src/kernel/detect.js';
+import { ModelTarget } from '../src/target/modelTarget.js';
+import { fuzz } from '../fuzz/fuzzer.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASELINE = `${ROOT}build/bench-baseline`;
 const ROUNDS = 3;
+const FUZZ_SECONDS = 20;
 const JOBS = [
   { job: 'cycles', n: 300, what: 'connection cycles/s (open, mount, INIT, ring, one REGISTER per queue, teardown)' },
   { job: 'requests', n: 30000, what: 'requests/s over the ring (client stat → GETATTR CQE → COMMIT_AND_FETCH)' },
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
   await execa('cc', ['-O2', '-Wall', '-o', BASELINE, `${ROOT}native-probe/bench/baseline.c`]);
   await withEnableUring((s) => console.log(s), async () => {
     writeParam('Y');
+    let cyclesC = 0;
     for (const { job, n, what } of JOBS) {
       const c: number[] = [], h: number[] = [];
       // Interleaved rounds, so both sides see the same machine state.
@@ -36,7 +41,19 @@ async function main(): Promise<void> {
       console.log(`  raw C:   ${median(c).toFixed(0)}  (rounds ${c.map((x) => x.toFixed(0)).join(', ')})`);
       console.log(`  harness: ${median(h).toFixed(0)}  (rounds ${h.map((x) => x.toFixed(0)).join(', ')})`);
       console.log(`ratio: ${(median(h) / median(c)).toFixed(2)}`);
+      if (job === 'cycles') cyclesC = median(c);
     }
+    // Fuzzing throughput: every case is a fresh connection, so it is set against the raw-C connection cycles.
+    const k = new KernelTarget();
+    try {
+      const s = await fuzz({ model: new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), target: k,
+        revision: 'R0', seed: 20261121, runs: 100000, seconds: FUZZ_SECONDS, outDir: null, nrCpus: cpus(), fingerprint: null, progress: () => {} });
+      const rate = s.cases / s.seconds;
+      console.log(`fuzzing against the kernel, ${FUZZ_SECONDS} s (cases/s; each case opens its own connection)`);
+      console.log(`  raw C:   ${cyclesC.toFixed(0)}  connection cycles/s`);
+      console.log(`  harness: ${rate.toFixed(2)}  cases/s (${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`);
+      console.log(`ratio: ${(rate / cyclesC).toFixed(4)}`);
+    } finally { k.dispose(); }
   });
 }
 
