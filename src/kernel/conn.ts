@@ -95,7 +95,7 @@ export class KernelConn {
         if (u !== undefined && this.fusefd >= 0) this.p.write(this.fusefd, c.error === 0 ? reply(u, 0, rootAttrOut()) : reply(u, c.error));
         return this.settleClients();
       })
-      .with({ kind: 'abort' }, () => { this.abort(); return this.settle(SETTLE.teardown, false); })
+      .with({ kind: 'abort' }, () => { this.abort(); return this.settleUntilClientsGone(SETTLE.teardown); })
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'server_exit' }, () => {
         if (!this.ringExited) this.p.ringClose(this.ring);
@@ -207,7 +207,7 @@ export class KernelConn {
     if (!this.dir || this.unmounted) return [];
     this.unmounted = true;
     const pid = this.p.clientSpawn(3, this.dir, -1, 0);
-    const events = this.settle(SETTLE.teardown, false);
+    const events = this.settleUntilClientsGone(SETTLE.teardown);
     if (this.p.clientReap(pid, 2000) === -1) {
       // A stuck umount: abort the connection so it can finish, then kill it.
       this.abort();
@@ -319,7 +319,7 @@ export class KernelConn {
   /** Tears everything down; never leaves a mount, a client or a connection behind. */
   close(): Event[] {
     // Abort first, even after a lazy umount: a busy detached mount keeps its connection (and clients) alive.
-    const events = this.connId !== null ? (this.abort(), this.settle(SETTLE.teardown, false)) : [];
+    const events = this.connId !== null ? (this.abort(), this.settleUntilClientsGone(SETTLE.teardown)) : [];
     for (const pid of this.clients.keys()) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
     this.clients.clear();
     if (!this.ringExited && this.ring >= 0) this.p.ringClose(this.ring);
