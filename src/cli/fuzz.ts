@@ -1,6 +1,9 @@
 // `furc fuzz` and `furc replay`: differential fuzzing against the model, and re-running corpus files.
-import { readdirSync } from 'node:fs';
-import { fuzz } from '../../fuzz/fuzzer.js';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { fuzz, type FuzzSummary } from '../../fuzz/fuzzer.js';
+import type { CaseResult } from '../conformance/suite.js';
+import type { Fingerprint } from '../kernel/fingerprint.js';
+import { FORMATS, makeReport, render, type Format } from '../report/report.js';
 import { loadEntry } from '../../fuzz/corpus.js';
 import { runCase } from '../../fuzz/runCase.js';
 import { cpus } from '../kernel/detect.js';
@@ -8,7 +11,7 @@ import { KernelTarget } from '../kernel/kernelTarget.js';
 import { ModelTarget } from '../target/modelTarget.js';
 import type { Target } from '../target/target.js';
 import { isRevisionId } from '../../spec/revisions.js';
-import { REVISIONS } from '../../spec/types.js';
+import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import type { Io } from './main.js';
 import { UsageError } from './spec.js';
@@ -35,15 +38,19 @@ const num = (m: Map<string, string>, k: string, d: number) => {
 };
 
 export async function fuzzCommand(args: string[], io: Io): Promise<number> {
-  const usage = 'furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]';
-  const m = opts(args, ['--target', '--revision', '--seed', '--runs', '--time', '--out'], usage);
+  const usage = 'furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR] [--format ktap|junit|json --report FILE]';
+  const m = opts(args, ['--target', '--revision', '--seed', '--runs', '--time', '--out', '--format', '--report'], usage);
+  const format = m.get('--format');
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}' (known: ${FORMATS.join(', ')})`);
+  if ((format === undefined) !== (m.get('--report') === undefined)) throw new UsageError('--format and --report go together');
   const t = m.get('--target') ?? 'model';
   if (t !== 'kernel' && t !== 'model') throw new UsageError(`unknown target '${t}' (known: kernel, model)`);
   const rev = m.get('--revision') ?? 'R0';
   if (!isRevisionId(rev)) throw new UsageError(`unknown revision '${rev}' (known: ${REVISIONS.join(', ')})`);
   const base = { model: model(), revision: rev, seed: num(m, '--seed', Date.now() % 1_000_000), runs: num(m, '--runs', 1000),
     seconds: num(m, '--time', 60), outDir: m.get('--out') ?? null, nrCpus: cpus(), progress: io.err };
-  const report = (s: Awaited<ReturnType<typeof fuzz>>) => {
+  const report = (s: Awaited<ReturnType<typeof fuzz>>, fp: Fingerprint | null = null) => {
+    if (format) writeFileSync(m.get('--report')!, render(fuzzReport(t, rev, base.seed, s, fp), format as Format));
     io.out(`fuzz ${t} ${rev}: seed ${base.seed}, ${s.cases} cases, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${(s.cases / s.seconds).toFixed(2)} cases/s, ${(s.steps / s.seconds).toFixed(1)} steps/s), ${s.findings.length} findings`);
     for (const f of s.findings) {
       const at = f.outcome.mismatchAt;
@@ -64,9 +71,26 @@ export async function fuzzCommand(args: string[], io: Io): Promise<number> {
     return await withEnableUring(io.err, async () => {
       const unsupported = await k.unsupported(rev);
       if (unsupported) { io.err(`furc: kernel does not implement ${rev}: ${unsupported}`); return 4; }
-      return report(await fuzz({ ...base, target: k, fingerprint: await k.fingerprint() }));
+      const fp = await k.fingerprint();
+      return report(await fuzz({ ...base, target: k, fingerprint: fp }), fp);
     });
   } finally { k.dispose(); }
+}
+
+/** A fuzz run as a report: the run itself is one case, each finding another (FAIL, or XFAIL-free flaky FAIL). */
+function fuzzReport(target: 'kernel' | 'model', rev: RevisionId, seed: number, s: FuzzSummary, fp: Fingerprint | null) {
+  const results: CaseResult[] = [
+    { revision: rev, family: `${rev} fuzz`, rule: `fuzz.seed_${seed}`, replay: `npx furc fuzz --target ${target} --revision ${rev} --seed ${seed} --runs ${s.cases}`,
+      verdict: s.findings.some((f) => f.solid) ? { kind: 'FAIL', detail: `${s.findings.length} findings in ${s.cases} cases` } : { kind: 'PASS' },
+      observed: `${s.cases} cases, ${s.steps} steps, ${(s.cases / s.seconds).toFixed(2)} cases/s` },
+    ...s.findings.map((f, i): CaseResult => {
+      const at = f.outcome.mismatchAt;
+      const detail = at === null ? f.outcome.problem ?? 'problem' : `step ${at + 1} ${f.outcome.steps[at]!.step}: model ${f.outcome.steps[at]!.expected.join('; ') || 'nothing'}, ${target} ${f.outcome.steps[at]!.observed.join('; ') || 'nothing'}`;
+      return { revision: rev, family: `${rev} fuzz`, rule: `fuzz.finding_${i + 1}`, verdict: { kind: 'FAIL', detail: `${f.solid ? '' : 'flaky '}${detail} (reproduced ${f.reproduced})` },
+        replay: f.file ? `npx furc replay ${f.file}` : `npx furc fuzz --target ${target} --seed ${f.seed}` };
+    }),
+  ];
+  return makeReport(target, results, fp);
 }
 
 /** Replays corpus files: on their target when it can run here, else on the model against the recorded expectation. */
