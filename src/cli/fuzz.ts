@@ -13,6 +13,7 @@ import type { Target } from '../target/target.js';
 import { isRevisionId } from '../../spec/revisions.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
+import { watchdog } from './watchdog.js';
 import type { Io } from './main.js';
 import { UsageError } from './spec.js';
 
@@ -67,6 +68,7 @@ export async function fuzzCommand(args: string[], io: Io): Promise<number> {
   const why = KernelTarget.unavailable();
   if (why) { io.err(`furc: cannot fuzz this kernel: ${why}`); return 4; }
   const k = new KernelTarget();
+  const stop = watchdog(base.seconds + 180, 'furc fuzz', () => k.dispose(), io.err);
   try {
     return await withEnableUring(io.err, async () => {
       const unsupported = await k.unsupported(rev);
@@ -74,7 +76,7 @@ export async function fuzzCommand(args: string[], io: Io): Promise<number> {
       const fp = await k.fingerprint();
       return report(await fuzz({ ...base, target: k, fingerprint: fp }), fp);
     });
-  } finally { k.dispose(); }
+  } finally { stop(); k.dispose(); }
 }
 
 /** A fuzz run as a report: the run itself is one case, each finding another (FAIL, or XFAIL-free flaky FAIL). */

@@ -9,6 +9,7 @@ import { FORMATS, makeReport, render, type Format, type RunReport } from '../rep
 import { isRevisionId } from '../../spec/revisions.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
+import { watchdog } from './watchdog.js';
 import { UsageError } from './spec.js';
 import type { Io } from './main.js';
 
@@ -58,12 +59,14 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const why = KernelTarget.unavailable();
   if (why) return finish(makeReport('kernel', await runSuite(skipAll(why), revs, nr, print), null));
   const k = new KernelTarget({ keepEnableUring: args.includes('--keep-enable-uring') });
+  // Every step has its own deadline; this bounds the whole suite in case a reply is ever lost.
+  const stop = watchdog(900, 'furc run', () => k.dispose(), io.err);
   try {
     return await withEnableUring(io.err, async () => {
       const fp = await k.fingerprint();
       return finish(makeReport('kernel', await runSuite(k, revs, nr, print), fp));
     });
-  } finally { k.dispose(); }
+  } finally { stop(); k.dispose(); }
 }
 
 /** A target that cannot run: every revision is unsupported for the same reason. */

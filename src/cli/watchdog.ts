@@ -1,0 +1,13 @@
+// A hard bound on a whole command: past it, restore what we changed, kill the kernel worker and exit with TIMEOUT.
+import { restore } from '../kernel/enableUring.js';
+
+export function watchdog(seconds: number, what: string, onFire: () => void, err: (s: string) => void): () => void {
+  const t = setTimeout(() => {
+    err(`furc: TIMEOUT: ${what} still running after ${seconds} s; worker killed, enable_uring restored`);
+    onFire();
+    if (process.getuid?.() === 0) restore();
+    process.exit(1);
+  }, seconds * 1000);
+  t.unref();
+  return () => clearTimeout(t);
+}
