@@ -11,7 +11,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 const model = () => new ModelTarget({ nr_cpus: NR_CPUS, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
 
 describe.each(tTargets().map((t) => [t.name, t] as const))('regression corpus (%s)', (_n, tt) => {
-  it('should hold at least the five curated cases', () => expect(files.length).toBeGreaterThanOrEqual(5));
+  it('should hold at least the six curated cases', () => expect(files.length).toBeGreaterThanOrEqual(6));
 
   it.for(files)('should replay %s to its last step without a difference', async (file, ctx) => {
     const e = loadEntry(`${dir}${file}`);
