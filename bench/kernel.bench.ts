@@ -8,6 +8,7 @@ import { KernelTarget } from '../src/kernel/kernelTarget.js';
 import { cpus } from '../src/kernel/detect.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { fuzz } from '../fuzz/fuzzer.js';
+import { watchdog } from '../src/cli/watchdog.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASELINE = `${ROOT}build/bench-baseline`;
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     }
     // Fuzzing throughput: every case is a fresh connection, so it is set against the raw-C connection cycles.
     const k = new KernelTarget();
+    const stop = watchdog(FUZZ_SECONDS + 120, 'the fuzzing benchmark', () => k.dispose(), (x) => console.log(x));
     try {
       const s = await fuzz({ model: new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), target: k,
         revision: 'R0', seed: 20261121, runs: 100000, seconds: FUZZ_SECONDS, outDir: null, nrCpus: cpus(), fingerprint: null, progress: () => {} });
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
       console.log(`  raw C:   ${cyclesC.toFixed(0)}  connection cycles/s`);
       console.log(`  harness: ${rate.toFixed(2)}  cases/s (${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`);
       console.log(`ratio: ${(rate / cyclesC).toFixed(4)}`);
-    } finally { k.dispose(); }
+    } finally { stop(); k.dispose(); }
   });
 }
 
