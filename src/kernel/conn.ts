@@ -1,5 +1,5 @@
 // One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
-import { mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
@@ -11,6 +11,7 @@ import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { readParam, writeParam } from './enableUring.js';
 import { initReply, parseInitIn, parseRequest, reply, rootAttrOut, type InitOffer } from './fuseMsg.js';
 import { uringCmdSqe } from './sqe.js';
+import { connectionId, ensureFusectl, sleepingInFuse } from './procfs.js';
 
 const O_RDWR = 2;
 const MS_NOSUID = 2, MS_NODEV = 4;
@@ -330,29 +331,4 @@ export class KernelConn {
     if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
     return events;
   }
-}
-
-/** A client asleep in one of FUSE's waits (state S or D, wchan in fuse code); an exited one counts as settled. */
-function sleepingInFuse(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z') return true;
-    const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
-    return (state === 'S' || state === 'D') && /fuse|request_wait/.test(wchan);
-  } catch { return true; }
-}
-
-/** The fusectl connection id of a mount: its st_dev minor, read from mountinfo (no stat: that would send GETATTR). */
-export function connectionId(dir: string): number {
-  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === dir);
-  if (!line) throw new KernelError(`mount ${dir} not in /proc/self/mountinfo`);
-  const [major, minor] = line.split(' ')[2]!.split(':').map(Number);
-  return ((major! & 0xfff) << 20) | minor!;
-}
-
-/** fusectl is mounted inside the worker's private mount namespace, so it goes away with it. */
-export function ensureFusectl(p: NativeProbe): void {
-  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.includes(' - fusectl '));
-  if (!mounted) p.mount('fusectl', '/sys/fs/fuse/connections', 'fusectl', 0, '');
 }
