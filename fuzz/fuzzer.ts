@@ -33,6 +33,8 @@ export interface Finding {
 
 export interface FuzzSummary { readonly cases: number; readonly steps: number; readonly seconds: number; readonly findings: readonly Finding[] }
 
+const SHRINK_BUDGET_MS = 60_000;
+
 const bad = (o: CaseOutcome) => o.mismatchAt !== null || o.problem !== null;
 
 export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
@@ -46,9 +48,12 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
     const s = (Date.now() - t0) / 1000;
     o.progress(`fuzz: ${cases} cases, ${steps} steps, ${(cases / s).toFixed(1)} cases/s, ${findings.length} findings, ${s.toFixed(0)} s`);
   };
+  // Shrinking is not bounded by fast-check's time limit: past this, runs pass at once so shrinking ends.
+  const shrinkDeadline = deadline + SHRINK_BUDGET_MS;
   let seed = o.seed;
   while (cases < o.runs && Date.now() < deadline) {
     const result = await fc.check(fc.asyncProperty(arbCase(o.revision, o.nrCpus), async (c) => {
+      if (Date.now() > shrinkDeadline) return true;
       cases++; steps += c.steps.length; tick();
       return !bad(await runCase(o.model, o.target, c));
     }), { seed, numRuns: Math.max(1, o.runs - cases), interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false,
