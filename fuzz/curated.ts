@@ -1,11 +1,9 @@
 // Regression cases from this project's fuzz findings, each with what settled it; recorded into fixtures/regressions.
 import type { Step } from './arbitraries.js';
-import type { ConnConfig, UringCmdSpec } from '../spec/model/commands.js';
-import { baseConfig } from '../spec/scenarios/families.js';
+import type { ConnConfig } from '../spec/model/commands.js';
+import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
 
-const reg = (tag: string, qid: number, payload = 131072): Step => ({ kind: 'uring_cmd', tag, sqe: {
-  cmd_op: 1, qid, sqe_len: 2, iov_array: 'valid', iov: [{ len: 288, addr: 'valid', aligned: true }, { len: payload, addr: 'valid', aligned: true }],
-} satisfies UringCmdSpec });
+const reg = (tag: string, qid: number, payload = 131072): Step => ({ kind: 'uring_cmd', tag, sqe: registerSqe(qid, payload) });
 const stat = (tag: string, cpu: number): Step => ({ kind: 'client', tag, op: 'stat', cpu });
 const commit = (tag: string, k: number): Step => ({ kind: 'uring_cmd', tag, sqe: { cmd_op: 2, qid: 0, reply: { unique: 'match', error: 0, payload_sz: 'exact' } }, commit: { ref: { delivered: k }, sameQueue: true } });
 

@@ -1,10 +1,10 @@
 // Deliberately wrong models: each must be caught by the fuzzer against the kernel (npm run mutants).
-import { ERRNO } from '../spec/errno.js';
+import { negErrno } from '../spec/errno.js';
 import type { ModelMutation } from '../spec/model/conn.js';
 import type { Revision, TableId } from '../spec/revisions.js';
 import type { Check, Row } from '../spec/rules/types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 
 /** Rebuilds one table of a revision with its rows transformed. */
 function editTable(table: TableId, f: (rows: readonly Row[]) => Row[]): (r: Revision) => Revision {

@@ -30,6 +30,9 @@ const BY_VALUE = new Map<number, ErrnoName>(
   (Object.entries(ERRNO) as [ErrnoName, number][]).map(([k, v]) => [v, k]),
 );
 
+/** The negative errno a kernel call returns: negErrno('EINVAL') === -22. */
+export const negErrno = (n: ErrnoName): number => -ERRNO[n];
+
 /** Names a result: 0 → "0", -22 → "-EINVAL", unknown → "-N". */
 export function errnoName(res: number): string {
   if (res >= 0) return String(res);

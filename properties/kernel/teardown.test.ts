@@ -2,15 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
-import { baseConfig } from '../../spec/scenarios/families.js';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import { showEvent } from '../../src/target/trace.js';
 import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
 
 const config = baseConfig('R0', NR_CPUS);
 const max = maxPayloadSz(config.init!, revision('R0').a);
-const reg = (q: number): Command => ({ kind: 'uring_cmd', tag: `r${q}`, sqe: { cmd_op: 1, qid: q, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 288, addr: 'valid', aligned: true }, { len: max, addr: 'valid', aligned: true }] } });
+const reg = (q: number): Command => ({ kind: 'uring_cmd', tag: `r${q}`, sqe: registerSqe(q, max) });
 
 describe.each(tTargets().map((t) => [t.name, t] as const))('teardown results (%s)', (_n, tt) => {
   it.for([

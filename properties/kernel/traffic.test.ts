@@ -1,7 +1,7 @@
 // Where requests go: over the ring once it is ready, over /dev/fuse otherwise; never a silent fallback.
 import { describe, expect, it } from 'vitest';
 import type { Command, Event } from '../../spec/model/commands.js';
-import { baseConfig } from '../../spec/scenarios/families.js';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
@@ -9,8 +9,7 @@ import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
 
 const config = baseConfig('R0', NR_CPUS);
 const max = maxPayloadSz(config.init!, revision('R0').a);
-const register = (q: number, tag: string): Command => ({ kind: 'uring_cmd', tag, sqe: { cmd_op: 1, qid: q, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 288, addr: 'valid', aligned: true }, { len: max, addr: 'valid', aligned: true }] } });
+const register = (q: number, tag: string): Command => ({ kind: 'uring_cmd', tag, sqe: registerSqe(q, max) });
 
 describe.each(tTargets().map((t) => [t.name, t] as const))('request routing (%s)', (_n, tt) => {
   it('should deliver 6 client stats as 6 GETATTR CQEs with commit_id == unique and none on /dev/fuse', async (ctx) => {

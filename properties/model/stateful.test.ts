@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
-import { baseConfig } from '../../spec/scenarios/families.js';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import { ERRNO } from '../../spec/errno.js';
 import type { Session } from '../../src/target/target.js';
@@ -50,7 +50,7 @@ class Register implements fc.AsyncCommand<Tracker, Real> {
   async run(m: Tracker, r: Real) {
     const tag = `reg.${m.n++}`;
     m.held.set(tag, this.qid);
-    const ev = await r.s.run({ kind: 'uring_cmd', tag, sqe: { cmd_op: 1, qid: this.qid, sqe_len: 2, iov_array: 'valid', iov: [{ len: 288, addr: 'valid', aligned: true }, { len: MAX, addr: 'valid', aligned: true }] } });
+    const ev = await r.s.run({ kind: 'uring_cmd', tag, sqe: registerSqe(this.qid, MAX) });
     // Readiness latches when, with this entry, every queue has an available one (is_ring_ready()).
     if (!m.ready && everyQueueAvailable(m)) m.ready = true;
     else if (!m.ready) expect(ev, 'a REGISTER before readiness completes nothing').toEqual([]);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { URING_INIT_FLAGS } from '../../spec/rules/scenario.js';
-import { baseConfig } from '../../spec/scenarios/families.js';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { errnoName } from '../../spec/errno.js';
@@ -28,8 +28,7 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('REGISTER payload bou
   it.for(rows)('should hold a payload iovec of exactly the golden size and refuse one byte less (%s: %d)', async ([, want, init], ctx) => {
     const target = await tReady(ctx, tt, 'R0');
     const config = { ...baseConfig('R0', NR_CPUS), init };
-    const reg = (len: number) => ({ cmd_op: 1, qid: 0, sqe_len: 2, iov_array: 'valid' as const,
-      iov: [{ len: 288, addr: 'valid' as const, aligned: true }, { len, addr: 'valid' as const, aligned: true }] });
+    const reg = (len: number) => registerSqe(0, len);
     const at = await runScenario(target, { config, prior: [], probe: reg(want) });
     const below = await runScenario(target, { config, prior: [], probe: reg(want - 1) });
     expect(at.outcome.kind).toBe('held');

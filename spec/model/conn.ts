@@ -1,6 +1,6 @@
 // The reference model of one FUSE connection with its io-uring ring: answers each command with events.
 import { match } from 'ts-pattern';
-import { ERRNO } from '../errno.js';
+import { negErrno } from '../errno.js';
 import { evaluate } from '../rules/engine.js';
 import { maxPayloadSz, negotiatedMaxPages, negotiatedMaxWrite } from '../rules/payload.js';
 import { resolvedCommitId } from '../rules/r0.js';
@@ -13,7 +13,7 @@ import { requestShape } from './requests.js';
 import { emptyMode, type ConnState, type Entry, type Queue, type Request } from './state.js';
 import { applyRegisterMode } from './modes.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 
 /** Deliberate deviations, for mutation testing of the fuzzer (npm run mutants); the reference model uses none. */
 export interface ModelMutation {

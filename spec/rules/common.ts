@@ -1,11 +1,11 @@
 // The checks fuse_uring_cmd() makes before dispatching on cmd_op: R0 order and the 7.3 (R8) order.
-import { ERRNO } from '../errno.js';
+import { negErrno } from '../errno.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { mapPrior, withConfig, withInitFlags, withPrior, withProbe } from './scenario.js';
 import { src, type Check, type RuleTable } from './types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 const F614 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v6.14)';
 const F73 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v7.3-rc1)';
 

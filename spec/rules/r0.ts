@@ -1,10 +1,10 @@
 // R0 (mainline 6.14–7.2): REGISTER and COMMIT_AND_FETCH rows in kernel check order.
-import { ERRNO } from '../errno.js';
+import { negErrno } from '../errno.js';
 import { maxPayloadSz } from './payload.js';
 import { mapPrior, withIov, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 const REG = 'fs/fuse/dev_uring.c:fuse_uring_register';
 const IOV = 'fs/fuse/dev_uring.c:fuse_uring_get_iovec_from_sqe';
 const ENT = 'fs/fuse/dev_uring.c:fuse_uring_create_ring_ent';

@@ -1,10 +1,10 @@
 // R4 (Dec 2025 kmbuf series v3/v4): REGISTER with init.flags BUF_RING / ZERO_COPY and init.queue_depth.
-import { ERRNO } from '../errno.js';
+import { negErrno } from '../errno.js';
 import { headersShort, iovFault, payloadShort, qidRange, sqeLen } from './r0.js';
 import { withConfig, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 const D4 = 'Dec-2025 v4 fs/fuse/dev_uring.c (joannekoong/linux 34db437a46df):fuse_uring_register';
 const D2 = 'Dec-2025 v2 19/25 + 24/25 (20251218083319.3485503-20/-25)';
 

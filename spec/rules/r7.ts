@@ -1,12 +1,12 @@
 // R7 (April 2026 v2): REGISTER with BUFRING / PINNED_HEADERS / PINNED_BUFFERS / ZERO_COPY.
-import { ERRNO } from '../errno.js';
+import { negErrno } from '../errno.js';
 import type { AssumptionValues } from '../types.js';
 import type { QueueMode } from '../model/state.js';
 import { FUSE_URING_REQ_HEADER_SZ, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 const SEED = 'April-2026 v2 13/14 (20260402162840.2989717-14): fs/fuse/dev_uring.c';
 const SETUP = `${SEED}:fuse_uring_bufring_setup`;
 const CONS = `${SEED}:queue_init_flags_consistent`;

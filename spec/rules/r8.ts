@@ -1,10 +1,10 @@
 // R8 (mainline 7.3 buffer pools): ADD_QUEUE, ADD_BUFPOOL, REGISTER, COMMIT_AND_FETCH in check order.
-import { ERRNO } from '../errno.js';
+import { negErrno } from '../errno.js';
 import { commitRows, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type RuleTable } from './types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 const M73 = 'fs/fuse/dev_uring.c (v7.3-rc1, b45aaabc628b/96caf2496e15/43f8343858eb)';
 export const FUSE_URING_ZERO_COPY$R8 = 1n << 0n;
 

@@ -1,12 +1,12 @@
 // Reply checks on COMMIT: the out header and payload_sz; the result goes to the client, not the CQE.
-import { ERRNO } from '../errno.js';
+import { ERRNO, negErrno } from '../errno.js';
 import type { ReplySpec } from '../model/commands.js';
 import type { Request } from '../model/state.js';
 import { resolvedCommitId } from './r0.js';
 import { withProbe } from './scenario.js';
 import { src, type Probe, type RuleTable, type Scenario } from './types.js';
 
-const E = (n: keyof typeof ERRNO) => -ERRNO[n];
+const E = negErrno;
 const HAS_ERR = 'fs/fuse/dev_uring.c:fuse_uring_out_header_has_err';
 const COPY = 'fs/fuse/dev.c:fuse_copy_out_args (via fuse_uring_copy_from_ring)';
 /** -ERESTARTSYS: reply errors at or below it are invalid. */

@@ -29,11 +29,13 @@ export function baseConfig(rev: RevisionId, nr_cpus: number): ConnConfig {
   };
 }
 
-const reg = (qid: number, payload: number, extra: Partial<UringCmdSpec> = {}): UringCmdSpec => ({
+/** A well-formed R0-shaped REGISTER: two iovecs, a 288-byte header and a `payload`-byte payload. */
+export const registerSqe = (qid: number, payload: number, extra: Partial<UringCmdSpec> = {}): UringCmdSpec => ({
   cmd_op: 1, qid, sqe_len: 2, iov_array: 'valid',
   iov: [{ len: 288, addr: 'valid', aligned: true }, { len: payload, addr: 'valid', aligned: true }], ...extra,
 });
 
+const reg = registerSqe;
 const registerAll = (nr: number, payload: number, extra: Partial<UringCmdSpec> = {}): Command[] =>
   Array.from({ length: nr }, (_, q) => ({ kind: 'uring_cmd' as const, tag: `reg.${q}`, sqe: reg(q, payload, extra) }));
 

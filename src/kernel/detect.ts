@@ -6,7 +6,7 @@ import type { UringCmdSpec } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { FUSE_URING_ZERO_COPY$R4 } from '../../spec/rules/r4.js';
-import { baseConfig } from '../../spec/scenarios/families.js';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
 import { KernelConn } from './conn.js';
@@ -35,8 +35,7 @@ export function cpus(): number {
 
 export function detectRevision(p: NativeProbe, keepParam = false): Detection {
   const max = maxPayloadSz(baseConfig('R0', 1).init!, revision('R0').a);
-  const iov = [{ len: 288, addr: 'valid' as const, aligned: true }, { len: max, addr: 'valid' as const, aligned: true }];
-  const plain: UringCmdSpec = { cmd_op: 1, qid: 0, sqe_len: 2, iov_array: 'valid', iov };
+  const plain = registerSqe(0, max);
   const r0 = probeOnce(p, 'R0', plain, keepParam);
   const r8 = probeOnce(p, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam);
   const r7flags = encodeR7Flags({ bufring: false, pinned_headers: true, pinned_buffers: false, zero_copy: false }, revision('R7').a);

@@ -4,7 +4,7 @@ import { release } from 'node:os';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { errnoName } from '../../spec/errno.js';
 import type { UringCmdSpec } from '../../spec/model/commands.js';
-import { baseConfig } from '../../spec/scenarios/families.js';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { KernelConn } from './conn.js';
 import { cpus, detectRevision, type Detection } from './detect.js';
@@ -27,8 +27,7 @@ export interface Fingerprint {
 }
 
 const read = (p: string) => { try { return readFileSync(p, 'utf8').trim(); } catch { return null; } };
-const reg = (qid: number, len: number): UringCmdSpec => ({ cmd_op: 1, qid, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 288, addr: 'valid', aligned: true }, { len, addr: 'valid', aligned: true }] });
+const reg = (qid: number, len: number): UringCmdSpec => registerSqe(qid, len);
 
 function withConn<T>(p: NativeProbe, f: (c: KernelConn) => T, keepParam: boolean): T {
   const c = new KernelConn(p, { ...baseConfig('R0', cpus()), enable_uring: true }, keepParam);
