@@ -6,7 +6,7 @@ export default class TargetSummary implements Reporter {
     const counts = new Map<string, { passed: number; failed: number; skipped: number; reasons: Map<string, number> }>();
     for (const m of modules) {
       for (const t of m.children.allTests()) {
-        const target = /\((kernel|model)\)/.exec(t.fullName)?.[1] ?? (t.fullName.startsWith('model against kernel') ? 'kernel' : 'model');
+        const target = /\((kernel|model|vm)\)/.exec(t.fullName)?.[1] ?? (t.fullName.startsWith('model against kernel') ? 'kernel' : 'model');
         const c = counts.get(target) ?? { passed: 0, failed: 0, skipped: 0, reasons: new Map() };
         const r = t.result();
         if (r.state === 'passed') c.passed++;

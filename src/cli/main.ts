@@ -9,6 +9,7 @@ import { fuzzCommand, replayCommand } from './fuzz.js';
 import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand, UsageError } from './spec.js';
+import { vmCommand, VM_USAGE } from './vm.js';
 
 export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc spec diff <A> <B> [--json]
@@ -18,7 +19,8 @@ export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc layout --header <fuse.h> [--revision R] [--json]
        furc diff A.json B.json [--baseline expected.json] [--json]
        furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]
-       furc replay [corpus files…]`;
+       furc replay [corpus files…]
+       ${VM_USAGE}`;
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -33,6 +35,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'diff': return diffCommand(args, io);
       case 'fuzz': return await fuzzCommand(args, io);
       case 'replay': return await replayCommand(args, io);
+      case 'vm': return await vmCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }

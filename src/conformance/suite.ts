@@ -45,6 +45,7 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       for (const [rule, run] of cases) {
         const base = { revision: rev, family: fam.name, rule, replay: replayOf(fam.name, rule, target.name) };
         if (skip) { emit({ ...base, verdict: { kind: 'SKIP', reason: skip } }); continue; }
+        target.mark?.(`${rev} ${rule} [${fam.name}]`);
         const { verdict, observed } = await verdictOf(run);
         emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
       }

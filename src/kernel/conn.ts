@@ -58,7 +58,8 @@ export class KernelConn {
 
   open(): void {
     const want = this.cfg.enable_uring ? 'Y' : 'N';
-    if (!this.keepParam && readParam() !== want) writeParam(want);
+    const param = readParam();
+    if (!this.keepParam && param !== null && param !== want) writeParam(want);
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
     if (!this.cfg.mount) return;

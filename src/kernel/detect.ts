@@ -9,7 +9,10 @@ import { FUSE_URING_ZERO_COPY$R4 } from '../../spec/rules/r4.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
+import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { KernelConn } from './conn.js';
+import { readParam } from './enableUring.js';
+import type { InitOffer } from './fuseMsg.js';
 
 export interface Detection {
   readonly revision: RevisionId | 'none';
@@ -17,13 +20,20 @@ export interface Detection {
   readonly evidence: Readonly<Record<RevisionId, string | null>>;
 }
 
-function probeOnce(p: NativeProbe, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): string {
+function probeOnce(p: NativeProbe, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): { answer: string; offer: InitOffer | null } {
   const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true }, keepParam);
   try {
     c.open();
     const ev = c.run({ kind: 'uring_cmd', tag: 'detect', sqe }).find((e) => e.kind === 'cqe' && e.tag === 'detect');
-    return ev && ev.kind === 'cqe' ? errnoName(ev.res) : 'held';
+    return { answer: ev && ev.kind === 'cqe' ? errnoName(ev.res) : 'held', offer: c.offer };
   } finally { c.close(); }
+}
+
+/** Why there is no FUSE-over-io_uring at all: what REGISTER answered, what INIT offered, what the parameter says. */
+export function absentEvidence(register: string, offer: InitOffer | null, param: 'Y' | 'N' | null): string {
+  const proto = offer ? `FUSE 7.${offer.minor} ${(offer.flags & FUSE_INIT_FLAG.FUSE_OVER_IO_URING) !== 0n ? 'offers' : 'does not offer'} FUSE_OVER_IO_URING` : 'no FUSE_INIT offer';
+  const knob = param === null ? 'no fuse.enable_uring parameter' : `fuse.enable_uring=${param}`;
+  return `no FUSE-over-io_uring: a well-formed per-entry REGISTER answered ${register} (${proto}; ${knob})`;
 }
 
 export function cpus(): number {
@@ -36,11 +46,17 @@ export function cpus(): number {
 export function detectRevision(p: NativeProbe, keepParam = false): Detection {
   const max = maxPayloadSz(baseConfig('R0', 1).init!, revision('R0').a);
   const plain = registerSqe(0, max);
-  const r0 = probeOnce(p, 'R0', plain, keepParam);
-  const r8 = probeOnce(p, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam);
+  const param = readParam();
+  const { answer: r0, offer } = probeOnce(p, 'R0', plain, keepParam);
+  const r8 = probeOnce(p, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam).answer;
+  // Neither the per-entry REGISTER nor ADD_QUEUE works: one reason for every revision, so two kernels diff cleanly.
+  if (r0 !== 'held' && r8 !== '0') {
+    const why = absentEvidence(r0, offer, param);
+    return { revision: 'none', evidence: { R0: why, R4: why, R7: why, R8: why } };
+  }
   const r7flags = encodeR7Flags({ bufring: false, pinned_headers: true, pinned_buffers: false, zero_copy: false }, revision('R7').a);
-  const r7 = probeOnce(p, 'R7', { ...plain, flags: r7flags }, keepParam);
-  const r4 = probeOnce(p, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 }, keepParam);
+  const r7 = probeOnce(p, 'R7', { ...plain, flags: r7flags }, keepParam).answer;
+  const r4 = probeOnce(p, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 }, keepParam).answer;
   const evidence: Record<RevisionId, string | null> = {
     R0: r0 === 'held' ? null : `a well-formed per-entry REGISTER answered ${r0}`,
     R8: r8 === '0' ? null : `ADD_QUEUE (cmd_op 3) answered ${r8}: not a 7.3 buffer-pool kernel`,

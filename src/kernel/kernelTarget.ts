@@ -59,6 +59,7 @@ export class KernelTarget implements Target {
   readonly name = 'kernel' as const;
   private readonly worker = new Worker();
   private detection: Detection | null = null;
+  private label: string | undefined;
   /** Traffic counters of every closed session: requests seen on the ring and on /dev/fuse. */
   readonly traffic = { ringRequests: 0, devRequests: 0, sessions: 0 };
 
@@ -97,9 +98,11 @@ export class KernelTarget implements Target {
     return d.evidence[rev];
   }
 
+  mark(label: string): void { this.label = label; }
+
   async open(cfg: ConnConfig): Promise<Session> {
     if (!cfg.caps.CAP_SYS_ADMIN || !cfg.caps.CAP_IPC_LOCK) throw new Error('kernel target: dropping capabilities is not implemented');
-    const opened = await this.worker.call({ op: 'open', cfg, keepParam: this.opts.keepEnableUring ?? false }, 'open (mount, INIT, ring)');
+    const opened = await this.worker.call({ op: 'open', cfg, keepParam: this.opts.keepEnableUring ?? false, label: this.label }, 'open (mount, INIT, ring)');
     if (!opened.ok) throw new Error(`kernel open failed: ${opened.error}`);
     const step = async (cmd: Command): Promise<Event[]> => {
       const r = await this.worker.call({ op: 'run', cmd }, `step ${cmd.kind}`);

@@ -8,14 +8,14 @@ import { fingerprint } from './fingerprint.js';
 import { fromWire, toWire } from './wire.js';
 
 export type WorkerRequest =
-  | { op: 'open'; cfg: ConnConfig; keepParam?: boolean }
+  | { op: 'open'; cfg: ConnConfig; keepParam?: boolean; label?: string }
   | { op: 'run'; cmd: Command }
   | { op: 'close' }
   | { op: 'detect'; keepParam?: boolean }
   | { op: 'fingerprint'; keepParam?: boolean };
 
 const HEALTH = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task/;
-const O_RDONLY_NONBLOCK = 0o4000;
+const O_RDONLY_NONBLOCK = 0o4000, O_WRONLY = 1;
 
 const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ fatal: probe }) + '\n'); process.exit(1); }
@@ -32,6 +32,9 @@ const drainKmsg = (): string[] => {
   return lines;
 };
 drainKmsg();
+// Under `furc vm` each case writes its name to the kernel log, so a splat (or a panic) on the console names its case.
+const marks = process.env.FURC_KMSG_MARKERS === '1' ? p.open('/dev/kmsg', O_WRONLY) : -1;
+const mark = (label: string | undefined) => { if (marks >= 0 && label) p.write(marks, Buffer.from(`furc: case ${label}\n`)); };
 
 let conn: KernelConn | null = null;
 const answer = (v: unknown) => process.stdout.write(toWire(v) + '\n');
@@ -42,6 +45,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     switch (req.op) {
       case 'open':
         conn?.close();
+        mark(req.label);
         conn = new KernelConn(p, req.cfg, req.keepParam ?? false);
         conn.open();
         answer({ ok: true, negotiated: conn.negotiated, offer: conn.offer });

@@ -21,4 +21,6 @@ export interface Target {
   /** null when the revision can run here, otherwise the reason to SKIP. */
   unsupported(rev: RevisionId): Promise<string | null>;
   open(cfg: ConnConfig): Promise<Session>;
+  /** Names the case the next open() belongs to, so a kernel log can attribute a splat to it. */
+  mark?(label: string): void;
 }

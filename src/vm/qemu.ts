@@ -1,0 +1,107 @@
+// qemu-system-x86_64 for one guest: its arguments, and a bounded run that watches the serial console as it boots.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { MARK, type Share } from './init.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuPlan {
+  readonly qemu: string;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly shares: readonly Share[];
+  readonly mem: number;
+  readonly smp: number;
+  readonly accel: Accel;
+  readonly console: string;
+  readonly append: string;
+}
+
+/** The kernel command line: serial console, reboot (so qemu exits) on panic, and the FUSE-over-io_uring switch. */
+export const APPEND = 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 fuse.enable_uring=1 printk.devkmsg=on rdinit=/init';
+
+export function qemuArgs(p: QemuPlan): string[] {
+  return [
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    ...(p.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max']),
+    '-m', String(p.mem), '-smp', String(p.smp),
+    '-kernel', p.kernel, '-initrd', p.initrd, '-append', p.append,
+    '-serial', `file:${p.console}`,
+    ...p.shares.flatMap((s) => ['-virtfs', `local,path=${s.hostPath},mount_tag=${s.tag},security_model=none,multidevs=remap${s.readonly ? ',readonly=on' : ''}`]),
+  ];
+}
+
+/** How a run ended, read off qemu's exit and the console. */
+export type QemuEnd =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'fatal'; readonly reason: string }
+  | { readonly kind: 'qemu-error'; readonly reason: string }
+  | { readonly kind: 'silent'; readonly afterMs: number }
+  | { readonly kind: 'no-boot'; readonly afterMs: number; readonly lastLine: string }
+  | { readonly kind: 'timeout'; readonly afterMs: number; readonly lastLine: string };
+
+export interface QemuRun { readonly end: QemuEnd; readonly console: string; readonly stderr: string; readonly bootMs: number | null; readonly ms: number }
+
+const lastLine = (text: string) => text.trimEnd().split('\n').pop()?.trim() ?? '';
+const PANIC = /Kernel panic - not syncing: (.*)/;
+const HALTED = /(.*-- System halted)/;
+
+/** What the console says went wrong, or null. */
+export function consoleVerdict(text: string): string | null {
+  const fatal = text.split('\n').find((l) => l.startsWith(MARK.fatal));
+  if (fatal) return fatal.slice(MARK.fatal.length).trim();
+  const halted = HALTED.exec(text);
+  if (halted) return `the kernel image did not decompress: ${halted[1]!.trim()} (corrupted or truncated image?)`;
+  const panic = PANIC.exec(text);
+  if (panic) return `kernel panic: ${panic[1]!.trim()}`;
+  return null;
+}
+
+/**
+ * Runs qemu until the guest reboots, the console reports a fatal error, it stays silent for silentMs,
+ * or timeoutMs passes; qemu dies with this process (setpriv --pdeathsig) and is killed on every other way out.
+ */
+export async function runQemu(p: QemuPlan, opts: { timeoutMs: number; silentMs: number; bootByMs?: number; onLine?: (l: string) => void }): Promise<QemuRun> {
+  const t0 = Date.now();
+  const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', p.qemu, ...qemuArgs(p)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  let seen = 0, bootMs: number | null = null, text = '';
+  const readConsole = () => {
+    if (!existsSync(p.console)) return;
+    text = readFileSync(p.console, 'latin1');
+    const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1);
+    for (; seen < lines.length; seen++) {
+      const l = lines[seen]!.replace(/\r$/, '');
+      if (bootMs === null && l.startsWith(`${MARK.stage}booted`)) bootMs = Date.now() - t0;
+      opts.onLine?.(l);
+    }
+  };
+  let end: QemuEnd | null = null;
+  const timer = setInterval(() => {
+    readConsole();
+    const ms = Date.now() - t0;
+    const bad = consoleVerdict(text);
+    if (bad) end ??= { kind: 'fatal', reason: bad };
+    else if (text.length === 0 && ms > opts.silentMs) end ??= { kind: 'silent', afterMs: ms };
+    else if (bootMs === null && opts.bootByMs !== undefined && ms > opts.bootByMs) end ??= { kind: 'no-boot', afterMs: ms, lastLine: lastLine(text) };
+    else if (ms > opts.timeoutMs) end ??= { kind: 'timeout', afterMs: ms, lastLine: lastLine(text) };
+    if (end) child.kill('SIGKILL');
+  }, 100);
+  try {
+    const code = await exited;
+    readConsole();
+    const bad = consoleVerdict(text);
+    if (!end) {
+      if (bad) end = { kind: 'fatal', reason: bad };
+      else if (text.includes(MARK.done)) end = { kind: 'done' };
+      else if (code !== 0) end = { kind: 'qemu-error', reason: stderr.trim().split('\n').filter(Boolean).pop() ?? `qemu exited with status ${code}` };
+      else end = { kind: 'fatal', reason: `the guest stopped before furc finished; last console line: ${text.trimEnd().split('\n').pop()?.trim() ?? '(none)'}` };
+    }
+    return { end, console: text, stderr, bootMs, ms: Date.now() - t0 };
+  } finally {
+    clearInterval(timer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,19 @@
+// Kernel splats in a guest's log, each attributed to the case whose marker (`furc: case …`) came last before it.
+
+/** What the harness counts as the kernel going wrong (the worker's health gate uses the same words). */
+export const SPLAT = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task|Kernel panic/;
+export const CASE_MARK = /furc: case (.+)$/;
+
+export interface Splat { readonly line: string; readonly during: string | null }
+
+export function attributeSplats(log: string): Splat[] {
+  let during: string | null = null;
+  const out: Splat[] = [];
+  for (const raw of log.split('\n')) {
+    const line = raw.replace(/\r$/, '').replace(/^\[\s*\d+\.\d+\]\s*/, '');
+    const m = CASE_MARK.exec(line);
+    if (m) { during = m[1]!.trim(); continue; }
+    if (SPLAT.test(line)) out.push({ line: line.trim(), during });
+  }
+  return out;
+}
