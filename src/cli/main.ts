@@ -17,7 +17,7 @@ export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc probe [--json]
        furc run --target kernel|model [--revision R] [--format ktap|junit|json] [--out FILE] [--keep-enable-uring]
        furc layout --header <fuse.h> [--revision R] [--json]
-       furc diff A.json B.json [--baseline expected.json] [--json]
+       furc diff A.json B.json [--baseline expected.json] [--summary] [--json]
        furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]
        furc replay [corpus files…]
        ${VM_USAGE}`;

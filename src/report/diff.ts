@@ -55,3 +55,14 @@ export function diffReports(a: RunReport, b: RunReport, baseline: Baseline = { e
   }
   return out;
 }
+
+/** Case differences grouped by what B shows: "261 cases → SKIP(no FUSE-over-io_uring …)" says more than 261 rows. */
+export function groupByB(diffs: readonly Difference[]): { b: string; count: number; fromA: number; unexpected: number }[] {
+  const groups = new Map<string, { b: string; count: number; a: Set<string>; unexpected: number }>();
+  for (const d of diffs.filter((x) => x.kind === 'case')) {
+    const g = groups.get(d.b) ?? { b: d.b, count: 0, a: new Set<string>(), unexpected: 0 };
+    g.count++; g.a.add(d.a); if (!d.expected) g.unexpected++;
+    groups.set(d.b, g);
+  }
+  return [...groups.values()].sort((x, y) => y.count - x.count).map((g) => ({ b: g.b, count: g.count, fromA: g.a.size, unexpected: g.unexpected }));
+}

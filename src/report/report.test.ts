@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { CaseResult } from '../conformance/suite.js';
 import { main } from '../cli/main.js';
-import { diffReports } from './diff.js';
+import { diffReports, groupByB } from './diff.js';
 import { junit, ktap, makeReport } from './report.js';
 
 const res = (rule: string, verdict: CaseResult['verdict'], observed?: string): CaseResult =>
@@ -41,6 +41,13 @@ describe('reports', () => {
 });
 
 describe('furc diff', () => {
+  it('should group 3 case differences into 2 lines by their outcome on B, most frequent first', () => {
+    const d = (id: string, a: string, b: string, expected = false) => ({ kind: 'case' as const, id, a, b, expected });
+    expect(groupByB([d('x', 'held', 'SKIP(r)'), d('y', 'cqe -EINVAL', 'SKIP(r)', true), d('z', 'held', 'cqe -EPERM')])).toEqual([
+      { b: 'SKIP(r)', count: 2, fromA: 2, unexpected: 1 }, { b: 'cqe -EPERM', count: 1, fromA: 1, unexpected: 1 },
+    ]);
+  });
+
   it('should report the one case whose outcome changed from held to cqe -EINVAL', () => {
     expect(diffReports(A, B)).toEqual([{ kind: 'case', id: 'R0/register/register.qid.out_of_range', a: 'held', b: 'cqe -EINVAL', expected: false }]);
   });

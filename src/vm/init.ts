@@ -10,6 +10,8 @@ export interface InitPlan {
   readonly cwd: string;
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** A shell command run in the guest (chrooted, in cwd) before furc, e.g. a sysctl; its failure stops the run. */
+  readonly setup?: string;
 }
 
 /** Lines the host looks for on the serial console. */
@@ -49,7 +51,9 @@ mkdir -p /host/dev/shm && mount -t tmpfs tmpfs /host/dev/shm
 mount -t 9p -o ${p9(false)} furcout /out || fatal "cannot mount the report share over 9p"
 ${rest.map((s) => `mkdir -p /host${q(s.guestPath)} 2>/dev/null; mount -t 9p -o ${p9(s.readonly)} ${q(s.tag)} /host${q(s.guestPath)} || fatal "cannot mount ${s.hostPath} over 9p"`).join('\n')}
 [ -c /dev/fuse ] || say "no /dev/fuse: the kernel has no FUSE (CONFIG_FUSE_FS); furc will say what that skips"
-say "running furc"
+${plan.setup ? `say "guest setup: "${q(plan.setup)}
+chroot /host /bin/sh -c 'cd "$1" && exec /bin/sh -c "$2"' sh ${q(plan.cwd)} ${q(plan.setup)} > /dev/console 2>&1 < /dev/null || fatal "the guest setup command failed with status $?"
+` : ''}say "running furc"
 chroot /host /bin/sh -c 'cd "$1" && shift && exec "$@"' sh ${q(plan.cwd)} /usr/bin/env -i ${Object.entries(plan.env).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${plan.argv.map(q).join(' ')} > /out/stdout 2> /out/stderr < /dev/null
 echo $? > /out/status
 dmesg > /out/dmesg

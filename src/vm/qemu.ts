@@ -7,6 +7,7 @@ export type Accel = 'kvm' | 'tcg';
 
 export interface QemuPlan {
   readonly qemu: string;
+  readonly setpriv: string;
   readonly kernel: string;
   readonly initrd: string;
   readonly shares: readonly Share[];
@@ -44,14 +45,17 @@ export interface QemuRun { readonly end: QemuEnd; readonly console: string; read
 
 const lastLine = (text: string) => text.trimEnd().split('\n').pop()?.trim() ?? '';
 const PANIC = /Kernel panic - not syncing: (.*)/;
-const HALTED = /(.*-- System halted)/;
+const HALTED = /-- System halted/;
 
 /** What the console says went wrong, or null. */
 export function consoleVerdict(text: string): string | null {
   const fatal = text.split('\n').find((l) => l.startsWith(MARK.fatal));
   if (fatal) return fatal.slice(MARK.fatal.length).trim();
-  const halted = HALTED.exec(text);
-  if (halted) return `the kernel image did not decompress: ${halted[1]!.trim()} (corrupted or truncated image?)`;
+  if (HALTED.test(text)) {
+    // The decompressor prints its error, then " -- System halted", and stops.
+    const before = text.slice(0, text.indexOf('-- System halted')).split('\n').map((l) => l.trim()).filter(Boolean).pop();
+    return `the kernel image did not decompress: ${before ?? 'System halted'} (corrupted or truncated image?)`;
+  }
   const panic = PANIC.exec(text);
   if (panic) return `kernel panic: ${panic[1]!.trim()}`;
   return null;
@@ -63,10 +67,13 @@ export function consoleVerdict(text: string): string | null {
  */
 export async function runQemu(p: QemuPlan, opts: { timeoutMs: number; silentMs: number; bootByMs?: number; onLine?: (l: string) => void }): Promise<QemuRun> {
   const t0 = Date.now();
-  const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', p.qemu, ...qemuArgs(p)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(p.setpriv, ['--pdeathsig', 'SIGKILL', '--', p.qemu, ...qemuArgs(p)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', (e) => { stderr += `cannot start ${p.setpriv}: ${e.message}\n`; resolve(127); });
+    child.on('close', (code) => resolve(code));
+  });
   let seen = 0, bootMs: number | null = null, text = '';
   const readConsole = () => {
     if (!existsSync(p.console)) return;

@@ -5,14 +5,14 @@ import { delimiter, join } from 'node:path';
 export class VmError extends Error {}
 
 const which = (name: string): string | null => {
-  for (const d of (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/bin'])) {
+  for (const d of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const p = join(d, name);
     try { accessSync(p, constants.X_OK); return p; } catch { /* next */ }
   }
   return null;
 };
 
-export interface Tools { readonly qemu: string; readonly busybox: string }
+export interface Tools { readonly qemu: string; readonly busybox: string; readonly setpriv: string }
 
 /** The static busybox goes into the initramfs: a dynamic one would need the host's libc in the guest too. */
 const BUSYBOX_STATIC = ['/bin/busybox', '/usr/bin/busybox'];
@@ -20,10 +20,11 @@ const BUSYBOX_STATIC = ['/bin/busybox', '/usr/bin/busybox'];
 export function findTools(): Tools {
   const qemu = which('qemu-system-x86_64');
   if (!qemu) throw new VmError('qemu-system-x86_64 not found: install the Debian package qemu-system-x86 (apt-get install --no-install-recommends qemu-system-x86)');
-  if (!which('setpriv')) throw new VmError('setpriv not found: install the Debian package util-linux');
+  const setpriv = which('setpriv');
+  if (!setpriv) throw new VmError('setpriv not found: install the Debian package util-linux');
   const busybox = findBusybox();
   if (!busybox) throw new VmError('no static busybox found (/bin/busybox): install the Debian package busybox-static');
-  return { qemu, busybox };
+  return { qemu, busybox, setpriv };
 }
 
 export function findBusybox(): string | null {

@@ -25,6 +25,7 @@ export interface VmOptions {
   readonly accel: Accel | 'auto';
   readonly furcArgs: readonly string[];
   readonly cwd: string;
+  readonly setup?: string;
   readonly note: (s: string) => void;
   readonly onLine?: (l: string) => void;
 }
@@ -82,12 +83,12 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     const all = sharesFor(cwd, [ROOT.replace(/\/$/, ''), dirname(process.execPath)], out);
     const mounted = all.filter((s) => s.tag !== 'furcout');
     const script = initScript({
-      modules: (mods?.load ?? []).map((m) => `${m.name}.ko`), shares: mounted, cwd, argv: [process.execPath, FURC_JS, ...o.furcArgs],
+      modules: (mods?.load ?? []).map((m) => `${m.name}.ko`), shares: mounted, cwd, ...(o.setup ? { setup: o.setup } : {}), argv: [process.execPath, FURC_JS, ...o.furcArgs],
       env: { PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${dirname(process.execPath)}`, HOME: '/root', LANG: 'C.UTF-8', FURC_IN_VM: '1', FURC_KMSG_MARKERS: '1' },
     });
     writeFileSync(`${work}/initramfs.cpio`, initramfs(tools.busybox, mods?.load ?? [], script));
     const plan = (accel: Accel) => ({
-      qemu: tools.qemu, kernel: resolve(o.kernel), initrd: `${work}/initramfs.cpio`, shares: all, mem: o.memM, smp: 2, accel,
+      qemu: tools.qemu, setpriv: tools.setpriv, kernel: resolve(o.kernel), initrd: `${work}/initramfs.cpio`, shares: all, mem: o.memM, smp: 2, accel,
       console: `${work}/console-${accel}.log`, append: APPEND,
     });
     const deadline = Date.now() + o.timeoutS * 1000;

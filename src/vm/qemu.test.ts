@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { APPEND, consoleVerdict, qemuArgs, type QemuPlan } from './qemu.js';
+
+const plan: QemuPlan = {
+  qemu: 'qemu-system-x86_64', setpriv: '/usr/bin/setpriv', kernel: '/k/bzImage', initrd: '/w/initramfs.cpio', mem: 1024, smp: 2, accel: 'tcg', console: '/w/console.log', append: APPEND,
+  shares: [{ tag: 'hostroot', hostPath: '/', guestPath: '/', readonly: true }, { tag: 'furcout', hostPath: '/w/out', guestPath: '', readonly: false }],
+};
+
+describe('qemuArgs', () => {
+  it('should boot /k/bzImage under TCG with 1024 MiB, 2 CPUs, no reboot, the console in a file and a read-only root share', () => {
+    const a = qemuArgs(plan).join(' ');
+    expect(a).toContain('-accel tcg -cpu max -m 1024 -smp 2 -kernel /k/bzImage -initrd /w/initramfs.cpio');
+    expect(a).toContain('-no-reboot');
+    expect(a).toContain('-serial file:/w/console.log');
+    expect(a).toContain('-virtfs local,path=/,mount_tag=hostroot,security_model=none,multidevs=remap,readonly=on');
+    expect(qemuArgs(plan)).toContain('local,path=/w/out,mount_tag=furcout,security_model=none,multidevs=remap');
+    expect(qemuArgs({ ...plan, accel: 'kvm' }).join(' ')).toContain('-accel kvm -cpu host');
+  });
+
+  it('should ask the kernel for fuse.enable_uring=1, panic=-1 and a ttyS0 console', () => {
+    expect(APPEND.split(' ')).toEqual(expect.arrayContaining(['fuse.enable_uring=1', 'panic=-1', 'console=ttyS0,115200']));
+  });
+});
+
+describe('consoleVerdict', () => {
+  it('should name an init failure, a decompression failure and a panic, in that priority', () => {
+    expect(consoleVerdict('x\nFURC-FATAL: the kernel has no 9p filesystem\nKernel panic - not syncing: Attempted to kill init!')).toBe('the kernel has no 9p filesystem');
+    expect(consoleVerdict('Probing EDD... ok\n\nXZ-compressed data is corrupt\n\n -- System halted')).toBe('the kernel image did not decompress: XZ-compressed data is corrupt (corrupted or truncated image?)');
+    expect(consoleVerdict('[    1.0] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n')).toBe('kernel panic: VFS: Unable to mount root fs on unknown-block(0,0)');
+    expect(consoleVerdict('[    1.0] Run /init as init process\nfurc-init: booted 6.1.0\n')).toBeNull();
+  });
+});
