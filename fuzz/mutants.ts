@@ -7,10 +7,10 @@ import type { Check, Row } from '../spec/rules/types.js';
 const E = negErrno;
 
 /** Rebuilds one table of a revision with its rows transformed. */
-function editTable(table: TableId, f: (rows: readonly Row[]) => Row[]): (r: Revision) => Revision {
+export function editTable(table: TableId, f: (rows: readonly Row[]) => Row[]): (r: Revision) => Revision {
   return (r) => ({ ...r, tables: { ...r.tables, [table]: { ...r.tables[table]!, rows: f(r.tables[table]!.rows) } } });
 }
-const onRow = (id: string, f: (c: Check) => Check) => (rows: readonly Row[]) => rows.map((x) => (x.kind === 'check' && x.id === id ? f(x) : x));
+export const onRow = (id: string, f: (c: Check) => Check) => (rows: readonly Row[]) => rows.map((x) => (x.kind === 'check' && x.id === id ? f(x) : x));
 const dropRow = (id: string) => (rows: readonly Row[]) => rows.filter((x) => x.id !== id);
 const swapRows = (a: string, b: string) => (rows: readonly Row[]) => {
   const out = [...rows];

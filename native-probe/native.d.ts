@@ -26,4 +26,6 @@ export interface NativeProbe {
   /** errno the child exited with (0 success), -1 still running, -2 killed by a signal. */
   clientReap(pid: number, timeoutMs: number): number;
   kill(pid: number, signal: number): number;
+  /** Calling thread's effective capabilities := permitted & ~clearMask (bit n = capability n); 0n restores; 0 or -errno. */
+  capSetEffective(clearMask: bigint): number;
 }

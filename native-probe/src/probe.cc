@@ -23,6 +23,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clientSpawn", Napi::Function::New(env, JS_clientSpawn));
   exports.Set("clientReap", Napi::Function::New(env, JS_clientReap));
   exports.Set("kill", Napi::Function::New(env, JS_kill));
+  exports.Set("capSetEffective", Napi::Function::New(env, JS_capSetEffective));
   return exports;
 }
 

@@ -20,3 +20,4 @@ Napi::Value JS_unmappedAddress(const Napi::CallbackInfo& info);
 Napi::Value JS_clientSpawn(const Napi::CallbackInfo& info);
 Napi::Value JS_clientReap(const Napi::CallbackInfo& info);
 Napi::Value JS_kill(const Napi::CallbackInfo& info);
+Napi::Value JS_capSetEffective(const Napi::CallbackInfo& info);

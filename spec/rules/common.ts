@@ -3,7 +3,7 @@ import { negErrno } from '../errno.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { mapPrior, withConfig, withInitFlags, withPrior, withProbe } from './scenario.js';
-import { src, type Check, type RuleTable } from './types.js';
+import { src, type Check, type KnownDifference, type RuleTable } from './types.js';
 
 const E = negErrno;
 const F614 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v6.14)';
@@ -15,12 +15,19 @@ const sqe128 = (ref: string): Check => ({
   violate: (s) => withConfig(s, { sqe128: false }),
 });
 
-const noDev = (ref: string, errno: number): Check => ({
+// Seen under furc vm on Debian's 6.17.13: fuse_get_dev() answered ENOTCONN before 6.18 made it EPERM.
+const NO_DEV_BEFORE_618: KnownDifference = {
+  observed: 'cqe -ENOTCONN', kernels: '6.14–6.17', why: 'fuse_get_dev() returned ERR_PTR(-ENOTCONN) for an unbound /dev/fuse until 6.18',
+  link: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/log/fs/fuse/fuse_dev_i.h?h=v6.18',
+};
+
+const noDev = (ref: string, errno: number, known: readonly KnownDifference[] = []): Check => ({
   kind: 'check', id: 'common.fuse_dev.missing', errno, source: src(`${ref}; fs/fuse/fuse_dev_i.h:fuse_get_dev (6.18 "allow synchronous FUSE_INIT")`),
   when: (p) => !p.st.devBound,
   // Without a mount there is no path for a client to use.
   violate: (s) => withConfig(mapPrior(s, (c) => (c.kind === 'client' ? null : c)), { mount: false }),
   excludes: ['common.conn.aborted', 'common.conn.disconnected'],
+  ...(known.length ? { known } : {}),
 });
 
 const disabled = (ref: string): Check => ({
@@ -68,7 +75,7 @@ export function commonR0(noDevErrno: number = E('EPERM')): RuleTable {
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (6.14–7.2)',
     rows: [
-      sqe128(F614), noDev(F614, noDevErrno), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
+      sqe128(F614), noDev(F614, noDevErrno, noDevErrno === E('EPERM') ? [NO_DEV_BEFORE_618] : []), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
       unknownOp(F614, [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH]),
     ],
   };

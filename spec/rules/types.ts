@@ -34,6 +34,16 @@ export interface Check {
   readonly excludes?: readonly string[];
   /** Set when no userspace sequence reaches the row past earlier checks: why, and the state that would. */
   readonly unreachable?: { readonly reason: string; readonly force: (p: Probe) => Probe };
+  /** Kernels known to answer otherwise: a run that observes exactly this reports XFAIL(rule, link), not FAIL. */
+  readonly known?: readonly KnownDifference[];
+}
+
+export interface KnownDifference {
+  /** The outcome as the suite prints it, e.g. 'cqe -ENOTCONN'. */
+  readonly observed: string;
+  readonly kernels: string;
+  readonly why: string;
+  readonly link: string;
 }
 
 /** Side effects the kernel performs between checks; they persist even if a later check fails. */

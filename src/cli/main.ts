@@ -10,6 +10,7 @@ import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand, UsageError } from './spec.js';
 import { vmCommand, VM_USAGE } from './vm.js';
+import { TIME_SCALE_ERROR } from '../kernel/timeScale.js';
 
 export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc spec diff <A> <B> [--json]
@@ -26,6 +27,7 @@ export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...args] = argv;
+  if (TIME_SCALE_ERROR) { io.err(`furc: ${TIME_SCALE_ERROR}`); return 2; }
   try {
     switch (cmd) {
       case 'spec': return await specCommand(args, io.out);

@@ -7,7 +7,7 @@ import { runVm, type VmResult } from '../vm/vm.js';
 import type { Io } from './main.js';
 import { UsageError } from './spec.js';
 
-export const VM_USAGE = 'furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--verbose] -- <furc arguments>';
+export const VM_USAGE = 'furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--verbose] -- <furc arguments>';
 /** Exit status when the guest could not run furc (no boot, panic, hang, missing piece). */
 export const VM_FAILED = 3;
 
@@ -21,7 +21,7 @@ function parse(args: string[]) {
   for (let i = 0; i < own.length; i++) {
     const a = own[i]!;
     if (a === '--verbose') { verbose = true; continue; }
-    if (!['--kernel', '--modules', '--timeout', '--mem', '--accel', '--log', '--guest-setup'].includes(a)) throw new UsageError(`unknown argument '${a}' (usage: ${VM_USAGE})`);
+    if (!['--kernel', '--modules', '--timeout', '--mem', '--accel', '--log', '--guest-setup', '--time-scale'].includes(a)) throw new UsageError(`unknown argument '${a}' (usage: ${VM_USAGE})`);
     const v = own[++i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
     o[a.slice(2)] = v;
@@ -35,7 +35,7 @@ function parse(args: string[]) {
   };
   const accel = o.accel ?? 'auto';
   if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') throw new UsageError(`--accel ${accel}: want auto, kvm or tcg`);
-  return { kernel: o.kernel, modules: o.modules, timeoutS: num('timeout', 600, 10, 86_400), memM: num('mem', 1024, 256, 65_536), accel, log: o.log ?? 'furc-vm.log', setup: o['guest-setup'], verbose, furcArgs } as const;
+  return { kernel: o.kernel, modules: o.modules, timeoutS: num('timeout', 600, 10, 86_400), memM: num('mem', 1024, 256, 65_536), accel, log: o.log ?? 'furc-vm.log', setup: o['guest-setup'], timeScale: o['time-scale'] === undefined ? undefined : num('time-scale', 1, 1, 100), verbose, furcArgs } as const;
 }
 
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);

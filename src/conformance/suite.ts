@@ -1,6 +1,6 @@
 // The conformance suite as a CLI runs it: one verdict per (family, rule) in the closed outcome vocabulary.
 import { revision } from '../../spec/revisions.js';
-import type { Check } from '../../spec/rules/types.js';
+import type { Check, KnownDifference } from '../../spec/rules/types.js';
 import { families } from '../../spec/scenarios/families.js';
 import type { RevisionId } from '../../spec/types.js';
 import { KernelHealthError, TimeoutError } from '../kernel/kernelTarget.js';
@@ -37,16 +37,18 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
     const unreachable = Object.values(revision(rev).tables).flatMap((t) => t!.rows)
       .filter((r): r is Check => r.kind === 'check' && r.unreachable !== undefined);
     for (const fam of families(rev, nrCpus)) {
-      const cases: [string, () => Promise<Observation>][] = [
-        [`${fam.table}.baseline`, async () => check(await runScenario(target, fam.baseline, fam.observe), showOutcome(validOutcome(fam)))],
+      const cases: (readonly [string, () => Promise<Observation>, readonly KnownDifference[]])[] = [
+        [`${fam.table}.baseline`, async () => check(await runScenario(target, fam.baseline, fam.observe), showOutcome(validOutcome(fam))), []],
         ...orderedChecks(fam).map((row) => [row.id, async () =>
-          check(await runScenario(target, breakRows(fam, [row]), fam.observe), showOutcome(expectedOutcome(fam, row)))] as [string, () => Promise<Observation>]),
+          check(await runScenario(target, breakRows(fam, [row]), fam.observe), showOutcome(expectedOutcome(fam, row))), row.known ?? []] as const),
       ];
-      for (const [rule, run] of cases) {
+      for (const [rule, run, known] of cases) {
         const base = { revision: rev, family: fam.name, rule, replay: replayOf(fam.name, rule, target.name) };
         if (skip) { emit({ ...base, verdict: { kind: 'SKIP', reason: skip } }); continue; }
         target.mark?.(`${rev} ${rule} [${fam.name}]`);
-        const { verdict, observed } = await verdictOf(run);
+        const got = await verdictOf(run);
+        const k = got.verdict.kind === 'FAIL' ? known.find((x) => x.observed === got.observed) : undefined;
+        const { verdict, observed } = k ? { ...got, verdict: { kind: 'XFAIL', rule, link: k.link } as Verdict } : got;
         emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
       }
     }

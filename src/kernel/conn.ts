@@ -12,8 +12,11 @@ import { readParam, writeParam } from './enableUring.js';
 import { initReply, parseInitIn, parseRequest, reply, rootAttrOut, type InitOffer } from './fuseMsg.js';
 import { uringCmdSqe } from './sqe.js';
 import { connectionId, ensureFusectl, sleepingInFuse } from './procfs.js';
+import { scaled } from './timeScale.js';
 
 const O_RDWR = 2;
+/** Capability numbers (linux/capability.h). */
+const CAP_IPC_LOCK = 14n, CAP_SYS_ADMIN = 21n;
 const MS_NOSUID = 2, MS_NODEV = 4;
 const KERNEL_ADDR = 0xffff888000000000n;
 /** A 1 ms nap for polling loops that have nothing to block on. */
@@ -24,7 +27,8 @@ const FENCE = 1n << 62n;
 const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_INTERRUPT, 42];
 
 /** How long to watch for consequences of a step: errors complete at once, clients take a fork. */
-export const SETTLE = { uring: 40, async: 12, client: 300, teardown: 150, quiet: 8, exit: 1000 };
+export const SETTLE = Object.fromEntries(Object.entries({ uring: 40, async: 12, client: 300, teardown: 150, quiet: 8, exit: 1000 }).map(([k, v]) => [k, scaled(v)])) as
+  Readonly<Record<'uring' | 'async' | 'client' | 'teardown' | 'quiet' | 'exit', number>>;
 
 interface EntryBufs { qid: number; header: Uint8Array | null; payload: Uint8Array | null }
 
@@ -46,6 +50,7 @@ export class KernelConn {
   private readonly fenced = new Set<bigint>();
   private readonly keep: ArrayBuffer[] = [];
   private ringExited = false;
+  private capsDropped = false;
   private unmounted = false;
   offer: InitOffer | null = null;
   negotiated = 0n;
@@ -57,6 +62,13 @@ export class KernelConn {
   }
 
   open(): void {
+    this.mountAndInit();
+    // Mounted and initialized with full capabilities; the case's commands run without the ones it lacks.
+    const clear = (this.cfg.caps.CAP_SYS_ADMIN ? 0n : 1n << CAP_SYS_ADMIN) | (this.cfg.caps.CAP_IPC_LOCK ? 0n : 1n << CAP_IPC_LOCK);
+    if (clear !== 0n) { this.check(this.p.capSetEffective(clear), 'drop capabilities'); this.capsDropped = true; }
+  }
+
+  private mountAndInit(): void {
     const want = this.cfg.enable_uring ? 'Y' : 'N';
     const param = readParam();
     if (!this.keepParam && param !== null && param !== want) writeParam(want);
@@ -66,8 +78,8 @@ export class KernelConn {
     this.dir = mkdtempSync('/tmp/furc-');
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
-    const init = this.p.read(this.fusefd, this.devReadSize(), 2000);
-    if (typeof init === 'number') throw new KernelError(`no FUSE_INIT on /dev/fuse within 2 s (${init})`);
+    const init = this.p.read(this.fusefd, this.devReadSize(), scaled(2000));
+    if (typeof init === 'number') throw new KernelError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
     const { h, body } = parseRequest(init);
     if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new KernelError(`expected FUSE_INIT, got opcode ${h.opcode}`);
     this.offer = parseInitIn(body);
@@ -210,10 +222,10 @@ export class KernelConn {
     this.unmounted = true;
     const pid = this.p.clientSpawn(3, this.dir, -1, 0);
     const events = this.settleUntilClientsGone(SETTLE.teardown);
-    if (this.p.clientReap(pid, 2000) === -1) {
+    if (this.p.clientReap(pid, scaled(2000)) === -1) {
       // A stuck umount: abort the connection so it can finish, then kill it.
       this.abort();
-      if (this.p.clientReap(pid, 2000) === -1) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
+      if (this.p.clientReap(pid, scaled(2000)) === -1) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
     }
     return [...events, ...this.settle(SETTLE.quiet, false)];
   }
@@ -320,6 +332,8 @@ export class KernelConn {
 
   /** Tears everything down; never leaves a mount, a client or a connection behind. */
   close(): Event[] {
+    // Teardown (fusectl, umount) runs with the worker's full capabilities again.
+    if (this.capsDropped) { this.p.capSetEffective(0n); this.capsDropped = false; }
     // Abort first, even after a lazy umount: a busy detached mount keeps its connection (and clients) alive.
     const events = this.connId !== null ? (this.abort(), this.settleUntilClientsGone(SETTLE.teardown)) : [];
     for (const pid of this.clients.keys()) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }

@@ -2,6 +2,7 @@
 
 export interface Share { readonly tag: string; readonly hostPath: string; readonly guestPath: string; readonly readonly: boolean }
 
+/** The kernel hands FURC_TIME_SCALE=N from its command line to /init's environment; furc gets it from there. */
 export interface InitPlan {
   /** Module basenames under /lib/modules in the initramfs, in load order. */
   readonly modules: readonly string[];
@@ -54,7 +55,7 @@ ${rest.map((s) => `mkdir -p /host${q(s.guestPath)} 2>/dev/null; mount -t 9p -o $
 ${plan.setup ? `say "guest setup: "${q(plan.setup)}
 chroot /host /bin/sh -c 'cd "$1" && exec /bin/sh -c "$2"' sh ${q(plan.cwd)} ${q(plan.setup)} > /dev/console 2>&1 < /dev/null || fatal "the guest setup command failed with status $?"
 ` : ''}say "running furc"
-chroot /host /bin/sh -c 'cd "$1" && shift && exec "$@"' sh ${q(plan.cwd)} /usr/bin/env -i ${Object.entries(plan.env).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${plan.argv.map(q).join(' ')} > /out/stdout 2> /out/stderr < /dev/null
+chroot /host /bin/sh -c 'cd "$1" && shift && exec "$@"' sh ${q(plan.cwd)} /usr/bin/env -i ${Object.entries(plan.env).map(([k, v]) => q(`${k}=${v}`)).join(' ')} "FURC_TIME_SCALE=\${FURC_TIME_SCALE:-1}" ${plan.argv.map(q).join(' ')} > /out/stdout 2> /out/stderr < /dev/null
 echo $? > /out/status
 dmesg > /out/dmesg
 sync

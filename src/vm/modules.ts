@@ -1,5 +1,7 @@
 // Which kernel modules the guest must load, in dependency order, read from the modules' own .modinfo `depends=`.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 
 export class ModulesError extends Error {}
@@ -7,13 +9,30 @@ export class ModulesError extends Error {}
 /** What the guest needs: the virtio PCI transport, 9p over virtio (host root and work shares), and FUSE. */
 export const GUEST_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'fuse'] as const;
 
-export interface Module { readonly name: string; readonly file: string; readonly depends: readonly string[]; readonly vermagic: string | null }
+export interface Module { readonly name: string; readonly file: string; readonly depends: readonly string[]; readonly vermagic: string | null; readonly data: Buffer }
+
+/** Compressed modules (Debian ships .ko.xz since trixie) are unpacked on the host: busybox insmod takes plain ELF. */
+const UNPACK: Readonly<Record<string, [string, string]>> = { '.xz': ['xz', 'xz-utils'], '.zst': ['zstd', 'zstd'] };
+
+export function readModule(file: string): Buffer {
+  if (file.endsWith('.ko')) return readFileSync(file);
+  if (file.endsWith('.gz')) return gunzipSync(readFileSync(file));
+  const [tool, pkg] = UNPACK[file.slice(file.lastIndexOf('.'))] ?? [];
+  if (!tool) throw new ModulesError(`${file}: unknown module compression`);
+  try {
+    return execFileSync(tool, ['-dc', file], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === 'ENOENT') throw new ModulesError(`${file}: unpacking it needs ${tool} (Debian package ${pkg})`);
+    throw new ModulesError(`${file}: ${tool} -dc failed: ${err.stderr?.toString().trim() || err.message}`);
+  }
+}
 
 const norm = (n: string) => n.replace(/-/g, '_');
 
 /** key=value pairs of the ELF64 section `.modinfo` of a .ko file. */
 export function modinfo(ko: Buffer, what = 'module'): Map<string, string[]> {
-  if (ko.length < 64 || ko.readUInt32BE(0) !== 0x7f454c46) throw new ModulesError(`${what}: not an ELF file (compressed modules are not supported; decompress them first)`);
+  if (ko.length < 64 || ko.readUInt32BE(0) !== 0x7f454c46) throw new ModulesError(`${what}: not an ELF module`);
   if (ko[4] !== 2 || ko[5] !== 1) throw new ModulesError(`${what}: not a 64-bit little-endian ELF module`);
   const shoff = Number(ko.readBigUInt64LE(0x28)), shentsize = ko.readUInt16LE(0x3a), shnum = ko.readUInt16LE(0x3c), shstrndx = ko.readUInt16LE(0x3e);
   if (shoff + shnum * shentsize > ko.length || shstrndx >= shnum) throw new ModulesError(`${what}: section table out of bounds (truncated file?)`);
@@ -70,12 +89,12 @@ export function resolveModules(dir: string, wanted: readonly string[] = GUEST_MO
     if (builtin.has(name)) { done.add(name); builtins.push(name); return; }
     const file = files.get(name);
     if (!file) { done.add(name); missing.push(name); return; }
-    if (!file.endsWith('.ko')) throw new ModulesError(`${file}: compressed modules are not supported; decompress them (unxz/unzstd/gunzip) first`);
-    const info = modinfo(readFileSync(file), file);
+    const data = readModule(file);
+    const info = modinfo(data, file);
     const depends = (info.get('depends')?.[0] ?? '').split(',').filter(Boolean).map(norm);
     for (const d of depends) visit(d, [...chain, name]);
     done.add(name);
-    load.push({ name, file, depends, vermagic: info.get('vermagic')?.[0] ?? null });
+    load.push({ name, file, depends, vermagic: info.get('vermagic')?.[0] ?? null, data });
   };
   for (const w of wanted) visit(norm(w), []);
   return { load, builtin: builtins, missing, vermagic: load[0]?.vermagic ?? null };

@@ -13,6 +13,8 @@ import { findTools, kvmOpenable, VmError } from './tools.js';
 
 /** Under KVM a kernel reaches init in a couple of seconds; past this the trial is abandoned for TCG. */
 const KVM_TRIAL_MS = 20_000;
+/** TCG runs the guest several times slower than the host: settle windows and deadlines stretch by this much. */
+export const TCG_TIME_SCALE = 10;
 const lastOf = (text: string) => text.trimEnd().split('\n').pop()?.trim() || '(none)';
 const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 export const FURC_JS = `${ROOT}dist/src/cli/furc.js`;
@@ -26,6 +28,8 @@ export interface VmOptions {
   readonly furcArgs: readonly string[];
   readonly cwd: string;
   readonly setup?: string;
+  /** FURC_TIME_SCALE in the guest; by default 1 under KVM and TCG_TIME_SCALE under emulation. */
+  readonly timeScale?: number;
   readonly note: (s: string) => void;
   readonly onLine?: (l: string) => void;
 }
@@ -57,13 +61,13 @@ export function sharesFor(cwd: string, needed: readonly string[], out: string): 
   return shares;
 }
 
-function initramfs(busybox: string, modules: readonly { name: string; file: string }[], script: string): Buffer {
+function initramfs(busybox: string, modules: readonly { name: string; data: Buffer }[], script: string): Buffer {
   const entries: CpioEntry[] = [
     { kind: 'file', path: 'bin/busybox', data: readFileSync(busybox), mode: 0o755 },
     { kind: 'file', path: 'init', data: Buffer.from(script), mode: 0o755 },
     // The kernel opens /dev/console for init before anything is mounted: without the node, init has no output.
     { kind: 'chardev', path: 'dev/console', major: 5, minor: 1 },
-    ...modules.map((m): CpioEntry => ({ kind: 'file', path: `lib/modules/${m.name}.ko`, data: readFileSync(m.file) })),
+    ...modules.map((m): CpioEntry => ({ kind: 'file', path: `lib/modules/${m.name}.ko`, data: m.data })),
   ];
   return cpioNewc(entries);
 }
@@ -89,7 +93,7 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     writeFileSync(`${work}/initramfs.cpio`, initramfs(tools.busybox, mods?.load ?? [], script));
     const plan = (accel: Accel) => ({
       qemu: tools.qemu, setpriv: tools.setpriv, kernel: resolve(o.kernel), initrd: `${work}/initramfs.cpio`, shares: all, mem: o.memM, smp: 2, accel,
-      console: `${work}/console-${accel}.log`, append: APPEND,
+      console: `${work}/console-${accel}.log`, append: `${APPEND} FURC_TIME_SCALE=${o.timeScale ?? (accel === 'tcg' ? TCG_TIME_SCALE : 1)}`,
     });
     const deadline = Date.now() + o.timeoutS * 1000;
     const left = () => Math.max(1000, deadline - Date.now());

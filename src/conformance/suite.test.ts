@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { editTable, onRow } from '../../fuzz/mutants.js';
+import { negErrno } from '../../spec/errno.js';
+import { ModelTarget } from '../target/modelTarget.js';
+import { runSuite } from './suite.js';
+
+const machine = { nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } };
+/** A model whose unbound-/dev/fuse check answers `errno`, as a kernel build might. */
+const answering = (errno: string) => new ModelTarget(machine, {}, { tables: editTable('common', onRow('common.fuse_dev.missing', (c) => ({ ...c, errno: negErrno(errno as 'EPERM') }))) });
+const noDev = async (t: ModelTarget) => (await runSuite(t, ['R0'], 2)).filter((r) => r.rule === 'common.fuse_dev.missing');
+
+describe('runSuite known differences', () => {
+  it('should report ENOTCONN on common.fuse_dev.missing (6.14–6.17) as XFAIL with the fuse_dev_i.h link, in both R0 families that reach it', async () => {
+    const rows = await noDev(answering('ENOTCONN'));
+    expect(rows.map((r) => [r.family, r.verdict.kind, r.observed])).toEqual([['R0 register', 'XFAIL', 'cqe -ENOTCONN'], ['R0 commit_and_fetch', 'XFAIL', 'cqe -ENOTCONN']]);
+    expect(rows[0]!.verdict).toEqual({ kind: 'XFAIL', rule: 'common.fuse_dev.missing', link: expect.stringContaining('fs/fuse/fuse_dev_i.h?h=v6.18') });
+  });
+
+  it('should still FAIL an errno no kernel is known to give (EBADF) and PASS EPERM', async () => {
+    expect((await noDev(answering('EBADF'))).map((r) => r.verdict.kind)).toEqual(['FAIL', 'FAIL']);
+    expect((await noDev(new ModelTarget(machine))).map((r) => r.verdict.kind)).toEqual(['PASS', 'PASS']);
+  });
+});
