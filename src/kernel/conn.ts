@@ -17,6 +17,9 @@ import { scaled } from './timeScale.js';
 const O_RDWR = 2;
 /** Capability numbers (linux/capability.h). */
 const CAP_IPC_LOCK = 14n, CAP_SYS_ADMIN = 21n;
+const IORING_REGISTER_BUFFERS = 0;
+/** Registered-buffer arena for fixed pools: room for 32 queues of the 256 KiB pools the scenarios use. */
+const ARENA = 8 << 20;
 const MS_NOSUID = 2, MS_NODEV = 4;
 const KERNEL_ADDR = 0xffff888000000000n;
 /** A 1 ms nap for polling loops that have nothing to block on. */
@@ -51,6 +54,9 @@ export class KernelConn {
   private readonly keep: ArrayBuffer[] = [];
   private ringExited = false;
   private capsDropped = false;
+  /** The registered-buffer arena of this ring (fixed pools), and each queue's pool memory by qid. */
+  private arena: { ab: ArrayBuffer; index: number; used: number } | null = null;
+  private readonly pools = new Map<number, Uint8Array>();
   private unmounted = false;
   offer: InitOffer | null = null;
   negotiated = 0n;
@@ -161,7 +167,10 @@ export class KernelConn {
       iovArray = this.p.addressOf(arr);
     } else iovArray = sqe.iov_array === 'null' ? 0n : sqe.iov_array === 'kernel' ? KERNEL_ADDR : BigInt(this.p.unmappedAddress());
     const commitId = this.commitId(sqe);
-    const bufpool = sqe.bufpool ? this.region(sqe.bufpool).addr : 0n;
+    const pool = !sqe.bufpool ? null
+      : sqe.cmd_op === 4 && sqe.fixed && sqe.bufpool.addr === 'valid' ? this.fixedRegion(sqe.bufpool.len, sqe.buf_index ?? 0) : this.region(sqe.bufpool);
+    if (sqe.cmd_op === 4 && pool?.view) this.pools.set(sqe.qid, pool.view);
+    const bufpool = pool?.addr ?? 0n;
     if (sqe.cmd_op === 1) this.entries.set(tag, { qid: sqe.qid, header: regions[0]?.view ?? null, payload: regions[1]?.view ?? null });
     if (sqe.cmd_op === 2) this.prepareCommit(tag, sqe, commitId);
     const ud = this.nextUd++;
@@ -209,6 +218,36 @@ export class KernelConn {
       dv.setUint32(256 + 16, payloadSz, true);
     }
     if (ent.payload) ent.payload.set(body.subarray(0, Math.min(body.length, ent.payload.length)));
+    // A pool entry's payload is the pool buffer at ent_in_out.offset (7.3 fuse_uring_select_buffer).
+    const poolView = this.pools.get(ent.qid);
+    if (!ent.payload && poolView && ent.header && ent.header.length >= 288) {
+      const off = new DataView(ent.header.buffer, ent.header.byteOffset).getUint32(256 + 20, true);
+      if (off + body.length <= poolView.length) poolView.set(body, off);
+    }
+  }
+
+  /**
+   * A pool in registered (fixed) memory: the kernel imports it through the ring's buffer table at buf_index
+   * (io_uring_cmd_import_fixed, absolute addresses), so carve it from one arena registered at that slot.
+   * The table can be registered once per ring; a different index gets plain memory, which the kernel then rejects.
+   */
+  private fixedRegion(len: number, index: number): { addr: bigint; view: Uint8Array | null } {
+    if (!this.arena) {
+      const ab = this.p.alloc(ARENA);
+      if (typeof ab === 'number') throw new KernelError(`alloc fixed-buffer arena failed: ${ab}`);
+      this.keep.push(ab);
+      // Slots below `index` stay sparse ({NULL, 0}); slot `index` is the arena.
+      const iovs = Buffer.alloc(16 * (index + 1));
+      iovs.writeBigUInt64LE(this.p.addressOf(ab), 16 * index);
+      iovs.writeBigUInt64LE(BigInt(ARENA), 16 * index + 8);
+      this.check(this.p.ringRegister(this.ring, IORING_REGISTER_BUFFERS, iovs, index + 1), 'IORING_REGISTER_BUFFERS');
+      this.arena = { ab, index, used: 0 };
+    }
+    const a = this.arena;
+    if (index !== a.index || a.used + len > ARENA) return this.region({ addr: 'valid', len });
+    const at = a.used;
+    a.used += Math.ceil(len / 4096) * 4096;
+    return { addr: this.p.addressOf(a.ab) + BigInt(at), view: new Uint8Array(a.ab, at, len) };
   }
 
   private abort(): void {

@@ -6,12 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diffReports, loadReport } from '../report/diff.js';
 import { expectOnlyUringAbsent } from './noUring.testkit.js';
 import { findBusybox } from './tools.js';
-import { debianKernel } from './vm.testkit.js';
+import { backportsKernel, debianKernel } from './vm.testkit.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FURC = `${ROOT}dist/src/cli/furc.js`;
 const HERE_FIXTURE = `${ROOT}fixtures/kernels/6.18.44-fc-v669.json`;
 const DEB61_FIXTURE = `${ROOT}fixtures/kernels/6.1.0-56-amd64.json`;
+const DEB617_FIXTURE = `${ROOT}fixtures/kernels/6.17.13+deb13-amd64.json`;
+const DEB73_FIXTURE = `${ROOT}fixtures/kernels/7.3.4+deb13-amd64.json`;
 const work = mkdtempSync(`${tmpdir()}/furc-vmtest-`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -34,6 +36,28 @@ describe('a pre-io_uring kernel against this one (recorded reports)', () => {
   it('should differ from the 6.18 fixture only in the fingerprint and in every case turning SKIP(no FUSE-over-io_uring …)', () => {
     const a = loadReport(HERE_FIXTURE), b = loadReport(DEB61_FIXTURE);
     expectOnlyUringAbsent(diffReports(a, b), a, b);
+  });
+});
+
+describe('other kernel builds against this one (recorded reports)', () => {
+  it('should show 6.17 differing from 6.18 only in its fingerprint and in fuse_dev.missing answering ENOTCONN, reported XFAIL', () => {
+    const a = loadReport(HERE_FIXTURE), b = loadReport(DEB617_FIXTURE);
+    const cases = diffReports(a, b).filter((d) => d.kind === 'case');
+    expect(cases.map((d) => [d.id, d.a, d.b])).toEqual([
+      ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN']]);
+    expect(b.results.filter((r) => r.verdict.kind === 'XFAIL').map((r) => r.rule)).toEqual(['common.fuse_dev.missing', 'common.fuse_dev.missing']);
+    expect(b.summary).toMatchObject({ FAIL: 0, TIMEOUT: 0 });
+  });
+
+  it('should show 7.3 keeping every R0 outcome of 6.18 and passing all 95 reachable R8 cases', () => {
+    const a = loadReport(HERE_FIXTURE), b = loadReport(DEB73_FIXTURE);
+    const cases = diffReports(a, b).filter((d) => d.kind === 'case');
+    expect(cases.filter((d) => d.id.startsWith('R0/'))).toEqual([]);
+    expect(cases.every((d) => d.id.startsWith('R8/') && d.a.startsWith('SKIP('))).toBe(true);
+    const r8 = b.results.filter((r) => r.revision === 'R8');
+    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(95);
+    expect(r8.filter((r) => r.verdict.kind !== 'PASS').every((r) => r.verdict.kind === 'SKIP' && r.verdict.reason.startsWith('unreachable from userspace'))).toBe(true);
+    expect(b.summary).toMatchObject({ FAIL: 0, TIMEOUT: 0 });
   });
 });
 
@@ -95,6 +119,17 @@ describe('furc vm with Debian 6.1 (vm)', () => {
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('furc vm: kernel log: Kernel panic - not syncing: sysrq triggered crash (during case R0 demo [panic])');
     expect(r.stderr).toContain('furc vm: kernel panic: sysrq triggered crash');
+  });
+
+  it('should run R0 and R8 inside the trixie-backports kernel exactly as its recorded report says (vm)', async (ctx) => {
+    const bp = backportsKernel();
+    if (why || !bp) return ctx.skip(why ?? 'trixie-backports kernel not fetched: run .ci/fetch-kernel');
+    const recorded = loadReport(DEB73_FIXTURE);
+    const rel = (recorded.fingerprint as { release: string }).release;
+    if (bp.release !== rel) return ctx.skip(`trixie-backports now ships ${bp.release}, the recorded report is ${rel}: record fixtures/kernels/${bp.release}.json with furc vm`);
+    const r = await furcVm(['--kernel', bp.kernel, '--modules', bp.modules], ['run', '--target', 'kernel', '--format', 'json', '--out', 'r73.json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(diffReports(recorded, loadReport(`${work}/r73.json`)).filter((d) => d.kind === 'case')).toEqual([]);
   });
 
   it('should name the Debian package when qemu is not on PATH (vm)', async (ctx) => {

@@ -14,3 +14,13 @@ export function debianKernel(): { kernel: string; modules: string; release: stri
   const modules = `${root}/lib/modules/${release}`;
   return existsSync(modules) ? { kernel: `${root}/boot/${image}`, modules, release } : null;
 }
+
+/** The trixie-backports kernel .ci/fetch-kernel unpacks (FUSE-over-io_uring built in), or null. */
+export function backportsKernel(): { kernel: string; modules: string; release: string } | null {
+  const root = `${KERNEL_CACHE}/debian-backports`;
+  const image = existsSync(`${root}/boot`) ? readdirSync(`${root}/boot`).find((f) => f.startsWith('vmlinuz-')) : undefined;
+  if (!image) return null;
+  const release = image.slice('vmlinuz-'.length);
+  const modules = [`${root}/usr/lib/modules/${release}`, `${root}/lib/modules/${release}`].find((d) => existsSync(d));
+  return modules ? { kernel: `${root}/boot/${image}`, modules, release } : null;
+}
