@@ -27,8 +27,14 @@ export function findTools(): Tools {
   return { qemu, busybox, setpriv };
 }
 
+/** FURC_BUSYBOX names another static busybox; a wrong one is refused rather than copied into the guest. */
 export function findBusybox(): string | null {
-  return process.env.FURC_BUSYBOX ?? BUSYBOX_STATIC.find((p) => existsSync(p) && isStatic(p)) ?? null;
+  const env = process.env.FURC_BUSYBOX;
+  if (env !== undefined && env !== '') {
+    if (!isStatic(env)) throw new VmError(`FURC_BUSYBOX=${env} is not a statically linked executable (want the busybox of Debian's busybox-static)`);
+    return env;
+  }
+  return BUSYBOX_STATIC.find((p) => existsSync(p) && isStatic(p)) ?? null;
 }
 
 /** A static ELF has no PT_INTERP program header. */
