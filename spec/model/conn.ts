@@ -288,6 +288,8 @@ export class ConnModel {
   private teardown(isAbort: boolean): Event[] {
     if (!this.st.connected) return [];
     this.st.connected = false;
+    // fuse_abort_conn() also calls fuse_set_initialized(), so 7.3's not_initialized check passes after an abort.
+    this.st.initialized = true;
     if (isAbort && this.st.abort_err) this.st.aborted = true;
     const events: Event[] = [];
     for (const q of this.st.ring?.queues.values() ?? []) {

@@ -58,7 +58,10 @@ export function detectRevision(p: NativeProbe, keepParam = false): Detection {
   const r7 = probeOnce(p, 'R7', { ...plain, flags: r7flags }, keepParam).answer;
   const r4 = probeOnce(p, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 }, keepParam).answer;
   const evidence: Record<RevisionId, string | null> = {
-    R0: r0 === 'held' ? null : `a well-formed per-entry REGISTER answered ${r0}`,
+    // A 7.3 kernel takes the per-entry REGISTER too, but with 7.3 semantics (a failed REGISTER disables io-uring
+    // on the connection, as the R8 model says): R0's model of 6.14–7.2 does not describe it, so R8 judges it.
+    R0: r8 === '0' ? 'superseded by R8 on this kernel: ADD_QUEUE (cmd_op 3) answered 0, so its per-entry REGISTER follows 7.3 rules (R8 register.per_entry)'
+      : r0 === 'held' ? null : `a well-formed per-entry REGISTER answered ${r0}`,
     R8: r8 === '0' ? null : `ADD_QUEUE (cmd_op 3) answered ${r8}: not a 7.3 buffer-pool kernel`,
     R7: r7 === '-EINVAL' ? null : `REGISTER with R7-invalid init flags (PINNED_HEADERS without BUFRING) was ${r7}: init flags ignored, behaves as R0`,
     R4: r4 === '-EINVAL' ? null : `REGISTER with init.flags ZERO_COPY without BUF_RING was ${r4}: init word ignored, behaves as R0`,
