@@ -34,6 +34,8 @@ export class ConnModel {
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
+  /** Torn down before INIT was answered. Observed on 7.3.4 (furc vm fuzz finding 309dbd84a446): later clients get ECONNREFUSED there, ENOTCONN on 6.18. */
+  private abortedBeforeInit = false;
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
     const rev = revision(cfg.revision, overrides);
@@ -246,7 +248,7 @@ export class ConnModel {
 
   private client(tag: string, op: 'stat' | 'read' | 'write', cpu: number, size?: number): Event[] {
     if (!this.st.cfg.mount || this.detached) throw new Error('client without a mount: the harness has no path to use');
-    if (!this.st.connected) return [{ kind: 'client_done', tag, res: E('ENOTCONN') }];
+    if (!this.st.connected) return [{ kind: 'client_done', tag, res: this.st.rev === 'R8' && this.abortedBeforeInit ? E('ECONNREFUSED') : E('ENOTCONN') }];
     const shape = requestShape(op, size);
     const nr = this.st.cfg.nr_cpus;
     const req: Request = { ...shape, unique: this.st.nextUnique, client: tag, qid: cpu < nr ? cpu : 0, where: 'queued' };
@@ -289,6 +291,7 @@ export class ConnModel {
     if (!this.st.connected) return [];
     this.st.connected = false;
     // fuse_abort_conn() also calls fuse_set_initialized(), so 7.3's not_initialized check passes after an abort.
+    if (!this.st.initialized) this.abortedBeforeInit = true;
     this.st.initialized = true;
     if (isAbort && this.st.abort_err) this.st.aborted = true;
     const events: Event[] = [];

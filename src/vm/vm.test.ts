@@ -1,5 +1,5 @@
 import { execa, execaSync } from 'execa';
-import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,34 @@ describe('furc vm with Debian 6.1 (vm)', () => {
     const r = await furcVm(['--kernel', bp.kernel, '--modules', bp.modules], ['run', '--target', 'kernel', '--format', 'json', '--out', 'r73.json']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(diffReports(recorded, loadReport(`${work}/r73.json`)).filter((d) => d.kind === 'case')).toEqual([]);
+  });
+
+  it('should replay the regression corpus on the trixie-backports kernel: its R8 findings PASS, R0 files SKIP as superseded (vm)', async (ctx) => {
+    const bp = backportsKernel();
+    if (why || !bp) return ctx.skip(why ?? 'trixie-backports kernel not fetched: run .ci/fetch-kernel');
+    const files = readdirSync(`${ROOT}fixtures/regressions`).filter((f) => f.endsWith('.json')).map((f) => `${ROOT}fixtures/regressions/${f}`);
+    const r = await furcVm(['--kernel', bp.kernel, '--modules', bp.modules], ['replay', ...files]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => /^(PASS|FAIL|SKIP)/.test(l));
+    expect(lines).toHaveLength(files.length);
+    expect(lines.filter((l) => l.startsWith('PASS')).length).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => !l.startsWith('PASS')).every((l) => l.startsWith('SKIP(kernel does not implement R0: superseded by R8'))).toBe(true);
+  });
+
+  it('should leave neither qemu nor its work directory behind when furc vm gets SIGTERM mid-boot (vm)', async (ctx) => {
+    if (why) return ctx.skip(why);
+    const tmp = mkdtempSync(`${tmpdir()}/furc-vmsig-`);
+    const p = execa(process.execPath, [FURC, 'vm', '--kernel', k!.kernel, '--modules', k!.modules, '--log', `${work}/sig.log`, '--guest-setup', 'sleep 600', '--', 'probe'],
+      { cwd: work, reject: false, env: { TMPDIR: tmp } });
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(readdirSync(tmp).filter((f) => f.startsWith('furc-vm-'))).toHaveLength(1);
+    p.kill('SIGTERM');
+    const r = await p;
+    expect(r.signal).toBe('SIGTERM');
+    await new Promise((res) => setTimeout(res, 500));
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(await qemuLeft()).toBe('');
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('should name the Debian package when qemu is not on PATH (vm)', async (ctx) => {

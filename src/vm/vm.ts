@@ -80,6 +80,10 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
   if (mods && modRelease && image.release && modRelease !== image.release) throw new VmError(`--modules ${o.modules} is for ${modRelease} but --kernel ${o.kernel} is ${image.release}`);
   if (!existsSync(FURC_JS)) throw new VmError(`${FURC_JS} is missing: run npm install (it builds dist/)`);
   const work = mkdtempSync(`${tmpdir()}/furc-vm-`);
+  // On SIGINT/SIGTERM qemu dies with us (setpriv --pdeathsig); the work directory is removed here.
+  const onSignal = (sig: NodeJS.Signals) => { rmSync(work, { recursive: true, force: true }); process.kill(process.pid, sig); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const out = `${work}/out`;
     mkdirSync(out);
@@ -120,7 +124,11 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
       image, accel, run, status, stdout: read('stdout'), stderr: read('stderr'), dmesg,
       splats: attributeSplats(dmesg || run.console), failure: failureOf(run, accel, basename(o.kernel)),
     };
-  } finally { rmSync(work, { recursive: true, force: true }); }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 function failureOf(run: QemuRun, accel: Accel, kernel: string): string | null {
