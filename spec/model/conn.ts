@@ -34,7 +34,11 @@ export class ConnModel {
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
-  /** Torn down before INIT was answered. Observed on 7.3.4 (furc vm fuzz finding 309dbd84a446): later clients get ECONNREFUSED there, ENOTCONN on 6.18. */
+  /**
+   * Torn down with INIT unanswered: ending the INIT request sets fc->conn_error (process_init_reply). 7.x tests it in
+   * fs/fuse/req.c:fuse_req_prep before the channel's !connected check, so later clients get ECONNREFUSED; 6.18's
+   * fuse_get_req tests !connected first (ENOTCONN). Seen on 7.3.4 under furc vm (finding 309dbd84a446).
+   */
   private abortedBeforeInit = false;
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {

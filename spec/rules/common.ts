@@ -61,7 +61,8 @@ const notInitialized = (ref: string): Check => ({
   kind: 'check', id: 'common.conn.not_initialized', errno: E('EAGAIN'), source: src(ref),
   when: (p) => !p.st.initialized,
   violate: (s) => withConfig(s, { init: null }),
-  excludes: ['common.conn.aborted'],
+  // fuse_abort_conn() marks the connection initialized, so no abort can leave it uninitialized.
+  excludes: ['common.conn.aborted', 'common.conn.disconnected'],
 });
 
 const unknownOp = (ref: string, known: readonly number[]): Check => ({
