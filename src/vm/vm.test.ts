@@ -1,10 +1,11 @@
 import { execa, execaSync } from 'execa';
-import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffReports, loadReport } from '../report/diff.js';
 import { expectOnlyUringAbsent } from './noUring.testkit.js';
+import { imageInfo } from './image.js';
 import { findBusybox } from './tools.js';
 import { backportsKernel, debianKernel } from './vm.testkit.js';
 
@@ -80,6 +81,21 @@ describe('furc vm with Debian 6.1 (vm)', () => {
     const a = loadReport(HERE_FIXTURE), b = loadReport(`${work}/r61.json`);
     expect(b.summary).toMatchObject({ cases: a.summary.cases, SKIP: a.summary.cases });
     expectOnlyUringAbsent(diffReports(a, b), a, b);
+  });
+
+  it('should boot the same kernel as an ELF vmlinux (PVH entry), unpacked from the bzImage, and probe it (vm)', async (ctx) => {
+    if (why) return ctx.skip(why);
+    const bz = readFileSync(k!.kernel);
+    const at = bz.indexOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
+    if (at < 0) return ctx.skip('this bzImage is not xz-compressed: no vmlinux to unpack');
+    const xz = await execa('xz', ['-dc'], { input: bz.subarray(at), encoding: 'buffer', reject: false, maxBuffer: 1 << 28 });
+    if (xz.failed && xz.stdout.length === 0) return ctx.skip(`xz could not unpack the payload: ${xz.stderr.toString().trim()}`);
+    writeFileSync(`${work}/vmlinux`, xz.stdout);
+    expect(imageInfo(`${work}/vmlinux`)).toMatchObject({ format: 'vmlinux', release: k!.release });
+    const r = await furcVm(['--kernel', `${work}/vmlinux`, '--modules', k!.modules], ['probe', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ release: k!.release, revision: 'none' });
+    rmSync(`${work}/vmlinux`, { force: true });
   });
 
   it('should stop a kernel without 9p (no --modules) with one line naming CONFIG_9P_FS, leaving no qemu (vm)', async (ctx) => {
