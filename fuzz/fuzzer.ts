@@ -51,13 +51,20 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   // Shrinking is not bounded by fast-check's time limit: past this, runs pass at once so shrinking ends.
   const shrinkDeadline = deadline + SHRINK_BUDGET_MS;
   let seed = o.seed;
+  // fast-check's time limit abandons the run in flight; it must finish before the target is used again, or two
+  // cases would interleave on one kernel worker (the "lost reply" hang).
+  let inflight: Promise<unknown> = Promise.resolve();
   while (cases < o.runs && Date.now() < deadline) {
-    const result = await fc.check(fc.asyncProperty(arbCase(o.revision, o.nrCpus), async (c) => {
+    const check = fc.check(fc.asyncProperty(arbCase(o.revision, o.nrCpus), async (c) => {
       if (Date.now() > shrinkDeadline) return true;
       cases++; steps += c.steps.length; tick();
-      return !bad(await runCase(o.model, o.target, c));
+      const run = runCase(o.model, o.target, c);
+      inflight = run.catch(() => null);
+      return !bad(await run);
     }), { seed, numRuns: Math.max(1, o.runs - cases), interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false,
       ...(o.stopAtFirst ? { endOnFailure: true } : {}) });
+    const result = await check;
+    await inflight;
     if (!result.failed || !result.counterexample) break;
     if (o.stopAtFirst) {
       findings.push({ seed, path: result.counterexamplePath ?? '', outcome: { steps: [], mismatchAt: null, problem: null }, reproduced: '1/1', file: null, solid: true });

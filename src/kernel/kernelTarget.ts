@@ -27,6 +27,7 @@ type Reply = { ok: boolean; error?: string; events?: Event[]; detection?: Detect
 class Worker {
   private proc: ResultPromise | null = null;
   private waiting: ((r: Reply) => void) | null = null;
+  private disposed = false;
 
   private start(): ResultPromise {
     const proc = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, WORKER], {
@@ -38,6 +39,9 @@ class Worker {
   }
 
   async call(req: WorkerRequest, what: string): Promise<Reply> {
+    if (this.disposed) throw new Error(`kernel target disposed: ${what} not sent`);
+    // One request at a time: a second caller would take the first one's reply.
+    if (this.waiting) throw new Error(`kernel worker busy: ${what} sent while another request waits for its reply`);
     const proc = this.proc ?? this.start();
     const reply = new Promise<Reply>((resolve) => { this.waiting = resolve; });
     proc.stdin!.write(toWire(req) + '\n');
@@ -53,7 +57,15 @@ class Worker {
     } finally { clearTimeout(timer); }
   }
 
-  kill(): void { this.proc?.kill('SIGKILL'); this.proc = null; this.waiting = null; }
+  kill(): void {
+    this.proc?.kill('SIGKILL');
+    this.proc = null;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.({ ok: false, error: 'kernel worker killed' });
+  }
+
+  dispose(): void { this.disposed = true; this.kill(); }
 }
 
 export class KernelTarget implements Target {
@@ -123,5 +135,5 @@ export class KernelTarget implements Target {
     };
   }
 
-  dispose(): void { this.worker.kill(); }
+  dispose(): void { this.worker.dispose(); }
 }
