@@ -1,5 +1,5 @@
 // One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
-import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rmdirSync, writeFileSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
@@ -13,6 +13,7 @@ import { initReply, parseInitIn, parseRequest, reply, rootAttrOut, type InitOffe
 import { uringCmdSqe } from './sqe.js';
 import { connectionId, ensureFusectl, sleepingInFuse } from './procfs.js';
 import { scaled } from './timeScale.js';
+import { newMountDir } from './mountDirs.js';
 
 const O_RDWR = 2;
 /** Capability numbers (linux/capability.h). */
@@ -81,7 +82,7 @@ export class KernelConn {
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
     if (!this.cfg.mount) return;
-    this.dir = mkdtempSync('/tmp/furc-');
+    this.dir = newMountDir();
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
     const init = this.p.read(this.fusefd, this.devReadSize(), scaled(2000));

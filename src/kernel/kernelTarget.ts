@@ -10,6 +10,7 @@ import { loadProbe } from '../../native-probe/index.js';
 import { cpus, type Detection } from './detect.js';
 import type { Fingerprint } from './fingerprint.js';
 import { unavailableReason } from './enableUring.js';
+import { removeMountDirOf } from './mountDirs.js';
 import { scaled } from './timeScale.js';
 import { fromWire, toWire } from './wire.js';
 import type { WorkerRequest } from './worker.js';
@@ -58,7 +59,9 @@ class Worker {
   }
 
   kill(): void {
+    const pid = this.proc?.pid;
     this.proc?.kill('SIGKILL');
+    if (pid) removeMountDirOf(pid);
     this.proc = null;
     const w = this.waiting;
     this.waiting = null;

@@ -5,6 +5,7 @@ import type { Command, ConnConfig } from '../../spec/model/commands.js';
 import { KernelConn } from './conn.js';
 import { detectRevision } from './detect.js';
 import { fingerprint } from './fingerprint.js';
+import { removeOwnMountDir, sweepDeadWorkers } from './mountDirs.js';
 import { fromWire, toWire } from './wire.js';
 
 export type WorkerRequest =
@@ -21,6 +22,8 @@ const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ fatal: probe }) + '\n'); process.exit(1); }
 const p = probe;
 p.setDeathSignal();
+// A worker killed mid-case (TIMEOUT, kill -9 of the runner) leaves an empty mount point; the next one removes it.
+sweepDeadWorkers();
 const kmsg = p.open('/dev/kmsg', O_RDONLY_NONBLOCK);
 const drainKmsg = (): string[] => {
   const lines: string[] = [];
@@ -71,4 +74,4 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   } catch (e) {
     answer({ ok: false, error: (e as Error).message });
   }
-}).on('close', () => { conn?.close(); process.exit(0); });
+}).on('close', () => { conn?.close(); removeOwnMountDir(); process.exit(0); });
