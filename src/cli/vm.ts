@@ -1,5 +1,6 @@
 // `furc vm --kernel IMAGE [--modules DIR] … -- <furc arguments>`: the suite (or probe, fuzz) inside a QEMU guest of that kernel.
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ImageError } from '../vm/image.js';
 import { ModulesError } from '../vm/modules.js';
 import { VmError } from '../vm/tools.js';
@@ -16,6 +17,14 @@ function parse(args: string[]) {
   if (dd < 0 || dd === args.length - 1) throw new UsageError(`furc vm needs the furc arguments to run inside after '--' (usage: ${VM_USAGE})`);
   const own = args.slice(0, dd), furcArgs = args.slice(dd + 1);
   if (furcArgs[0] === 'vm') throw new UsageError('furc vm cannot run furc vm inside the guest');
+  // The guest writes only through the current directory's share: an output path elsewhere would vanish with the guest.
+  const cwd = resolve(process.cwd());
+  furcArgs.forEach((a, i) => {
+    const v = furcArgs[i + 1];
+    if ((a === '--out' || a === '--report') && v && !resolve(cwd, v).startsWith(cwd + '/')) {
+      throw new UsageError(`${a} ${v}: inside furc vm only the current directory (${cwd}) is writable; give a path under it`);
+    }
+  });
   const o: Record<string, string> = {};
   let verbose = false;
   for (let i = 0; i < own.length; i++) {

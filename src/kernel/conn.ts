@@ -14,13 +14,11 @@ import { uringCmdSqe } from './sqe.js';
 import { connectionId, ensureFusectl, sleepingInFuse } from './procfs.js';
 import { scaled } from './timeScale.js';
 import { newMountDir } from './mountDirs.js';
+import { FixedArena } from './arena.js';
 
 const O_RDWR = 2;
 /** Capability numbers (linux/capability.h). */
 const CAP_IPC_LOCK = 14n, CAP_SYS_ADMIN = 21n;
-const IORING_REGISTER_BUFFERS = 0;
-/** Registered-buffer arena for fixed pools: room for 32 queues of the 256 KiB pools the scenarios use. */
-const ARENA = 8 << 20;
 const MS_NOSUID = 2, MS_NODEV = 4;
 const KERNEL_ADDR = 0xffff888000000000n;
 /** A 1 ms nap for polling loops that have nothing to block on. */
@@ -56,7 +54,7 @@ export class KernelConn {
   private ringExited = false;
   private capsDropped = false;
   /** The registered-buffer arena of this ring (fixed pools), and each queue's pool memory by qid. */
-  private arena: { ab: ArrayBuffer; index: number; used: number } | null = null;
+  private arena: FixedArena | null = null;
   private readonly pools = new Map<number, Uint8Array>();
   private unmounted = false;
   offer: InitOffer | null = null;
@@ -169,7 +167,8 @@ export class KernelConn {
     } else iovArray = sqe.iov_array === 'null' ? 0n : sqe.iov_array === 'kernel' ? KERNEL_ADDR : BigInt(this.p.unmappedAddress());
     const commitId = this.commitId(sqe);
     const pool = !sqe.bufpool ? null
-      : sqe.cmd_op === 4 && sqe.fixed && sqe.bufpool.addr === 'valid' ? this.fixedRegion(sqe.bufpool.len, sqe.buf_index ?? 0) : this.region(sqe.bufpool);
+      : sqe.cmd_op === 4 && sqe.fixed && sqe.bufpool.addr === 'valid' ? this.fixedRegion(sqe.bufpool.len, sqe.buf_index ?? 0)
+      : this.region(sqe.bufpool);
     if (sqe.cmd_op === 4 && pool?.view) this.pools.set(sqe.qid, pool.view);
     const bufpool = pool?.addr ?? 0n;
     if (sqe.cmd_op === 1) this.entries.set(tag, { qid: sqe.qid, header: regions[0]?.view ?? null, payload: regions[1]?.view ?? null });
@@ -227,28 +226,10 @@ export class KernelConn {
     }
   }
 
-  /**
-   * A pool in registered (fixed) memory: the kernel imports it through the ring's buffer table at buf_index
-   * (io_uring_cmd_import_fixed, absolute addresses), so carve it from one arena registered at that slot.
-   * The table can be registered once per ring; a different index gets plain memory, which the kernel then rejects.
-   */
+  /** A pool in the ring's registered arena (see arena.ts); plain memory when the arena cannot hold it. */
   private fixedRegion(len: number, index: number): { addr: bigint; view: Uint8Array | null } {
-    if (!this.arena) {
-      const ab = this.p.alloc(ARENA);
-      if (typeof ab === 'number') throw new KernelError(`alloc fixed-buffer arena failed: ${ab}`);
-      this.keep.push(ab);
-      // Slots below `index` stay sparse ({NULL, 0}); slot `index` is the arena.
-      const iovs = Buffer.alloc(16 * (index + 1));
-      iovs.writeBigUInt64LE(this.p.addressOf(ab), 16 * index);
-      iovs.writeBigUInt64LE(BigInt(ARENA), 16 * index + 8);
-      this.check(this.p.ringRegister(this.ring, IORING_REGISTER_BUFFERS, iovs, index + 1), 'IORING_REGISTER_BUFFERS');
-      this.arena = { ab, index, used: 0 };
-    }
-    const a = this.arena;
-    if (index !== a.index || a.used + len > ARENA) return this.region({ addr: 'valid', len });
-    const at = a.used;
-    a.used += Math.ceil(len / 4096) * 4096;
-    return { addr: this.p.addressOf(a.ab) + BigInt(at), view: new Uint8Array(a.ab, at, len) };
+    this.arena ??= new FixedArena(this.p, this.ring, this.keep);
+    return this.arena.region(len, index) ?? this.region({ addr: 'valid', len });
   }
 
   private abort(): void {
