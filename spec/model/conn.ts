@@ -292,15 +292,16 @@ export class ConnModel {
 
   /** Abort (fusectl) or umount: held SQEs get ENOTCONN, requests in flight ECONNABORTED. */
   private teardown(isAbort: boolean): Event[] {
+    const withErr = isAbort && this.st.abort_err;
     // 7.x fuse_chan_abort() stores abort_with_err before testing connected, so a later umount or device release
     // (abort_with_err false) clears it: commands then answer ENOTCONN. 6.18 sets fc->aborted only in fusectl's abort.
-    if (this.st.rev === 'R8') this.st.aborted = isAbort && this.st.abort_err;
+    if (this.st.rev === 'R8') this.st.aborted = withErr;
     if (!this.st.connected) return [];
     this.st.connected = false;
     // fuse_abort_conn() also calls fuse_set_initialized(), so 7.3's not_initialized check passes after an abort.
     if (!this.st.initialized) this.abortedBeforeInit = true;
     this.st.initialized = true;
-    if (isAbort && this.st.abort_err) this.st.aborted = true;
+    if (withErr) this.st.aborted = true;
     const events: Event[] = [];
     for (const q of this.st.ring?.queues.values() ?? []) {
       q.stopped = true;

@@ -29,8 +29,9 @@ const FENCE = 1n << 62n;
 const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_INTERRUPT, 42];
 
 /** How long to watch for consequences of a step: errors complete at once, clients take a fork. */
-export const SETTLE = Object.fromEntries(Object.entries({ uring: 40, async: 12, client: 300, teardown: 150, quiet: 8, exit: 1000 }).map(([k, v]) => [k, scaled(v)])) as
-  Readonly<Record<'uring' | 'async' | 'client' | 'teardown' | 'quiet' | 'exit', number>>;
+export const SETTLE = {
+  uring: scaled(40), async: scaled(12), client: scaled(300), teardown: scaled(150), quiet: scaled(8), exit: scaled(1000),
+} as const;
 
 interface EntryBufs { qid: number; header: Uint8Array | null; payload: Uint8Array | null }
 

@@ -1,10 +1,10 @@
 // fuse.enable_uring: turned on for a run when we may, restored afterwards, even after a kill -9.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processAlive } from './procfs.js';
 
 export const PARAM = '/sys/module/fuse/parameters/enable_uring';
 export const SAVED = '/run/furc-enable_uring.saved';
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 export function readParam(): 'Y' | 'N' | null {
   try { return readFileSync(PARAM, 'utf8').trim() === 'Y' ? 'Y' : 'N'; } catch { return null; }
@@ -16,7 +16,7 @@ export function writeParam(v: 'Y' | 'N'): void { writeFileSync(PARAM, v); }
 export function restoreLeftover(): string | null {
   if (!existsSync(SAVED)) return null;
   const [orig, pid] = readFileSync(SAVED, 'utf8').trim().split(/\s+/);
-  if (pid && alive(Number(pid)) && Number(pid) !== process.pid) return null;
+  if (pid && processAlive(Number(pid)) && Number(pid) !== process.pid) return null;
   if (orig === 'Y' || orig === 'N') writeParam(orig);
   rmSync(SAVED, { force: true });
   return `restored fuse.enable_uring=${orig} left by an interrupted run (pid ${pid})`;

@@ -1,7 +1,6 @@
 // The kernel behind the Target interface: a worker process per target, each step under a deadline.
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
 import type { RevisionId } from '../../spec/types.js';
@@ -10,12 +9,12 @@ import { loadProbe } from '../../native-probe/index.js';
 import { cpus, type Detection } from './detect.js';
 import type { Fingerprint } from './fingerprint.js';
 import { unavailableReason } from './enableUring.js';
+import { ROOT } from '../paths.js';
 import { removeMountDirOf } from './mountDirs.js';
 import { scaled } from './timeScale.js';
 import { fromWire, toWire } from './wire.js';
 import type { WorkerRequest } from './worker.js';
 
-const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 export const WORKER = `${ROOT}dist/src/kernel/worker.js`;
 /** Deadline of one step, teardown included; past it the worker is killed and the case TIMEOUTs. */
 export const STEP_DEADLINE_MS = scaled(15_000);

@@ -1,10 +1,10 @@
 // Mount points live under one directory per worker pid, so a killed worker's leftovers can be told from a live one's.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { processAlive } from './procfs.js';
 
 const ROOT = '/tmp';
 const PREFIX = 'furc-w';
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
 
 /** A fresh mount point for this process. */
 export function newMountDir(): string {
@@ -18,7 +18,7 @@ export function sweepDeadWorkers(): string[] {
   const removed: string[] = [];
   for (const d of readdirSync(ROOT)) {
     const m = new RegExp(`^${PREFIX}(\\d+)$`).exec(d);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     rmSync(`${ROOT}/${d}`, { recursive: true, force: true });
     removed.push(`${ROOT}/${d}`);
   }

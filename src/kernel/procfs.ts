@@ -4,6 +4,11 @@ import type { NativeProbe } from '../../native-probe/index.js';
 
 export class ProcfsError extends Error {}
 
+/** Whether a process exists (EPERM: it exists but is not ours). */
+export const processAlive = (pid: number): boolean => {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+};
+
 /** A client asleep in one of FUSE's waits (state S or D, wchan in fuse code); an exited one counts as settled. */
 export function sleepingInFuse(pid: number): boolean {
   try {

@@ -43,7 +43,8 @@ export type QemuEnd =
 
 export interface QemuRun { readonly end: QemuEnd; readonly console: string; readonly stderr: string; readonly bootMs: number | null; readonly ms: number }
 
-const lastLine = (text: string) => text.trimEnd().split('\n').pop()?.trim() ?? '';
+/** The console's last non-empty line, trimmed ('' when there is none). */
+export const lastLine = (text: string) => text.trimEnd().split('\n').pop()?.trim() ?? '';
 const PANIC = /Kernel panic - not syncing: (.*)/;
 const HALTED = /-- System halted/;
 
@@ -104,7 +105,7 @@ export async function runQemu(p: QemuPlan, opts: { timeoutMs: number; silentMs: 
       if (bad) end = { kind: 'fatal', reason: bad };
       else if (text.includes(MARK.done)) end = { kind: 'done' };
       else if (code !== 0) end = { kind: 'qemu-error', reason: stderr.trim().split('\n').filter(Boolean).pop() ?? `qemu exited with status ${code}` };
-      else end = { kind: 'fatal', reason: `the guest stopped before furc finished; last console line: ${text.trimEnd().split('\n').pop()?.trim() ?? '(none)'}` };
+      else end = { kind: 'fatal', reason: `the guest stopped before furc finished; last console line: ${lastLine(text) || '(none)'}` };
     }
     return { end, console: text, stderr, bootMs, ms: Date.now() - t0 };
   } finally {

@@ -2,12 +2,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../paths.js';
 import { cpioNewc, type CpioEntry } from './cpio.js';
 import { imageInfo, type ImageInfo } from './image.js';
 import { initScript, type Share } from './init.js';
 import { resolveModules } from './modules.js';
-import { APPEND, runQemu, type Accel, type QemuRun } from './qemu.js';
+import { APPEND, lastLine, runQemu, type Accel, type QemuRun } from './qemu.js';
 import { attributeSplats, type Splat } from './splats.js';
 import { findTools, kvmOpenable, VmError } from './tools.js';
 
@@ -15,8 +15,6 @@ import { findTools, kvmOpenable, VmError } from './tools.js';
 const KVM_TRIAL_MS = 20_000;
 /** TCG runs the guest several times slower than the host: settle windows and deadlines stretch by this much. */
 export const TCG_TIME_SCALE = 10;
-const lastOf = (text: string) => text.trimEnd().split('\n').pop()?.trim() || '(none)';
-const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 export const FURC_JS = `${ROOT}dist/src/cli/furc.js`;
 
 export interface VmOptions {
@@ -109,7 +107,7 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     let run = await runQemu(plan(accel), { timeoutMs: left(), silentMs: Math.min(60_000, left()), bootByMs: trial ? KVM_TRIAL_MS : undefined, onLine: o.onLine });
     // /dev/kvm can exist and still not run a stock kernel (nested virtualisation): qemu refuses, or the boot stalls.
     const e = run.end;
-    const kvmFailed = e.kind === 'silent' || e.kind === 'no-boot' ? `init did not start within ${KVM_TRIAL_MS / 1000} s; last console line: ${lastOf(run.console)}`
+    const kvmFailed = e.kind === 'silent' || e.kind === 'no-boot' ? `init did not start within ${KVM_TRIAL_MS / 1000} s; last console line: ${lastLine(run.console) || '(none)'}`
       : e.kind === 'qemu-error' && /kvm/i.test(e.reason) ? e.reason : null;
     if (trial && kvmFailed) {
       o.note(`furc vm: KVM did not boot the kernel (${kvmFailed}); falling back to TCG`);
