@@ -2,6 +2,8 @@
 export interface NativeProbe {
   open(path: string, flags: number): number;
   close(fd: number): number;
+  /** ioctl(fd, request, 0): its result or -errno (used for FUSE_DEV_IOC_SYNC_INIT). */
+  ioctl(fd: number, request: number): number;
   /** Buffer with what was read, or -errno (-ETIMEDOUT when nothing arrived within timeoutMs). */
   read(fd: number, size: number, timeoutMs: number): Buffer | number;
   write(fd: number, data: Buffer): number;
@@ -11,8 +13,14 @@ export interface NativeProbe {
   setDeathSignal(): number;
   /** io_uring_setup + mmap; the ring fd, or -errno. */
   ringSetup(entries: number, flags: number): number;
-  /** Copies sqe (64 or 128 bytes) into the next SQE and enters; submitted count or -errno. */
-  ringSubmit(ring: number, sqe: Buffer): number;
+  /**
+   * Copies sqe (64 or 128 bytes) into the next SQE and enters; submitted count or -errno. A submission found asleep
+   * in FUSE code (interruptible) is interrupted by a signal; ringSubmitBlocked() then says where it slept.
+   * watched=false leaves a sleeping submission alone (it then waits for whatever ends it: the step deadline).
+   */
+  ringSubmit(ring: number, sqe: Buffer, watched?: boolean): number;
+  /** The wchan where the last ringSubmit slept before it was interrupted, or null if it never blocked. */
+  ringSubmitBlocked(): string | null;
   /** Waits up to timeoutMs for a CQE, then returns up to max [user_data, res, flags] rows; or -errno. */
   ringReap(ring: number, timeoutMs: number, max: number): Array<[bigint, number, number]> | number;
   ringRegister(ring: number, opcode: number, arg: Buffer, nr: number): number;

@@ -1,5 +1,6 @@
 // Differences between two revisions: constants, layout fields and rule rows, as rows of a table.
 import { errnoName } from './errno.js';
+import { resultName } from './rules/types.js';
 import type { Revision } from './revisions.js';
 import { fieldSize } from './codec/codec.js';
 
@@ -26,7 +27,7 @@ function rules(r: Revision): Map<string, string> {
   const out = new Map<string, string>();
   for (const t of Object.values(r.tables)) {
     t!.rows.forEach((row, i) => {
-      if (row.kind === 'check') out.set(row.id, `#${i} ${row.errno === 'reply' ? 'reply' : errnoName(row.errno).replace(/^-/, '')}`);
+      if (row.kind === 'check') out.set(row.id, `#${i} ${resultName(row.errno)}`);
     });
   }
   return out;

@@ -16,5 +16,5 @@ Napi::Value JS_capSetEffective(const Napi::CallbackInfo& info) {
   struct __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capget, &hdr, data) < 0) return Napi::Number::New(info.Env(), -errno);
   for (int i = 0; i < 2; i++) data[i].effective = data[i].permitted & ~static_cast<uint32_t>(clear >> (32 * i));
-  return Napi::Number::New(info.Env(), RES(syscall(SYS_capset, &hdr, data)));
+  return Napi::Number::New(info.Env(), rawResult(syscall(SYS_capset, &hdr, data)));
 }

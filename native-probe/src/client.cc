@@ -80,5 +80,5 @@ Napi::Value JS_clientReap(const Napi::CallbackInfo& info) {
 
 Napi::Value JS_kill(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "pid"); REQUIRE_NUMBER(1, "signal");
-  return Napi::Number::New(info.Env(), RES(kill(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value())));
+  return Napi::Number::New(info.Env(), rawResult(kill(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value())));
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "guards.h"
 #include "verbs.h"
@@ -10,12 +11,12 @@ Napi::Value JS_open(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_STRING(0, "path"); REQUIRE_NUMBER(1, "flags");
   std::string path = info[0].As<Napi::String>();
   int fd = open(path.c_str(), info[1].As<Napi::Number>().Int32Value() | O_CLOEXEC);
-  return Napi::Number::New(info.Env(), RES(fd));
+  return Napi::Number::New(info.Env(), rawResult(fd));
 }
 
 Napi::Value JS_close(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(1); REQUIRE_NUMBER(0, "fd");
-  return Napi::Number::New(info.Env(), RES(close(info[0].As<Napi::Number>().Int32Value())));
+  return Napi::Number::New(info.Env(), rawResult(close(info[0].As<Napi::Number>().Int32Value())));
 }
 
 // read(fd, size, timeoutMs) → Buffer, or -errno (-ETIMEDOUT when nothing arrived in time).
@@ -38,4 +39,10 @@ Napi::Value JS_write(const Napi::CallbackInfo& info) {
   auto b = info[1].As<Napi::Buffer<uint8_t>>();
   ssize_t r = write(info[0].As<Napi::Number>().Int32Value(), b.Data(), b.Length());
   return Napi::Number::New(info.Env(), r < 0 ? -errno : r);
+}
+
+// ioctl(fd, request) with no argument → its result, or -errno (FUSE_DEV_IOC_SYNC_INIT is _IO(229, 3)).
+Napi::Value JS_ioctl(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "fd"); REQUIRE_NUMBER(1, "request");
+  return Napi::Number::New(info.Env(), rawResult(ioctl(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value(), 0)));
 }

@@ -13,5 +13,6 @@
 #define REQUIRE_BIGINT(i, name) \
   if (!info[i].IsBigInt()) { Napi::TypeError::New(info.Env(), "Expected argument " #i " (" name ") to be a bigint").ThrowAsJavaScriptException(); return info.Env().Undefined(); }
 
-// Raw result: >= 0 on success, negative errno on failure.
-#define RES(expr) ((expr) < 0 ? -errno : (expr))
+// Raw result of a syscall wrapper, evaluated once: >= 0 on success, negative errno on failure.
+#include <errno.h>
+static inline long rawResult(long r) { return r < 0 ? -errno : r; }

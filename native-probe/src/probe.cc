@@ -1,12 +1,16 @@
 // The addon's export table; state lives in per-environment instance data.
 #include "guards.h"
 #include "ring.h"
+#include "submitWatch.h"
 #include "verbs.h"
+
+Addon::~Addon() = default;
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Addon());
   exports.Set("open", Napi::Function::New(env, JS_open));
   exports.Set("close", Napi::Function::New(env, JS_close));
+  exports.Set("ioctl", Napi::Function::New(env, JS_ioctl));
   exports.Set("read", Napi::Function::New(env, JS_read));
   exports.Set("write", Napi::Function::New(env, JS_write));
   exports.Set("mount", Napi::Function::New(env, JS_mount));
@@ -15,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ringSetup", Napi::Function::New(env, JS_ringSetup));
   exports.Set("ringSubmit", Napi::Function::New(env, JS_ringSubmit));
   exports.Set("ringReap", Napi::Function::New(env, JS_ringReap));
+  exports.Set("ringSubmitBlocked", Napi::Function::New(env, JS_ringSubmitBlocked));
   exports.Set("ringRegister", Napi::Function::New(env, JS_ringRegister));
   exports.Set("ringClose", Napi::Function::New(env, JS_ringClose));
   exports.Set("alloc", Napi::Function::New(env, JS_alloc));

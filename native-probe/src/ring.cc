@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "guards.h"
 #include "ring.h"
+#include "submitWatch.h"
 #include "verbs.h"
 
 static int sys_setup(unsigned entries, struct io_uring_params* p) { return (int)syscall(__NR_io_uring_setup, entries, p); }
@@ -66,7 +67,7 @@ static Ring* find(const Napi::CallbackInfo& info) {
   return it == rings.end() ? nullptr : &it->second;
 }
 
-// ringSubmit(ring, sqe) → number submitted, or -errno; copies the caller's bytes verbatim (64 or 128).
+// ringSubmit(ring, sqe, watched = true) → number submitted, or -errno; copies the caller's bytes verbatim (64 or 128).
 Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "ring"); REQUIRE_BUFFER(1, "sqe");
   Ring* r = find(info);
@@ -79,8 +80,21 @@ Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info) {
   memcpy(slot, b.Data(), b.Length() < r->sqe_size ? b.Length() : r->sqe_size);
   r->sq_array[idx] = idx;
   __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  // A command may sleep in the submitter's context (fuse_get_dev waiting for a device): the watch sees it and interrupts.
+  bool watched = info.Length() < 3 || info[2].ToBoolean();
+  SubmitWatch& w = submitWatch(info.Env());
+  w.arm(watched);
   int n = sys_enter(r->fd, 1, 0, 0, nullptr, 0);
-  return Napi::Number::New(info.Env(), n < 0 ? -errno : n);
+  int e = errno;
+  w.disarm(watched);
+  return Napi::Number::New(info.Env(), n < 0 ? -e : n);
+}
+
+// ringSubmitBlocked() → where the last ringSubmit slept in the kernel before it was interrupted ("fuse_get_dev…"), or null.
+Napi::Value JS_ringSubmitBlocked(const Napi::CallbackInfo& info) {
+  std::string where = submitWatch(info.Env()).takeBlocked();
+  if (where.empty()) return info.Env().Null();
+  return Napi::String::New(info.Env(), where);
 }
 
 // ringReap(ring, timeoutMs, max) → [[user_data, res, flags], …]; waits up to timeoutMs for the first CQE.
@@ -121,7 +135,7 @@ Napi::Value JS_ringRegister(const Napi::CallbackInfo& info) {
   if (!r) return Napi::Number::New(info.Env(), -EBADF);
   auto b = info[2].As<Napi::Buffer<uint8_t>>();
   int res = sys_register(r->fd, info[1].As<Napi::Number>().Uint32Value(), b.Length() ? b.Data() : nullptr, info[3].As<Napi::Number>().Uint32Value());
-  return Napi::Number::New(info.Env(), RES(res));
+  return Napi::Number::New(info.Env(), rawResult(res));
 }
 
 // ringClose(ring) → 0; unmaps and closes, which cancels the ring's pending commands (IO_URING_F_CANCEL).

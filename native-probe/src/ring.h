@@ -2,6 +2,7 @@
 #pragma once
 #include <linux/io_uring.h>
 #include <map>
+#include <memory>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,12 @@ struct Ring {
   struct io_uring_cqe* cqes;
 };
 
+class SubmitWatch;
+
 // Per-environment state (worker threads each get their own).
 struct Addon {
   std::map<int, Ring> rings;
+  /** Created on the first submission, in the thread that submits. */
+  std::unique_ptr<SubmitWatch> watch;
+  ~Addon();
 };

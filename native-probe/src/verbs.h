@@ -4,6 +4,7 @@
 
 Napi::Value JS_open(const Napi::CallbackInfo& info);
 Napi::Value JS_close(const Napi::CallbackInfo& info);
+Napi::Value JS_ioctl(const Napi::CallbackInfo& info);
 Napi::Value JS_read(const Napi::CallbackInfo& info);
 Napi::Value JS_write(const Napi::CallbackInfo& info);
 Napi::Value JS_mount(const Napi::CallbackInfo& info);
@@ -12,6 +13,7 @@ Napi::Value JS_setDeathSignal(const Napi::CallbackInfo& info);
 Napi::Value JS_ringSetup(const Napi::CallbackInfo& info);
 Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info);
 Napi::Value JS_ringReap(const Napi::CallbackInfo& info);
+Napi::Value JS_ringSubmitBlocked(const Napi::CallbackInfo& info);
 Napi::Value JS_ringRegister(const Napi::CallbackInfo& info);
 Napi::Value JS_ringClose(const Napi::CallbackInfo& info);
 Napi::Value JS_alloc(const Napi::CallbackInfo& info);

@@ -63,6 +63,8 @@ export interface ConnConfig {
   readonly sqe128: boolean;
   readonly enable_uring: boolean;
   readonly mount: boolean;
+  /** FUSE_DEV_IOC_SYNC_INIT on /dev/fuse before anything else (6.18+): the device then waits to be mounted. */
+  readonly sync_init?: boolean;
   /** The server's FUSE_INIT answer, or null to leave INIT unanswered. */
   readonly init: null | {
     readonly flags: bigint;
@@ -87,4 +89,6 @@ export type Event =
       readonly buf_id?: number;
     }
   | { readonly kind: 'client_done'; readonly tag: string; readonly res: number }
+  /** The command's submission slept in the kernel (wchan: where, when a kernel says) until a signal ended the sleep. */
+  | { readonly kind: 'blocked'; readonly tag: string; readonly wchan?: string }
   | { readonly kind: 'dev_request'; readonly opcode: number; readonly unique: bigint };

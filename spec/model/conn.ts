@@ -119,7 +119,12 @@ export class ConnModel {
 
   private fail(tag: string, rule: Check): CmdOutcome {
     this.fired.push(rule.id);
-    return { rule, events: [{ kind: 'cqe', tag, res: rule.errno === 'reply' ? E('EINVAL') : rule.errno }] };
+    const events: Event[] = match(rule.errno)
+      .with('reply', () => [{ kind: 'cqe' as const, tag, res: E('EINVAL') }])
+      // The sleep is interruptible: the harness's signal ends it and the wait's -ERESTARTSYS becomes the CQE's res.
+      .with('blocked', () => [{ kind: 'blocked' as const, tag }, { kind: 'cqe' as const, tag, res: E('ERESTARTSYS') }])
+      .otherwise((res) => [{ kind: 'cqe' as const, tag, res }]);
+    return { rule, events };
   }
 
   private disableUring(): Event[] {
@@ -169,7 +174,10 @@ export class ConnModel {
     this.st.held.set(tag, e);
     const verdict = evaluate(this.table('reply')!.rows, p);
     if (verdict.failed) this.fired.push(verdict.failed.id);
-    const res = verdict.failed === null ? 0 : verdict.failed.errno === 'reply' ? (p.cmd.reply?.error ?? 0) : verdict.failed.errno;
+    const res = verdict.failed === null ? 0 : match(verdict.failed.errno)
+      .with('reply', () => p.cmd.reply?.error ?? 0)
+      .with('blocked', () => { throw new Error(`reply row ${verdict.failed!.id} cannot block`); })
+      .otherwise((e) => e);
     const events: Event[] = [this.endRequest(req, res)];
     e.unique = null;
     e.state = 'FRRS_AVAILABLE';

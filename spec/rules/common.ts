@@ -21,6 +21,14 @@ const NO_DEV_BEFORE_618: KnownDifference = {
   link: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/log/fs/fuse/fuse_dev_i.h?h=v6.18',
 };
 
+// Seen under furc vm on Debian's 7.1.3 (issue 16): a8dd5f1b73bc ("fuse: create fuse_dev on /dev/fuse open instead of
+// mount", v7.1) made fuse_get_dev() wait for a mount even without sync init; 7.1.4 restored -EPERM (1ec674d3d0ed).
+const NO_DEV_BLOCKS_71: KnownDifference = {
+  observed: 'blocked, then cqe -ERESTARTSYS', kernels: '7.1.0–7.1.3',
+  why: 'fuse_get_dev() sleeps in wait_event_interruptible(fuse_dev_waitq, fuse_dev_fc_get(fud) != NULL) for any unmounted device until a signal; fixed by "fuse: don\'t block in fuse_get_dev() for non-sync_init case"',
+  link: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id=1ec674d3d0ed',
+};
+
 const noDev = (ref: string, errno: number, known: readonly KnownDifference[] = []): Check => ({
   kind: 'check', id: 'common.fuse_dev.missing', errno, source: src(`${ref}; fs/fuse/fuse_dev_i.h:fuse_get_dev (6.18 "allow synchronous FUSE_INIT")`),
   when: (p) => !p.st.devBound,
@@ -28,6 +36,22 @@ const noDev = (ref: string, errno: number, known: readonly KnownDifference[] = [
   violate: (s) => withConfig(mapPrior(s, (c) => (c.kind === 'client' ? null : c)), { mount: false }),
   excludes: ['common.conn.aborted', 'common.conn.disconnected'],
   ...(known.length ? { known } : {}),
+});
+
+// 6.18 "allow synchronous FUSE_INIT": after FUSE_DEV_IOC_SYNC_INIT, fuse_get_dev() sleeps interruptibly until a mount
+// installs the device (seen on this host: wchan fuse_get_dev, CQE -ERESTARTSYS once a signal ends the sleep).
+const NO_SYNC_INIT_BEFORE_618: KnownDifference = {
+  observed: 'cqe -ENOTCONN', kernels: '6.14–6.17', why: 'no FUSE_DEV_IOC_SYNC_INIT before 6.18 (the ioctl fails with ENOTTY), so the unbound device answers as common.fuse_dev.missing does there',
+  link: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/log/fs/fuse/fuse_dev_i.h?h=v6.18',
+};
+
+const syncInitPending = (ref: string): Check => ({
+  kind: 'check', id: 'common.fuse_dev.sync_init_pending', errno: 'blocked',
+  source: src(`${ref}; fs/fuse/fuse_dev_i.h:fuse_get_dev (6.18 "allow synchronous FUSE_INIT"; 7.2+ fs/fuse/dev.c: waits only if fud->sync_init)`),
+  when: (p) => !p.st.devBound && (p.st.cfg.sync_init ?? false),
+  violate: (s) => withConfig(mapPrior(s, (c) => (c.kind === 'client' ? null : c)), { mount: false, sync_init: true }),
+  excludes: ['common.conn.aborted', 'common.conn.disconnected'],
+  known: [NO_SYNC_INIT_BEFORE_618],
 });
 
 const disabled = (ref: string): Check => ({
@@ -72,18 +96,18 @@ const unknownOp = (ref: string, known: readonly number[]): Check => ({
 });
 
 /** R0: mainline 6.14–7.2; EAGAIN after aborted/connected. fuse_get_dev() on an unmounted fd: EPERM since 6.18 (ENOTCONN in 6.14–6.17). */
-export function commonR0(noDevErrno: number = E('EPERM')): RuleTable {
+export function commonR0(): RuleTable {
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (6.14–7.2)',
     rows: [
-      sqe128(F614), noDev(F614, noDevErrno, noDevErrno === E('EPERM') ? [NO_DEV_BEFORE_618] : []), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
+      sqe128(F614), syncInitPending(F614), noDev(F614, E('EPERM'), [NO_DEV_BEFORE_618, NO_DEV_BLOCKS_71]), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
       unknownOp(F614, [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH]),
     ],
   };
 }
 
 /** R8: 7.3 moved the initialized check first and requires io_uring to have been negotiated. */
-export function commonR8(noDevErrno: number = E('EPERM')): RuleTable {
+export function commonR8(): RuleTable {
   const notNegotiated: Check = {
     kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'),
     source: src(`${F73}; "fuse: Fix the condition to enable over-io-uring"`),
@@ -93,7 +117,7 @@ export function commonR8(noDevErrno: number = E('EPERM')): RuleTable {
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (7.3)',
     rows: [
-      sqe128(F73), noDev(F73, noDevErrno), notInitialized(F73), aborted(F73), disconnected(F73), disabled(F73), notNegotiated,
+      sqe128(F73), syncInitPending(F73), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73), disabled(F73), notNegotiated,
       unknownOp(F73, Object.values(FUSE_URING_CMD).filter((v) => v !== 0)),
     ],
   };

@@ -1,5 +1,5 @@
 // Text forms of rule tables: the golden-file format and a readable table.
-import { errnoName } from '../errno.js';
+import { resultName } from './types.js';
 import type { Revision } from '../revisions.js';
 
 /** "<table> <rule id> <ERRNO|reply>" per check row, tables in dispatch order: the golden format. */
@@ -8,8 +8,7 @@ export function goldenLines(rev: Revision): string[] {
   for (const [tid, t] of Object.entries(rev.tables)) {
     for (const r of t!.rows) {
       if (r.kind !== 'check') continue;
-      const e = r.errno === 'reply' ? 'reply' : errnoName(r.errno).replace(/^-/, '');
-      out.push(`${tid} ${r.id} ${e}`);
+      out.push(`${tid} ${r.id} ${resultName(r.errno)}`);
     }
   }
   return out;

@@ -1,6 +1,7 @@
 // Rule rows: checks (predicate, errno, source) and effects, in kernel check order.
 import type { Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
 import type { ConnState, Queue } from '../model/state.js';
+import { errnoName } from '../errno.js';
 import type { Source } from '../types.js';
 
 /** A probe scenario: prepare a connection, run `prior`, then issue `probe` and watch its CQE. */
@@ -24,8 +25,8 @@ export interface Check {
   readonly kind: 'check';
   /** Stable rule id: <command>.<field>.<condition>. */
   readonly id: string;
-  /** Negative errno, or 'reply' for a reply error passed through to the client. */
-  readonly errno: number | 'reply';
+  /** What the row makes the command do: see RuleResult. */
+  readonly errno: RuleResult;
   readonly when: (p: Probe) => boolean;
   readonly source: Source;
   /** Turns a valid scenario into one that breaks this row and no earlier row. */
@@ -64,5 +65,14 @@ export interface RuleTable {
   readonly title: string;
   readonly rows: readonly Row[];
 }
+
+/**
+ * A negative errno; 'reply' for a reply error passed through to the client; 'blocked' when the command sleeps in
+ * the submitting task until a signal interrupts it (then its CQE carries the wait's -ERESTARTSYS).
+ */
+export type RuleResult = number | 'reply' | 'blocked';
+
+/** "EINVAL", "reply" or "blocked": the golden-file and table spelling of a row's result. */
+export const resultName = (r: RuleResult): string => (typeof r === 'number' ? errnoName(r).replace(/^-/, '') : r);
 
 export const src = (ref: string, assumption?: string): Source => (assumption ? { ref, assumption } : { ref });

@@ -39,7 +39,7 @@ const reg = registerSqe;
 const registerAll = (nr: number, payload: number, extra: Partial<UringCmdSpec> = {}): Command[] =>
   Array.from({ length: nr }, (_, q) => ({ kind: 'uring_cmd' as const, tag: `reg.${q}`, sqe: reg(q, payload, extra) }));
 
-const COMMON_R0 = ['common.sqe128.missing', 'common.fuse_dev.missing', 'common.enable_uring.off', 'common.conn.aborted',
+const COMMON_R0 = ['common.sqe128.missing', 'common.fuse_dev.sync_init_pending', 'common.fuse_dev.missing', 'common.enable_uring.off', 'common.conn.aborted',
   'common.conn.disconnected', 'common.conn.not_initialized', 'common.cmd_op.unknown'];
 const COMMON_R8 = [...COMMON_R0, 'common.io_uring.not_negotiated'];
 const R0_REGISTER = ['register.qid.out_of_range', 'register.sqe_len.not_iov_segs', 'register.iovec.fault', 'register.headers.too_short', 'register.payload.too_short'];

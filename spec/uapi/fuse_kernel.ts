@@ -110,6 +110,9 @@ export const FUSE_INIT_FLAG = {
   FUSE_PASSTHROUGH: 1n << 37n, FUSE_OVER_IO_URING: 1n << 41n, FUSE_REQUEST_TIMEOUT: 1n << 42n,
 } as const;
 
+/** ioctl numbers on /dev/fuse: _IO(FUSE_DEV_IOC_MAGIC 229, nr). */
+export const FUSE_DEV_IOC = { FUSE_DEV_IOC_SYNC_INIT: (229 << 8) | 3 } as const;
+
 export const FUSE_KERNEL_CONSTANTS = [
   constant('FUSE_KERNEL_VERSION', 7, `${H}:FUSE_KERNEL_VERSION`),
   constant('FUSE_MIN_READ_BUFFER', 8192, `${H}:FUSE_MIN_READ_BUFFER`),
@@ -118,6 +121,7 @@ export const FUSE_KERNEL_CONSTANTS = [
   constant('FUSE_INIT_EXT', FUSE_INIT_FLAG.FUSE_INIT_EXT, `${H}:FUSE_INIT_EXT`),
   constant('FUSE_OVER_IO_URING', FUSE_INIT_FLAG.FUSE_OVER_IO_URING, `${H}:FUSE_OVER_IO_URING (flags2 bit 9)`),
   constant('FUSE_INT_REQ_BIT', 1n, `${H}:FUSE_INT_REQ_BIT`),
+  constant('FUSE_DEV_IOC_SYNC_INIT', FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT, `${H}:FUSE_DEV_IOC_SYNC_INIT _IO(229, 3) (6.18)`),
   ...Object.entries(FUSE_OPCODE).map(([k, v]) => constant(k, v, `${H}:enum fuse_opcode`)),
 ] as const;
 

@@ -26,7 +26,7 @@ describe('furc', () => {
   it('should diff R0 and R8 showing ADD_QUEUE = 0x3 and the moved EAGAIN check', async () => {
     const r = await run('spec', 'diff', 'R0', 'R8');
     expect(r.out).toMatch(/FUSE_IO_URING_CMD_ADD_QUEUE\s+—\s+0x3/);
-    expect(r.out).toMatch(/common\.conn\.not_initialized\s+#5 EAGAIN\s+#2 EAGAIN/);
+    expect(r.out).toMatch(/common\.conn\.not_initialized\s+#6 EAGAIN\s+#3 EAGAIN/);
   });
 
   it('should list every R7 assumption with its reason', async () => {

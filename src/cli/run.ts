@@ -4,7 +4,7 @@ import { KernelTarget } from '../kernel/kernelTarget.js';
 import { ModelTarget } from '../target/modelTarget.js';
 import type { Target } from '../target/target.js';
 import { writeFileSync } from 'node:fs';
-import { exitStatus, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
+import { exitStatus, failing, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
 import { FORMATS, makeReport, render, type Format, type RunReport } from '../report/report.js';
 import { isRevisionId } from '../../spec/revisions.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
@@ -42,10 +42,10 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const nr = cpus();
   // Lines go to the terminal unless a report takes stdout.
   const live = !(format && !outFile);
-  const print = (c: CaseResult) => { if (live) io.out(`${showVerdict(c.verdict).padEnd(6)} ${c.revision} ${c.rule}  [${c.family}]${c.verdict.kind === 'FAIL' || c.verdict.kind === 'TIMEOUT' ? `\n       replay: ${c.replay}` : ''}`); };
+  const print = (c: CaseResult) => { if (live) io.out(`${showVerdict(c.verdict).padEnd(6)} ${c.revision} ${c.rule}  [${c.family}]${failing(c.verdict) ? `\n       replay: ${c.replay}` : ''}`); };
   const finish = (rep: RunReport): number => {
     const s = rep.summary;
-    if (live) io.out(`# ${rep.target}: ${s.cases} cases, ${s.PASS} PASS, ${s.FAIL} FAIL, ${s.SKIP} SKIP, ${s.XFAIL} XFAIL, ${s.TIMEOUT} TIMEOUT (ran on ${rep.target}: ${s.PASS + s.FAIL + s.TIMEOUT + s.XFAIL})`);
+    if (live) io.out(`# ${rep.target}: ${s.cases} cases, ${s.PASS} PASS, ${s.FAIL} FAIL, ${s.SKIP} SKIP, ${s.XFAIL} XFAIL, ${s.TIMEOUT} TIMEOUT, ${s.ERROR} ERROR (ran on ${rep.target}: ${s.PASS + s.FAIL + s.TIMEOUT + s.XFAIL + s.ERROR})`);
     if (format) {
       const text = render(rep, format as Format);
       if (outFile) writeFileSync(outFile, text); else io.out(text.trimEnd());

@@ -3,6 +3,7 @@ import { ASSUMPTIONS } from '../../spec/assumptions.js';
 import { fieldSize } from '../../spec/codec/codec.js';
 import { specDiff } from '../../spec/diff.js';
 import { errnoName } from '../../spec/errno.js';
+import { resultName } from '../../spec/rules/types.js';
 import { allRevisions, revision, type Revision } from '../../spec/revisions.js';
 import { table } from './table.js';
 import { headerReport } from '../layout/headerProbe.js';
@@ -21,7 +22,7 @@ function describeRevision(r: Revision): object {
       fields: l.fields.map((f) => ({ name: f.name, offset: f.offset, size: fieldSize(f, r.lookup), attr: f.attr.kind, ...(f.arm ? { arm: f.arm } : {}) })),
     })),
     rules: Object.entries(r.tables).flatMap(([tid, t]) => t!.rows.map((row, order) => row.kind === 'check'
-      ? { table: tid, order, id: row.id, errno: row.errno === 'reply' ? 'reply' : errnoName(row.errno), source: row.source.ref, ...(row.source.assumption ? { assumption: row.source.assumption } : {}) }
+      ? { table: tid, order, id: row.id, errno: resultName(row.errno), source: row.source.ref, ...(row.source.assumption ? { assumption: row.source.assumption } : {}) }
       : { table: tid, order, id: row.id, effect: row.effect, source: row.source.ref })),
   };
 }
@@ -39,7 +40,7 @@ function printRevision(r: Revision, out: (s: string) => void): void {
   for (const [tid, t] of Object.entries(r.tables)) {
     out(`\n${tid}: ${t!.title}`);
     out(table(['#', 'rule', 'errno', 'source'], t!.rows.map((row, i) => row.kind === 'check'
-      ? [String(i), row.id, row.errno === 'reply' ? 'reply' : errnoName(row.errno), row.source.assumption ? `${row.source.ref} ASSUMED(${row.source.assumption})` : row.source.ref]
+      ? [String(i), row.id, typeof row.errno === 'number' ? errnoName(row.errno) : row.errno, row.source.assumption ? `${row.source.ref} ASSUMED(${row.source.assumption})` : row.source.ref]
       : [String(i), row.id, `(${row.effect})`, row.source.ref])));
   }
 }

@@ -1,5 +1,6 @@
 // Conformance cases derived from the spec: per family, its baseline and each rule row broken alone, with the golden outcome.
-import { errnoName } from '../../spec/errno.js';
+import { match } from 'ts-pattern';
+import { ERRNO, errnoName } from '../../spec/errno.js';
 import { revision } from '../../spec/revisions.js';
 import type { Check, Scenario } from '../../spec/rules/types.js';
 import type { Family } from '../../spec/scenarios/families.js';
@@ -23,6 +24,7 @@ export function expectedOutcome(fam: Family, first: Check): ProbeOutcome {
   const rev = fam.baseline.config.revision;
   const g = golden(rev).find((x) => x.id === first.id);
   if (!g) throw new Error(`rule ${first.id} is missing from fixtures/golden/rules.${rev}.txt`);
+  if (g.errno === 'blocked') return { kind: 'blocked', res: -ERRNO.ERESTARTSYS };
   const res = g.errno === 'reply' ? (breakRows(fam, [first]).probe.reply?.error ?? 0) : g.errno;
   return fam.observe === 'client' ? { kind: 'client', res } : { kind: 'cqe', res };
 }
@@ -31,7 +33,11 @@ export function validOutcome(fam: Family): ProbeOutcome {
   return fam.valid === 'held' ? { kind: 'held' } : fam.observe === 'client' ? { kind: 'client', res: 0 } : { kind: 'cqe', res: 0 };
 }
 
-export const showOutcome = (o: ProbeOutcome): string => (o.kind === 'held' ? 'held' : `${o.kind} ${errnoName(o.res)}`);
+export const showOutcome = (o: ProbeOutcome): string => match(o)
+  .with({ kind: 'held' }, () => 'held')
+  .with({ kind: 'blocked' }, (b) => `blocked, then ${b.res === null ? 'no cqe' : `cqe ${errnoName(b.res)}`}`)
+  .with({ kind: 'cqe' }, { kind: 'client' }, (x) => `${x.kind} ${errnoName(x.res)}`)
+  .exhaustive();
 
 export const compatible = (rows: readonly Check[]): boolean =>
   rows.every((r) => !(r.excludes ?? []).some((x) => rows.some((o) => o.id === x)));

@@ -2,23 +2,24 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseErrno } from '../../spec/errno.js';
+import type { RuleResult } from '../../spec/rules/types.js';
 import type { RevisionId } from '../../spec/types.js';
 
-export interface GoldenRow { readonly table: string; readonly id: string; readonly errno: number | 'reply' }
+export interface GoldenRow { readonly table: string; readonly id: string; readonly errno: RuleResult }
 
 export function goldenPath(rev: RevisionId): string {
   const up = import.meta.url.includes('/dist/') ? '../../../' : '../../';
   return fileURLToPath(new URL(`${up}fixtures/golden/rules.${rev}.txt`, import.meta.url));
 }
 
-/** Lines: "<table> <rule id> <ERRNO|reply>", '#' comments; a malformed line throws naming it. */
+/** Lines: "<table> <rule id> <ERRNO|reply|blocked>", '#' comments; a malformed line throws naming it. */
 export function golden(rev: RevisionId): GoldenRow[] {
   const text = readFileSync(goldenPath(rev), 'utf8');
   return text.split('\n').flatMap((line, i) => {
     const t = line.replace(/#.*/, '').trim();
     if (!t) return [];
     const [table, id, err] = t.split(/\s+/);
-    const errno = err === 'reply' ? 'reply' : err ? parseErrno(err) : undefined;
+    const errno = err === 'reply' || err === 'blocked' ? err : err ? parseErrno(err) : undefined;
     if (!table || !id || errno === undefined) throw new Error(`${goldenPath(rev)}:${i + 1}: malformed golden row: ${line}`);
     return [{ table, id, errno }];
   });

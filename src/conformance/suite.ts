@@ -3,7 +3,7 @@ import { revision } from '../../spec/revisions.js';
 import type { Check, KnownDifference } from '../../spec/rules/types.js';
 import { families } from '../../spec/scenarios/families.js';
 import type { RevisionId } from '../../spec/types.js';
-import { KernelHealthError, TimeoutError } from '../kernel/kernelTarget.js';
+import { HarnessError, KernelHealthError, TimeoutError } from '../kernel/kernelTarget.js';
 import { runScenario } from '../target/runScenario.js';
 import type { Target } from '../target/target.js';
 import { breakRows, expectedOutcome, orderedChecks, showOutcome, validOutcome } from './cases.js';
@@ -13,7 +13,9 @@ export type Verdict =
   | { readonly kind: 'FAIL'; readonly detail: string }
   | { readonly kind: 'SKIP'; readonly reason: string }
   | { readonly kind: 'XFAIL'; readonly rule: string; readonly link: string }
-  | { readonly kind: 'TIMEOUT'; readonly detail: string };
+  | { readonly kind: 'TIMEOUT'; readonly detail: string }
+  /** The harness could not get an answer (its worker died, a set-up step failed): says nothing about the kernel. */
+  | { readonly kind: 'ERROR'; readonly detail: string };
 
 export interface CaseResult {
   readonly revision: RevisionId;
@@ -74,13 +76,17 @@ async function verdictOf(run: () => Promise<Observation>): Promise<{ verdict: Ve
   } catch (e) {
     if (e instanceof TimeoutError) return { verdict: { kind: 'TIMEOUT', detail: e.message } };
     if (e instanceof KernelHealthError) return { verdict: { kind: 'FAIL', detail: e.message } };
-    return { verdict: { kind: 'FAIL', detail: `harness error: ${(e as Error).message}` } };
+    if (e instanceof HarnessError) return { verdict: { kind: 'ERROR', detail: e.message } };
+    return { verdict: { kind: 'ERROR', detail: `harness error: ${(e as Error).message}` } };
   }
 }
 
-/** 0 pass, 1 any FAIL or TIMEOUT, 4 nothing but SKIPs. */
+/** Verdicts that make a run fail. */
+export const failing = (v: Verdict): boolean => v.kind === 'FAIL' || v.kind === 'TIMEOUT' || v.kind === 'ERROR';
+
+/** 0 pass, 1 any FAIL, TIMEOUT or ERROR, 4 nothing but SKIPs. */
 export function exitStatus(results: readonly CaseResult[]): number {
-  if (results.some((r) => r.verdict.kind === 'FAIL' || r.verdict.kind === 'TIMEOUT')) return 1;
+  if (results.some((r) => failing(r.verdict))) return 1;
   return results.some((r) => r.verdict.kind === 'PASS' || r.verdict.kind === 'XFAIL') ? 0 : 4;
 }
 
@@ -91,5 +97,6 @@ export function showVerdict(v: Verdict): string {
     case 'SKIP': return `SKIP(${v.reason})`;
     case 'XFAIL': return `XFAIL(${v.rule}, ${v.link})`;
     case 'TIMEOUT': return `TIMEOUT(${v.detail})`;
+    case 'ERROR': return `ERROR(${v.detail})`;
   }
 }

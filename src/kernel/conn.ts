@@ -1,11 +1,11 @@
 // One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
-import { rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
 import type { Command, ConnConfig, Event, IovSpec, UringCmdSpec, Addr } from '../../spec/model/commands.js';
 import { revision, type Revision } from '../../spec/revisions.js';
-import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
+import { FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { readParam, writeParam } from './enableUring.js';
@@ -58,32 +58,43 @@ export class KernelConn {
   private arena: FixedArena | null = null;
   private readonly pools = new Map<number, Uint8Array>();
   private unmounted = false;
+  /** Result of FUSE_DEV_IOC_SYNC_INIT when the case asked for it (-ENOTTY before 6.18). */
+  syncInit: number | null = null;
   offer: InitOffer | null = null;
   negotiated = 0n;
   /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
   readonly counts = { devRequests: 0, ringRequests: 0 };
 
-  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly keepParam = false) {
+  /** interruptBlocked=false: a submission asleep in the kernel is left to the step deadline (TIMEOUT), not interrupted. */
+  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly keepParam = false, private readonly interruptBlocked = true) {
     this.rev = revision(cfg.revision);
   }
 
-  open(): void {
-    this.mountAndInit();
+  /** Mounts, answers INIT as configured and sets up the ring; `onConnection` hears the fusectl id as soon as it exists. */
+  open(onConnection: (id: number) => void = () => {}): void {
+    this.mountAndInit(onConnection);
     // Mounted and initialized with full capabilities; the case's commands run without the ones it lacks.
     const clear = (this.cfg.caps.CAP_SYS_ADMIN ? 0n : 1n << CAP_SYS_ADMIN) | (this.cfg.caps.CAP_IPC_LOCK ? 0n : 1n << CAP_IPC_LOCK);
     if (clear !== 0n) { this.check(this.p.capSetEffective(clear), 'drop capabilities'); this.capsDropped = true; }
   }
 
-  private mountAndInit(): void {
+  private mountAndInit(onConnection: (id: number) => void): void {
     const want = this.cfg.enable_uring ? 'Y' : 'N';
     const param = readParam();
     if (!this.keepParam && param !== null && param !== want) writeParam(want);
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
+    if (this.cfg.sync_init) {
+      // With a mount, mount(2) itself would wait for an INIT reply this single-threaded server cannot send.
+      if (this.cfg.mount) throw new KernelError('sync_init with a mount is not driven by this harness: mount(2) would wait for INIT');
+      // Before 6.18 the ioctl does not exist (ENOTTY): the device then just stays unbound, which is what the case observes.
+      this.syncInit = this.p.ioctl(this.fusefd, FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT);
+    }
     if (!this.cfg.mount) return;
     this.dir = newMountDir();
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
+    onConnection(this.connId);
     const init = this.p.read(this.fusefd, this.devReadSize(), scaled(2000));
     if (typeof init === 'number') throw new KernelError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
     const { h, body } = parseRequest(init);
@@ -177,9 +188,16 @@ export class KernelConn {
     const ud = this.nextUd++;
     this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid });
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
-    const sub = this.p.ringSubmit(this.ring, bytes);
+    const sub = this.p.ringSubmit(this.ring, bytes, this.interruptBlocked);
+    // The submission slept in FUSE code and the addon's watch interrupted it: its CQE (the wait's error) follows.
+    const blocked = this.p.ringSubmitBlocked();
     if (sub < 0) return [{ kind: 'cqe', tag, res: sub }];
-    const out = this.fence();
+    const out: Event[] = blocked === null ? [] : [{ kind: 'blocked', tag, wchan: blocked }];
+    out.push(...this.fence());
+    // -ERESTARTSYS comes only from an interrupted sleep. A notification can end it before the watch looks: the exit
+    // work of an earlier ring queues task work on this task with TWA_SIGNAL (io_ring_exit_work → io_tctx_exit_cb).
+    const early = blocked === null && out.some((e) => e.kind === 'cqe' && e.tag === tag && e.res === -ERRNO.ERESTARTSYS);
+    if (early) out.unshift({ kind: 'blocked', tag });
     // With a client alive, woken clients need time to act: wait until each sleeps in FUSE again or exits.
     if (this.clients.size > 0) return [...out, ...this.settleClients()];
     // -EAGAIN is punted to io-wq and reissued there, so it lands after the fence: give it a moment.
@@ -366,6 +384,23 @@ export class KernelConn {
     this.fusefd = -1;
     if (this.dir && !this.unmounted) this.umount();
     if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
+    this.waitConnectionGone();
     return events;
+  }
+
+  /**
+   * The connection's fusectl directory goes when its last /dev/fuse reference does, which the ring's exit work holds
+   * until it has cancelled the held commands. Their completions are task work for this process: left pending, they
+   * would end an interruptible sleep of the next case's first submission early (TIF_NOTIFY_SIGNAL).
+   */
+  private waitConnectionGone(): void {
+    if (this.connId === null) return;
+    ensureFusectl(this.p);
+    const dir = `/sys/fs/fuse/connections/${this.connId}`;
+    const deadline = Date.now() + SETTLE.exit;
+    while (existsSync(dir)) {
+      if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${SETTLE.exit} ms after abort, ring exit and umount`);
+      Atomics.wait(NAP, 0, 0, 1);
+    }
   }
 }

@@ -1,25 +1,43 @@
 // The kernel worker: one process in its own mount namespace, driven over JSON lines on stdin/stdout.
 import { createInterface } from 'node:readline';
 import { loadProbe } from '../../native-probe/index.js';
-import type { Command, ConnConfig } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
 import { KernelConn } from './conn.js';
-import { detectRevision } from './detect.js';
-import { fingerprint } from './fingerprint.js';
+import { detectRevision, type Detection } from './detect.js';
+import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { removeOwnMountDir, sweepDeadWorkers } from './mountDirs.js';
 import { fromWire, toWire } from './wire.js';
 
 export type WorkerRequest =
-  | { op: 'open'; cfg: ConnConfig; keepParam?: boolean; label?: string }
+  | { op: 'open'; cfg: ConnConfig; keepParam?: boolean; label?: string; interruptBlocked?: boolean }
   | { op: 'run'; cmd: Command }
   | { op: 'close' }
   | { op: 'detect'; keepParam?: boolean }
   | { op: 'fingerprint'; keepParam?: boolean };
 
+/** Every reply names the request it answers (`id`); `conn` reports the fusectl id of the connection opened (null: closed). */
+export interface WorkerReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly error?: string;
+  /** Set when the harness itself failed (the worker died or was killed): an ERROR, not a kernel result. */
+  readonly harness?: boolean;
+  readonly fatal?: string;
+  readonly conn?: number | null;
+  /** A note sent before the reply (the connection id as soon as it exists); it does not answer the request. */
+  readonly interim?: boolean;
+  readonly events?: Event[];
+  readonly detection?: Detection;
+  readonly fingerprint?: Fingerprint;
+  readonly health?: string[];
+  readonly counts?: { devRequests: number; ringRequests: number };
+}
+
 const HEALTH = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task/;
 const O_RDONLY_NONBLOCK = 0o4000, O_WRONLY = 1;
 
 const probe = loadProbe();
-if (typeof probe === 'string') { process.stdout.write(toWire({ fatal: probe }) + '\n'); process.exit(1); }
+if (typeof probe === 'string') { process.stdout.write(toWire({ id: 0, ok: false, fatal: probe }) + '\n'); process.exit(1); }
 const p = probe;
 p.setDeathSignal();
 // A worker killed mid-case (TIMEOUT, kill -9 of the runner) leaves an empty mount point; the next one removes it.
@@ -40,18 +58,19 @@ const marks = process.env.FURC_KMSG_MARKERS === '1' ? p.open('/dev/kmsg', O_WRON
 const mark = (label: string | undefined) => { if (marks >= 0 && label) p.write(marks, Buffer.from(`furc: case ${label}\n`)); };
 
 let conn: KernelConn | null = null;
-const answer = (v: unknown) => process.stdout.write(toWire(v) + '\n');
 
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const req = fromWire(line) as WorkerRequest;
+  const req = fromWire(line) as WorkerRequest & { id: number };
+  const answer = (v: Omit<WorkerReply, 'id'>) => process.stdout.write(toWire({ id: req.id, ...v }) + '\n');
   try {
     switch (req.op) {
       case 'open':
         conn?.close();
         mark(req.label);
-        conn = new KernelConn(p, req.cfg, req.keepParam ?? false);
-        conn.open();
-        answer({ ok: true, negotiated: conn.negotiated, offer: conn.offer });
+        conn = new KernelConn(p, req.cfg, req.keepParam ?? false, req.interruptBlocked ?? true);
+        // The connection id goes to the runner first: if this worker has to be killed, the runner aborts it.
+        conn.open((id) => answer({ ok: true, conn: id, interim: true }));
+        answer({ ok: true });
         break;
       case 'run':
         if (!conn) throw new Error('run before open');
@@ -61,7 +80,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         const events = conn?.close() ?? [];
         const counts = conn?.counts;
         conn = null;
-        answer({ ok: true, events, counts, health: drainKmsg().filter((l) => HEALTH.test(l)) });
+        answer({ ok: true, conn: null, events, ...(counts ? { counts } : {}), health: drainKmsg().filter((l) => HEALTH.test(l)) });
         break;
       }
       case 'detect':

@@ -35,7 +35,7 @@ export function loadBaseline(path: string): Baseline {
 const outcome = (r: RunReport['results'][number]): string => {
   const v = r.verdict;
   if (v.kind === 'SKIP') return `SKIP(${v.reason})`;
-  if (v.kind === 'TIMEOUT') return 'TIMEOUT';
+  if (v.kind === 'TIMEOUT' || v.kind === 'ERROR') return v.kind;
   return r.observed ?? v.kind;
 };
 

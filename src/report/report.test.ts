@@ -36,7 +36,7 @@ describe('reports', () => {
   it('should write JUnit with 1 failure and 1 skipped in one suite', () => {
     const x = junit(A);
     expect(x).toContain('<testsuite name="R0 register" tests="3" failures="1" skipped="1">');
-    expect(x).toContain('<failure type="FAIL" message="expected cqe -EINVAL, got held">replay: replay register.qid.out_of_range</failure>');
+    expect(x).toContain('<failure type="FAIL" message="expected cqe -EINVAL, got held">expected cqe -EINVAL, got held\nreplay: replay register.qid.out_of_range</failure>');
   });
 });
 

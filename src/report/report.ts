@@ -17,7 +17,7 @@ export type Format = (typeof FORMATS)[number];
 export function makeReport(target: RunReport['target'], results: readonly CaseResult[], fingerprint: Fingerprint | null): RunReport {
   const n = (k: Verdict['kind']) => results.filter((r) => r.verdict.kind === k).length;
   return { tool: 'furc', version: 1, target, fingerprint, results,
-    summary: { cases: results.length, PASS: n('PASS'), FAIL: n('FAIL'), SKIP: n('SKIP'), XFAIL: n('XFAIL'), TIMEOUT: n('TIMEOUT') } };
+    summary: { cases: results.length, PASS: n('PASS'), FAIL: n('FAIL'), SKIP: n('SKIP'), XFAIL: n('XFAIL'), TIMEOUT: n('TIMEOUT'), ERROR: n('ERROR') } };
 }
 
 /** The id a case has in every format and in `furc diff`: revision, family and rule. */
@@ -35,11 +35,12 @@ export function ktap(rep: RunReport): string {
       case 'SKIP': lines.push(`ok ${i + 1} ${name} # SKIP ${oneLine(v.reason)}`); break;
       case 'XFAIL': lines.push(`not ok ${i + 1} ${name} # TODO XFAIL ${v.rule} ${v.link}`); break;
       case 'FAIL': lines.push(`# ${oneLine(v.detail)}`, `# replay: ${r.replay}`, `not ok ${i + 1} ${name}`); break;
-      case 'TIMEOUT': lines.push(`# ${oneLine(v.detail)}`, `# replay: ${r.replay}`, `not ok ${i + 1} ${name} # TIMEOUT`); break;
+      case 'TIMEOUT': case 'ERROR':
+        lines.push(...v.detail.split('\n').map((l) => `# ${l}`), `# replay: ${r.replay}`, `not ok ${i + 1} ${name} # ${v.kind}`); break;
     }
   });
   const s = rep.summary;
-  lines.push(`# totals: pass:${s.PASS} fail:${s.FAIL} xfail:${s.XFAIL} xpass:0 skip:${s.SKIP} error:${s.TIMEOUT}`);
+  lines.push(`# totals: pass:${s.PASS} fail:${s.FAIL} xfail:${s.XFAIL} xpass:0 skip:${s.SKIP} error:${s.TIMEOUT + s.ERROR}`);
   return lines.join('\n') + '\n';
 }
 
@@ -49,7 +50,7 @@ export function junit(rep: RunReport): string {
   const bySuite = new Map<string, CaseResult[]>();
   for (const r of rep.results) bySuite.set(r.family, [...(bySuite.get(r.family) ?? []), r]);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="furc ${rep.target}" tests="${rep.summary.cases}" failures="${rep.summary.FAIL + rep.summary.TIMEOUT}" skipped="${rep.summary.SKIP}">`];
+    `<testsuites name="furc ${rep.target}" tests="${rep.summary.cases}" failures="${rep.summary.FAIL + rep.summary.TIMEOUT}" errors="${rep.summary.ERROR}" skipped="${rep.summary.SKIP}">`];
   for (const [suite, rs] of bySuite) {
     const fails = rs.filter((r) => r.verdict.kind === 'FAIL' || r.verdict.kind === 'TIMEOUT').length;
     out.push(`  <testsuite name="${xml(suite)}" tests="${rs.length}" failures="${fails}" skipped="${rs.filter((r) => r.verdict.kind === 'SKIP').length}">`);
@@ -61,7 +62,9 @@ export function junit(rep: RunReport): string {
         case 'SKIP': out.push(`${open}><skipped message="${xml(v.reason)}"/></testcase>`); break;
         case 'XFAIL': out.push(`${open}><skipped message="XFAIL ${xml(v.rule)} ${xml(v.link)}"/></testcase>`); break;
         case 'FAIL': case 'TIMEOUT':
-          out.push(`${open}><failure type="${v.kind}" message="${xml(oneLine(v.detail))}">${xml(`replay: ${r.replay}`)}</failure></testcase>`); break;
+          out.push(`${open}><failure type="${v.kind}" message="${xml(oneLine(v.detail))}">${xml(`${v.detail}\nreplay: ${r.replay}`)}</failure></testcase>`); break;
+        case 'ERROR':
+          out.push(`${open}><error type="ERROR" message="${xml(oneLine(v.detail))}">${xml(`${v.detail}\nreplay: ${r.replay}`)}</error></testcase>`); break;
       }
     }
     out.push('  </testsuite>');

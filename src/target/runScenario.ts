@@ -3,11 +3,12 @@ import type { Event } from '../../spec/model/commands.js';
 import type { Scenario } from '../../spec/rules/types.js';
 import type { Target } from './target.js';
 
-/** held: no CQE for the probe; cqe: its result; client: the result a client saw after the probe. */
+/** held: no CQE for the probe; cqe: its result; client: what a client saw after it; blocked: its submission slept until interrupted. */
 export type ProbeOutcome =
   | { readonly kind: 'held' }
   | { readonly kind: 'cqe'; readonly res: number }
-  | { readonly kind: 'client'; readonly res: number };
+  | { readonly kind: 'client'; readonly res: number }
+  | { readonly kind: 'blocked'; readonly res: number | null };
 
 export const PROBE_TAG = 'probe';
 
@@ -23,7 +24,9 @@ export async function runScenario(target: Target, s: Scenario, observe: 'cqe' | 
       return { outcome: done && done.kind === 'client_done' ? { kind: 'client', res: done.res } : { kind: 'held' }, trace };
     }
     const cqe = ev.find((e) => e.kind === 'cqe' && e.tag === PROBE_TAG);
-    return { outcome: cqe && cqe.kind === 'cqe' ? { kind: 'cqe', res: cqe.res } : { kind: 'held' }, trace };
+    const res = cqe && cqe.kind === 'cqe' ? cqe.res : null;
+    if (ev.some((e) => e.kind === 'blocked' && e.tag === PROBE_TAG)) return { outcome: { kind: 'blocked', res }, trace };
+    return { outcome: res !== null ? { kind: 'cqe', res } : { kind: 'held' }, trace };
   } finally {
     trace.push(...(await session.close()));
   }

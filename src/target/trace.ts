@@ -14,6 +14,7 @@ export function showEvent(e: Event): string {
     }
     case 'client_done': return `client_done ${e.tag} ${errnoName(e.res)}`;
     case 'dev_request': return `dev_request opcode=${e.opcode}`;
+    case 'blocked': return `blocked ${e.tag}`;
   }
 }
 
