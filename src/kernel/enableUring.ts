@@ -37,6 +37,8 @@ export function restore(): void {
 
 /** Why the kernel target cannot run here, or null. */
 export function unavailableReason(): string | null {
+  // One job at a time may drive this machine's FUSE: another job (or a helper) can keep its hands off with this.
+  if (process.env.FURC_NO_KERNEL === '1') return 'FURC_NO_KERNEL=1: kernel cases are turned off for this run';
   if (process.getuid?.() !== 0) return `not root (uid ${process.getuid?.()}): kernel cases need mount(2) and ${PARAM}; run as root`;
   if (!existsSync('/dev/fuse')) return '/dev/fuse is missing: modprobe fuse';
   // A kernel without the parameter still runs: detection then reports FUSE-over-io_uring absent, with the evidence.
