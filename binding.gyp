@@ -4,7 +4,7 @@
       "target_name": "furc_probe",
       "sources": [
         "native-probe/src/probe.cc", "native-probe/src/fd.cc", "native-probe/src/mount.cc",
-        "native-probe/src/ring.cc", "native-probe/src/mem.cc", "native-probe/src/client.cc",
+        "native-probe/src/ring.cc", "native-probe/src/mem.cc", "native-probe/src/clientPool.cc",
         "native-probe/src/caps.cc", "native-probe/src/submitWatch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -7,6 +7,7 @@ import type { UringCmdSpec } from '../spec/model/commands.js';
 import { cpus } from '../src/kernel/detect.js';
 import { initReply, parseInitIn, parseRequest, rootAttrOut } from '../src/kernel/fuseMsg.js';
 import { uringCmdSqe } from '../src/kernel/sqe.js';
+import { ClientPool } from '../src/kernel/clients.js';
 
 const R0 = revision('R0');
 const MAX = 131072;
@@ -55,7 +56,8 @@ function main(): void {
   const attr = rootAttrOut();
   const payloads = c.keep.filter((_, i) => i % 3 === 1).map((b) => new Uint8Array(b));
   const t0 = process.hrtime.bigint();
-  const pid = p.clientSpawn(4, c.dir, -1, n);
+  const pool = new ClientPool(p, 1);
+  pool.submit(0, { verb: 'statloop', path: c.dir, size: n });
   for (let done = 0; done < n;) {
     const rows = p.ringReap(c.ring, 1000, 64);
     if (typeof rows === 'number') throw new Error(`reap: ${rows}`);
@@ -72,7 +74,8 @@ function main(): void {
     }
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  p.clientReap(pid, 5000);
+  while (pool.poll().length === 0) p.waitAny([pool.fdOf(0)], 1000);
+  pool.killAll();
   console.log((n / secs).toFixed(1));
   close(p, c);
 }

@@ -3,7 +3,8 @@ import { execa } from 'execa';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withEnableUring } from '../src/cli/kernelRun.js';
-import { writeParam } from '../src/kernel/enableUring.js';
+import { ParamLock } from '../src/kernel/paramLock.js';
+import { loadProbe, type NativeProbe } from '../native-probe/index.js';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
 import { cpus } from '../src/kernel/detect.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   mkdirSync(`${ROOT}build`, { recursive: true });
   await execa('cc', ['-O2', '-Wall', '-o', BASELINE, `${ROOT}native-probe/bench/baseline.c`]);
   await withEnableUring((s) => console.log(s), async () => {
-    writeParam('Y');
+    // The raw-C rounds need the switch on and must not see another run flip it: hold it shared meanwhile.
+    const hold = new ParamLock(loadProbe() as NativeProbe);
+    hold.acquire('Y');
     let cyclesC = 0;
     for (const { job, n, what } of JOBS) {
       const c: number[] = [], h: number[] = [];
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       console.log(`ratio: ${(median(h) / median(c)).toFixed(2)}`);
       if (job === 'cycles') cyclesC = median(c);
     }
+    hold.close();
     // Fuzzing throughput: every case is a fresh connection, so it is set against the raw-C connection cycles.
     const k = new KernelTarget();
     const stop = watchdog(FUZZ_SECONDS + 120, 'the fuzzing benchmark', () => k.dispose(), (x) => console.log(x));

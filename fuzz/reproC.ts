@@ -183,6 +183,7 @@ function stepC(s: Step, i: number): string {
         return `submit(${tag}, ${q.cmd_op}, ${q.qid}, 0, 0, 0, 0, 0);`;
       }
       case 'client': return `client(${i}, ${s.cpu});`;
+      case 'serve': case 'mem': throw new Error(`C reproducer: ${s.kind} not written yet`);
       case 'dev_reply': return `/* dev_reply error ${s.error}: answered by the harness only for GETATTR seen above */`;
       case 'abort': return 'fusectl_abort();';
       case 'umount': return `if (fork() == 0) _exit(umount2(dir, MNT_DETACH) < 0 ? errno : 0);`;

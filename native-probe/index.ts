@@ -15,11 +15,14 @@ export function loadProbe(): NativeProbe | string {
   const tried: string[] = [];
   for (const rel of ['build/Release/furc_probe.node', 'build/Debug/furc_probe.node']) {
     const p = root + rel;
-    tried.push(p);
     try {
       cached = require(p) as NativeProbe;
       return cached;
-    } catch { /* next */ }
+    } catch (e) {
+      // A file that exists but does not load (a stale build, a missing symbol) says why; a missing one just its path.
+      const code = (e as NodeJS.ErrnoException).code;
+      tried.push(code === 'MODULE_NOT_FOUND' ? p : `${p} (${(e as Error).message.split('\n')[0]})`);
+    }
   }
   cached = `native probe not built (run npm install); tried ${tried.join(', ')}`;
   return cached;

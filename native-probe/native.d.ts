@@ -4,6 +4,8 @@ export interface NativeProbe {
   close(fd: number): number;
   /** ioctl(fd, request, 0): its result or -errno (used for FUSE_DEV_IOC_SYNC_INIT). */
   ioctl(fd: number, request: number): number;
+  /** poll(2) for readability on up to 30 fds: bit i set when fds[i] is readable or hung up; 0 when the wait timed out. */
+  waitAny(fds: readonly number[], timeoutMs: number): number;
   /** Buffer with what was read, or -errno (-ETIMEDOUT when nothing arrived within timeoutMs). */
   read(fd: number, size: number, timeoutMs: number): Buffer | number;
   write(fd: number, data: Buffer): number;
@@ -27,12 +29,21 @@ export interface NativeProbe {
   ringClose(ring: number): number;
   /** Page-aligned anonymous mapping as an ArrayBuffer, or -errno. */
   alloc(size: number): ArrayBuffer | number;
+  /** mprotect of whole pages [offset, offset+len) of an alloc()ed buffer; prot is PROT_READ 1 | PROT_WRITE 2 (0: none). */
+  protect(buf: ArrayBuffer, offset: number, len: number, prot: number): number;
+  /** munmap of whole pages of an alloc()ed buffer; JS must never touch them again (the finalizer skips them). */
+  unmap(buf: ArrayBuffer, offset: number, len: number): number;
   addressOf(buf: ArrayBuffer | ArrayBufferView): bigint;
   unmappedAddress(): bigint | number;
-  /** Forks a child doing op (0 stat, 1 read, 2 write, 3 umount2 MNT_DETACH, 4 stat `size` times) on path pinned to cpu; its pid or -errno. */
-  clientSpawn(op: 0 | 1 | 2 | 3 | 4, path: string, cpu: number, size: number): number;
-  /** errno the child exited with (0 success), -1 still running, -2 killed by a signal. */
-  clientReap(pid: number, timeoutMs: number): number;
+  /**
+   * Forks n client processes now (before any ring or mount exists): [pid, socket fd] each. A client reads one
+   * 512-byte ClientOp at a time from its socket and answers with a 24-byte ClientResult (native-probe/src/clientProto.h).
+   */
+  clientPool(n: number): Array<[number, number]> | number;
+  /** waitpid: exit status (>= 0), -signal if a signal ended it, -1000 still running (block false), -1001 not our child. */
+  childExit(pid: number, block: boolean): number;
+  /** flock(2): 0 or -errno; operation LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8. */
+  flock(fd: number, operation: number): number;
   kill(pid: number, signal: number): number;
   /** Calling thread's effective capabilities := permitted & ~clearMask (bit n = capability n); 0n restores; 0 or -errno. */
   capSetEffective(clearMask: bigint): number;

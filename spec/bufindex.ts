@@ -1,4 +1,5 @@
 // Buffer-index layouts per revision: (flags, queue depth, sizes) → fixed-buffer slots and header slots.
+import { IORING_CQE_BUFFER_SHIFT, IORING_CQE_F_BUFFER } from './uapi/io_uring.js';
 import { match } from 'ts-pattern';
 import type { RevisionId } from './types.js';
 
@@ -76,8 +77,6 @@ export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
 }
 
 /** R4: how the selected kmbuf id reaches the server — IORING_CQE_F_BUFFER | id << IORING_CQE_BUFFER_SHIFT. */
-export const IORING_CQE_F_BUFFER = 1 << 0;
-export const IORING_CQE_BUFFER_SHIFT = 16;
 export const cqeFlagsForBuffer = (id: number): number => (IORING_CQE_F_BUFFER | (id << IORING_CQE_BUFFER_SHIFT)) >>> 0;
 export const bufferFromCqeFlags = (flags: number): number | null =>
   (flags & IORING_CQE_F_BUFFER) === 0 ? null : flags >>> IORING_CQE_BUFFER_SHIFT;

@@ -46,3 +46,18 @@ Napi::Value JS_ioctl(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "fd"); REQUIRE_NUMBER(1, "request");
   return Napi::Number::New(info.Env(), rawResult(ioctl(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value(), 0)));
 }
+
+// waitAny(fds, timeoutMs) → bit i set when fds[i] is readable or hung up (0 when the wait timed out), or -errno.
+Napi::Value JS_waitAny(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(2); REQUIRE_NUMBER(1, "timeoutMs");
+  if (!info[0].IsArray()) { Napi::TypeError::New(info.Env(), "Expected argument 0 (fds) to be an array").ThrowAsJavaScriptException(); return info.Env().Undefined(); }
+  Napi::Array a = info[0].As<Napi::Array>();
+  uint32_t n = a.Length() > 30 ? 30 : a.Length();
+  struct pollfd p[30];
+  for (uint32_t i = 0; i < n; i++) p[i] = {a.Get(i).As<Napi::Number>().Int32Value(), POLLIN, 0};
+  int r = poll(p, n, info[1].As<Napi::Number>().Int32Value());
+  if (r < 0) return Napi::Number::New(info.Env(), errno == EINTR ? 0 : -errno);
+  uint32_t mask = 0;
+  for (uint32_t i = 0; i < n; i++) if (p[i].revents) mask |= 1u << i;
+  return Napi::Number::New(info.Env(), mask);
+}

@@ -1,20 +1,79 @@
-// Page-aligned memory shared with the kernel, exposed to JS as ArrayBuffers, and addresses of buffers.
+// Page-aligned memory shared with the kernel, exposed to JS as ArrayBuffers; protection changes and unmapping of
+// their pages (the server's memory faulting under test), and addresses of buffers.
 #include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "guards.h"
+#include "ring.h"
 #include "verbs.h"
+
+namespace {
+struct Mapping { char* base; size_t len; Addon* owner; };
+
+// A finalizer must not unmap pages a test already unmapped (the range may since belong to someone else).
+void release(Napi::Env, void*, Mapping* m) {
+  auto& live = m->owner->mappings;
+  auto it = live.find(m->base);
+  if (it != live.end()) {
+    for (auto& [page, mapped] : it->second) if (mapped) munmap(m->base + page, sysconf(_SC_PAGESIZE));
+    live.erase(it);
+  }
+  delete m;
+}
+
+Addon& addon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
+}  // namespace
 
 // alloc(size) → ArrayBuffer backed by an anonymous private mapping (page-aligned), or -errno.
 Napi::Value JS_alloc(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(1); REQUIRE_NUMBER(0, "size");
   size_t size = info[0].As<Napi::Number>().Int64Value();
   if (size == 0) size = 1;
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  long page = sysconf(_SC_PAGESIZE);
+  size_t len = (size + page - 1) / page * page;
+  char* p = (char*)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return Napi::Number::New(info.Env(), -errno);
   // Regions shared with the kernel stay out of forked clients.
-  madvise(p, size, MADV_DONTFORK);
-  return Napi::ArrayBuffer::New(info.Env(), p, size, [](Napi::Env, void* data, size_t* len) { munmap(data, *len); delete len; }, new size_t(size));
+  madvise(p, len, MADV_DONTFORK);
+  Addon& a = addon(info.Env());
+  auto& pages = a.mappings[p];
+  for (size_t off = 0; off < len; off += page) pages[off] = true;
+  return Napi::ArrayBuffer::New(info.Env(), p, size, release, new Mapping{p, len, &a});
+}
+
+static char* pagesOf(const Napi::CallbackInfo& info, size_t* len) {
+  if (!info[0].IsArrayBuffer()) return nullptr;
+  auto ab = info[0].As<Napi::ArrayBuffer>();
+  long page = sysconf(_SC_PAGESIZE);
+  size_t off = info[1].As<Napi::Number>().Int64Value(), n = info[2].As<Napi::Number>().Int64Value();
+  if (off % page != 0 || off + n > (ab.ByteLength() + page - 1) / page * page) return nullptr;
+  *len = (n + page - 1) / page * page;
+  return (char*)ab.Data() + off;
+}
+
+// protect(buffer, offset, len, prot) → 0 or -errno: mprotect of whole pages of an alloc()ed buffer (prot: PROT_* bits).
+Napi::Value JS_protect(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(4); REQUIRE_NUMBER(1, "offset"); REQUIRE_NUMBER(2, "len"); REQUIRE_NUMBER(3, "prot");
+  size_t len = 0;
+  char* p = pagesOf(info, &len);
+  if (!p) return Napi::Number::New(info.Env(), -EINVAL);
+  return Napi::Number::New(info.Env(), rawResult(mprotect(p, len, info[3].As<Napi::Number>().Int32Value())));
+}
+
+// unmap(buffer, offset, len) → 0 or -errno: munmap of whole pages of an alloc()ed buffer; JS must not touch them again.
+Napi::Value JS_unmap(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(3); REQUIRE_NUMBER(1, "offset"); REQUIRE_NUMBER(2, "len");
+  size_t len = 0;
+  char* p = pagesOf(info, &len);
+  if (!p) return Napi::Number::New(info.Env(), -EINVAL);
+  char* base = (char*)info[0].As<Napi::ArrayBuffer>().Data();
+  auto& live = addon(info.Env()).mappings;
+  auto it = live.find(base);
+  if (it == live.end()) return Napi::Number::New(info.Env(), -EINVAL);
+  if (munmap(p, len) < 0) return Napi::Number::New(info.Env(), -errno);
+  long page = sysconf(_SC_PAGESIZE);
+  for (size_t off = p - base; off < (size_t)(p - base) + len; off += page) it->second[off] = false;
+  return Napi::Number::New(info.Env(), 0);
 }
 
 // addressOf(ArrayBuffer | Buffer) → its user address as a bigint.

@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, JS_open));
   exports.Set("close", Napi::Function::New(env, JS_close));
   exports.Set("ioctl", Napi::Function::New(env, JS_ioctl));
+  exports.Set("waitAny", Napi::Function::New(env, JS_waitAny));
   exports.Set("read", Napi::Function::New(env, JS_read));
   exports.Set("write", Napi::Function::New(env, JS_write));
   exports.Set("mount", Napi::Function::New(env, JS_mount));
@@ -23,10 +24,13 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ringRegister", Napi::Function::New(env, JS_ringRegister));
   exports.Set("ringClose", Napi::Function::New(env, JS_ringClose));
   exports.Set("alloc", Napi::Function::New(env, JS_alloc));
+  exports.Set("protect", Napi::Function::New(env, JS_protect));
+  exports.Set("unmap", Napi::Function::New(env, JS_unmap));
   exports.Set("addressOf", Napi::Function::New(env, JS_addressOf));
   exports.Set("unmappedAddress", Napi::Function::New(env, JS_unmappedAddress));
-  exports.Set("clientSpawn", Napi::Function::New(env, JS_clientSpawn));
-  exports.Set("clientReap", Napi::Function::New(env, JS_clientReap));
+  exports.Set("clientPool", Napi::Function::New(env, JS_clientPool));
+  exports.Set("childExit", Napi::Function::New(env, JS_childExit));
+  exports.Set("flock", Napi::Function::New(env, JS_flock));
   exports.Set("kill", Napi::Function::New(env, JS_kill));
   exports.Set("capSetEffective", Napi::Function::New(env, JS_capSetEffective));
   return exports;

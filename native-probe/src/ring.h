@@ -23,6 +23,8 @@ class SubmitWatch;
 // Per-environment state (worker threads each get their own).
 struct Addon {
   std::map<int, Ring> rings;
+  /** alloc()ed mappings by base address: which of their pages are still mapped (page offset → mapped). */
+  std::map<char*, std::map<size_t, bool>> mappings;
   /** Created on the first submission, in the thread that submits. */
   std::unique_ptr<SubmitWatch> watch;
   ~Addon();

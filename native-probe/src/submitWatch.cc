@@ -77,6 +77,8 @@ std::string SubmitWatch::takeBlocked() {
 }
 
 void SubmitWatch::loop() {
+  // Named, so the worker can tell it from an io-wq thread that is still being born (those start as a copy of "node").
+  pthread_setname_np(pthread_self(), "furc-watch");
   // This thread never takes signals meant for the submitter.
   sigset_t all;
   sigfillset(&all);

@@ -1,10 +1,11 @@
-// Run-wide set-up: restore an enable_uring left by an interrupted run, remember it, restore it at the end.
-import { remember, restore, restoreLeftover } from '../../src/kernel/enableUring.js';
+// Run-wide set-up: the test run registers as a user of fuse.enable_uring; the last run out restores what the first found.
+import { loadProbe } from '../../native-probe/index.js';
+import { RunLock } from '../../src/kernel/paramLock.js';
 
 export default function setup(): () => void {
-  if (process.getuid?.() !== 0) return () => undefined;
-  const said = restoreLeftover();
-  if (said) console.log(`furc: ${said}`);
-  remember();
-  return () => restore();
+  const p = loadProbe();
+  if (process.getuid?.() !== 0 || typeof p === 'string') return () => undefined;
+  const lock = new RunLock(p);
+  if (lock.restored) console.log(`furc: ${lock.restored}`);
+  return () => lock.end();
 }

@@ -8,10 +8,13 @@ import type { Check, EffectName, Probe, RuleTable } from '../rules/types.js';
 import { revision, type Revision, type TableId } from '../revisions.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import type { AssumptionValues } from '../types.js';
-import type { Command, ConnConfig, Event, UringCmdSpec } from './commands.js';
-import { requestShape } from './requests.js';
+import { answer as fsAnswer, argOf, newFs, type FsAnswer, type FsState } from '../fs/fs.js';
+import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
+import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
+import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from './commands.js';
 import { emptyMode, type ConnState, type Entry, type Queue, type Request } from './state.js';
 import { applyRegisterMode } from './modes.js';
+import { clientOp, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext } from './vfs.js';
 
 const E = negErrno;
 
@@ -25,6 +28,14 @@ export interface ModelMutation {
 
 /** Result of one uring command: the rule that failed (if any) and the events it caused. */
 export interface CmdOutcome { readonly rule: Check | null; readonly events: Event[] }
+
+/** A client process: its open file and the op it is inside (the step's tag, the op's generator, its CPU). */
+interface Slot { file: ClientFile | null; op: { readonly tag: string; readonly gen: ClientOpGen; readonly cpu: number } | null }
+
+const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
+const EMPTY = new Uint8Array();
+/** A `serve` step answers at most this many requests (the kernel target's bound). */
+const SERVE_MAX = 512;
 
 export class ConnModel {
   readonly st: ConnState;
@@ -40,6 +51,10 @@ export class ConnModel {
    * fuse_get_req tests !connected first (ENOTCONN). Seen on 7.3.4 under furc vm (finding 309dbd84a446).
    */
   private abortedBeforeInit = false;
+  private readonly fs: FsState;
+  private readonly dcache = new Set<string>();
+  private readonly slots = new Map<number, Slot>();
+  private readonly vfs: VfsContext;
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
     const rev = revision(cfg.revision, overrides);
@@ -52,6 +67,12 @@ export class ConnModel {
       io_uring: negotiated, negotiated,
       max_write: init ? negotiatedMaxWrite(init) : 4096, max_pages: init ? negotiatedMaxPages(init, this.rev.a) : 32,
       ring: null, ringExited: false, requests: new Map(), nextUnique: 2n, nextEntryId: 0, availClock: 0, memlock_used: 0, held: new Map(),
+      activeBg: 0, maxBackground: SERVER_INIT.max_background,
+    };
+    this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
+    this.vfs = {
+      maxWrite: this.st.max_write, maxPages: this.st.max_pages, pageSize: Number(this.rev.a['kernel.page_size']),
+      dcache: this.dcache, fs: this.fs, background: () => { throw new Error('background request outside a client op'); },
     };
     // 7.3 creates the ring at INIT, and only when io_uring was negotiated.
     if (cfg.revision === 'R8' && negotiated) this.createRing();
@@ -60,7 +81,9 @@ export class ConnModel {
   run(cmd: Command): Event[] {
     return match(cmd)
       .with({ kind: 'uring_cmd' }, (c) => this.uringCmd(c.tag, c.sqe).events)
-      .with({ kind: 'client' }, (c) => this.client(c.tag, c.op, c.cpu, c.size))
+      .with({ kind: 'client' }, (c) => this.client(c))
+      .with({ kind: 'serve' }, (c) => this.serve(c.tag))
+      .with({ kind: 'mem' }, (c) => { throw new Error(`${c.kind}: not modelled yet`); })
       .with({ kind: 'dev_reply' }, (c) => this.devReply(c.error))
       .with({ kind: 'abort' }, () => this.teardown(true))
       .with({ kind: 'umount' }, () => this.umount())
@@ -82,7 +105,7 @@ export class ConnModel {
     if (e === 'create_ring') { this.createRing(); return this.probe(p.cmd, p.firstOnQueue); }
     const ring = this.st.ring;
     if (!ring || ring.queues.has(p.cmd.qid)) return this.probe(p.cmd, p.firstOnQueue);
-    ring.queues.set(p.cmd.qid, { qid: p.cmd.qid, stopped: false, mode: emptyMode(), entries: [], pending: [], busyBufs: new Set() });
+    ring.queues.set(p.cmd.qid, { qid: p.cmd.qid, stopped: false, mode: emptyMode(), entries: [], pending: [], busyBufs: new Set(), bgQueue: [], activeBg: 0 });
     return this.probe(p.cmd, true);
   };
 
@@ -90,6 +113,7 @@ export class ConnModel {
 
   uringCmd(tag: string, sqe: UringCmdSpec): CmdOutcome {
     if (this.st.ringExited) return { rule: null, events: [{ kind: 'cqe', tag, res: E('EBADF') }] };
+    if (sqe.cmd_op === COMMIT) this.serverAnswers(sqe);
     const opName = Object.entries(this.rev.cmdOps).find(([, v]) => v === sqe.cmd_op)?.[0];
     const first = !(this.st.ring?.queues.has(sqe.qid) ?? false);
     const common = evaluate(this.table('common')!.rows, this.probe(sqe, first));
@@ -122,16 +146,28 @@ export class ConnModel {
     const events: Event[] = match(rule.errno)
       .with('reply', () => [{ kind: 'cqe' as const, tag, res: E('EINVAL') }])
       // The sleep is interruptible: the harness's signal ends it and the wait's -ERESTARTSYS becomes the CQE's res.
-      .with('blocked', () => [{ kind: 'blocked' as const, tag }, { kind: 'cqe' as const, tag, res: E('ERESTARTSYS') }])
+      .with('blocked', () => [{ kind: 'blocked' as const, tag }, { kind: 'cqe' as const, tag, res: this.rev.interruptedRes }])
       .otherwise((res) => [{ kind: 'cqe' as const, tag, res }]);
     return { rule, events };
+  }
+
+  /**
+   * The server writes its reply before the COMMIT whatever the kernel will say of it: the first COMMIT naming a delivered
+   * request makes the filesystem answer it (a WRITE grows the file); a later one carries only its error.
+   */
+  private serverAnswers(sqe: UringCmdSpec): void {
+    const id = typeof sqe.commit_id === 'bigint' ? sqe.commit_id : null;
+    const req = id === null ? undefined : this.st.requests.get(id);
+    if (!req || req.where !== 'ring' || req.answer !== null) return;
+    const error = sqe.reply?.error ?? 0;
+    req.answer = error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error, body: EMPTY };
   }
 
   private disableUring(): Event[] {
     if (this.mutation.failedRegisterKeepsIoUring) return [];
     this.st.io_uring = false;
     const woken = this.blocked.splice(0);
-    return woken.map((u) => this.toDev(this.st.requests.get(u)!));
+    return woken.flatMap((u) => this.dispatch(this.st.requests.get(u)!));
   }
 
   private register(tag: string, p: Probe): Event[] {
@@ -172,18 +208,29 @@ export class ConnModel {
     this.st.held.delete(e.tag);
     e.tag = tag;
     this.st.held.set(tag, e);
-    const verdict = evaluate(this.table('reply')!.rows, p);
+    // What the kernel reads: the server's out header (its error, or the filesystem's) and payload_sz, exact or as given.
+    const r = p.cmd.reply ?? { unique: 'match' as const, error: 0, payload_sz: 'exact' as const };
+    const given: FsAnswer = req.answer ?? { error: r.error, body: EMPTY };
+    const error = r.error !== 0 ? r.error : given.error;
+    const body = error === 0 ? given.body : EMPTY;
+    const reply = { ...r, error, payload_sz: r.payload_sz === 'exact' ? body.length : r.payload_sz };
+    const verdict = evaluate(this.table('reply')!.rows, { ...p, cmd: { ...p.cmd, reply } });
     if (verdict.failed) this.fired.push(verdict.failed.id);
     const res = verdict.failed === null ? 0 : match(verdict.failed.errno)
-      .with('reply', () => p.cmd.reply?.error ?? 0)
+      .with('reply', () => error)
       .with('blocked', () => { throw new Error(`reply row ${verdict.failed!.id} cannot block`); })
       .otherwise((e) => e);
-    const events: Event[] = [this.endRequest(req, res)];
+    const result: ReqResult = res === 0 ? { error: 0, body: body.subarray(0, reply.payload_sz) } : { error: res, body: EMPTY };
+    const ended: Event[] = [];
+    req.where = 'done';
     e.unique = null;
     e.state = 'FRRS_AVAILABLE';
     e.availSeq = this.st.availClock++;
-    events.push(...this.fetch(q, e));
-    return { rule: null, events: this.afterClientDone(events) };
+    // fuse_uring_commit() ends the request (waking its task) and the entry fetches the next queued one in the same
+    // call; the woken task's next request comes after, when it runs (fuse_uring_commit_fetch).
+    const fetched = this.fetch(q, e);
+    ended.push(...this.finished(req, result));
+    return { rule: null, events: this.afterClientDone([...fetched, ...ended]) };
   }
 
   private addQueue(tag: string, p: Probe): Event[] {
@@ -200,9 +247,16 @@ export class ConnModel {
     return [{ kind: 'cqe', tag, res: 0 }];
   }
 
-  private endRequest(req: Request, res: number): Event {
+  /** A request ended with `res` and no reply payload (abort, an error before the ring, a /dev/fuse reply). */
+  private endRequest(req: Request, res: number, body: Uint8Array = EMPTY): Event[] {
     req.where = 'done';
-    return { kind: 'client_done', tag: req.client, res };
+    return this.finished(req, { error: res, body });
+  }
+
+  /** What follows a request's end: background accounting, and the client's op going on or returning. */
+  private finished(req: Request, result: ReqResult): Event[] {
+    if (req.background) this.bgEnded(req);
+    return req.client === null ? [] : this.resume(req.client, result);
   }
 
   /** After a commit, the entry takes the oldest queued request it can get a buffer for (fuse_uring_next_fuse_req). */
@@ -225,8 +279,14 @@ export class ConnModel {
     e.unique = req.unique;
     req.where = 'ring';
     this.st.held.delete(e.tag);
-    const ev: Event = { kind: 'cqe', tag: e.tag, res: 0, req: { opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in } };
-    return buf === null ? ev : { ...ev, buf_id: buf };
+    const arg = argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload });
+    const placement = this.rev.bufferReport === 'offset' && q.mode.payload === 'pool' ? { offset: buf === null ? 0 : buf * q.mode.buf_size } : {};
+    const d: DeliveredReq = {
+      opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in, nodeid: req.nodeid,
+      ...(arg !== undefined ? { arg } : {}), ...placement, ...(req.opcode === FUSE_OPCODE.FUSE_WRITE ? { data: 'ok' } : {}),
+    };
+    const ev: Event = { kind: 'cqe', tag: e.tag, res: 0, req: d };
+    return buf === null || this.rev.bufferReport === 'offset' ? ev : { ...ev, buf_id: buf };
   }
 
   /** Payload buffer for a request: null when the queue has no buffer ring, 'none' when all are busy (ENOBUFS). */
@@ -241,6 +301,8 @@ export class ConnModel {
     return 'none';
   }
 
+  private openFiles(): number { return [...this.slots.values()].filter((s) => s.file !== null).length; }
+
   private inFlight(): number {
     return [...this.st.requests.values()].filter((r) => r.where !== 'done').length;
   }
@@ -248,30 +310,135 @@ export class ConnModel {
   /** umount2(MNT_DETACH): kill_sb, and so fuse_conn_destroy(), runs only once no client holds the mount. */
   private umount(): Event[] {
     if (!this.st.devBound || this.detached) return [];
-    if (this.inFlight() > 0) { this.detached = true; return []; }
+    // Open files pin the superblock as in-flight requests do: the connection outlives the detach until they are gone.
+    if (this.inFlight() > 0 || this.openFiles() > 0) { this.detached = true; return []; }
     return this.teardown(false);
   }
 
   /** The last client of a detached mount leaving destroys the superblock. */
   private afterClientDone(events: Event[]): Event[] {
-    if (this.detached && this.inFlight() === 0 && this.st.connected) events.push(...this.teardown(false));
+    if (this.detached && this.inFlight() === 0 && this.openFiles() === 0 && this.st.connected) events.push(...this.teardown(false));
     return events;
   }
 
-  private client(tag: string, op: 'stat' | 'read' | 'write', cpu: number, size?: number): Event[] {
+  private slot(n: number): Slot {
+    let sl = this.slots.get(n);
+    if (!sl) { sl = { file: null, op: null }; this.slots.set(n, sl); }
+    return sl;
+  }
+
+  /** A client op: the named client (stat: the lowest idle one, as the kernel target's pool picks) starts it. */
+  private client(c: ClientCommand): Event[] {
     if (!this.st.cfg.mount || this.detached) throw new Error('client without a mount: the harness has no path to use');
-    if (!this.st.connected) return [{ kind: 'client_done', tag, res: this.st.rev === 'R8' && this.abortedBeforeInit ? E('ECONNREFUSED') : E('ENOTCONN') }];
-    const shape = requestShape(op, size);
+    let n = c.client ?? 0;
+    if (c.client === undefined && c.op === 'stat') while (this.slot(n).op) n++;
+    const sl = this.slot(n);
+    if (sl.op) return [{ kind: 'client_busy', tag: c.tag }];
+    const gen = clientOp(this.vfs, c, { get: () => sl.file, set: (f) => { sl.file = f; } });
+    sl.op = { tag: c.tag, gen, cpu: c.cpu };
+    return this.advance(n, () => gen.next());
+  }
+
+  /** Resumes a client's op with the result of its request. */
+  private resume(n: number, result: ReqResult): Event[] {
+    const op = this.slot(n).op;
+    if (!op) return [];
+    return this.advance(n, () => op.gen.next(result));
+  }
+
+  /**
+   * Runs the op to its next request (issued from the client's CPU) or to its end (the client is done). Background
+   * requests it queues meanwhile (close's RELEASE) go from the same CPU, before the op returns.
+   */
+  private advance(n: number, next: () => IteratorResult<ReqSpec, { res: number; data?: string }>): Event[] {
+    const sl = this.slot(n);
+    const op = sl.op!;
+    const bg: Event[] = [];
+    this.vfs.background = (spec) => bg.push(...this.issue(null, spec, op.cpu));
+    const it = next();
+    if (it.done) {
+      sl.op = null;
+      const v = it.value;
+      return [...bg, v.data !== undefined ? { kind: 'client_done', tag: op.tag, res: v.res, data: v.data } : { kind: 'client_done', tag: op.tag, res: v.res }];
+    }
+    return [...bg, ...this.issue(n, it.value, op.cpu)];
+  }
+
+  /** A request enters the connection: refused when disconnected, held back before INIT or readiness, else sent. */
+  private issue(client: number | null, spec: ReqSpec, cpu: number): Event[] {
     const nr = this.st.cfg.nr_cpus;
-    const req: Request = { ...shape, unique: this.st.nextUnique, client: tag, qid: cpu < nr ? cpu : 0, where: 'queued' };
+    const req: Request = {
+      unique: this.st.nextUnique, opcode: spec.opcode, client, qid: cpu < nr ? cpu : 0, nodeid: spec.nodeid, opIn: spec.opIn,
+      payload: spec.payload, payload_in: spec.payload.length, reply_size: spec.reply_size, reply_argvar: spec.reply_argvar,
+      pages: spec.opcode === FUSE_OPCODE.FUSE_READ || spec.opcode === FUSE_OPCODE.FUSE_WRITE, force: spec.force, background: spec.background,
+      where: 'queued', answer: null,
+    };
     this.st.nextUnique += 2n;
     this.st.requests.set(req.unique, req);
-    if (!this.st.initialized || (this.st.io_uring && !(this.st.ring?.ready ?? false))) {
+    if (!this.st.connected) {
+      // fuse_get_req()/fuse_request_send(): a disconnected channel refuses at once (7.x: conn_error after an aborted INIT).
+      return this.endRequest(req, this.st.rev === 'R8' && this.abortedBeforeInit ? E('ECONNREFUSED') : E('ENOTCONN'));
+    }
+    if (!req.force && (!this.st.initialized || (this.st.io_uring && !(this.st.ring?.ready ?? false)))) {
       // fuse_block_alloc(): clients wait for INIT, and with io-uring negotiated until the ring is ready.
       this.blocked.push(req.unique);
       return [];
     }
-    return this.dispatch(req);
+    return req.background ? this.queueBackground(req) : this.dispatch(req);
+  }
+
+  /**
+   * fuse_uring_queue_bq_req(): a background request joins its queue's bg list, fuse_uring_flush_bg() lets it through
+   * while fc->active_background < max_background (or the queue has none active), then an available entry takes the
+   * head of fuse_req_queue, which may be an older request. Before the ring is ready it goes to /dev/fuse.
+   */
+  private queueBackground(req: Request): Event[] {
+    if (!this.st.ring?.ready) return [this.toDev(req)];
+    const q = this.st.ring.queues.get(req.qid);
+    if (!q || q.stopped) return this.endRequest(req, E('ENOTCONN'));
+    q.bgQueue.push(req.unique);
+    this.flushBg(q);
+    const e = this.availableEntry(q);
+    const head = q.pending[0];
+    if (!e || head === undefined) return [];
+    const ev = this.deliver(q, e, this.st.requests.get(head)!);
+    if (!ev) return [];
+    q.pending.shift();
+    return [ev];
+  }
+
+  private flushBg(q: Queue): void {
+    while ((this.st.activeBg < this.st.maxBackground || q.activeBg === 0) && q.bgQueue.length > 0) {
+      q.pending.push(q.bgQueue.shift()!);
+      this.st.activeBg++;
+      q.activeBg++;
+    }
+  }
+
+  /** fuse_uring_req_end() → fuse_request_bg_finish(): the counters drop and the queue's bg list moves on. */
+  private bgEnded(req: Request): void {
+    const q = this.st.ring?.queues.get(req.qid);
+    if (!q || req.where === 'dev') return;
+    this.st.activeBg = Math.max(0, this.st.activeBg - 1);
+    q.activeBg = Math.max(0, q.activeBg - 1);
+    this.flushBg(q);
+  }
+
+  /** `serve`: COMMIT_AND_FETCH with the filesystem's answer for each delivered, unanswered request, by entry tag. */
+  private serve(tag: string): Event[] {
+    const out: Event[] = [];
+    for (let n = 1; n <= SERVE_MAX; n++) {
+      const next = [...this.st.ring?.queues.values() ?? []].flatMap((q) => q.entries.map((e) => ({ q, e })))
+        .filter(({ e }) => e.state === 'FRRS_USERSPACE' && e.unique !== null && this.st.requests.get(e.unique)?.answer === null)
+        .sort((a, b) => a.e.tag.localeCompare(b.e.tag))[0];
+      if (!next) return out;
+      const m = next.q.mode;
+      out.push(...this.uringCmd(`${tag}.${n}`, {
+        cmd_op: COMMIT, qid: next.q.qid, commit_id: next.e.unique!, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
+        ...(m.payload === 'pool' && m.registered_index !== null ? { fixed: true, buf_index: m.registered_index } : {}),
+      }).events);
+    }
+    throw new Error(`serve: still answering after ${SERVE_MAX} requests`);
   }
 
   /** Once ready, fuse_uring_do_register() switched fiq->ops to the ring: fc->io_uring no longer matters for routing. */
@@ -280,12 +447,16 @@ export class ConnModel {
     const q = this.st.ring.queues.get(req.qid)!;
     // fuse_uring_queue_fuse_req(): the new request takes list_first_entry() of ent_avail_queue (the most recently
     // available entry); with none, or no free buffer, it waits on fuse_req_queue behind older ones.
-    const order = this.mutation.oldestEntryFirst ? 1 : -1;
-    const e = q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').sort((a, b) => order * (a.availSeq - b.availSeq))[0];
+    const e = this.availableEntry(q);
     const ev = e ? this.deliver(q, e, req) : null;
     if (ev) return [ev];
     q.pending.push(req.unique);
     return [];
+  }
+
+  private availableEntry(q: Queue): Entry | undefined {
+    const order = this.mutation.oldestEntryFirst ? 1 : -1;
+    return q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').sort((a, b) => order * (a.availSeq - b.availSeq))[0];
   }
 
   private toDev(req: Request): Event {
@@ -293,9 +464,12 @@ export class ConnModel {
     return { kind: 'dev_request', opcode: req.opcode, unique: req.unique };
   }
 
+  /** The server answers the oldest /dev/fuse request: the filesystem's answer, or the given error. */
   private devReply(error: number): Event[] {
     const req = [...this.st.requests.values()].find((r) => r.where === 'dev');
-    return req ? this.afterClientDone([this.endRequest(req, error)]) : [];
+    if (!req) return [];
+    const a = error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error, body: EMPTY };
+    return this.afterClientDone(this.endRequest(req, a.error, a.body));
   }
 
   /** Abort (fusectl) or umount: held SQEs get ENOTCONN, requests in flight ECONNABORTED. */
@@ -321,10 +495,11 @@ export class ConnModel {
     }
     // Clients still in fuse_get_req() wake to !connected (ENOTCONN); requests already sent end ECONNABORTED.
     const waiting = new Set(this.blocked);
-    for (const req of this.st.requests.values()) {
-      if (req.where !== 'done') events.push(this.endRequest(req, waiting.has(req.unique) ? E('ENOTCONN') : E('ECONNABORTED')));
-    }
     this.blocked = [];
+    // Ops that go on after their request ended (close's RELEASE) meet the closed connection at once (issue()).
+    for (const req of [...this.st.requests.values()]) {
+      if (req.where !== 'done') events.push(...this.endRequest(req, waiting.has(req.unique) ? E('ENOTCONN') : E('ECONNABORTED')));
+    }
     return events;
   }
 

@@ -1,5 +1,7 @@
 // Reference-model state: connection, ring, queues, entries (FRRS_*), requests in flight.
 import type { AssumptionValues, RevisionId } from '../types.js';
+import type { Record as Rec } from '../codec/codec.js';
+import type { FsAnswer } from '../fs/fs.js';
 import type { ConnConfig } from './commands.js';
 
 /** enum fuse_ring_req_state (fs/fuse/dev_uring_i.h). */
@@ -27,15 +29,25 @@ export interface Entry {
 export interface Request {
   readonly unique: bigint;
   readonly opcode: number;
-  readonly client: string;
+  /** The client whose op sent it, or null for a background request no task waits for (RELEASE). */
+  readonly client: number | null;
   readonly qid: number;
-  /** Payload bytes the request carries to the server (WRITE data). */
+  readonly nodeid: bigint;
+  /** in_args[0] and the payload, as the server's filesystem reads them. */
+  readonly opIn: Rec | null;
+  readonly payload: Uint8Array;
+  /** Payload bytes the request carries to the server (payload_sz at delivery). */
   readonly payload_in: number;
   /** Reply payload size the opcode expects, and whether a shorter one is allowed. */
   readonly reply_size: number;
   readonly reply_argvar: boolean;
+  /** Page-backed args (READ/WRITE): what can_zero_copy_req() looks at. */
   readonly pages: boolean;
+  readonly force: boolean;
+  readonly background: boolean;
   where: 'dev' | 'queued' | 'ring' | 'done';
+  /** The server's answer once a COMMIT named it (the filesystem has applied it then). */
+  answer: FsAnswer | null;
 }
 
 /** Per-queue mode: R0 plain; R4/R7 init flags; R8 zero-copy and pool. */
@@ -59,6 +71,10 @@ export interface Queue {
   readonly entries: Entry[];
   /** fuse_req_queue: requests waiting for an available entry. */
   readonly pending: bigint[];
+  /** fuse_req_bg_queue: background requests not yet let through by fuse_uring_flush_bg(). */
+  readonly bgQueue: bigint[];
+  /** queue->active_background. */
+  activeBg: number;
   readonly busyBufs: Set<number>;
 }
 
@@ -90,6 +106,9 @@ export interface ConnState {
   nextEntryId: number;
   availClock: number;
   memlock_used: number;
+  /** fc->active_background over all queues, and fc->max_background (the server's INIT answer). */
+  activeBg: number;
+  readonly maxBackground: number;
   /** Held SQEs by tag, so teardown can complete each exactly once. */
   readonly held: Map<string, Entry>;
 }

@@ -45,13 +45,21 @@ const NO_SYNC_INIT_BEFORE_618: KnownDifference = {
   link: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/log/fs/fuse/fuse_dev_i.h?h=v6.18',
 };
 
-const syncInitPending = (ref: string): Check => ({
+// Seen under furc vm on Debian's 7.3.4: io_issue_sqe() maps -ERESTART* to -EINTR (io_fixup_restart_res), listed in
+// Debian's 7.3.2 changelog as "io_uring: don't pass restart error codes to userspace". R0 kernels that took it say -EINTR.
+const RESTART_AS_EINTR: KnownDifference = {
+  observed: 'blocked, then cqe -EINTR', kernels: 'kernels with "io_uring: don\'t pass restart error codes to userspace" (7.3.2+, and stable updates that carry it)',
+  why: 'io_uring/io_uring.c:io_fixup_restart_res turns the wait\'s -ERESTARTSYS into -EINTR before the CQE is posted',
+  link: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/log/io_uring/io_uring.c?h=v7.3.2',
+};
+
+const syncInitPending = (ref: string, known: readonly KnownDifference[]): Check => ({
   kind: 'check', id: 'common.fuse_dev.sync_init_pending', errno: 'blocked',
   source: src(`${ref}; fs/fuse/fuse_dev_i.h:fuse_get_dev (6.18 "allow synchronous FUSE_INIT"; 7.2+ fs/fuse/dev.c: waits only if fud->sync_init)`),
   when: (p) => !p.st.devBound && (p.st.cfg.sync_init ?? false),
   violate: (s) => withConfig(mapPrior(s, (c) => (c.kind === 'client' ? null : c)), { mount: false, sync_init: true }),
   excludes: ['common.conn.aborted', 'common.conn.disconnected'],
-  known: [NO_SYNC_INIT_BEFORE_618],
+  known,
 });
 
 const disabled = (ref: string): Check => ({
@@ -100,7 +108,7 @@ export function commonR0(): RuleTable {
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (6.14–7.2)',
     rows: [
-      sqe128(F614), syncInitPending(F614), noDev(F614, E('EPERM'), [NO_DEV_BEFORE_618, NO_DEV_BLOCKS_71]), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
+      sqe128(F614), syncInitPending(F614, [NO_SYNC_INIT_BEFORE_618, RESTART_AS_EINTR]), noDev(F614, E('EPERM'), [NO_DEV_BEFORE_618, NO_DEV_BLOCKS_71]), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
       unknownOp(F614, [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH]),
     ],
   };
@@ -117,7 +125,7 @@ export function commonR8(): RuleTable {
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (7.3)',
     rows: [
-      sqe128(F73), syncInitPending(F73), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73), disabled(F73), notNegotiated,
+      sqe128(F73), syncInitPending(F73, []), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73), disabled(F73), notNegotiated,
       unknownOp(F73, Object.values(FUSE_URING_CMD).filter((v) => v !== 0)),
     ],
   };

@@ -86,18 +86,48 @@ export const fuse_open_out = layout('fuse_open_out', { size: 16, align: 8 }, `${
   [0, 'fh', u64], [8, 'open_flags', u32, flags('FOPEN')], [12, 'backing_id', i32],
 ]);
 
+export const fuse_entry_out = layout('fuse_entry_out', { size: 128, align: 8 }, `${H}:struct fuse_entry_out`, [
+  [0, 'nodeid', u64, dir('out')], [8, 'generation', u64, dir('out')], [16, 'entry_valid', u64, dir('out')],
+  [24, 'attr_valid', u64, dir('out')], [32, 'entry_valid_nsec', u32, dir('out')], [36, 'attr_valid_nsec', u32, dir('out')],
+  [40, 'attr', { kind: 'struct', layout: 'fuse_attr' }, dir('out')],
+]);
+
+export const fuse_open_in = layout('fuse_open_in', { size: 8, align: 4 }, `${H}:struct fuse_open_in`, [
+  [0, 'flags', u32], [4, 'open_flags', u32],
+]);
+
+export const fuse_create_in = layout('fuse_create_in', { size: 16, align: 4 }, `${H}:struct fuse_create_in`, [
+  [0, 'flags', u32], [4, 'mode', u32], [8, 'umask', u32], [12, 'open_flags', u32],
+]);
+
+export const fuse_flush_in = layout('fuse_flush_in', { size: 24, align: 8 }, `${H}:struct fuse_flush_in`, [
+  [0, 'fh', u64], [8, 'unused', u32], [12, 'padding', u32, const0], [16, 'lock_owner', u64],
+]);
+
+export const fuse_release_in = layout('fuse_release_in', { size: 24, align: 8 }, `${H}:struct fuse_release_in`, [
+  [0, 'fh', u64], [8, 'flags', u32], [12, 'release_flags', u32], [16, 'lock_owner', u64],
+]);
+
+export const fuse_fsync_in = layout('fuse_fsync_in', { size: 16, align: 8 }, `${H}:struct fuse_fsync_in`, [
+  [0, 'fh', u64], [8, 'fsync_flags', u32], [12, 'padding', u32, const0],
+]);
+
 export const FUSE_KERNEL_LAYOUTS = [
   fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_getattr_in, fuse_attr,
-  fuse_attr_out, fuse_read_in, fuse_write_in, fuse_write_out, fuse_open_out,
+  fuse_attr_out, fuse_read_in, fuse_write_in, fuse_write_out, fuse_open_out, fuse_entry_out,
+  fuse_open_in, fuse_create_in, fuse_flush_in, fuse_release_in, fuse_fsync_in,
 ] as const;
 
 /** Opcodes the harness drives (enum fuse_opcode). */
 export const FUSE_OPCODE = {
   FUSE_LOOKUP: 1, FUSE_FORGET: 2, FUSE_GETATTR: 3, FUSE_SETATTR: 4, FUSE_OPEN: 14, FUSE_READ: 15,
-  FUSE_WRITE: 16, FUSE_STATFS: 17, FUSE_RELEASE: 18, FUSE_FLUSH: 25, FUSE_INIT: 26, FUSE_OPENDIR: 27,
-  FUSE_READDIR: 28, FUSE_RELEASEDIR: 29, FUSE_ACCESS: 34, FUSE_INTERRUPT: 36, FUSE_DESTROY: 38,
-  FUSE_READDIRPLUS: 44, FUSE_STATX: 52,
+  FUSE_WRITE: 16, FUSE_STATFS: 17, FUSE_RELEASE: 18, FUSE_FSYNC: 20, FUSE_FLUSH: 25, FUSE_INIT: 26, FUSE_OPENDIR: 27,
+  FUSE_READDIR: 28, FUSE_RELEASEDIR: 29, FUSE_ACCESS: 34, FUSE_CREATE: 35, FUSE_INTERRUPT: 36, FUSE_DESTROY: 38,
+  FUSE_BATCH_FORGET: 42, FUSE_READDIRPLUS: 44, FUSE_STATX: 52,
 } as const;
+
+/** fuse_open_out.open_flags the harness's server may answer with. */
+export const FOPEN = { FOPEN_DIRECT_IO: 1 << 0, FOPEN_KEEP_CACHE: 1 << 1, FOPEN_IO_URING_ZERO_COPY: 1 << 8 } as const;
 export type FuseOpcodeName = keyof typeof FUSE_OPCODE;
 
 /** INIT flags as the 64-bit value flags | flags2 << 32 (FUSE_INIT_EXT carries the high word). */
@@ -121,6 +151,8 @@ export const FUSE_KERNEL_CONSTANTS = [
   constant('FUSE_INIT_EXT', FUSE_INIT_FLAG.FUSE_INIT_EXT, `${H}:FUSE_INIT_EXT`),
   constant('FUSE_OVER_IO_URING', FUSE_INIT_FLAG.FUSE_OVER_IO_URING, `${H}:FUSE_OVER_IO_URING (flags2 bit 9)`),
   constant('FUSE_INT_REQ_BIT', 1n, `${H}:FUSE_INT_REQ_BIT`),
+  constant('FOPEN_DIRECT_IO', FOPEN.FOPEN_DIRECT_IO, `${H}:FOPEN_DIRECT_IO`),
+  constant('FOPEN_KEEP_CACHE', FOPEN.FOPEN_KEEP_CACHE, `${H}:FOPEN_KEEP_CACHE`),
   constant('FUSE_DEV_IOC_SYNC_INIT', FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT, `${H}:FUSE_DEV_IOC_SYNC_INIT _IO(229, 3) (6.18)`),
   ...Object.entries(FUSE_OPCODE).map(([k, v]) => constant(k, v, `${H}:enum fuse_opcode`)),
 ] as const;

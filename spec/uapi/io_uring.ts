@@ -34,18 +34,26 @@ export const iovec = layout('iovec', { size: 16, align: 8 }, 'include/uapi/linux
 
 export const IO_URING_LAYOUTS = [io_uring_sqe$uring_cmd, io_uring_cqe, iovec] as const;
 
-export const IO_URING_CONSTANTS = [
-  constant('IORING_OP_URING_CMD', 46, `${UAPI}:enum io_uring_op`),
-  constant('IORING_SETUP_SQE128', 1 << 10, `${UAPI}:IORING_SETUP_SQE128`),
-  constant('IORING_SETUP_CQE32', 1 << 11, `${UAPI}:IORING_SETUP_CQE32`),
-  constant('IORING_URING_CMD_FIXED', 1 << 0, `${UAPI}:IORING_URING_CMD_FIXED`),
-  constant('IORING_CQE_F_BUFFER', 1 << 0, `${UAPI}:IORING_CQE_F_BUFFER`),
-  constant('IORING_CQE_BUFFER_SHIFT', 16, `${UAPI}:IORING_CQE_BUFFER_SHIFT`),
-  constant('IORING_SQE_CMD_OFFSET', 48, `${UAPI}:struct io_uring_sqe (cmd[] at 48)`),
-] as const;
+/** The io_uring values the harness uses, each declared once; IO_URING_CONSTANTS lists them with their sources. */
+export const IORING = {
+  IORING_OP_NOP: 0,
+  IORING_OP_URING_CMD: 46,
+  IORING_SETUP_SQE128: 1 << 10,
+  IORING_SETUP_CQE32: 1 << 11,
+  IORING_URING_CMD_FIXED: 1 << 0,
+  IORING_CQE_F_BUFFER: 1 << 0,
+  IORING_CQE_BUFFER_SHIFT: 16,
+  IORING_REGISTER_BUFFERS: 0,
+  IORING_SQE_CMD_OFFSET: 48,
+} as const;
 
-export const IORING_OP_URING_CMD = 46;
-export const IORING_SETUP_SQE128 = 1 << 10;
-export const IORING_URING_CMD_FIXED = 1 << 0;
-export const IORING_CQE_F_BUFFER = 1 << 0;
-export const IORING_CQE_BUFFER_SHIFT = 16;
+const WHERE: Readonly<Record<keyof typeof IORING, string>> = {
+  IORING_OP_NOP: 'enum io_uring_op', IORING_OP_URING_CMD: 'enum io_uring_op', IORING_SETUP_SQE128: 'IORING_SETUP_SQE128',
+  IORING_SETUP_CQE32: 'IORING_SETUP_CQE32', IORING_URING_CMD_FIXED: 'IORING_URING_CMD_FIXED', IORING_CQE_F_BUFFER: 'IORING_CQE_F_BUFFER',
+  IORING_CQE_BUFFER_SHIFT: 'IORING_CQE_BUFFER_SHIFT', IORING_REGISTER_BUFFERS: 'enum io_uring_register_op',
+  IORING_SQE_CMD_OFFSET: 'struct io_uring_sqe (cmd[] at 48)',
+};
+
+export const IO_URING_CONSTANTS = (Object.keys(IORING) as (keyof typeof IORING)[]).map((k) => constant(k, IORING[k], `${UAPI}:${WHERE[k]}`));
+
+export const { IORING_OP_NOP, IORING_OP_URING_CMD, IORING_SETUP_SQE128, IORING_URING_CMD_FIXED, IORING_CQE_F_BUFFER, IORING_CQE_BUFFER_SHIFT, IORING_REGISTER_BUFFERS } = IORING;

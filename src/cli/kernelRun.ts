@@ -1,19 +1,30 @@
-// Brackets kernel work: restore a leftover enable_uring, remember the current one, restore it on any exit.
-import { remember, restore, restoreLeftover } from '../kernel/enableUring.js';
+// Brackets kernel work: this run registers as a user of fuse.enable_uring; the last run out restores what the first found.
+import { loadProbe } from '../../native-probe/index.js';
+import { RunLock } from '../kernel/paramLock.js';
+
+let current: RunLock | null = null;
 
 export async function withEnableUring<T>(say: (s: string) => void, f: () => Promise<T>): Promise<T> {
-  if (process.getuid?.() !== 0) return f();
-  const said = restoreLeftover();
-  if (said) say(`furc: ${said}`);
-  remember();
-  const onSignal = (sig: NodeJS.Signals) => { restore(); process.kill(process.pid, sig); };
+  const p = loadProbe();
+  if (process.getuid?.() !== 0 || typeof p === 'string') return f();
+  const lock = new RunLock(p);
+  current = lock;
+  if (lock.restored) say(`furc: ${lock.restored}`);
+  const onSignal = (sig: NodeJS.Signals) => { endRun(); process.kill(process.pid, sig); };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     return await f();
   } finally {
-    restore();
+    endRun();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Ends this run's share now (a watchdog about to exit the process); a no-op outside withEnableUring. */
+export function endRun(): void {
+  const l = current;
+  current = null;
+  l?.end();
 }

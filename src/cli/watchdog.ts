@@ -1,5 +1,5 @@
 // A hard bound on a whole command: past it, restore what we changed, kill the kernel worker and exit with TIMEOUT.
-import { restore } from '../kernel/enableUring.js';
+import { endRun } from './kernelRun.js';
 import { TIME_SCALE } from '../kernel/timeScale.js';
 
 export function watchdog(unscaled: number, what: string, onFire: () => void, err: (s: string) => void): () => void {
@@ -7,7 +7,7 @@ export function watchdog(unscaled: number, what: string, onFire: () => void, err
   const t = setTimeout(() => {
     err(`furc: TIMEOUT: ${what} still running after ${seconds} s; worker killed, enable_uring restored`);
     onFire();
-    if (process.getuid?.() === 0) restore();
+    endRun();
     process.exit(1);
   }, seconds * 1000);
   t.unref();

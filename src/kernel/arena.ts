@@ -1,39 +1,36 @@
 // The ring's registered-buffer arena: 7.3 imports a fixed pool through the buffer table at buf_index
 // (io_uring_cmd_import_fixed, absolute addresses), so fixed pools are carved from one arena registered at that slot.
 import type { NativeProbe } from '../../native-probe/index.js';
+import { IORING_REGISTER_BUFFERS } from '../../spec/uapi/io_uring.js';
+import { iovecArray, Region, type Memory } from './regions.js';
 
-const IORING_REGISTER_BUFFERS = 0;
 /** Room for 32 queues of the 256 KiB pools the scenarios use. */
 const SIZE = 8 << 20;
 
 export class ArenaError extends Error {}
 
 export class FixedArena {
-  private arena: { ab: ArrayBuffer; index: number; used: number } | null = null;
+  private arena: { region: Region; index: number; used: number } | null = null;
 
-  constructor(private readonly p: NativeProbe, private readonly ring: number, private readonly keep: ArrayBuffer[]) {}
+  constructor(private readonly p: NativeProbe, private readonly ring: number, private readonly memory: Memory) {}
 
   /**
    * `len` bytes inside the buffer registered at `index`, registering the arena on first use.
    * The table can be registered once per ring: another index (or a full arena) gets null, and the caller plain memory.
    */
-  region(len: number, index: number): { addr: bigint; view: Uint8Array } | null {
+  region(len: number, index: number): Region | null {
     if (!this.arena) {
-      const ab = this.p.alloc(SIZE);
-      if (typeof ab === 'number') throw new ArenaError(`alloc fixed-buffer arena failed: ${ab}`);
-      this.keep.push(ab);
+      const region = this.memory.region(SIZE);
       // Slots below `index` stay sparse ({NULL, 0}); slot `index` is the arena.
-      const iovs = Buffer.alloc(16 * (index + 1));
-      iovs.writeBigUInt64LE(this.p.addressOf(ab), 16 * index);
-      iovs.writeBigUInt64LE(BigInt(SIZE), 16 * index + 8);
+      const iovs = iovecArray(Array.from({ length: index + 1 }, (_, i) => (i === index ? { addr: region.addr, len: SIZE } : { addr: 0n, len: 0 })));
       const r = this.p.ringRegister(this.ring, IORING_REGISTER_BUFFERS, iovs, index + 1);
       if (r < 0) throw new ArenaError(`IORING_REGISTER_BUFFERS failed: ${r}`);
-      this.arena = { ab, index, used: 0 };
+      this.arena = { region, index, used: 0 };
     }
     const a = this.arena;
     if (index !== a.index || a.used + len > SIZE) return null;
     const at = a.used;
     a.used += Math.ceil(len / 4096) * 4096;
-    return { addr: this.p.addressOf(a.ab) + BigInt(at), view: new Uint8Array(a.ab, at, len) };
+    return new Region(this.p, a.region.ab, at, len);
   }
 }

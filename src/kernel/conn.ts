@@ -3,37 +3,56 @@ import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
-import type { Command, ConnConfig, Event, IovSpec, UringCmdSpec, Addr } from '../../spec/model/commands.js';
+import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsRequest, type FsState } from '../../spec/fs/fs.js';
+import { firstMismatch } from '../../spec/fs/pattern.js';
+import type { ClientCommand, Command, ConnConfig, DeliveredReq, Event, UringCmdSpec } from '../../spec/model/commands.js';
+import { decode } from '../../spec/codec/codec.js';
 import { revision, type Revision } from '../../spec/revisions.js';
-import { FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
-import { IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
+import { FOPEN, FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
+import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
+import { IORING_OP_NOP, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
-import { readParam, writeParam } from './enableUring.js';
-import { initReply, parseInitIn, parseRequest, reply, rootAttrOut, type InitOffer } from './fuseMsg.js';
-import { uringCmdSqe } from './sqe.js';
-import { connectionId, ensureFusectl, sleepingInFuse } from './procfs.js';
-import { scaled } from './timeScale.js';
-import { newMountDir } from './mountDirs.js';
 import { FixedArena } from './arena.js';
+import type { ClientPool, ClientRequest } from './clients.js';
+import { readHeader, writeReply, type Delivered } from './delivery.js';
+import { initReply, parseInitIn, parseRequest, reply, type InitOffer } from './fuseMsg.js';
+import { newMountDir } from './mountDirs.js';
+import type { ParamLock } from './paramLock.js';
+import { connectionId, ensureFusectl } from './procfs.js';
+import { busyIoWorkers, wakefulClients } from './quiet.js';
+import { iovecArray, Memory, type Region } from './regions.js';
+import { uringCmdSqe } from './sqe.js';
+import { scaled } from './timeScale.js';
 
-const O_RDWR = 2;
+const O_RDWR = 2, O_CREAT = 0o100;
 /** Capability numbers (linux/capability.h). */
 const CAP_IPC_LOCK = 14n, CAP_SYS_ADMIN = 21n;
 const MS_NOSUID = 2, MS_NODEV = 4;
-const KERNEL_ADDR = 0xffff888000000000n;
-/** A 1 ms nap for polling loops that have nothing to block on. */
-const NAP = new Int32Array(new SharedArrayBuffer(4));
 /** user_data bit of the harness's own NOP fences. */
 const FENCE = 1n << 62n;
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT, FUSE_IO_URING_CMD_ADD_BUFPOOL: ADD_BUFPOOL } = FUSE_URING_CMD;
 /** Opcodes the kernel sends on /dev/fuse that no command asked for (forgets, interrupts): consumed silently. */
-const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_INTERRUPT, 42];
+const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_BATCH_FORGET, FUSE_OPCODE.FUSE_INTERRUPT];
+/** Waits are decided by events; these only bound them (past one, the step fails with what was still going on). */
+export const DEADLINE = { step: scaled(5000), teardown: scaled(5000), exit: scaled(10_000), fence: scaled(2000) } as const;
+/** A server answers at most this many requests in one `serve` step (a client that loops forever must not hang it). */
+const SERVE_MAX = 512;
+const NAP = new Int32Array(new SharedArrayBuffer(4));
 
-/** How long to watch for consequences of a step: errors complete at once, clients take a fork. */
-export const SETTLE = {
-  uring: scaled(40), async: scaled(12), client: scaled(300), teardown: scaled(150), quiet: scaled(8), exit: scaled(1000),
-} as const;
+interface Entry {
+  readonly qid: number;
+  readonly header: Region | null;
+  readonly payload: Region | null;
+  /** The request it holds (delivered, not yet committed) and the payload the kernel copied. */
+  held: { d: Delivered; req: FsRequest } | null;
+}
 
-interface EntryBufs { qid: number; header: Uint8Array | null; payload: Uint8Array | null }
+/** How the worker runs connections: its client processes, its hold on enable_uring, whether sleeps are interrupted. */
+export interface ConnEnv {
+  readonly pool: ClientPool;
+  readonly lock: ParamLock | null;
+  readonly interruptBlocked: boolean;
+}
 
 export class KernelError extends Error {}
 
@@ -45,19 +64,25 @@ export class KernelConn {
   private connId: number | null = null;
   private nextUd = 1n;
   private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number }>();
-  private readonly entries = new Map<string, EntryBufs>();
-  private readonly byCommit = new Map<bigint, EntryBufs>();
+  /** Entries by the tag of the SQE they hold now (their REGISTER's, then each COMMIT's), and by their REGISTER tag. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly registered = new Map<string, Entry>();
+  private readonly byCommit = new Map<bigint, Entry>();
   private readonly lastDelivered = new Map<number, bigint>();
-  private readonly clients = new Map<number, string>();
-  private readonly devPending: bigint[] = [];
+  /** Client ops in flight: slot → the step's tag and op. */
+  private readonly ops = new Map<number, { tag: string; op: ClientCommand['op'] }>();
+  private readonly used = new Set<number>();
+  /** Which file each client has open (its pattern seed is the file's inode). */
+  private readonly openFile = new Map<number, string>();
+  private readonly devPending: { unique: bigint; req: FsRequest }[] = [];
   private readonly fenced = new Set<bigint>();
-  private readonly keep: ArrayBuffer[] = [];
+  private readonly memory: Memory;
   private ringExited = false;
   private capsDropped = false;
-  /** The registered-buffer arena of this ring (fixed pools), and each queue's pool memory by qid. */
   private arena: FixedArena | null = null;
-  private readonly pools = new Map<number, Uint8Array>();
+  private readonly pools = new Map<number, { region: Region; fixed: number | null }>();
   private unmounted = false;
+  private readonly fs: FsState;
   /** Result of FUSE_DEV_IOC_SYNC_INIT when the case asked for it (-ENOTTY before 6.18). */
   syncInit: number | null = null;
   offer: InitOffer | null = null;
@@ -65,13 +90,15 @@ export class KernelConn {
   /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
   readonly counts = { devRequests: 0, ringRequests: 0 };
 
-  /** interruptBlocked=false: a submission asleep in the kernel is left to the step deadline (TIMEOUT), not interrupted. */
-  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly keepParam = false, private readonly interruptBlocked = true) {
+  constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly env: ConnEnv, private readonly keepParam = false) {
     this.rev = revision(cfg.revision);
+    this.memory = new Memory(p);
+    this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
   }
 
   /** Mounts, answers INIT as configured and sets up the ring; `onConnection` hears the fusectl id as soon as it exists. */
   open(onConnection: (id: number) => void = () => {}): void {
+    if (!this.keepParam) this.env.lock?.acquire(this.cfg.enable_uring ? 'Y' : 'N');
     this.mountAndInit(onConnection);
     // Mounted and initialized with full capabilities; the case's commands run without the ones it lacks.
     const clear = (this.cfg.caps.CAP_SYS_ADMIN ? 0n : 1n << CAP_SYS_ADMIN) | (this.cfg.caps.CAP_IPC_LOCK ? 0n : 1n << CAP_IPC_LOCK);
@@ -79,9 +106,6 @@ export class KernelConn {
   }
 
   private mountAndInit(onConnection: (id: number) => void): void {
-    const want = this.cfg.enable_uring ? 'Y' : 'N';
-    const param = readParam();
-    if (!this.keepParam && param !== null && param !== want) writeParam(want);
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
     if (this.cfg.sync_init) {
@@ -115,18 +139,23 @@ export class KernelConn {
   run(cmd: Command): Event[] {
     return match(cmd)
       .with({ kind: 'uring_cmd' }, (c) => this.uringCmd(c.tag, c.sqe))
-      .with({ kind: 'client' }, (c) => {
-        if (this.unmounted || !this.dir) throw new KernelError('client after umount: the mount is gone');
-        const pid = this.p.clientSpawn(({ stat: 0, read: 1, write: 2 } as const)[c.op], this.dir, c.cpu, c.size ?? 4096);
-        this.clients.set(this.check(pid, 'fork client'), c.tag);
-        return this.settleClients();
+      .with({ kind: 'client' }, (c) => this.client(c))
+      .with({ kind: 'serve' }, (c) => this.serve(c.tag))
+      .with({ kind: 'mem' }, (c) => {
+        const region = c.region === 'pool' ? this.pools.get(c.qid ?? 0)?.region : this.registered.get(c.entry ?? '')?.[c.region];
+        // An entry registered without that region (an invalid address) has nothing to change.
+        region?.set(c.prot, c.part === 'all' ? 'all' : 'tail');
+        return [];
       })
       .with({ kind: 'dev_reply' }, (c) => {
-        const u = this.devPending.shift();
-        if (u !== undefined && this.fusefd >= 0) this.p.write(this.fusefd, c.error === 0 ? reply(u, 0, rootAttrOut()) : reply(u, c.error));
-        return this.settleClients();
+        const r = this.devPending.shift();
+        if (r !== undefined && this.fusefd >= 0) {
+          const a = c.error === 0 ? fsAnswer(this.fs, r.req) : { error: c.error, body: new Uint8Array() };
+          this.p.write(this.fusefd, reply(r.unique, a.error, a.body));
+        }
+        return this.settle();
       })
-      .with({ kind: 'abort' }, () => { this.abort(); return this.settleUntilClientsGone(SETTLE.teardown); })
+      .with({ kind: 'abort' }, () => { this.abort(); return this.settleUntilIdle(DEADLINE.teardown, 'abort'); })
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'server_exit' }, () => {
         if (!this.ringExited) this.p.ringClose(this.ring);
@@ -134,7 +163,7 @@ export class KernelConn {
         if (this.fusefd >= 0) this.p.close(this.fusefd);
         this.fusefd = -1;
         // The ring goes away in io_uring's exit work; only then is /dev/fuse released and the connection aborted.
-        return this.settleUntilClientsGone(SETTLE.exit);
+        return this.settleUntilIdle(DEADLINE.exit, 'server exit');
       })
       .with({ kind: 'ring_exit' }, () => {
         // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here.
@@ -145,18 +174,41 @@ export class KernelConn {
       .exhaustive();
   }
 
-  private region(spec: IovSpec | { addr: Addr; len: number }): { addr: bigint; view: Uint8Array | null } {
-    return match(spec.addr)
-      .with('valid', () => {
-        const ab = this.p.alloc(Math.max(spec.len, 1));
-        if (typeof ab === 'number') throw new KernelError(`mmap of ${spec.len} bytes failed: ${ab}`);
-        this.keep.push(ab);
-        return { addr: this.p.addressOf(ab), view: new Uint8Array(ab) };
+  private client(c: ClientCommand): Event[] {
+    if (this.unmounted || !this.dir) throw new KernelError('client after umount: the mount is gone');
+    const slot = c.client ?? (c.op === 'stat' ? this.env.pool.idle() : 0);
+    if (this.env.pool.busy(slot)) return [{ kind: 'client_busy', tag: c.tag }];
+    const path = c.file ? `${this.dir}/${c.file}` : this.dir;
+    const seed = () => Number(this.fs.files.get(this.openFile.get(slot) ?? '')?.ino ?? 0n);
+    const req: ClientRequest = match(c.op)
+      .with('stat', () => ({ verb: 'stat' as const, path }))
+      .with('open', 'create', (op) => {
+        this.openFile.set(slot, c.file ?? '');
+        return { verb: 'open' as const, path, flags: O_RDWR | (op === 'create' ? O_CREAT : 0), mode: 0o644 };
       })
-      .with('null', () => ({ addr: 0n, view: null }))
-      .with('unmapped', () => ({ addr: BigInt(this.p.unmappedAddress()), view: null }))
-      .with('kernel', () => ({ addr: KERNEL_ADDR, view: null }))
+      .with('read', 'write', (op) => ({ verb: op, size: c.size ?? 0, offset: c.offset ?? -1, seed: seed() }))
+      .with('fsync', 'close', (op) => ({ verb: op }))
       .exhaustive();
+    this.env.pool.submit(slot, { ...req, cpu: c.cpu });
+    this.ops.set(slot, { tag: c.tag, op: c.op });
+    this.used.add(slot);
+    return this.settle();
+  }
+
+  /** Answers every delivered request the filesystem's way, one COMMIT_AND_FETCH each, until none waits. */
+  private serve(tag: string): Event[] {
+    const out: Event[] = [];
+    for (let n = 1; n <= SERVE_MAX; n++) {
+      const next = [...this.entries].filter(([, e]) => e.held).sort(([a], [b]) => a.localeCompare(b))[0];
+      if (!next) return out;
+      const [, e] = next;
+      const pool = this.pools.get(e.qid);
+      out.push(...this.uringCmd(`${tag}.${n}`, {
+        cmd_op: COMMIT, qid: e.qid, commit_id: e.held!.d.commit_id, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
+        ...(pool?.fixed !== null && pool?.fixed !== undefined ? { fixed: true, buf_index: pool.fixed } : {}),
+      }));
+    }
+    throw new KernelError(`serve: still answering after ${SERVE_MAX} requests`);
   }
 
   private commitId(sqe: UringCmdSpec): bigint {
@@ -168,41 +220,38 @@ export class KernelConn {
 
   private uringCmd(tag: string, sqe: UringCmdSpec): Event[] {
     if (this.ringExited) return [{ kind: 'cqe', tag, res: -ERRNO.EBADF }];
-    const regions = (sqe.iov ?? []).map((v) => this.region(v));
-    let iovArray = 0n;
-    if ((sqe.iov_array ?? 'valid') === 'valid') {
-      const arr = this.p.alloc(16 * Math.max(1, regions.length)) as ArrayBuffer;
-      this.keep.push(arr);
-      const dv = new DataView(arr);
-      regions.forEach((r, i) => { dv.setBigUint64(16 * i, r.addr, true); dv.setBigUint64(16 * i + 8, BigInt(sqe.iov![i]!.len), true); });
-      iovArray = this.p.addressOf(arr);
-    } else iovArray = sqe.iov_array === 'null' ? 0n : sqe.iov_array === 'kernel' ? KERNEL_ADDR : BigInt(this.p.unmappedAddress());
+    const iov = (sqe.iov ?? []).map((v, i) => ({ ...this.memory.address(v.addr, v.len, i === 0 ? 'straddle' : 'start'), len: v.len }));
+    const iovArray = match(sqe.iov_array ?? 'valid')
+      .with('valid', () => this.memory.bytes(iovecArray(iov)))
+      .otherwise((a) => this.memory.address(a, 0).addr);
     const commitId = this.commitId(sqe);
-    const pool = !sqe.bufpool ? null
-      : sqe.cmd_op === 4 && sqe.fixed && sqe.bufpool.addr === 'valid' ? this.fixedRegion(sqe.bufpool.len, sqe.buf_index ?? 0)
-      : this.region(sqe.bufpool);
-    if (sqe.cmd_op === 4 && pool?.view) this.pools.set(sqe.qid, pool.view);
-    const bufpool = pool?.addr ?? 0n;
-    if (sqe.cmd_op === 1) this.entries.set(tag, { qid: sqe.qid, header: regions[0]?.view ?? null, payload: regions[1]?.view ?? null });
-    if (sqe.cmd_op === 2) this.prepareCommit(tag, sqe, commitId);
+    let bufpool = 0n;
+    if (sqe.cmd_op === ADD_BUFPOOL && sqe.bufpool) {
+      const fixed = sqe.fixed && sqe.bufpool.addr === 'valid' ? this.fixedRegion(sqe.bufpool.len, sqe.buf_index ?? 0) : null;
+      const a = fixed ? { addr: fixed.addr, region: fixed } : this.memory.address(sqe.bufpool.addr, sqe.bufpool.len);
+      if (a.region) this.pools.set(sqe.qid, { region: a.region, fixed: sqe.fixed ? sqe.buf_index ?? 0 : null });
+      bufpool = a.addr;
+    }
+    if (sqe.cmd_op === REGISTER) {
+      const e: Entry = { qid: sqe.qid, header: iov[0]?.region ?? null, payload: iov[1]?.region ?? null, held: null };
+      this.entries.set(tag, e);
+      this.registered.set(tag, e);
+    }
+    if (sqe.cmd_op === COMMIT) this.prepareCommit(tag, sqe, commitId);
     const ud = this.nextUd++;
     this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid });
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
-    const sub = this.p.ringSubmit(this.ring, bytes, this.interruptBlocked);
+    const sub = this.p.ringSubmit(this.ring, bytes, this.env.interruptBlocked);
     // The submission slept in FUSE code and the addon's watch interrupted it: its CQE (the wait's error) follows.
     const blocked = this.p.ringSubmitBlocked();
     if (sub < 0) return [{ kind: 'cqe', tag, res: sub }];
     const out: Event[] = blocked === null ? [] : [{ kind: 'blocked', tag, wchan: blocked }];
     out.push(...this.fence());
-    // -ERESTARTSYS comes only from an interrupted sleep. A notification can end it before the watch looks: the exit
-    // work of an earlier ring queues task work on this task with TWA_SIGNAL (io_ring_exit_work → io_tctx_exit_cb).
-    const early = blocked === null && out.some((e) => e.kind === 'cqe' && e.tag === tag && e.res === -ERRNO.ERESTARTSYS);
+    // -ERESTARTSYS (-EINTR since 7.3.2's io_fixup_restart_res) comes only from an interrupted sleep. A notification can
+    // end it before the watch looks: an earlier ring's exit work queues task work here with TWA_SIGNAL (io_tctx_exit_cb).
+    const early = blocked === null && out.some((e) => e.kind === 'cqe' && e.tag === tag && (e.res === -ERRNO.ERESTARTSYS || e.res === -ERRNO.EINTR));
     if (early) out.unshift({ kind: 'blocked', tag });
-    // With a client alive, woken clients need time to act: wait until each sleeps in FUSE again or exits.
-    if (this.clients.size > 0) return [...out, ...this.settleClients()];
-    // -EAGAIN is punted to io-wq and reissued there, so it lands after the fence: give it a moment.
-    if (!out.some((e) => e.kind === 'cqe' && e.tag === tag)) out.push(...this.settle(SETTLE.async, true));
-    return out;
+    return [...out, ...this.settle()];
   }
 
   /**
@@ -212,11 +261,15 @@ export class KernelConn {
   private fence(): Event[] {
     const nop = Buffer.alloc(128);
     const ud = FENCE | this.nextUd++;
+    nop.writeUInt8(IORING_OP_NOP, 0);
     nop.writeBigUInt64LE(ud, 32);
     const out: Event[] = [];
-    if (this.p.ringSubmit(this.ring, nop) < 0) return this.settle(SETTLE.uring, true);
-    const deadline = Date.now() + 1000;
-    while (!this.fenced.delete(ud) && Date.now() < deadline) this.reapRing(out, 5);
+    if (this.p.ringSubmit(this.ring, nop) < 0) throw new KernelError('NOP fence not submitted');
+    const deadline = Date.now() + DEADLINE.fence;
+    while (!this.fenced.delete(ud)) {
+      if (Date.now() > deadline) throw new KernelError(`NOP fence not completed within ${DEADLINE.fence} ms`);
+      this.reapRing(out, 5);
+    }
     return out;
   }
 
@@ -224,31 +277,37 @@ export class KernelConn {
   private prepareCommit(tag: string, sqe: UringCmdSpec, commitId: bigint): void {
     const ent = this.byCommit.get(commitId) ?? [...this.entries.values()].find((e) => e.qid === sqe.qid);
     if (!ent) return;
+    for (const [t, e] of this.entries) if (e === ent) this.entries.delete(t);
     this.entries.set(tag, ent);
+    const held = ent.held && ent.held.d.commit_id === commitId ? ent.held : null;
     const r = sqe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
-    const body = rootAttrOut();
+    // The server acts on the request only when it answers it with success; an error reply carries no payload.
+    const a: FsAnswer = held && r.error === 0 ? fsAnswer(this.fs, held.req) : { error: r.error, body: new Uint8Array() };
+    if (held) ent.held = null;
+    const error = r.error !== 0 ? r.error : a.error;
+    const body = error === 0 ? a.body : new Uint8Array();
     const payloadSz = r.payload_sz === 'exact' ? body.length : r.payload_sz;
-    if (ent.header && ent.header.length >= 288) {
-      const dv = new DataView(ent.header.buffer, ent.header.byteOffset, ent.header.byteLength);
-      const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
-      dv.setUint32(0, 16 + payloadSz, true);
-      dv.setInt32(4, r.error, true);
-      dv.setBigUint64(8, unique, true);
-      dv.setUint32(256 + 16, payloadSz, true);
+    const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
+    const header = ent.header?.writable();
+    if (header) writeReply(this.rev, header, { unique, error, payloadSz });
+    const payload = this.payloadView(ent, held?.d.offset, 'write');
+    if (payload) payload.set(body.subarray(0, Math.min(body.length, payload.length)));
+  }
+
+  /** The entry's payload memory: its own iovec, or its pool's buffer at ent_in_out.offset (7.3 fuse_uring_select_buffer). */
+  private payloadView(ent: Entry, offset: number | undefined, use: 'read' | 'write'): Uint8Array | null {
+    const pool = this.pools.get(ent.qid);
+    if (!ent.payload && pool) {
+      const v = use === 'read' ? pool.region.readable() : pool.region.writable();
+      return v ? v.subarray(Math.min(offset ?? 0, v.length)) : null;
     }
-    if (ent.payload) ent.payload.set(body.subarray(0, Math.min(body.length, ent.payload.length)));
-    // A pool entry's payload is the pool buffer at ent_in_out.offset (7.3 fuse_uring_select_buffer).
-    const poolView = this.pools.get(ent.qid);
-    if (!ent.payload && poolView && ent.header && ent.header.length >= 288) {
-      const off = new DataView(ent.header.buffer, ent.header.byteOffset).getUint32(256 + 20, true);
-      if (off + body.length <= poolView.length) poolView.set(body, off);
-    }
+    return (use === 'read' ? ent.payload?.readable() : ent.payload?.writable()) ?? null;
   }
 
   /** A pool in the ring's registered arena (see arena.ts); plain memory when the arena cannot hold it. */
-  private fixedRegion(len: number, index: number): { addr: bigint; view: Uint8Array | null } {
-    this.arena ??= new FixedArena(this.p, this.ring, this.keep);
-    return this.arena.region(len, index) ?? this.region({ addr: 'valid', len });
+  private fixedRegion(len: number, index: number): Region {
+    this.arena ??= new FixedArena(this.p, this.ring, this.memory);
+    return this.arena.region(len, index) ?? this.memory.region(len);
   }
 
   private abort(): void {
@@ -257,65 +316,67 @@ export class KernelConn {
     try { writeFileSync(`/sys/fs/fuse/connections/${this.connId}/abort`, '1'); } catch { /* already gone */ }
   }
 
+  /** umount2(MNT_DETACH) from a client process (the worker's own mount namespace, like every client op). */
   private umount(): Event[] {
     if (!this.dir || this.unmounted) return [];
     this.unmounted = true;
-    const pid = this.p.clientSpawn(3, this.dir, -1, 0);
-    const events = this.settleUntilClientsGone(SETTLE.teardown);
-    if (this.p.clientReap(pid, scaled(2000)) === -1) {
-      // A stuck umount: abort the connection so it can finish, then kill it.
-      this.abort();
-      if (this.p.clientReap(pid, scaled(2000)) === -1) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
+    const slot = this.env.pool.idle();
+    this.env.pool.submit(slot, { verb: 'umount', path: this.dir });
+    const deadline = Date.now() + DEADLINE.teardown;
+    const out: Event[] = [];
+    for (;;) {
+      const done = this.pollClients(out).find((x) => x.slot === slot);
+      if (done) { if (done.answer.res < 0) throw new KernelError(`umount2(${this.dir}, MNT_DETACH) failed: ${done.answer.res}`); break; }
+      if (Date.now() > deadline) throw new KernelError(`umount2(MNT_DETACH) did not return within ${DEADLINE.teardown} ms`);
+      this.p.waitAny([this.env.pool.fdOf(slot)], 1);
     }
-    return [...events, ...this.settle(SETTLE.quiet, false)];
+    return [...out, ...this.settle()];
   }
 
   /**
-   * Until every live client is asleep in a FUSE wait (fuse_get_req, request_wait_answer…) or gone, and nothing
-   * new happened for SETTLE.quiet ms; bounded by SETTLE.client. A woken client is runnable, so it is not settled.
+   * Collects what the step caused until it is over: every client op has answered or sleeps in a FUSE wait, io-wq has
+   * nothing in progress, and a further round (whose syscalls run pending task work, which delivers queued requests
+   * to the ring) brings nothing new. Decided from the kernel's task states; the deadline only bounds it.
    */
-  private settleClients(): Event[] {
+  private settle(deadlineMs: number = DEADLINE.step): Event[] {
     const out: Event[] = [];
-    const deadline = Date.now() + SETTLE.client;
-    let quietSince = Date.now();
-    while (Date.now() < deadline) {
+    const deadline = Date.now() + deadlineMs;
+    let calm = false;
+    for (;;) {
       const before = out.length;
-      this.reapRing(out, 1);
+      this.reapRing(out, 0);
       this.readDev(out);
-      this.reapClients(out);
-      if (out.length > before) quietSince = Date.now();
-      const settled = [...this.clients.keys()].every(sleepingInFuse);
-      if (settled && Date.now() - quietSince >= SETTLE.quiet) return out;
+      this.pollClients(out);
+      const busy = [...busyIoWorkers(), ...wakefulClients(this.busyClientPids())];
+      const quiet = out.length === before && busy.length === 0;
+      if (quiet && calm) return out;
+      calm = quiet;
+      if (Date.now() > deadline) throw new KernelError(`step not settled within ${deadlineMs} ms: ${busy.join('; ') || 'events kept arriving'}`);
+      if (!quiet) this.waitForActivity();
     }
-    return out;
   }
 
-  /** Until every live client has exited, bounded by `ms`; then the usual quiet period. */
-  private settleUntilClientsGone(ms: number): Event[] {
+  /** Until every client op has answered (teardown wakes them all), then settled; a client still inside fails the step. */
+  private settleUntilIdle(deadlineMs: number, after: string): Event[] {
     const out: Event[] = [];
-    const deadline = Date.now() + ms;
-    while (this.clients.size > 0 && Date.now() < deadline) {
-      this.reapRing(out, 1);
-      this.reapClients(out);
-      Atomics.wait(NAP, 0, 0, 1);
+    const deadline = Date.now() + deadlineMs;
+    while (this.ops.size > 0) {
+      this.reapRing(out, 0);
+      this.pollClients(out);
+      if (this.ops.size === 0) break;
+      if (Date.now() > deadline) throw new KernelError(`${after}: ${wakefulClients(this.busyClientPids()).join('; ') || `client pid ${this.busyClientPids().join(', ')} asleep in FUSE`} still in the kernel ${deadlineMs} ms later`);
+      this.waitForActivity();
     }
-    return [...out, ...this.settle(SETTLE.quiet, false)];
+    return [...out, ...this.settle()];
   }
 
-  /** Collects CQEs, /dev/fuse requests and client exits for up to `ms`; returns early once quiet after one. */
-  settle(ms: number, untilEvent: boolean): Event[] {
-    const out: Event[] = [];
-    const deadline = Date.now() + ms;
-    let quietUntil = Infinity;
-    while (Date.now() < Math.min(deadline, quietUntil)) {
-      const before = out.length;
-      this.reapRing(out, 2);
-      this.readDev(out);
-      this.reapClients(out);
-      if (untilEvent && out.length > before) quietUntil = Date.now() + SETTLE.quiet;
-    }
-    return out;
+  /** Sleeps until the ring, /dev/fuse or a client has something, or 1 ms (a task falling asleep raises no fd). */
+  private waitForActivity(): void {
+    const fds = [...this.env.pool.busyFds(), ...(this.ringExited ? [] : [this.ring]), ...(this.cfg.mount && this.fusefd >= 0 ? [this.fusefd] : [])];
+    if (fds.length) this.p.waitAny(fds, 1); else Atomics.wait(NAP, 0, 0, 1);
   }
+
+  private busyClientPids(): number[] { return [...this.ops.keys()].map((s) => this.env.pool.pid(s)); }
 
   private reapRing(out: Event[], waitMs: number): void {
     if (this.ringExited) return;
@@ -326,16 +387,41 @@ export class KernelConn {
       const t = this.udTag.get(ud);
       if (!t) continue;
       const ent = this.entries.get(t.tag);
-      if (res === 0 && (t.cmd_op === 1 || t.cmd_op === 2) && ent?.header && ent.header.length >= 288) {
-        const dv = new DataView(ent.header.buffer, ent.header.byteOffset, ent.header.byteLength);
-        const req = { opcode: dv.getUint32(4, true), unique: dv.getBigUint64(8, true), commit_id: dv.getBigUint64(264, true), payload_sz: dv.getUint32(272, true) };
-        this.byCommit.set(req.commit_id, ent);
-        this.lastDelivered.set(t.qid, req.commit_id);
-        this.counts.ringRequests++;
+      const header = ent?.header?.readable();
+      if (res === 0 && (t.cmd_op === REGISTER || t.cmd_op === COMMIT) && ent && header) {
+        const req = this.delivered(ent, readHeader(this.rev, header), t.qid);
         const bid = bufferFromCqeFlags(flags);
         out.push(bid === null ? { kind: 'cqe', tag: t.tag, res, req } : { kind: 'cqe', tag: t.tag, res, req, buf_id: bid });
       } else out.push({ kind: 'cqe', tag: t.tag, res });
     }
+  }
+
+  /** Records a request the kernel put in `ent` and says what it found there, payload bytes included. */
+  private delivered(ent: Entry, d: Delivered, qid: number): DeliveredReq {
+    const payload = (this.payloadView(ent, d.offset, 'read') ?? new Uint8Array()).slice(0, d.payload_sz);
+    const req: FsRequest = { opcode: d.opcode, nodeid: d.nodeid, opIn: d.opIn, payload };
+    ent.held = { d, req };
+    this.byCommit.set(d.commit_id, ent);
+    this.lastDelivered.set(qid, d.commit_id);
+    this.counts.ringRequests++;
+    const arg = argOf(req);
+    const data = d.opcode === FUSE_OPCODE.FUSE_WRITE ? this.writeData(req) : undefined;
+    const pooled = this.pools.has(qid) && !ent.payload;
+    return {
+      opcode: d.opcode, unique: d.unique, commit_id: d.commit_id, payload_sz: d.payload_sz, nodeid: d.nodeid,
+      ...(arg !== undefined ? { arg } : {}), ...(d.flags !== 0n ? { flags: d.flags } : {}),
+      ...(pooled && d.offset !== undefined ? { offset: d.offset } : {}), ...(data ? { data } : {}),
+    };
+  }
+
+  /** Whether a WRITE's payload holds the bytes the client wrote (the file's pattern at that offset). */
+  private writeData(req: FsRequest): string {
+    const size = Number(req.opIn?.size ?? 0), off = Number(req.opIn?.offset ?? 0);
+    const file = this.fs.byIno.get(req.nodeid);
+    if (!file) return 'unknown-file';
+    if (req.payload.length < size) return `short@${req.payload.length}`;
+    const m = firstMismatch(Number(file.ino), off, req.payload.subarray(0, size));
+    return m < 0 ? 'ok' : `mismatch@${m}`;
   }
 
   /** fuse_dev_do_read() wants at least max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write). */
@@ -349,43 +435,73 @@ export class KernelConn {
     for (;;) {
       const b = this.p.read(this.fusefd, this.devReadSize(), 0);
       if (typeof b === 'number') {
-        // ETIMEDOUT: nothing pending; EINTR: try later; ENODEV/ECONNABORTED/ENOTCONN: gone. Anything else is a harness bug.
-        if (b !== -110 && b !== -19 && b !== -103 && b !== -107 && b !== -4) throw new KernelError(`read /dev/fuse failed: ${b}`);
+        const gone: number[] = [ERRNO.ETIMEDOUT, ERRNO.ENODEV, ERRNO.ECONNABORTED, ERRNO.ENOTCONN, ERRNO.EINTR];
+        if (!gone.includes(-b)) throw new KernelError(`read /dev/fuse failed: ${b}`);
         return;
       }
-      const { h } = parseRequest(b);
+      const { h, body } = parseRequest(b);
       if (UNSOLICITED.includes(h.opcode)) continue;
       this.counts.devRequests++;
-      this.devPending.push(h.unique);
+      const opInLayout = OP_IN[h.opcode];
+      const opInSize = opInLayout ? this.rev.lookup(opInLayout).size : 0;
+      const opIn = opInLayout ? decode(this.rev.lookup(opInLayout), body, this.rev.lookup) : null;
+      this.devPending.push({ unique: h.unique, req: { opcode: h.opcode, nodeid: h.nodeid, opIn, payload: body.subarray(opInSize) } });
       out.push({ kind: 'dev_request', opcode: h.opcode, unique: h.unique });
     }
   }
 
-  private reapClients(out: Event[]): void {
-    for (const [pid, tag] of this.clients) {
-      const r = this.p.clientReap(pid, 0);
-      if (r === -1) continue;
-      this.clients.delete(pid);
-      out.push({ kind: 'client_done', tag, res: r === -2 ? -ERRNO.EINTR : r === 0 ? 0 : -r });
+  /** Answers that arrived: each a client_done event for the op's tag (a read says whether its bytes were the file's). */
+  private pollClients(out: Event[]): { slot: number; answer: { res: number } }[] {
+    const got = this.env.pool.poll();
+    for (const { slot, answer } of got) {
+      const op = this.ops.get(slot);
+      if (!op) continue;
+      this.ops.delete(slot);
+      const data = op.op === 'read' && answer.res > 0 ? (answer.mismatch < 0 ? 'ok' : `mismatch@${answer.mismatch}`) : undefined;
+      out.push(data ? { kind: 'client_done', tag: op.tag, res: answer.res, data } : { kind: 'client_done', tag: op.tag, res: answer.res });
     }
+    return got;
   }
 
-  /** Tears everything down; never leaves a mount, a client or a connection behind. */
+  /** Tears everything down; never leaves a mount, a client's open file or a connection behind. */
   close(): Event[] {
     // Teardown (fusectl, umount) runs with the worker's full capabilities again.
     if (this.capsDropped) { this.p.capSetEffective(0n); this.capsDropped = false; }
+    const problems: string[] = [];
     // Abort first, even after a lazy umount: a busy detached mount keeps its connection (and clients) alive.
-    const events = this.connId !== null ? (this.abort(), this.settleUntilClientsGone(SETTLE.teardown)) : [];
-    for (const pid of this.clients.keys()) { this.p.kill(pid, 9); this.p.clientReap(pid, 1000); }
-    this.clients.clear();
+    let events: Event[] = [];
+    if (this.connId !== null) {
+      this.abort();
+      try { events = this.settleUntilIdle(DEADLINE.teardown, 'teardown abort'); } catch (e) { problems.push((e as Error).message); }
+    }
+    // A client the abort did not free is killed and replaced, so the next case starts with a clean pool.
+    for (const slot of this.ops.keys()) this.env.pool.replace(slot);
+    this.ops.clear();
+    this.resetClients();
     if (!this.ringExited && this.ring >= 0) this.p.ringClose(this.ring);
     this.ringExited = true;
     if (this.fusefd >= 0) this.p.close(this.fusefd);
     this.fusefd = -1;
-    if (this.dir && !this.unmounted) this.umount();
+    if (this.dir && !this.unmounted) try { this.umount(); } catch (e) { problems.push((e as Error).message); }
     if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
-    this.waitConnectionGone();
+    try { this.waitConnectionGone(); } catch (e) { problems.push((e as Error).message); }
+    if (!this.keepParam) this.env.lock?.release();
+    if (problems.length) throw new KernelError(problems.join('; '));
     return events;
+  }
+
+  /** Clients close whatever this case left open in them (their files pin the superblock, so the connection). */
+  private resetClients(): void {
+    for (const slot of this.used) this.env.pool.submit(slot, { verb: 'reset' });
+    const deadline = Date.now() + DEADLINE.teardown;
+    const waiting = new Set(this.used);
+    while (waiting.size > 0) {
+      for (const { slot } of this.env.pool.poll()) waiting.delete(slot);
+      if (waiting.size === 0) break;
+      if (Date.now() > deadline) { for (const s of waiting) this.env.pool.replace(s); break; }
+      this.p.waitAny([...waiting].map((s) => this.env.pool.fdOf(s)), 1);
+    }
+    this.used.clear();
   }
 
   /**
@@ -397,9 +513,9 @@ export class KernelConn {
     if (this.connId === null) return;
     ensureFusectl(this.p);
     const dir = `/sys/fs/fuse/connections/${this.connId}`;
-    const deadline = Date.now() + SETTLE.exit;
+    const deadline = Date.now() + DEADLINE.exit;
     while (existsSync(dir)) {
-      if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${SETTLE.exit} ms after abort, ring exit and umount`);
+      if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${DEADLINE.exit} ms after abort, ring exit and umount`);
       Atomics.wait(NAP, 0, 0, 1);
     }
   }

@@ -10,7 +10,7 @@ import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
-import { KernelConn } from './conn.js';
+import { KernelConn, type ConnEnv } from './conn.js';
 import { readParam } from './enableUring.js';
 import type { InitOffer } from './fuseMsg.js';
 
@@ -20,8 +20,8 @@ export interface Detection {
   readonly evidence: Readonly<Record<RevisionId, string | null>>;
 }
 
-function probeOnce(p: NativeProbe, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): { answer: string; offer: InitOffer | null } {
-  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true }, keepParam);
+function probeOnce(p: NativeProbe, env: ConnEnv, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): { answer: string; offer: InitOffer | null } {
+  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true }, env, keepParam);
   try {
     c.open();
     const ev = c.run({ kind: 'uring_cmd', tag: 'detect', sqe }).find((e) => e.kind === 'cqe' && e.tag === 'detect');
@@ -43,20 +43,20 @@ export function cpus(): number {
   } catch { return 1; }
 }
 
-export function detectRevision(p: NativeProbe, keepParam = false): Detection {
+export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false): Detection {
   const max = maxPayloadSz(baseConfig('R0', 1).init!, revision('R0').a);
   const plain = registerSqe(0, max);
   const param = readParam();
-  const { answer: r0, offer } = probeOnce(p, 'R0', plain, keepParam);
-  const r8 = probeOnce(p, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam).answer;
+  const { answer: r0, offer } = probeOnce(p, env, 'R0', plain, keepParam);
+  const r8 = probeOnce(p, env, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam).answer;
   // Neither the per-entry REGISTER nor ADD_QUEUE works: one reason for every revision, so two kernels diff cleanly.
   if (r0 !== 'held' && r8 !== '0') {
     const why = absentEvidence(r0, offer, param);
     return { revision: 'none', evidence: { R0: why, R4: why, R7: why, R8: why } };
   }
   const r7flags = encodeR7Flags({ bufring: false, pinned_headers: true, pinned_buffers: false, zero_copy: false }, revision('R7').a);
-  const r7 = probeOnce(p, 'R7', { ...plain, flags: r7flags }, keepParam).answer;
-  const r4 = probeOnce(p, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 }, keepParam).answer;
+  const r7 = probeOnce(p, env, 'R7', { ...plain, flags: r7flags }, keepParam).answer;
+  const r4 = probeOnce(p, env, 'R4', { ...plain, init_flags$R4: FUSE_URING_ZERO_COPY$R4 }, keepParam).answer;
   const evidence: Record<RevisionId, string | null> = {
     // A 7.3 kernel takes the per-entry REGISTER too, but with 7.3 semantics (a failed REGISTER disables io-uring
     // on the connection, as the R8 model says): R0's model of 6.14–7.2 does not describe it, so R8 judges it.

@@ -1,9 +1,7 @@
-// fuse.enable_uring: turned on for a run when we may, restored afterwards, even after a kill -9.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { processAlive } from './procfs.js';
+// fuse.enable_uring: reading and writing the switch (paramLock.ts decides who may), and why a kernel target cannot run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export const PARAM = '/sys/module/fuse/parameters/enable_uring';
-export const SAVED = '/run/furc-enable_uring.saved';
 
 
 export function readParam(): 'Y' | 'N' | null {
@@ -11,29 +9,6 @@ export function readParam(): 'Y' | 'N' | null {
 }
 
 export function writeParam(v: 'Y' | 'N'): void { writeFileSync(PARAM, v); }
-
-/** Restores a value an interrupted run left behind; returns the sentence saying what it restored. */
-export function restoreLeftover(): string | null {
-  if (!existsSync(SAVED)) return null;
-  const [orig, pid] = readFileSync(SAVED, 'utf8').trim().split(/\s+/);
-  if (pid && processAlive(Number(pid)) && Number(pid) !== process.pid) return null;
-  if (orig === 'Y' || orig === 'N') writeParam(orig);
-  rmSync(SAVED, { force: true });
-  return `restored fuse.enable_uring=${orig} left by an interrupted run (pid ${pid})`;
-}
-
-/** Records the current value so it can be restored; call restore() when the run ends. */
-export function remember(): void {
-  const cur = readParam();
-  if (cur && !existsSync(SAVED)) writeFileSync(SAVED, `${cur} ${process.pid}\n`);
-}
-
-export function restore(): void {
-  if (!existsSync(SAVED)) return;
-  const [orig] = readFileSync(SAVED, 'utf8').trim().split(/\s+/);
-  if (orig === 'Y' || orig === 'N') writeParam(orig);
-  rmSync(SAVED, { force: true });
-}
 
 /** Why the kernel target cannot run here, or null. */
 export function unavailableReason(): string | null {

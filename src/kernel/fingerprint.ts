@@ -6,7 +6,7 @@ import { errnoName } from '../../spec/errno.js';
 import type { UringCmdSpec } from '../../spec/model/commands.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
-import { KernelConn } from './conn.js';
+import { KernelConn, type ConnEnv } from './conn.js';
 import { cpus, detectRevision, type Detection } from './detect.js';
 import { readParam } from './enableUring.js';
 
@@ -29,8 +29,8 @@ export interface Fingerprint {
 const read = (p: string) => { try { return readFileSync(p, 'utf8').trim(); } catch { return null; } };
 const reg = (qid: number, len: number): UringCmdSpec => registerSqe(qid, len);
 
-function withConn<T>(p: NativeProbe, f: (c: KernelConn) => T, keepParam: boolean): T {
-  const c = new KernelConn(p, { ...baseConfig('R0', cpus()), enable_uring: true }, keepParam);
+function withConn<T>(p: NativeProbe, env: ConnEnv, f: (c: KernelConn) => T, keepParam: boolean): T {
+  const c = new KernelConn(p, { ...baseConfig('R0', cpus()), enable_uring: true }, env, keepParam);
   try { c.open(); return f(c); } finally { c.close(); }
 }
 
@@ -39,16 +39,16 @@ const resultOf = (c: KernelConn, tag: string, sqe: UringCmdSpec): string => {
   return e && e.kind === 'cqe' ? errnoName(e.res) : 'held';
 };
 
-export function fingerprint(p: NativeProbe, keepParam = false): Fingerprint {
+export function fingerprint(p: NativeProbe, env: ConnEnv, keepParam = false): Fingerprint {
   const before = readParam();
-  const offer = withConn(p, (c) => c.offer, keepParam);
-  const cmd_ops = withConn(p, (c) => {
+  const offer = withConn(p, env, (c) => c.offer, keepParam);
+  const cmd_ops = withConn(p, env, (c) => {
     const out: Record<string, string> = {};
     for (const op of [0, 2, 3, 4, 5, 1]) out[String(op)] = resultOf(c, `op${op}`, { ...reg(0, 1 << 17), cmd_op: op });
     return out;
   }, keepParam);
   // A failed REGISTER does not stop later ones while enable_uring is Y, so one connection can bisect the boundary.
-  const enforced = withConn(p, (c) => {
+  const enforced = withConn(p, env, (c) => {
     let lo = 1, hi = 1 << 24;
     if (resultOf(c, 'hi', reg(0, hi)) !== 'held') return null;
     for (let i = 0; lo < hi; i++) {
@@ -57,7 +57,7 @@ export function fingerprint(p: NativeProbe, keepParam = false): Fingerprint {
     }
     return lo;
   }, keepParam);
-  const d = detectRevision(p, keepParam);
+  const d = detectRevision(p, env, keepParam);
   const names = offer ? Object.entries(FUSE_INIT_FLAG).filter(([, bit]) => (offer.flags & bit) !== 0n).map(([n]) => n) : [];
   return {
     release: release(), fuse_minor: offer?.minor ?? null, init_flags_offered: offer ? `0x${offer.flags.toString(16)}` : 'none',

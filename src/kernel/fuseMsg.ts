@@ -1,6 +1,6 @@
 // FUSE messages on /dev/fuse built and parsed with the spec codec: INIT handshake, requests, replies.
 import { decode, encode, type Record as Rec } from '../../spec/codec/codec.js';
-import type { ConnConfig } from '../../spec/model/commands.js';
+import { SERVER_INIT, type ConnConfig } from '../../spec/model/commands.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 
@@ -28,7 +28,8 @@ export function initReply(unique: bigint, offer: InitOffer, init: NonNullable<Co
   const flags = (init.flags & offer.flags) | FUSE_INIT_FLAG.FUSE_INIT_EXT;
   const body: Rec = {
     major: 7, minor: offer.minor, max_readahead: offer.max_readahead, flags: Number(flags & 0xffffffffn),
-    max_background: 16, congestion_threshold: 12, max_write: init.max_write, time_gran: 1, max_pages: init.max_pages,
+    max_background: SERVER_INIT.max_background, congestion_threshold: SERVER_INIT.congestion_threshold, max_write: init.max_write,
+    time_gran: SERVER_INIT.time_gran, max_pages: init.max_pages,
     flags2: Number(flags >> 32n),
   };
   return { bytes: reply(unique, 0, encode(L('fuse_init_out'), body, R0.lookup)), flags };

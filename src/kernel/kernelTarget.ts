@@ -90,6 +90,7 @@ export class KernelTarget implements Target {
         this.traffic.ringRequests += r.counts?.ringRequests ?? 0;
         this.traffic.devRequests += r.counts?.devRequests ?? 0;
         if (r.health && r.health.length > 0) throw new KernelHealthError(`kernel log during the case:\n${r.health.join('\n')}`);
+        if (r.problem) throw new KernelHealthError(`teardown: ${r.problem}`);
         return r.events ?? [];
       },
     };

@@ -2,7 +2,9 @@
 import { createInterface } from 'node:readline';
 import { loadProbe } from '../../native-probe/index.js';
 import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
-import { KernelConn } from './conn.js';
+import { ClientPool } from './clients.js';
+import { KernelConn, type ConnEnv } from './conn.js';
+import { ParamLock } from './paramLock.js';
 import { detectRevision, type Detection } from './detect.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { removeOwnMountDir, sweepDeadWorkers } from './mountDirs.js';
@@ -30,6 +32,8 @@ export interface WorkerReply {
   readonly detection?: Detection;
   readonly fingerprint?: Fingerprint;
   readonly health?: string[];
+  /** What teardown found wrong in the kernel (a client still inside after an abort, a connection that never went). */
+  readonly problem?: string;
   readonly counts?: { devRequests: number; ringRequests: number };
 }
 
@@ -40,6 +44,10 @@ const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ id: 0, ok: false, fatal: probe }) + '\n'); process.exit(1); }
 const p = probe;
 p.setDeathSignal();
+// Clients are forked now, before any ring or mount exists, and serve every case of this worker.
+const pool = new ClientPool(p, 4);
+const lock = (() => { try { return new ParamLock(p); } catch { return null; } })();
+const env = (interruptBlocked = true): ConnEnv => ({ pool, lock, interruptBlocked });
 // A worker killed mid-case (TIMEOUT, kill -9 of the runner) leaves an empty mount point; the next one removes it.
 sweepDeadWorkers();
 const kmsg = p.open('/dev/kmsg', O_RDONLY_NONBLOCK);
@@ -65,9 +73,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   try {
     switch (req.op) {
       case 'open':
-        conn?.close();
+        if (conn) { const c = conn; conn = null; try { c.close(); } catch { /* reported when that case closed */ } }
         mark(req.label);
-        conn = new KernelConn(p, req.cfg, req.keepParam ?? false, req.interruptBlocked ?? true);
+        conn = new KernelConn(p, req.cfg, env(req.interruptBlocked ?? true), req.keepParam ?? false);
         // The connection id goes to the runner first: if this worker has to be killed, the runner aborts it.
         conn.open((id) => answer({ ok: true, conn: id, interim: true }));
         answer({ ok: true });
@@ -77,20 +85,29 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         answer({ ok: true, events: conn.run(req.cmd) });
         break;
       case 'close': {
-        const events = conn?.close() ?? [];
-        const counts = conn?.counts;
+        const c = conn;
         conn = null;
-        answer({ ok: true, conn: null, events, ...(counts ? { counts } : {}), health: drainKmsg().filter((l) => HEALTH.test(l)) });
+        let events: Event[] = [], problem: string | undefined;
+        // A teardown that finds the kernel stuck (a client that an abort does not free) is a finding about the kernel.
+        try { events = c?.close() ?? []; } catch (e) { problem = (e as Error).message; }
+        const counts = c?.counts;
+        answer({ ok: true, conn: null, events, ...(counts ? { counts } : {}), ...(problem ? { problem } : {}), health: drainKmsg().filter((l) => HEALTH.test(l)) });
         break;
       }
       case 'detect':
-        answer({ ok: true, detection: detectRevision(p, req.keepParam ?? false) });
+        answer({ ok: true, detection: detectRevision(p, env(), req.keepParam ?? false) });
         break;
       case 'fingerprint':
-        answer({ ok: true, fingerprint: fingerprint(p, req.keepParam ?? false) });
+        answer({ ok: true, fingerprint: fingerprint(p, env(), req.keepParam ?? false) });
         break;
     }
   } catch (e) {
     answer({ ok: false, error: (e as Error).message });
   }
-}).on('close', () => { conn?.close(); removeOwnMountDir(); process.exit(0); });
+}).on('close', () => {
+  try { conn?.close(); } catch { /* the runner is gone: nothing to report to */ }
+  pool.killAll();
+  lock?.close();
+  removeOwnMountDir();
+  process.exit(0);
+});

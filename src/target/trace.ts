@@ -9,10 +9,13 @@ import type { Target } from './target.js';
 export function showEvent(e: Event): string {
   switch (e.kind) {
     case 'cqe': {
-      const req = e.req ? ` req(opcode=${e.req.opcode} payload_sz=${e.req.payload_sz}${e.req.commit_id === e.req.unique ? '' : ' commit_id≠unique'})` : '';
+      const r = e.req;
+      const req = r ? ` req(opcode=${r.opcode} payload_sz=${r.payload_sz}${r.commit_id === r.unique ? '' : ' commit_id≠unique'}${r.nodeid !== undefined ? ` nodeid=${r.nodeid}` : ''}`
+        + `${r.arg !== undefined ? ` arg=${r.arg}` : ''}${r.flags !== undefined ? ` flags=0x${r.flags.toString(16)}` : ''}${r.offset !== undefined ? ` offset=${r.offset}` : ''}${r.data !== undefined ? ` data=${r.data}` : ''})` : '';
       return `cqe ${e.tag} ${errnoName(e.res)}${req}${e.buf_id !== undefined ? ` buf_id=${e.buf_id}` : ''}`;
     }
-    case 'client_done': return `client_done ${e.tag} ${errnoName(e.res)}`;
+    case 'client_done': return `client_done ${e.tag} ${errnoName(e.res)}${e.data !== undefined ? ` data=${e.data}` : ''}`;
+    case 'client_busy': return `client_busy ${e.tag}`;
     case 'dev_request': return `dev_request opcode=${e.opcode}`;
     case 'blocked': return `blocked ${e.tag}`;
   }

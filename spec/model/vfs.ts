@@ -1,0 +1,141 @@
+// What each client op makes the kernel send, one request at a time: the VFS and fs/fuse/file.c as the model sees them.
+// Each op is a generator: it yields a request, is resumed with the reply the client got, and returns the op's result.
+import type { Record as Rec } from '../codec/codec.js';
+import { negErrno } from '../errno.js';
+import { ROOT_INO, type FsState } from '../fs/fs.js';
+import { patternBytes } from '../fs/pattern.js';
+import { FUSE_OPCODE } from '../uapi/fuse_kernel.js';
+import type { ClientCommand } from './commands.js';
+
+/** A request as a client op issues it; the connection gives it a unique and routes it. */
+export interface ReqSpec {
+  readonly opcode: number;
+  readonly nodeid: bigint;
+  /** in_args[0] as the fs answers it (size, offset, flags…). */
+  readonly opIn: Rec | null;
+  /** The in_args after the first, concatenated: what the kernel copies to the payload (payload_sz). */
+  readonly payload: Uint8Array;
+  /** Bytes of out args the kernel expects; argvar: a shorter reply is allowed (READ). */
+  readonly reply_size: number;
+  readonly reply_argvar: boolean;
+  /** args->force: sent without waiting for INIT or a ready ring (fuse_simple_request skips fuse_get_req). */
+  readonly force: boolean;
+  /** Sent with fuse_simple_background: no task waits for it (RELEASE). */
+  readonly background: boolean;
+}
+
+/** What the client's task got back for one request: the error, or 0 and the reply's payload. */
+export interface ReqResult { readonly error: number; readonly body: Uint8Array }
+
+export type OpResult = { readonly res: number; readonly data?: string };
+export type ClientOpGen = Generator<ReqSpec, OpResult, ReqResult>;
+
+/** One client process: its open file (one per client) and file position. */
+export interface ClientFile { readonly name: string; readonly ino: bigint; readonly fh: bigint; pos: number }
+
+/** What the ops need from the connection: its limits, the dentry cache and the filesystem. */
+export interface VfsContext {
+  readonly maxWrite: number;
+  readonly maxPages: number;
+  readonly pageSize: number;
+  /** Names with a positive dentry (LOOKUP or CREATE succeeded; entry_valid outlasts a case). */
+  readonly dcache: Set<string>;
+  readonly fs: FsState;
+  /** Queues a background request (RELEASE) from the client's context: it needs no answer to go on. */
+  background: (r: ReqSpec) => void;
+}
+
+const O = FUSE_OPCODE;
+const none = new Uint8Array();
+const cstr = (s: string) => Buffer.from(`${s}\0`, 'latin1');
+const u64 = (n: bigint | number) => BigInt(n);
+const req = (opcode: number, nodeid: bigint, opIn: Rec | null, reply: number, extra: Partial<ReqSpec> = {}): ReqSpec =>
+  ({ opcode, nodeid, opIn, payload: none, reply_size: reply, reply_argvar: false, force: false, background: false, ...extra });
+
+const O_RDWR = 2, O_CREAT = 0o100, O_LARGEFILE = 0o100000;
+/** fuse_file_flush/release send lock_owner of the closing files struct: not modelled, so not compared. */
+const OWNER = 0n;
+
+/** close(2): FLUSH (force, waited for), then RELEASE queued in the background before close returns (__fput). */
+function* closeFile(ctx: VfsContext, f: ClientFile): Generator<ReqSpec, number, ReqResult> {
+  const r = yield req(O.FUSE_FLUSH, f.ino, { fh: f.fh, unused: 0, lock_owner: OWNER }, 0, { force: true });
+  ctx.background(req(O.FUSE_RELEASE, f.ino, { fh: f.fh, flags: O_RDWR | O_LARGEFILE, release_flags: 0, lock_owner: 0n }, 0, { force: true, background: true }));
+  return r.error;
+}
+
+/**
+ * open(2) of `name` in the root, O_RDWR (| O_CREAT): an uncached name is looked up first (fuse_atomic_open → fuse_lookup,
+ * seen on 6.18.44); a positive entry is OPENed, a missing one CREATEd when asked to, else -ENOENT.
+ */
+function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<ReqSpec, ClientFile | number, ReqResult> {
+  if (!ctx.dcache.has(name)) {
+    const r = yield req(O.FUSE_LOOKUP, ROOT_INO, null, 128, { payload: cstr(name) });
+    if (r.error === 0) ctx.dcache.add(name);
+    else if (!(r.error === negErrno('ENOENT') && create)) return r.error;
+  }
+  if (ctx.dcache.has(name)) {
+    const ino = ctx.fs.files.get(name)?.ino ?? 0n;
+    const r = yield req(O.FUSE_OPEN, ino, { flags: O_RDWR | O_LARGEFILE, open_flags: 0 }, 16);
+    return r.error !== 0 ? r.error : { name, ino, fh: ino, pos: 0 };
+  }
+  const r = yield req(O.FUSE_CREATE, ROOT_INO, { flags: O_RDWR | O_CREAT | O_LARGEFILE, mode: 0o100644, umask: 0, open_flags: 0 }, 144, { payload: cstr(name) });
+  if (r.error !== 0) return r.error;
+  ctx.dcache.add(name);
+  const ino = ctx.fs.files.get(name)?.ino ?? 0n;
+  return { name, ino, fh: ino, pos: 0 };
+}
+
+/**
+ * read/write with FOPEN_DIRECT_IO (fs/fuse/file.c:fuse_direct_io): one request at a time of at most max_pages pages of
+ * the (page-aligned) user buffer, writes also at most max_write; a short answer ends the op with what was done.
+ */
+function* directIo(ctx: VfsContext, f: ClientFile, write: boolean, size: number, offset: number | undefined): Generator<ReqSpec, OpResult, ReqResult> {
+  let pos = offset ?? f.pos, done = 0;
+  while (done < size) {
+    const n = Math.min(size - done, ctx.maxPages * ctx.pageSize, write ? ctx.maxWrite : Infinity);
+    const opIn = { fh: f.fh, offset: u64(pos), size: n, read_flags: 0, write_flags: 0, lock_owner: 0n, flags: O_RDWR | O_LARGEFILE };
+    const r = yield write
+      ? req(O.FUSE_WRITE, f.ino, opIn, 8, { payload: patternBytes(Number(f.ino), pos, n) })
+      : req(O.FUSE_READ, f.ino, opIn, n, { reply_argvar: true });
+    if (r.error !== 0) { if (done === 0) return { res: r.error }; break; }
+    const got = write ? Buffer.from(r.body).readUInt32LE(0) : r.body.length;
+    done += got; pos += got;
+    if (got !== n) break;
+  }
+  if (offset === undefined) f.pos = pos;
+  return write || done === 0 ? { res: done } : { res: done, data: 'ok' };
+}
+
+/** The generator of one client op, given the client's open file (and a way to change it). */
+export function clientOp(ctx: VfsContext, c: ClientCommand, file: { get: () => ClientFile | null; set: (f: ClientFile | null) => void }): ClientOpGen {
+  return (function* (): ClientOpGen {
+    const f = file.get();
+    switch (c.op) {
+      case 'stat': {
+        const r = yield req(O.FUSE_GETATTR, ROOT_INO, { getattr_flags: 0, fh: 0n }, 104);
+        return { res: r.error };
+      }
+      case 'open': case 'create': {
+        // The client's previous file is closed first (clientPool.cc: one file per client).
+        if (f) { file.set(null); yield* closeFile(ctx, f); }
+        const o = yield* openFile(ctx, c.file ?? '', c.op === 'create');
+        if (typeof o === 'number') return { res: o };
+        file.set(o);
+        return { res: 0 };
+      }
+      case 'read': case 'write':
+        if (!f) return { res: negErrno('EBADF') };
+        return yield* directIo(ctx, f, c.op === 'write', c.size ?? 0, c.offset);
+      case 'fsync': {
+        if (!f) return { res: negErrno('EBADF') };
+        const r = yield req(O.FUSE_FSYNC, f.ino, { fh: f.fh, fsync_flags: 0 }, 0);
+        return { res: r.error };
+      }
+      case 'close': {
+        if (!f) return { res: negErrno('EBADF') };
+        file.set(null);
+        return { res: yield* closeFile(ctx, f) };
+      }
+    }
+  })();
+}

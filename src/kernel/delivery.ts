@@ -1,0 +1,59 @@
+// What the kernel wrote into an entry's header, and the reply the server writes back: every byte through the codec.
+import { decode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
+import { OP_IN } from '../../spec/fs/fs.js';
+import type { Revision } from '../../spec/revisions.js';
+import type { Field, Layout } from '../../spec/types.js';
+
+export interface Delivered {
+  readonly opcode: number;
+  readonly unique: bigint;
+  readonly nodeid: bigint;
+  readonly pid: number;
+  readonly commit_id: bigint;
+  readonly payload_sz: number;
+  readonly flags: bigint;
+  /** ent_in_out.offset where the revision has it (R8), else undefined. */
+  readonly offset: number | undefined;
+  /** op_in decoded as the opcode's in_args[0] struct; null for opcodes whose op_in the kernel leaves unwritten. */
+  readonly opIn: Rec | null;
+}
+
+const field = (l: Layout, name: string): Field => {
+  const f = l.fields.find((x) => x.name === name);
+  if (!f) throw new Error(`${l.name} has no field ${name}`);
+  return f;
+};
+
+const entLayout = (rev: Revision): Layout => {
+  const f = field(rev.lookup(rev.reqHeader), 'ring_ent_in_out');
+  if (f.type.kind !== 'struct') throw new Error(`${rev.reqHeader}.ring_ent_in_out is not a struct`);
+  return rev.lookup(f.type.layout);
+};
+
+/** Byte offset and layout of the header parts a server touches, per revision. */
+export function headerParts(rev: Revision): { size: number; inOut: number; opIn: number; ent: number; entLayout: Layout } {
+  const h = rev.lookup(rev.reqHeader);
+  return { size: h.size, inOut: field(h, 'in_out').offset, opIn: field(h, 'op_in').offset, ent: field(h, 'ring_ent_in_out').offset, entLayout: entLayout(rev) };
+}
+
+export function readHeader(rev: Revision, header: Uint8Array): Delivered {
+  const parts = headerParts(rev);
+  const inH = decode(rev.lookup('fuse_in_header'), header, rev.lookup, parts.inOut);
+  const ent = decode(parts.entLayout, header, rev.lookup, parts.ent);
+  const opcode = inH.opcode as number;
+  const opInLayout = OP_IN[opcode];
+  return {
+    opcode, unique: inH.unique as bigint, nodeid: inH.nodeid as bigint, pid: inH.pid as number,
+    commit_id: ent.commit_id as bigint, payload_sz: ent.payload_sz as number, flags: ent.flags as bigint,
+    offset: 'offset' in ent ? (ent.offset as number) : undefined,
+    opIn: opInLayout ? decode(rev.lookup(opInLayout), header, rev.lookup, parts.opIn) : null,
+  };
+}
+
+/** The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out, as COMMIT_AND_FETCH reads them. */
+export function writeReply(rev: Revision, header: Uint8Array, r: { unique: bigint; error: number; payloadSz: number }): void {
+  const parts = headerParts(rev);
+  const out = rev.lookup('fuse_out_header');
+  encodeInto(out, { len: out.size + r.payloadSz, error: r.error, unique: r.unique }, header, parts.inOut, rev.lookup);
+  encodeInto(parts.entLayout, { payload_sz: r.payloadSz }, header, parts.ent, rev.lookup);
+}

@@ -1,0 +1,36 @@
+// When a step is over: decided from what the kernel says each task is doing, not from a quiet period.
+import { readdirSync, readFileSync } from 'node:fs';
+import { asleepInFuse, taskState } from './clients.js';
+
+const tidsNow = (): string[] => { try { return readdirSync('/proc/self/task'); } catch { return []; } };
+/** Node's own threads, there before any ring: everything else is io_uring's or the addon's watch. */
+const NODE_THREADS = new Set(tidsNow());
+
+/**
+ * io_uring's io-wq workers of this process (threads named iou-wrk-<pid>) that are doing something: a command
+ * punted there (an -EAGAIN before INIT is reissued from io-wq) completes only when its worker has run it.
+ * A thread that is neither Node's nor named yet is an io-wq worker being born (it starts as a copy of "node").
+ */
+export function busyIoWorkers(): string[] {
+  const busy: string[] = [];
+  for (const tid of tidsNow()) {
+    if (NODE_THREADS.has(tid)) continue;
+    let comm: string;
+    try { comm = readFileSync(`/proc/self/task/${tid}/comm`, 'latin1'); } catch { continue; }
+    if (comm.startsWith('furc-watch')) continue;
+    if (!comm.startsWith('iou-wrk')) { busy.push(`thread ${tid} (${comm.trim()}) just created`); continue; }
+    const t = taskState(process.pid, Number(tid));
+    // An idle worker sleeps in io_wq_worker waiting for work (or is gone); anything else is work in progress.
+    if (t.state === 'X' || ((t.state === 'S' || t.state === 'I') && /io_wq_worker|schedule_timeout/.test(t.wchan))) continue;
+    busy.push(`${comm.trim()} (tid ${tid}) state ${t.state} wchan ${t.wchan}`);
+  }
+  return busy;
+}
+
+/** Clients (by pid) that are neither done nor asleep in a FUSE wait: running, or sleeping somewhere else. */
+export function wakefulClients(pids: readonly number[]): string[] {
+  return pids.flatMap((pid) => {
+    const t = taskState(pid);
+    return asleepInFuse(t) ? [] : [`client pid ${pid} state ${t.state} wchan ${t.wchan || '-'}`];
+  });
+}

@@ -1,0 +1,105 @@
+// The server's memory shared with the kernel: regions that a case can make unreadable, read-only or unmapped.
+import { match } from 'ts-pattern';
+import type { NativeProbe } from '../../native-probe/index.js';
+import { encodeInto } from '../../spec/codec/codec.js';
+import type { Addr, MemProt } from '../../spec/model/commands.js';
+import { registry } from '../../spec/uapi/dsl.js';
+import { iovec } from '../../spec/uapi/io_uring.js';
+
+const PAGE = 4096;
+const PROT = { none: 0, read: 1, rw: 3 } as const;
+const lookup = registry([iovec]);
+
+/** struct iovec[] for the kernel to import: each (base, len) through the codec. */
+export function iovecArray(list: readonly { readonly addr: bigint; readonly len: number }[]): Buffer {
+  const out = Buffer.alloc(iovec.size * Math.max(1, list.length));
+  list.forEach((v, i) => encodeInto(iovec, { iov_base: v.addr, iov_len: BigInt(v.len) }, out, i * iovec.size, lookup));
+  return out;
+}
+/** A user address no process maps: the top of the kernel's direct map (fails access_ok). */
+export const KERNEL_ADDR = 0xffff888000000000n;
+
+export class RegionError extends Error {}
+
+/** `len` bytes at `at` inside one alloc()ed mapping; pages after the first may be faulted on their own ("tail"). */
+export class Region {
+  prot: { head: MemProt; tail: MemProt } = { head: 'rw', tail: 'rw' };
+
+  constructor(private readonly p: NativeProbe, readonly ab: ArrayBuffer, readonly at: number, readonly len: number) {}
+
+  get addr(): bigint { return this.p.addressOf(this.ab) + BigInt(this.at); }
+
+  /** A view for the harness to write into, or null when any of the region's pages is not writable. */
+  writable(): Uint8Array | null {
+    return this.prot.head === 'rw' && this.prot.tail === 'rw' ? new Uint8Array(this.ab, this.at, this.len) : null;
+  }
+
+  /** A view for the harness to read, or null when any page is unreadable. */
+  readable(): Uint8Array | null {
+    const ok = (x: MemProt) => x === 'rw' || x === 'read';
+    return ok(this.prot.head) && ok(this.prot.tail) ? new Uint8Array(this.ab, this.at, this.len) : null;
+  }
+
+  /** Changes the pages of the region's first page ('head'), of the rest ('tail'), or of both. */
+  set(prot: MemProt, part: 'all' | 'head' | 'tail'): void {
+    const firstPage = Math.floor(this.at / PAGE) * PAGE;
+    const lastByte = this.at + this.len - 1;
+    const split = firstPage + PAGE;
+    const ranges: [number, number, 'head' | 'tail'][] = [];
+    if (part !== 'tail') ranges.push([firstPage, Math.min(split, lastByte + 1) - firstPage, 'head']);
+    if (part !== 'head' && lastByte >= split) ranges.push([split, lastByte + 1 - split, 'tail']);
+    for (const [off, len, which] of ranges) {
+      if (this.prot[which] === 'unmapped') continue;
+      const r = prot === 'unmapped' ? this.p.unmap(this.ab, off, len) : this.p.protect(this.ab, off, len, PROT[prot as keyof typeof PROT]);
+      if (r < 0) throw new RegionError(`${prot === 'unmapped' ? 'munmap' : 'mprotect'} of ${len} bytes at +${off} failed: ${r}`);
+      this.prot[which] = prot;
+    }
+    if (part !== 'head' && lastByte < split) this.prot.tail = this.prot.head;
+  }
+}
+
+/** Allocates regions for one connection and keeps their buffers alive as long as the kernel may use them. */
+export class Memory {
+  private readonly keep: ArrayBuffer[] = [];
+
+  constructor(private readonly p: NativeProbe) {}
+
+  private map(bytes: number): ArrayBuffer {
+    const ab = this.p.alloc(bytes);
+    if (typeof ab === 'number') throw new RegionError(`mmap of ${bytes} bytes failed: ${ab}`);
+    this.keep.push(ab);
+    return ab;
+  }
+
+  /**
+   * A region of `len` bytes. 'straddle' puts its middle on a page boundary (a header whose second half can fault
+   * alone); 'start' puts it at the start of its own pages.
+   */
+  region(len: number, place: 'start' | 'straddle' = 'start'): Region {
+    const n = Math.max(len, 1);
+    if (place === 'start') return new Region(this.p, this.map(n), 0, n);
+    const at = PAGE - Math.floor(n / 2);
+    return new Region(this.p, this.map(at + n), at, n);
+  }
+
+  /** The address an Addr names: a fresh region for 'valid', or one of the invalid kinds. */
+  address(addr: Addr, len: number, place: 'start' | 'straddle' = 'start'): { addr: bigint; region: Region | null } {
+    return match(addr)
+      .with('valid', () => { const r = this.region(len, place); return { addr: r.addr, region: r }; })
+      .with('null', () => ({ addr: 0n, region: null }))
+      .with('unmapped', () => {
+        const a = this.p.unmappedAddress();
+        if (typeof a === 'number') throw new RegionError(`no unmapped address: ${a}`);
+        return { addr: a, region: null };
+      })
+      .with('kernel', () => ({ addr: KERNEL_ADDR, region: null }))
+      .exhaustive();
+  }
+
+  /** Bytes the harness writes for the kernel to read (an iovec array): plain memory, never faulted. */
+  bytes(data: Uint8Array): bigint {
+    const ab = this.map(data.length);
+    new Uint8Array(ab).set(data);
+    return this.p.addressOf(ab);
+  }
+}
