@@ -1,7 +1,7 @@
 // `furc diff A.json B.json [--baseline expected.json] [--json]`: exit 1 when a difference is not in the baseline.
 import { diffReports, groupByB, loadBaseline, loadReport } from '../report/diff.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
+import { UsageError } from '../../spec/errors.js';
 import { table } from './table.js';
 
 export function diffCommand(args: string[], io: Io): number {

@@ -15,7 +15,7 @@ import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
+import { UsageError } from '../../spec/errors.js';
 
 const model = () => new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
 

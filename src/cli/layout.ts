@@ -4,7 +4,7 @@ import { isRevisionId, revision } from '../../spec/revisions.js';
 import { REVISIONS } from '../../spec/types.js';
 import { headerReport } from '../layout/headerProbe.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
+import { UsageError } from '../../spec/errors.js';
 
 export async function layoutCommand(args: string[], io: Io): Promise<number> {
   const get = (n: string) => { const i = args.indexOf(n); return i < 0 ? undefined : args[i + 1]; };

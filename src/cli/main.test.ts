@@ -47,6 +47,7 @@ describe('furc', () => {
     [['vm', '--kernel', 'k'], "furc: furc vm needs the furc arguments to run inside after '--' (usage: furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--verbose] -- <furc arguments>)"],
     [['vm', '--kernel', 'k', '--mem', '12', '--', 'probe'], 'furc: --mem 12: want an integer in 256..65536'],
     [['vm', '--kernel', 'k', '--', 'vm', '--kernel', 'k'], 'furc: furc vm cannot run furc vm inside the guest'],
+    [['layout', '--header', '/nonexistent/fuse.h'], 'furc: header not found: /nonexistent/fuse.h'],
     [['vm', '--kernel', 'k', '--', 'run', '--out', '/nonexistent/r.json'], `furc: --out /nonexistent/r.json: inside furc vm only the current directory (${process.cwd()}) is writable; give a path under it`],
   ])('should answer %j with one line on stderr and exit 2', async (argv, line) => {
     const r = await run(...argv);

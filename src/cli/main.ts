@@ -1,14 +1,10 @@
 // furc's dispatcher: every failure is one line on stderr and exit 2.
-import { UnknownAssumptionError } from '../../spec/assumptions.js';
-import { UnknownRevisionError } from '../../spec/revisions.js';
-import { HeaderError } from '../layout/headerProbe.js';
-import { ReportError } from '../report/diff.js';
-import { CorpusError } from '../../fuzz/corpus.js';
+import { UsageError } from '../../spec/errors.js';
 import { diffCommand } from './diff.js';
 import { fuzzCommand, replayCommand } from './fuzz.js';
 import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
-import { specCommand, UsageError } from './spec.js';
+import { specCommand } from './spec.js';
 import { vmCommand, VM_USAGE } from './vm.js';
 import { TIME_SCALE_ERROR } from '../kernel/timeScale.js';
 
@@ -22,6 +18,9 @@ export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
        furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]
        furc replay [corpus files…]
        ${VM_USAGE}`;
+
+// Bad input of any kind (revision, assumption, header, report, corpus file, argument) extends this one class.
+export { UsageError };
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -42,7 +41,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError || e instanceof ReportError || e instanceof CorpusError) {
+    if (e instanceof UsageError) {
       io.err(`furc: ${e.message}`);
       return 2;
     }

@@ -10,7 +10,7 @@ import { isRevisionId } from '../../spec/revisions.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
-import { UsageError } from './spec.js';
+import { UsageError } from '../../spec/errors.js';
 import type { Io } from './main.js';
 
 function option(args: string[], name: string): string | undefined {

@@ -8,8 +8,7 @@ import { allRevisions, revision, type Revision } from '../../spec/revisions.js';
 import { table } from './table.js';
 import { headerReport } from '../layout/headerProbe.js';
 import type { AssumptionValues } from '../../spec/types.js';
-
-export class UsageError extends Error {}
+import { UsageError } from '../../spec/errors.js';
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x), 2);
 

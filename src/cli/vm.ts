@@ -6,7 +6,7 @@ import { ModulesError } from '../vm/modules.js';
 import { VmError } from '../vm/tools.js';
 import { runVm, type VmResult } from '../vm/vm.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
+import { UsageError } from '../../spec/errors.js';
 
 export const VM_USAGE = 'furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--verbose] -- <furc arguments>';
 /** Exit status when the guest could not run furc (no boot, panic, hang, missing piece). */

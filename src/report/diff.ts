@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { RunReport } from './report.js';
 import { caseId } from './report.js';
+import { UsageError } from '../../spec/errors.js';
 
-export class ReportError extends Error {}
+export class ReportError extends UsageError {}
 
 export interface Difference {
   readonly kind: 'fingerprint' | 'case';
