@@ -2,6 +2,7 @@
 import { diffReports, groupByB, loadBaseline, loadReport } from '../report/diff.js';
 import type { Io } from './main.js';
 import { UsageError } from '../../spec/errors.js';
+import { jsonText } from '../report/json.js';
 import { table } from './table.js';
 
 export function diffCommand(args: string[], io: Io): number {
@@ -14,7 +15,7 @@ export function diffCommand(args: string[], io: Io): number {
   if (files.length !== 2 || files.some((f) => f.startsWith('--'))) throw new UsageError('usage: furc diff A.json B.json [--baseline expected.json] [--summary] [--json]');
   const diffs = diffReports(loadReport(files[0]!), loadReport(files[1]!), baseline ? loadBaseline(baseline) : undefined);
   const unexpected = diffs.filter((d) => !d.expected).length;
-  if (asJson) io.out(JSON.stringify({ a: files[0], b: files[1], differences: diffs, unexpected }, null, 2));
+  if (asJson) io.out(jsonText({ a: files[0], b: files[1], differences: diffs, unexpected }));
   else {
     const shown = summaryOnly ? diffs.filter((d) => d.kind === 'fingerprint') : diffs;
     io.out(diffs.length ? table(['kind', 'id', 'A', 'B', 'status'], shown.map((d) => [d.kind, d.id, d.a, d.b, d.expected ? 'expected' : 'UNEXPECTED'])) : 'no differences');

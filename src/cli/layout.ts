@@ -2,6 +2,7 @@
 import { ASSUMPTIONS } from '../../spec/assumptions.js';
 import { isRevisionId, revision } from '../../spec/revisions.js';
 import { REVISIONS } from '../../spec/types.js';
+import { jsonText } from '../report/json.js';
 import { headerReport } from '../layout/headerProbe.js';
 import type { Io } from './main.js';
 import { UsageError } from '../../spec/errors.js';
@@ -25,7 +26,7 @@ export async function layoutCommand(args: string[], io: Io): Promise<number> {
     return { id, spec: a.value, header: v, changed: a.value !== v };
   });
   if (args.includes('--json')) {
-    io.out(JSON.stringify({ header, revision: rev, drift: report.drift, assumptions: settled }, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x), 2));
+    io.out(jsonText({ header, revision: rev, drift: report.drift, assumptions: settled }, 'hex'));
   } else {
     io.out(report.drift.length ? report.drift.join('\n') : `no drift: ${header} matches ${rev}`);
     for (const s of settled) io.out(`assumption ${s.id}: spec 0x${s.spec.toString(16)} → header 0x${s.header.toString(16)}${s.changed ? ' (replaced)' : ' (confirmed)'}`);

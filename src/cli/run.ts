@@ -5,6 +5,7 @@ import { ModelTarget } from '../target/modelTarget.js';
 import type { Target } from '../target/target.js';
 import { writeFileSync } from 'node:fs';
 import { exitStatus, failing, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
+import { jsonText } from '../report/json.js';
 import { FORMATS, makeReport, render, type Format, type RunReport } from '../report/report.js';
 import { isRevisionId } from '../../spec/revisions.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
@@ -20,8 +21,6 @@ function option(args: string[], name: string): string | undefined {
   if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
   return v;
 }
-
-const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2);
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
   const valued = new Set(['--target', '--revision', '--format', '--out']);
@@ -84,7 +83,7 @@ export async function probeCommand(args: string[], io: Io): Promise<number> {
   const k = new KernelTarget();
   try {
     const f = await withEnableUring(io.err, () => k.fingerprint());
-    if (args.includes('--json')) io.out(json(f));
+    if (args.includes('--json')) io.out(jsonText(f));
     else {
       for (const [key, v] of Object.entries(f)) io.out(`${key.padEnd(26)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
     }

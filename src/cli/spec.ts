@@ -5,12 +5,13 @@ import { specDiff } from '../../spec/diff.js';
 import { errnoName } from '../../spec/errno.js';
 import { resultName } from '../../spec/rules/types.js';
 import { allRevisions, revision, type Revision } from '../../spec/revisions.js';
+import { jsonText } from '../report/json.js';
 import { table } from './table.js';
 import { headerReport } from '../layout/headerProbe.js';
 import type { AssumptionValues } from '../../spec/types.js';
 import { UsageError } from '../../spec/errors.js';
 
-const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x), 2);
+const json = (v: unknown) => jsonText(v, 'hex');
 
 function describeRevision(r: Revision): object {
   return {

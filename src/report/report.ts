@@ -1,6 +1,7 @@
 // A run's results as one document, and its three renderings: KTAP for kernel CI, JUnit for dashboards, JSON for tools.
 import type { CaseResult, Verdict } from '../conformance/suite.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
+import { jsonText } from './json.js';
 
 export interface RunReport {
   readonly tool: 'furc';
@@ -73,8 +74,7 @@ export function junit(rep: RunReport): string {
   return out.join('\n') + '\n';
 }
 
-export const json = (rep: RunReport): string =>
-  JSON.stringify(rep, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+export const json = (rep: RunReport): string => jsonText(rep) + '\n';
 
 export function render(rep: RunReport, format: Format): string {
   switch (format) {
