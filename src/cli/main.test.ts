@@ -89,6 +89,13 @@ describe('furc', () => {
     expect(r.out).toBe('');
   });
 
+  it('should name each case on the live line of furc run as KTAP does: R0/register/register.headers.too_short', async () => {
+    const live = await run('run', '--target', 'model', '--revision', 'R0');
+    const ktap = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'ktap');
+    expect(live.out.split('\n')).toContain('PASS   R0/register/register.headers.too_short');
+    expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ok \d+ R0\/register\/register\.headers\.too_short$/));
+  });
+
   it('should write the R0 model report to a new file in an existing directory and exit 0', async () => {
     const dir = mkdtempSync(`${tmpdir()}/furc-cli-`);
     try {

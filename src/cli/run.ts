@@ -6,7 +6,7 @@ import type { Target } from '../target/target.js';
 import { writeFileSync } from 'node:fs';
 import { exitStatus, failing, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
 import { jsonText } from '../report/json.js';
-import { makeReport, render, type RunReport } from '../report/report.js';
+import { caseId, makeReport, render, type RunReport } from '../report/report.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
@@ -24,7 +24,7 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
   const nr = cpus();
   // Lines go to the terminal unless a report takes stdout.
   const live = !(format && !outFile);
-  const print = (c: CaseResult) => { if (live) io.out(`${showVerdict(c.verdict).padEnd(6)} ${c.revision} ${c.rule}  [${c.family}]${failing(c.verdict) ? `\n       replay: ${c.replay}` : ''}`); };
+  const print = (c: CaseResult) => { if (live) io.out(`${showVerdict(c.verdict).padEnd(6)} ${caseId(c)}${failing(c.verdict) ? `\n       replay: ${c.replay}` : ''}`); };
   const finish = (rep: RunReport): number => {
     const s = rep.summary;
     if (live) io.out(`# ${rep.target}: ${s.cases} cases, ${s.PASS} PASS, ${s.FAIL} FAIL, ${s.SKIP} SKIP, ${s.XFAIL} XFAIL, ${s.TIMEOUT} TIMEOUT, ${s.ERROR} ERROR (ran on ${rep.target}: ${s.PASS + s.FAIL + s.TIMEOUT + s.XFAIL + s.ERROR})`);

@@ -33,9 +33,10 @@ describe('reports', () => {
     expect(t).toContain('# totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0');
   });
 
-  it('should write JUnit with 1 failure and 1 skipped in one suite', () => {
+  it('should write JUnit with 1 failure and 1 skipped in one suite, each testcase named by its case id', () => {
     const x = junit(A);
     expect(x).toContain('<testsuite name="R0 register" tests="3" failures="1" skipped="1">');
+    expect(x).toContain('<testcase classname="R0 register" name="R0/register/register.baseline"/>');
     expect(x).toContain('<failure type="FAIL" message="expected cqe -EINVAL, got held">expected cqe -EINVAL, got held\nreplay: replay register.qid.out_of_range</failure>');
   });
 });
