@@ -1,11 +1,16 @@
 // Reports and diffs: KTAP/JUnit/JSON renderings, and furc diff's expected/unexpected split with a baseline.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseResult } from '../conformance/suite.js';
 import { main } from '../cli/main.js';
 import { diffReports, groupByB, loadReport, type DiffStatus } from './diff.js';
 import { junit, ktap, makeReport } from './report.js';
+
+// Every directory a test makes is removed after the file's tests.
+const made: string[] = [];
+const tmp = () => { const d = mkdtempSync(`${tmpdir()}/furc-diff-`); made.push(d); return d; };
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
 const res = (rule: string, verdict: CaseResult['verdict'], observed?: string): CaseResult =>
   ({ revision: 'R0', family: 'R0 register', rule, verdict, replay: `replay ${rule}`, ...(observed ? { observed } : {}) });
@@ -54,7 +59,7 @@ describe('furc diff', () => {
   });
 
   it('should exit 1 on an unexpected difference and 0 once the baseline lists it', async () => {
-    const dir = mkdtempSync(`${tmpdir()}/furc-diff-`);
+    const dir = tmp();
     writeFileSync(`${dir}/a.json`, JSON.stringify(A));
     writeFileSync(`${dir}/b.json`, JSON.stringify(B));
     writeFileSync(`${dir}/base.json`, JSON.stringify({ expected: [{ id: 'R0/register/register.qid.out_of_range', b: 'cqe -EINVAL' }] }));
@@ -72,12 +77,10 @@ describe('furc diff', () => {
     const a = loadReport(new URL('../../fixtures/kernels/6.18.44-fc-v669.json', import.meta.url).pathname);
     const b = { ...a, fingerprint: { ...a.fingerprint!, release: '6.18.44-fc-v657' } };
     expect(diffReports(a, b)).toEqual([{ kind: 'fingerprint', id: 'fingerprint.release', a: '"6.18.44-fc-v669"', b: '"6.18.44-fc-v657"', status: 'identity' }]);
-    const dir = mkdtempSync(`${tmpdir()}/furc-diff-`);
-    try {
-      writeFileSync(`${dir}/b.json`, JSON.stringify(b));
-      const out: string[] = [];
-      expect(await main(['diff', new URL('../../fixtures/kernels/6.18.44-fc-v669.json', import.meta.url).pathname, `${dir}/b.json`], { out: (x) => out.push(x), err: () => {} })).toBe(0);
-      expect(out.join('\n')).toMatch(/fingerprint\s+fingerprint\.release\s+"6\.18\.44-fc-v669"\s+"6\.18\.44-fc-v657"\s+identity/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    const dir = tmp();
+    writeFileSync(`${dir}/b.json`, JSON.stringify(b));
+    const out: string[] = [];
+    expect(await main(['diff', new URL('../../fixtures/kernels/6.18.44-fc-v669.json', import.meta.url).pathname, `${dir}/b.json`], { out: (x) => out.push(x), err: () => {} })).toBe(0);
+    expect(out.join('\n')).toMatch(/fingerprint\s+fingerprint\.release\s+"6\.18\.44-fc-v669"\s+"6\.18\.44-fc-v657"\s+identity/);
   });
 });
