@@ -1,6 +1,7 @@
 // Regression corpus: one finding per file, fixtures/regressions/<hash>-<slug>.json, replayable on any target.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { UsageError } from '../spec/errors.js';
 import { fromWire, toWire } from '../src/kernel/wire.js';
 import type { Fingerprint } from '../src/kernel/fingerprint.js';
 import type { FuzzCase } from './arbitraries.js';
@@ -25,7 +26,7 @@ export interface CorpusEntry {
   readonly xfail?: { readonly rule: string; readonly link: string };
 }
 
-export class CorpusError extends Error {}
+export class CorpusError extends UsageError {}
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
 

@@ -1,9 +1,9 @@
 // The fuzzer on the model: seeded sequences repeat, the model agrees with itself, a mutant is found, shrunk and saved.
 import { execa } from 'execa';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { toWire } from '../src/kernel/wire.js';
 import { arbCase } from './arbitraries.js';
@@ -15,6 +15,9 @@ const model = (m = {}) => new ModelTarget({ nr_cpus: 2, caps: { CAP_SYS_ADMIN: t
 const base = { revision: 'R0' as const, seconds: 60, nrCpus: 2, fingerprint: null, progress: () => {} };
 
 describe('fuzzer (model)', () => {
+  const out = mkdtempSync(`${tmpdir()}/furc-fuzz-`);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
   it('should generate the same 20 cases for seed 42 twice', () => {
     const a = fc.sample(arbCase('R0', 2), { seed: 42, numRuns: 20 });
     const b = fc.sample(arbCase('R0', 2), { seed: 42, numRuns: 20 });
@@ -28,7 +31,6 @@ describe('fuzzer (model)', () => {
   });
 
   it('should find the "entries handed out oldest first" mutant, shrink it and save a corpus file with a compiling C reproducer', async () => {
-    const out = mkdtempSync(`${tmpdir()}/furc-fuzz-`);
     const mutant = MUTANTS.find((m) => m.name.startsWith('entries handed out oldest first'))!;
     const s = await fuzz({ ...base, model: model(), target: model(mutant.mutation), seed: 1, runs: 3000, outDir: out });
     expect(s.findings.length).toBeGreaterThanOrEqual(1);

@@ -1,4 +1,5 @@
 // Named assumptions: every value no public text confirms, with its reason and how to override it.
+import { UsageError } from './errors.js';
 import type { Assumption, AssumptionValues, RevisionId } from './types.js';
 
 const A = (id: string, revision: RevisionId, what: string, value: bigint | number, reason: string, headerSymbol?: string): Assumption =>
@@ -46,7 +47,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
 
 const BY_ID = new Map(ASSUMPTIONS.map((a) => [a.id, a]));
 
-export class UnknownAssumptionError extends Error {}
+export class UnknownAssumptionError extends UsageError {}
 
 /** Resolves every assumption, replacing those the caller read from a kernel header. */
 export function resolveAssumptions(overrides: AssumptionValues = {}): AssumptionValues {

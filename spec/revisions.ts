@@ -1,6 +1,7 @@
 // One Revision object per UAPI revision: constants, layouts, rule tables, in one place.
 import { ASSUMPTIONS, resolveAssumptions } from './assumptions.js';
 import { ERRNO } from './errno.js';
+import { UsageError } from './errors.js';
 import { constant, registry } from './uapi/dsl.js';
 import { FOPEN, FUSE_KERNEL_CONSTANTS, FUSE_KERNEL_LAYOUTS } from './uapi/fuse_kernel.js';
 import { R0_CONSTANTS, R0_LAYOUTS, R4_LAYOUTS, R8_LAYOUTS, r7Layouts } from './uapi/fuse_uring.js';
@@ -49,7 +50,7 @@ function make(r: Omit<Revision, 'lookup' | 'layouts' | 'constants'> & { layouts:
   return { ...r, layouts, constants: [...BASE_CONSTANTS, ...r.constants], lookup: registry(layouts) };
 }
 
-export class UnknownRevisionError extends Error {}
+export class UnknownRevisionError extends UsageError {}
 
 export function isRevisionId(s: string): s is RevisionId {
   return (REVISIONS as readonly string[]).includes(s);

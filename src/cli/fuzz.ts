@@ -3,55 +3,33 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { fuzz, type FuzzSummary } from '../../fuzz/fuzzer.js';
 import type { CaseResult } from '../conformance/suite.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
-import { FORMATS, makeReport, render, type Format } from '../report/report.js';
+import { makeReport, render } from '../report/report.js';
 import { loadEntry } from '../../fuzz/corpus.js';
 import { runCase } from '../../fuzz/runCase.js';
 import { cpus } from '../kernel/detect.js';
 import { KernelTarget } from '../kernel/kernelTarget.js';
 import { ModelTarget } from '../target/modelTarget.js';
 import type { Target } from '../target/target.js';
-import { isRevisionId } from '../../spec/revisions.js';
-import { REVISIONS, type RevisionId } from '../../spec/types.js';
+import type { RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
+import { parse } from './args.js';
+import { FUZZ, REPLAY } from './commands.js';
+import { UsageError } from '../../spec/errors.js';
 
 const model = () => new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
 
-function opts(args: string[], valued: readonly string[], usage: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!valued.includes(a)) throw new UsageError(`unknown argument '${a}' (usage: ${usage})`);
-    const v = args[++i];
-    if (v === undefined) throw new UsageError(`${a} needs a value`);
-    m.set(a, v);
-  }
-  return m;
-}
-
-const num = (m: Map<string, string>, k: string, d: number) => {
-  const v = m.get(k);
-  if (v === undefined) return d;
-  if (!/^\d+$/.test(v)) throw new UsageError(`${k} takes a whole number, got '${v}'`);
-  return Number(v);
-};
-
-export async function fuzzCommand(args: string[], io: Io): Promise<number> {
-  const usage = 'furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR] [--format ktap|junit|json --report FILE]';
-  const m = opts(args, ['--target', '--revision', '--seed', '--runs', '--time', '--out', '--format', '--report'], usage);
-  const format = m.get('--format');
-  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}' (known: ${FORMATS.join(', ')})`);
-  if ((format === undefined) !== (m.get('--report') === undefined)) throw new UsageError('--format and --report go together');
-  const t = m.get('--target') ?? 'model';
-  if (t !== 'kernel' && t !== 'model') throw new UsageError(`unknown target '${t}' (known: kernel, model)`);
-  const rev = m.get('--revision') ?? 'R0';
-  if (!isRevisionId(rev)) throw new UsageError(`unknown revision '${rev}' (known: ${REVISIONS.join(', ')})`);
-  const base = { model: model(), revision: rev, seed: num(m, '--seed', Date.now() % 1_000_000), runs: num(m, '--runs', 1000),
-    seconds: num(m, '--time', 60), outDir: m.get('--out') ?? null, nrCpus: cpus(), progress: io.err };
+export async function fuzzCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values: o } = parse(FUZZ, args);
+  const format = o.format;
+  if ((format === undefined) !== (o.report === undefined)) throw new UsageError('--format and --report go together');
+  const t = o.target ?? 'model';
+  const rev = o.revision ?? 'R0';
+  const base = { model: model(), revision: rev, seed: o.seed ?? Date.now() % 1_000_000, runs: o.runs ?? 1000,
+    seconds: o.time ?? 60, outDir: o.out ?? null, nrCpus: cpus(), progress: io.err };
   const report = (s: Awaited<ReturnType<typeof fuzz>>, fp: Fingerprint | null = null) => {
-    if (format) writeFileSync(m.get('--report')!, render(fuzzReport(t, rev, base.seed, s, fp), format as Format));
+    if (format) writeFileSync(o.report!, render(fuzzReport(t, rev, base.seed, s, fp), format));
     io.out(`fuzz ${t} ${rev}: seed ${base.seed}, ${s.cases} cases, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${(s.cases / s.seconds).toFixed(2)} cases/s, ${(s.steps / s.seconds).toFixed(1)} steps/s), ${s.findings.length} findings`);
     for (const f of s.findings) {
       const at = f.outcome.mismatchAt;
@@ -96,7 +74,8 @@ function fuzzReport(target: 'kernel' | 'model', rev: RevisionId, seed: number, s
 }
 
 /** Replays corpus files: on their target when it can run here, else on the model against the recorded expectation. */
-export async function replayCommand(args: string[], io: Io): Promise<number> {
+export async function replayCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { positionals: args } = parse(REPLAY, argv);
   const files = args.length ? args : readdirSync('fixtures/regressions').filter((f) => f.endsWith('.json')).map((f) => `fixtures/regressions/${f}`);
   const why = KernelTarget.unavailable();
   const k = why ? null : new KernelTarget();

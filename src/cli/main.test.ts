@@ -1,4 +1,6 @@
 // furc's command line: outputs, one-line errors and exit statuses.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 
@@ -38,19 +40,77 @@ describe('furc', () => {
 
   it.each([
     [['spec', '--revision', 'R9'], "furc: unknown revision 'R9' (known: R0, R4, R7, R8)"],
-    [['spec', 'diff', 'R0'], 'furc: usage: furc spec diff <A> <B> [--json]'],
-    [['spec', '--bogus'], "furc: unknown argument '--bogus' (usage: furc spec [--revision R] [--json] | diff A B | --assumptions)"],
+    [['spec', 'diff', 'R0'], 'furc: usage: furc spec diff A B [--header FILE] [--json]'],
+    [['spec', '--bogus'], "furc: unknown option '--bogus' (usage: furc spec [--revision R0|R4|R7|R8] [--header FILE] [--assumptions] [--json])"],
+    [['spec', '--assumptions', '--revision', 'R7'], 'furc: --assumptions lists the assumptions of every revision: drop --revision'],
     [['frobnicate'], "furc: unknown command 'frobnicate' (try: furc --help)"],
     [['run', '--target', 'vm'], "furc: unknown target 'vm' (known: kernel, model)"],
     [['run', '--revision'], 'furc: --revision needs a value'],
-    [['probe', '--verbose'], "furc: unknown argument '--verbose' (usage: furc probe [--json])"],
+    [['run', '--revision', '--json'], "furc: --revision needs a value, not '--json' (write --revision=--json for a value that starts with '-')"],
+    [['run', '--format', 'yaml'], "furc: unknown format 'yaml' (known: ktap, junit, json)"],
+    [['run', '--json=yes'], 'furc: --json takes no value'],
+    [['run', 'R0'], "furc: unexpected argument 'R0' (usage: furc run [--target kernel|model] [--revision R0|R4|R7|R8] [--format ktap|junit|json] [--out FILE] [--json] [--keep-enable-uring])"],
+    [['probe', '--verbose'], "furc: unknown option '--verbose' (usage: furc probe [--json])"],
+    [['fuzz', '--runs', 'x'], "furc: --runs takes a whole number, got 'x'"],
+    [['fuzz', '--seed', '-1'], "furc: --seed needs a value, not '-1' (write --seed=-1 for a value that starts with '-')"],
+    [['fuzz', '--seed=-1'], "furc: --seed takes a whole number, got '-1'"],
+    [['fuzz', '--format', 'json'], 'furc: --format and --report go together'],
+    [['diff', 'a.json'], 'furc: usage: furc diff A.json B.json [--baseline FILE] [--summary] [--json]'],
+    [['layout', '--revision', 'R8'], 'furc: --header FILE is required'],
     [['vm', '--kernel', 'k'], "furc: furc vm needs the furc arguments to run inside after '--' (usage: furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--verbose] -- <furc arguments>)"],
-    [['vm', '--kernel', 'k', '--mem', '12', '--', 'probe'], 'furc: --mem 12: want an integer in 256..65536'],
+    [['vm', '--kernel', 'k', '--mem', '12', '--', 'probe'], "furc: --mem takes a whole number from 256 to 65536, got '12'"],
+    [['vm', '--kernel', 'k', '--accel', 'hvf', '--', 'probe'], "furc: unknown accel 'hvf' (known: auto, kvm, tcg)"],
+    [['vm', '--', 'probe'], 'furc: --kernel IMAGE is required'],
+    [['vm', '--kernel', 'k', '--', 'run', '--runs', '5'], "furc: unknown option '--runs' (usage: furc run [--target kernel|model] [--revision R0|R4|R7|R8] [--format ktap|junit|json] [--out FILE] [--json] [--keep-enable-uring])"],
     [['vm', '--kernel', 'k', '--', 'vm', '--kernel', 'k'], 'furc: furc vm cannot run furc vm inside the guest'],
+    [['layout', '--header', '/nonexistent/fuse.h'], 'furc: header not found: /nonexistent/fuse.h'],
     [['vm', '--kernel', 'k', '--', 'run', '--out', '/nonexistent/r.json'], `furc: --out /nonexistent/r.json: inside furc vm only the current directory (${process.cwd()}) is writable; give a path under it`],
   ])('should answer %j with one line on stderr and exit 2', async (argv, line) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toEqual([line]);
+  });
+
+  // /proc/sys/kernel/ostype exists and refuses writes even to root; no case runs before the refusal, so stdout stays empty.
+  it.each([
+    [['run', '--target', 'model', '--format', 'json', '--out', '/nonexistent/dir/x.json'], 'furc: --out /nonexistent/dir/x.json: directory /nonexistent/dir does not exist'],
+    [['run', '--target', 'model', '--format', 'json', '--out', '/proc/sys/kernel/ostype'], 'furc: --out /proc/sys/kernel/ostype: not writable (EACCES)'],
+    [['run', '--target', 'model', '--format', 'ktap', '--out', '/proc/sys/kernel'], 'furc: --out /proc/sys/kernel: is a directory; give a file name'],
+    [['run', '--target', 'model', '--format', 'json', '--out', '/proc/sys/kernel/ostype/r.json'], 'furc: --out /proc/sys/kernel/ostype/r.json: /proc/sys/kernel/ostype is not a directory'],
+    [['fuzz', '--target', 'model', '--format', 'junit', '--report', '/nonexistent/r.xml'], 'furc: --report /nonexistent/r.xml: directory /nonexistent does not exist'],
+    [['fuzz', '--target', 'model', '--out', '/nonexistent/dir/findings'], 'furc: --out /nonexistent/dir/findings: directory /nonexistent/dir does not exist'],
+    [['fuzz', '--target', 'model', '--out', '/proc/sys/kernel/ostype'], 'furc: --out /proc/sys/kernel/ostype: not a directory'],
+    [['vm', '--kernel', 'k', '--log', '/nonexistent/vm.log', '--', 'probe'], 'furc: --log /nonexistent/vm.log: directory /nonexistent does not exist'],
+    [['vm', '--kernel', 'k', '--', 'fuzz', '--out', '/nonexistent/findings'], `furc: --out /nonexistent/findings: inside furc vm only the current directory (${process.cwd()}) is writable; give a path under it`],
+  ])('should refuse the output path in %j before any work, with one line and exit 2', async (argv, line) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([line]);
+    expect(r.out).toBe('');
+  });
+
+  it('should name each case on the live line of furc run as KTAP does: R0/register/register.headers.too_short', async () => {
+    const live = await run('run', '--target', 'model', '--revision', 'R0');
+    const ktap = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'ktap');
+    expect(live.out.split('\n')).toContain('PASS   R0/register/register.headers.too_short');
+    expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ok \d+ R0\/register\/register\.headers\.too_short$/));
+  });
+
+  it('should write the R0 model report to a new file in an existing directory and exit 0', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/furc-cli-`);
+    try {
+      const r = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'json', '--out', `${dir}/r.json`);
+      expect(r.code).toBe(0);
+      expect((JSON.parse(readFileSync(`${dir}/r.json`, 'utf8')) as { summary: { FAIL: number } }).summary.FAIL).toBe(0);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('should explain every option of furc fuzz on --help, one line each, and exit 0', async () => {
+    const r = await run('fuzz', '--help');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('usage: furc fuzz [--target kernel|model] [--revision R0|R4|R7|R8] [--seed S] [--runs N] [--time SECONDS] [--out DIR] [--format ktap|junit|json] [--report FILE]');
+    expect(lines.filter((l) => /^  --/.test(l))).toHaveLength(8);
+    expect(lines).toContainEqual(expect.stringMatching(/^  --runs N +at most this many cases \(default: 1000\)$/));
   });
 });

@@ -1,34 +1,31 @@
 // furc's dispatcher: every failure is one line on stderr and exit 2.
-import { UnknownAssumptionError } from '../../spec/assumptions.js';
-import { UnknownRevisionError } from '../../spec/revisions.js';
-import { HeaderError } from '../layout/headerProbe.js';
-import { ReportError } from '../report/diff.js';
-import { CorpusError } from '../../fuzz/corpus.js';
+import { UsageError } from '../../spec/errors.js';
+import { helpText, usageLine } from './args.js';
+import { commandOf, COMMANDS } from './commands.js';
 import { diffCommand } from './diff.js';
 import { fuzzCommand, replayCommand } from './fuzz.js';
 import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
-import { specCommand, UsageError } from './spec.js';
-import { vmCommand, VM_USAGE } from './vm.js';
+import { specCommand } from './spec.js';
+import { vmCommand } from './vm.js';
 import { TIME_SCALE_ERROR } from '../kernel/timeScale.js';
 
-export const USAGE = `usage: furc spec [--revision R] [--header fuse.h] [--json]
-       furc spec diff <A> <B> [--json]
-       furc spec --assumptions [--json]
-       furc probe [--json]
-       furc run --target kernel|model [--revision R] [--format ktap|junit|json] [--out FILE] [--keep-enable-uring]
-       furc layout --header <fuse.h> [--revision R] [--json]
-       furc diff A.json B.json [--baseline expected.json] [--summary] [--json]
-       furc fuzz --target kernel|model [--revision R] [--seed S] [--runs N] [--time SECONDS] [--out DIR]
-       furc replay [corpus files…]
-       ${VM_USAGE}`;
+export const USAGE = `usage: ${COMMANDS.map(usageLine).join('\n       ')}\n(furc <command> --help explains each option)`;
+
+// Bad input of any kind (revision, assumption, header, report, corpus file, argument) extends this one class.
+export { UsageError };
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** --help or -h among a command's own arguments (for furc vm: before its `--`). */
+const wantsHelp = (args: readonly string[]) => { const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args; return own.includes('--help') || own.includes('-h'); };
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...args] = argv;
   if (TIME_SCALE_ERROR) { io.err(`furc: ${TIME_SCALE_ERROR}`); return 2; }
   try {
+    const known = commandOf(argv);
+    if (known && wantsHelp(known.args)) { io.out(helpText(known.cmd)); return 0; }
     switch (cmd) {
       case 'spec': return await specCommand(args, io.out);
       case 'run': return await runCommand(args, io);
@@ -42,7 +39,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownRevisionError || e instanceof UnknownAssumptionError || e instanceof HeaderError || e instanceof ReportError || e instanceof CorpusError) {
+    if (e instanceof UsageError) {
       io.err(`furc: ${e.message}`);
       return 2;
     }

@@ -5,13 +5,15 @@ import { specDiff } from '../../spec/diff.js';
 import { errnoName } from '../../spec/errno.js';
 import { resultName } from '../../spec/rules/types.js';
 import { allRevisions, revision, type Revision } from '../../spec/revisions.js';
+import { jsonText } from '../report/json.js';
 import { table } from './table.js';
+import { parse } from './args.js';
+import { SPEC, SPEC_DIFF } from './commands.js';
 import { headerReport } from '../layout/headerProbe.js';
-import type { AssumptionValues } from '../../spec/types.js';
+import type { AssumptionValues, RevisionId } from '../../spec/types.js';
+import { UsageError } from '../../spec/errors.js';
 
-export class UsageError extends Error {}
-
-const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x), 2);
+const json = (v: unknown) => jsonText(v, 'hex');
 
 function describeRevision(r: Revision): object {
   return {
@@ -45,41 +47,29 @@ function printRevision(r: Revision, out: (s: string) => void): void {
   }
 }
 
-/** Runs `furc spec …`; returns the exit status. `--header F` replaces assumptions with the header's values. */
-export async function specCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const asJson = argv.includes('--json');
-  let args = argv;
-  let overrides: AssumptionValues = {};
-  const h = args.indexOf('--header');
-  if (h >= 0) {
-    const file = args[h + 1];
-    if (!file) throw new UsageError('--header needs a value');
-    const id = args[args.indexOf('--revision') + 1];
-    overrides = (await headerReport(file, revision(id && args.includes('--revision') ? id : 'R7'))).overrides;
-    args = [...args.slice(0, h), ...args.slice(h + 2)];
-  }
-  const rest = args.filter((a) => a !== '--json');
-  if (rest[0] === 'diff') {
-    if (rest.length !== 3) throw new UsageError('usage: furc spec diff <A> <B> [--json]');
-    const rows = specDiff(revision(rest[1]!, overrides), revision(rest[2]!, overrides));
-    if (asJson) out(json(rows));
-    else out(table(['kind', 'name', rest[1]!, rest[2]!], rows.map((d) => [d.kind, d.name, d.a, d.b])));
+/** Runs `furc spec …` and `furc spec diff A B`; returns the exit status. `--header F` replaces assumptions with the header's values. */
+export async function specCommand(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  // Assumptions are all R7's, so a header is read against R7 unless --revision names another.
+  const overridesFrom = async (header: string | undefined, rev: RevisionId = 'R7'): Promise<AssumptionValues> =>
+    header === undefined ? {} : (await headerReport(header, revision(rev))).overrides;
+  if (argv[0] === 'diff') {
+    const { values: o, positionals: [a, b] } = parse(SPEC_DIFF, argv.slice(1));
+    const overrides = await overridesFrom(o.header);
+    const rows = specDiff(revision(a!, overrides), revision(b!, overrides));
+    if (o.json) out(json(rows));
+    else out(table(['kind', 'name', a!, b!], rows.map((d) => [d.kind, d.name, d.a, d.b])));
     return 0;
   }
-  if (rest[0] === '--assumptions') {
-    if (rest.length !== 1) throw new UsageError('usage: furc spec --assumptions [--json]');
-    if (asJson) out(json(ASSUMPTIONS));
+  const { values: o } = parse(SPEC, argv);
+  if (o.assumptions) {
+    if (o.revision) throw new UsageError('--assumptions lists the assumptions of every revision: drop --revision');
+    if (o.json) out(json(ASSUMPTIONS));
     else out(table(['id', 'value', 'what', 'reason', 'override from header'], ASSUMPTIONS.map((a) => [a.id, a.value < 0n ? errnoName(Number(a.value)) : `0x${a.value.toString(16)}`, a.what, a.reason, a.headerSymbol ?? '—'])));
     return 0;
   }
-  let revs: Revision[] = allRevisions(overrides);
-  if (rest[0] === '--revision') {
-    if (rest.length !== 2) throw new UsageError('usage: furc spec --revision <R0|R4|R7|R8> [--json]');
-    revs = [revision(rest[1]!, overrides)];
-  } else if (rest.length > 0) {
-    throw new UsageError(`unknown argument '${rest[0]}' (usage: furc spec [--revision R] [--json] | diff A B | --assumptions)`);
-  }
-  if (asJson) out(json(revs.length === 1 ? describeRevision(revs[0]!) : revs.map(describeRevision)));
+  const overrides = await overridesFrom(o.header, o.revision);
+  const revs: Revision[] = o.revision ? [revision(o.revision, overrides)] : allRevisions(overrides);
+  if (o.json) out(json(revs.length === 1 ? describeRevision(revs[0]!) : revs.map(describeRevision)));
   else revs.forEach((r) => printRevision(r, out));
   return 0;
 }

@@ -4,6 +4,7 @@ import type { Check, KnownDifference } from '../../spec/rules/types.js';
 import { families } from '../../spec/scenarios/families.js';
 import type { RevisionId } from '../../spec/types.js';
 import { HarnessError, KernelHealthError, TimeoutError } from '../kernel/kernelTarget.js';
+import { caseId } from '../report/report.js';
 import { runScenario } from '../target/runScenario.js';
 import type { Target } from '../target/target.js';
 import { breakRows, expectedOutcome, orderedChecks, showOutcome, validOutcome } from './cases.js';
@@ -47,7 +48,7 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       for (const [rule, run, known] of cases) {
         const base = { revision: rev, family: fam.name, rule, replay: replayOf(fam.name, rule, target.name) };
         if (skip) { emit({ ...base, verdict: { kind: 'SKIP', reason: skip } }); continue; }
-        target.mark?.(`${rev} ${rule} [${fam.name}]`);
+        target.mark?.(caseId({ family: fam.name, rule }));
         const got = await verdictOf(run);
         const k = got.verdict.kind === 'FAIL' ? known.find((x) => x.observed === got.observed) : undefined;
         const { verdict, observed } = k ? { ...got, verdict: { kind: 'XFAIL', rule, link: k.link } as Verdict } : got;

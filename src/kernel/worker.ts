@@ -8,6 +8,7 @@ import { ParamLock } from './paramLock.js';
 import { detectRevision, type Detection } from './detect.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { removeOwnMountDir, sweepDeadWorkers } from './mountDirs.js';
+import { SPLAT } from './splatPatterns.js';
 import { fromWire, toWire } from './wire.js';
 
 export type WorkerRequest =
@@ -37,7 +38,7 @@ export interface WorkerReply {
   readonly counts?: { devRequests: number; ringRequests: number };
 }
 
-const HEALTH = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task/;
+const HEALTH = SPLAT;
 const O_RDONLY_NONBLOCK = 0o4000, O_WRONLY = 1;
 
 const probe = loadProbe();

@@ -4,10 +4,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { ASSUMPTIONS } from '../../spec/assumptions.js';
+import { UsageError } from '../../spec/errors.js';
 import type { Revision } from '../../spec/revisions.js';
 import type { AssumptionValues, Layout } from '../../spec/types.js';
 
-export class HeaderError extends Error {}
+export class HeaderError extends UsageError {}
 
 /** One value to read: kind, name, and the C expression that yields it. */
 interface Probe { readonly kind: 'size' | 'offset' | 'const' | 'assume'; readonly name: string; readonly expr: string }

@@ -1,6 +1,7 @@
 // A run's results as one document, and its three renderings: KTAP for kernel CI, JUnit for dashboards, JSON for tools.
 import type { CaseResult, Verdict } from '../conformance/suite.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
+import { jsonText } from './json.js';
 
 export interface RunReport {
   readonly tool: 'furc';
@@ -20,15 +21,16 @@ export function makeReport(target: RunReport['target'], results: readonly CaseRe
     summary: { cases: results.length, PASS: n('PASS'), FAIL: n('FAIL'), SKIP: n('SKIP'), XFAIL: n('XFAIL'), TIMEOUT: n('TIMEOUT'), ERROR: n('ERROR') } };
 }
 
-/** The id a case has in every format and in `furc diff`: revision, family and rule. */
-export const caseId = (r: CaseResult): string => `${r.family.replace(/\s+/g, '/')}/${r.rule}`;
+/** The one id of a case: on furc run's live line, in KTAP, JUnit, kernel-log markers and `furc diff` (R0/register/register.qid.out_of_range). */
+// KTAP ends a test name at whitespace or '#', so the id has neither.
+export const caseId = (r: Pick<CaseResult, 'family' | 'rule'>): string => `${r.family}/${r.rule}`.replace(/\s+/g, '/').replace(/#/g, '');
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' | ');
 
 export function ktap(rep: RunReport): string {
   const lines = ['KTAP version 1', `# furc ${rep.target}${rep.fingerprint ? ` ${rep.fingerprint.release} (${rep.fingerprint.revision})` : ''}`, `1..${rep.results.length}`];
   rep.results.forEach((r, i) => {
-    const name = caseId(r).replace(/#/g, '');
+    const name = caseId(r);
     const v = r.verdict;
     switch (v.kind) {
       case 'PASS': lines.push(`ok ${i + 1} ${name}`); break;
@@ -56,7 +58,7 @@ export function junit(rep: RunReport): string {
     out.push(`  <testsuite name="${xml(suite)}" tests="${rs.length}" failures="${fails}" skipped="${rs.filter((r) => r.verdict.kind === 'SKIP').length}">`);
     for (const r of rs) {
       const v = r.verdict;
-      const open = `    <testcase classname="${xml(suite)}" name="${xml(r.rule)}"`;
+      const open = `    <testcase classname="${xml(suite)}" name="${xml(caseId(r))}"`;
       switch (v.kind) {
         case 'PASS': out.push(`${open}/>`); break;
         case 'SKIP': out.push(`${open}><skipped message="${xml(v.reason)}"/></testcase>`); break;
@@ -73,8 +75,7 @@ export function junit(rep: RunReport): string {
   return out.join('\n') + '\n';
 }
 
-export const json = (rep: RunReport): string =>
-  JSON.stringify(rep, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+export const json = (rep: RunReport): string => jsonText(rep) + '\n';
 
 export function render(rep: RunReport, format: Format): string {
   switch (format) {

@@ -1,4 +1,6 @@
+// Splats in a guest's log: which lines count, and which case each is attributed to.
 import { describe, expect, it } from 'vitest';
+import { SPLAT } from '../kernel/splatPatterns.js';
 import { attributeSplats } from './splats.js';
 
 describe('attributeSplats', () => {
@@ -16,5 +18,12 @@ describe('attributeSplats', () => {
       { line: 'WARNING: CPU: 1 PID: 412 at fs/fuse/dev_uring.c:123 fuse_uring_commit+0x1/0x2', during: 'R0 reply.error.set [R0 reply]' },
       { line: 'INFO: task furc:99 blocked for more than 120 seconds.', during: 'R0 reply.error.set [R0 reply]' },
     ]);
+  });
+
+  it("should count 'Kernel panic - not syncing' and 'WARNING:' lines, and not 'fuse: init', in the worker's health gate and in attribution alike", () => {
+    const lines = ['Kernel panic - not syncing: sysrq triggered crash', 'WARNING: CPU: 0 PID: 7 at fs/fuse/dev_uring.c:123 fuse_uring_commit+0x1/0x2', 'fuse: init (API version 7.45)'];
+    // The worker keeps the kmsg lines SPLAT matches (worker.ts: HEALTH).
+    expect(lines.filter((l) => SPLAT.test(l))).toEqual(lines.slice(0, 2));
+    expect(attributeSplats(lines.join('\n')).map((s) => s.line)).toEqual(lines.slice(0, 2));
   });
 });

@@ -1,7 +1,7 @@
 // Kernel splats in a guest's log, each attributed to the case whose marker (`furc: case …`) came last before it.
+import { SPLAT } from '../kernel/splatPatterns.js';
 
-/** What the harness counts as the kernel going wrong (the worker's health gate uses the same words). */
-export const SPLAT = /WARNING:|BUG:|Oops|KASAN|UBSAN|blocked for more than|hung_task|Kernel panic/;
+export { SPLAT };
 export const CASE_MARK = /furc: case (.+)$/;
 
 export interface Splat { readonly line: string; readonly during: string | null }

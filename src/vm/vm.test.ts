@@ -2,7 +2,7 @@ import { execa, execaSync } from 'execa';
 import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { diffReports, loadReport } from '../report/diff.js';
 import { expectOnlyUringAbsent } from './noUring.testkit.js';
 import { imageInfo } from './image.js';
@@ -163,6 +163,7 @@ describe('furc vm with Debian 6.1 (vm)', () => {
   it('should leave neither qemu nor its work directory behind when furc vm gets SIGTERM mid-boot (vm)', async (ctx) => {
     if (why) return ctx.skip(why);
     const tmp = mkdtempSync(`${tmpdir()}/furc-vmsig-`);
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
     const p = execa(process.execPath, [FURC, 'vm', '--kernel', k!.kernel, '--modules', k!.modules, '--log', `${work}/sig.log`, '--guest-setup', 'sleep 600', '--', 'probe'],
       { cwd: work, reject: false, env: { TMPDIR: tmp } });
     await new Promise((r) => setTimeout(r, 4000));
