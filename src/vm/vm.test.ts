@@ -12,7 +12,7 @@ import { backportsKernel, debianKernel } from './vm.testkit.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FURC = `${ROOT}dist/src/cli/furc.js`;
 const HERE_FIXTURE = `${ROOT}fixtures/kernels/6.18.44-fc-v669.json`;
-const DEB61_FIXTURE = `${ROOT}fixtures/kernels/6.1.0-56-amd64.json`;
+const DEB61_FIXTURE = `${ROOT}fixtures/kernels/6.1.0-57-amd64.json`;
 const DEB617_FIXTURE = `${ROOT}fixtures/kernels/6.17.13+deb13-amd64.json`;
 const DEB73_FIXTURE = `${ROOT}fixtures/kernels/7.3.4+deb13-amd64.json`;
 const work = mkdtempSync(`${tmpdir()}/furc-vmtest-`);
