@@ -12,10 +12,11 @@ import { registerR4, FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from './r
 import { registerR7, r7FlagBits } from './rules/r7.js';
 import { addBufpoolR8, addQueueR8, commitR8, registerR8, FUSE_URING_ZERO_COPY$R8 } from './rules/r8.js';
 import { replyR0 } from './rules/reply.js';
+import { deliverR0 } from './rules/deliver.js';
 import type { RuleTable } from './rules/types.js';
 import { REVISIONS, type Assumption, type AssumptionValues, type Constant, type Layout, type RevisionId } from './types.js';
 
-export type TableId = 'common' | 'register' | 'commit_and_fetch' | 'reply' | 'add_queue' | 'add_bufpool';
+export type TableId = 'common' | 'register' | 'commit_and_fetch' | 'reply' | 'deliver' | 'add_queue' | 'add_bufpool';
 
 export interface Revision {
   readonly id: RevisionId;
@@ -66,7 +67,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
       return make({
         id, title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)',
         layouts: R0_LAYOUTS, constants: [], cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req', bufferReport: 'buf_id', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
-        tables: { common: commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0() },
+        tables: { common: commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
       });
     case 'R4':
       return make({
@@ -77,7 +78,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
           constant('FUSE_URING_ZERO_COPY', FUSE_URING_ZERO_COPY$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
           constant('FUSE_URING_RINGBUF_GROUP', 0, 'Dec-2025 v2 19/25 (bgid 0)'),
         ],
-        tables: { common: commonR0(), register: registerR4(), commit_and_fetch: commitR0(), reply: replyR0() },
+        tables: { common: commonR0(), register: registerR4(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
       });
     case 'R7': {
       const b = r7FlagBits(a);
@@ -91,7 +92,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
           as('FUSE_URING_PINNED_BUFFERS', b.PINNED_BUFFERS, 'r7.flag.FUSE_URING_PINNED_BUFFERS'),
           as('FUSE_URING_ZERO_COPY', b.ZERO_COPY, 'r7.flag.FUSE_URING_ZERO_COPY'),
         ],
-        tables: { common: commonR0(), register: registerR7(a), commit_and_fetch: commitR0(), reply: replyR0() },
+        tables: { common: commonR0(), register: registerR7(a), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
       });
     }
     case 'R8': {
@@ -111,7 +112,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
         ],
         tables: {
           common: commonR8(), add_queue: addQueueR8(), add_bufpool: addBufpoolR8(),
-          register: registerR8(), commit_and_fetch: commitR8(), reply: replyR0(),
+          register: registerR8(), commit_and_fetch: commitR8(), reply: replyR0(), deliver: deliverR0(),
         },
       });
     }

@@ -12,7 +12,7 @@ import { answer as fsAnswer, argOf, newFs, type FsAnswer, type FsState } from '.
 import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from './commands.js';
-import { emptyMode, type ConnState, type Entry, type Queue, type Request } from './state.js';
+import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
 import { applyRegisterMode } from './modes.js';
 import { clientOp, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext } from './vfs.js';
 
@@ -55,6 +55,7 @@ export class ConnModel {
   private readonly dcache = new Set<string>();
   private readonly slots = new Map<number, Slot>();
   private readonly vfs: VfsContext;
+  private readonly faulted: { req: Request; errno: number }[] = [];
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
     const rev = revision(cfg.revision, overrides);
@@ -79,17 +80,40 @@ export class ConnModel {
   }
 
   run(cmd: Command): Event[] {
-    return match(cmd)
+    const events = match(cmd)
       .with({ kind: 'uring_cmd' }, (c) => this.uringCmd(c.tag, c.sqe).events)
       .with({ kind: 'client' }, (c) => this.client(c))
       .with({ kind: 'serve' }, (c) => this.serve(c.tag))
-      .with({ kind: 'mem' }, (c) => { throw new Error(`${c.kind}: not modelled yet`); })
+      .with({ kind: 'mem' }, (c) => { this.mem(c); return []; })
       .with({ kind: 'dev_reply' }, (c) => this.devReply(c.error))
       .with({ kind: 'abort' }, () => this.teardown(true))
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'ring_exit' }, () => this.ringExit())
       .with({ kind: 'server_exit' }, () => this.serverExit())
       .exhaustive();
+    return [...events, ...this.afterFaults()];
+  }
+
+  /** A `mem` step: the named entry's header or payload, or the queue's pool, changes protection (unmapped stays so). */
+  private mem(c: Extract<Command, { kind: 'mem' }>): void {
+    const target = c.region === 'pool' ? this.st.ring?.queues.get(c.qid ?? 0)?.poolMem
+      : [...this.st.ring?.queues.values() ?? []].flatMap((q) => q.entries).find((e) => e.regTag === c.entry)?.[c.region === 'header' ? 'hdr' : 'pay'];
+    if (!target) return;
+    for (const part of c.part === 'all' ? (['head', 'tail'] as const) : (['tail'] as const)) {
+      if (target[part] !== 'unmapped') target[part] = c.prot;
+    }
+  }
+
+  /**
+   * Requests whose copy into an entry faulted end with -EFAULT once the entry has moved on (fuse_uring_send_in_task ends
+   * the request, then fuse_uring_get_next_fuse_req); their clients then go on, which may fault again.
+   */
+  private afterFaults(): Event[] {
+    const out: Event[] = [];
+    while (this.faulted.length > 0) {
+      for (const { req, errno } of this.faulted.splice(0)) out.push(...this.finished(req, { error: errno, body: EMPTY }));
+    }
+    return out;
   }
 
   private createRing(): void {
@@ -105,7 +129,7 @@ export class ConnModel {
     if (e === 'create_ring') { this.createRing(); return this.probe(p.cmd, p.firstOnQueue); }
     const ring = this.st.ring;
     if (!ring || ring.queues.has(p.cmd.qid)) return this.probe(p.cmd, p.firstOnQueue);
-    ring.queues.set(p.cmd.qid, { qid: p.cmd.qid, stopped: false, mode: emptyMode(), entries: [], pending: [], busyBufs: new Set(), bgQueue: [], activeBg: 0 });
+    ring.queues.set(p.cmd.qid, { qid: p.cmd.qid, stopped: false, mode: emptyMode(), entries: [], pending: [], busyBufs: new Set(), bgQueue: [], activeBg: 0, poolMem: { head: 'rw', tail: 'rw' } });
     return this.probe(p.cmd, true);
   };
 
@@ -156,8 +180,7 @@ export class ConnModel {
    * request makes the filesystem answer it (a WRITE grows the file); a later one carries only its error.
    */
   private serverAnswers(sqe: UringCmdSpec): void {
-    const id = typeof sqe.commit_id === 'bigint' ? sqe.commit_id : null;
-    const req = id === null ? undefined : this.st.requests.get(id);
+    const req = this.st.requests.get(resolvedCommitId(this.probe(sqe)));
     if (!req || req.where !== 'ring' || req.answer !== null) return;
     const error = sqe.reply?.error ?? 0;
     req.answer = error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error, body: EMPTY };
@@ -175,7 +198,7 @@ export class ConnModel {
     applyRegisterMode(this.st, q, p);
     const iov = p.cmd.iov ?? [];
     const e: Entry = {
-      id: this.st.nextEntryId++, tag, state: 'FRRS_AVAILABLE', unique: null,
+      id: this.st.nextEntryId++, tag, regTag: tag, hdr: memOf(iov[0]?.addr ?? 'null'), pay: memOf(iov[1]?.addr ?? 'null'), state: 'FRRS_AVAILABLE', unique: null,
       payload_len: iov[1]?.len ?? 0, payload_addr: iov[1]?.addr ?? 'null', buf_index: p.cmd.buf_index ?? 0, buf_id: null,
       availSeq: this.st.availClock++,
     };
@@ -209,15 +232,22 @@ export class ConnModel {
     e.tag = tag;
     this.st.held.set(tag, e);
     // What the kernel reads: the server's out header (its error, or the filesystem's) and payload_sz, exact or as given.
+    // The server writes each part only into memory it can write (the kernel target does the same): an unwritten out
+    // header still holds the request's fuse_in_header (its opcode reads as a positive error), an unwritten payload_sz
+    // the one delivered.
     const r = p.cmd.reply ?? { unique: 'match' as const, error: 0, payload_sz: 'exact' as const };
     const given: FsAnswer = req.answer ?? { error: r.error, body: EMPTY };
     const error = r.error !== 0 ? r.error : given.error;
     const body = error === 0 ? given.body : EMPTY;
-    const reply = { ...r, error, payload_sz: r.payload_sz === 'exact' ? body.length : r.payload_sz };
-    const verdict = evaluate(this.table('reply')!.rows, { ...p, cmd: { ...p.cmd, reply } });
+    const sent = { unique: r.unique, error, payload_sz: r.payload_sz === 'exact' ? body.length : r.payload_sz };
+    const reply = {
+      ...(e.hdr.head === 'rw' ? { unique: sent.unique, error: sent.error } : { unique: 'match' as const, error: req.opcode }),
+      payload_sz: e.hdr.tail === 'rw' ? sent.payload_sz : req.payload_in,
+    };
+    const verdict = evaluate(this.table('reply')!.rows, { ...p, cmd: { ...p.cmd, commit_id: req.unique, reply }, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
     if (verdict.failed) this.fired.push(verdict.failed.id);
     const res = verdict.failed === null ? 0 : match(verdict.failed.errno)
-      .with('reply', () => error)
+      .with('reply', () => reply.error)
       .with('blocked', () => { throw new Error(`reply row ${verdict.failed!.id} cannot block`); })
       .otherwise((e) => e);
     const result: ReqResult = res === 0 ? { error: 0, body: body.subarray(0, reply.payload_sz) } : { error: res, body: EMPTY };
@@ -244,6 +274,7 @@ export class ConnModel {
     m.nr_bufs = Math.floor((p.cmd.bufpool?.len ?? 0) / this.st.ring!.max_payload_sz);
     m.buf_size = this.st.ring!.max_payload_sz;
     m.registered_index = p.cmd.fixed ? p.cmd.buf_index ?? 0 : null;
+    Object.assign(p.queue!.poolMem, memOf(p.cmd.bufpool?.addr ?? 'valid'));
     return [{ kind: 'cqe', tag, res: 0 }];
   }
 
@@ -259,22 +290,46 @@ export class ConnModel {
     return req.client === null ? [] : this.resume(req.client, result);
   }
 
-  /** After a commit, the entry takes the oldest queued request it can get a buffer for (fuse_uring_next_fuse_req). */
-  private fetch(q: Queue, e: Entry): Event[] {
-    if (e.state !== 'FRRS_AVAILABLE') return [];
-    for (let i = 0; i < q.pending.length; i++) {
-      const req = this.st.requests.get(q.pending[i]!)!;
-      const ev = this.deliver(q, e, req);
-      if (ev) { q.pending.splice(i, 1); return [ev]; }
+  /**
+   * An entry that just became free takes the head of its queue's fuse_req_queue (fuse_uring_ent_assign_req looks at the
+   * first request only): delivered, or, when the copy faults, ended and the next head tried; no pool buffer: it waits.
+   */
+  private drain(q: Queue, e: Entry): Event[] {
+    while (e.state === 'FRRS_AVAILABLE' && q.pending.length > 0) {
+      const r = this.offer(q, e, this.st.requests.get(q.pending[0]!)!);
+      if (r === 'nobuf') break;
+      q.pending.shift();
+      if (r !== 'fault') return [r];
     }
-    if (e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
+    if (e.state === 'FRRS_AVAILABLE' && e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
     return [];
   }
 
-  /** Hands `req` to entry `e`: the CQE the server sees; null when no payload buffer is free (ENOBUFS). */
-  private deliver(q: Queue, e: Entry, req: Request): Event | null {
+  /** After a commit the entry fetches the next request (fuse_uring_next_fuse_req). */
+  private fetch(q: Queue, e: Entry): Event[] { return this.drain(q, e); }
+
+  /** The memory a request of entry `e` has its payload in: its own iovec, or its queue's pool (a registered pool is pinned). */
+  private payloadMem(q: Queue, e: Entry): Mem {
+    return q.mode.payload === 'pool' ? (q.mode.registered_index !== null ? { head: 'rw', tail: 'rw' } : q.poolMem) : e.pay;
+  }
+
+  /**
+   * Hands `req` to entry `e`: the CQE the server sees; 'nobuf' when no pool buffer is free (it waits); 'fault' when the
+   * copy into the server's memory faults (the request ends -EFAULT, no CQE, the entry stays available at the head).
+   */
+  private offer(q: Queue, e: Entry, req: Request): Event | 'nobuf' | 'fault' {
+    const had = e.buf_id;
     const buf = this.selectBuffer(q, e, req);
-    if (buf === 'none') return null;
+    if (buf === 'none') return 'nobuf';
+    const copy = evaluate(this.table('deliver')?.rows ?? [], { st: this.st, cmd: { cmd_op: 0, qid: q.qid }, queue: q, firstOnQueue: false, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
+    if (copy.failed) {
+      this.fired.push(copy.failed.id);
+      if (had === null && e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
+      req.where = 'done';
+      this.faulted.push({ req, errno: copy.failed.errno as number });
+      e.availSeq = this.st.availClock++;
+      return 'fault';
+    }
     e.state = 'FRRS_USERSPACE';
     e.unique = req.unique;
     req.where = 'ring';
@@ -399,12 +454,7 @@ export class ConnModel {
     q.bgQueue.push(req.unique);
     this.flushBg(q);
     const e = this.availableEntry(q);
-    const head = q.pending[0];
-    if (!e || head === undefined) return [];
-    const ev = this.deliver(q, e, this.st.requests.get(head)!);
-    if (!ev) return [];
-    q.pending.shift();
-    return [ev];
+    return e ? this.drain(q, e) : [];
   }
 
   private flushBg(q: Queue): void {
@@ -448,10 +498,10 @@ export class ConnModel {
     // fuse_uring_queue_fuse_req(): the new request takes list_first_entry() of ent_avail_queue (the most recently
     // available entry); with none, or no free buffer, it waits on fuse_req_queue behind older ones.
     const e = this.availableEntry(q);
-    const ev = e ? this.deliver(q, e, req) : null;
-    if (ev) return [ev];
-    q.pending.push(req.unique);
-    return [];
+    const r = e ? this.offer(q, e, req) : 'nobuf';
+    if (r === 'nobuf') { q.pending.push(req.unique); return []; }
+    // A faulted copy ends this request; the entry then goes on to whatever its queue holds.
+    return r === 'fault' ? this.drain(q, e!) : [r];
   }
 
   private availableEntry(q: Queue): Entry | undefined {

@@ -2,7 +2,7 @@
 import type { AssumptionValues, RevisionId } from '../types.js';
 import type { Record as Rec } from '../codec/codec.js';
 import type { FsAnswer } from '../fs/fs.js';
-import type { ConnConfig } from './commands.js';
+import type { ConnConfig, MemProt } from './commands.js';
 
 /** enum fuse_ring_req_state (fs/fuse/dev_uring_i.h). */
 export const FRRS = {
@@ -11,8 +11,26 @@ export const FRRS = {
 } as const;
 export type Frrs = keyof typeof FRRS;
 
+/** What the server's memory allows, for the first page of a region and for the rest (a `mem` step's effect). */
+export interface Mem { head: MemProt; tail: MemProt }
+
+/**
+ * Where the harness puts an entry's memory (src/kernel/regions.ts): the 288-byte header straddles a page boundary so
+ * its first HEADER_HEAD bytes (in_out and the start of op_in) can fault apart from the rest (ring_ent_in_out); a payload
+ * starts a page, so only its bytes past the first page are in its tail.
+ */
+export const HEADER_HEAD = 144;
+
+export const memOf = (addr: 'valid' | 'null' | 'unmapped' | 'kernel'): Mem =>
+  addr === 'valid' ? { head: 'rw', tail: 'rw' } : { head: 'unmapped', tail: 'unmapped' };
+export const readable = (p: MemProt): boolean => p === 'rw' || p === 'read';
+
 export interface Entry {
   readonly id: number;
+  /** The tag of the REGISTER that made it: what a `mem` step names. */
+  readonly regTag: string;
+  readonly hdr: Mem;
+  readonly pay: Mem;
   /** user_data of the SQE the entry currently holds (REGISTER, then each COMMIT_AND_FETCH). */
   tag: string;
   state: Frrs;
@@ -75,6 +93,8 @@ export interface Queue {
   readonly bgQueue: bigint[];
   /** queue->active_background. */
   activeBg: number;
+  /** The pool's memory (ADD_BUFPOOL without a registered buffer): a `mem` step can fault it. */
+  readonly poolMem: Mem;
   readonly busyBufs: Set<number>;
 }
 

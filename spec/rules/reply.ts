@@ -1,7 +1,8 @@
 // Reply checks on COMMIT: the out header and payload_sz; the result goes to the client, not the CQE.
 import { ERRNO, negErrno } from '../errno.js';
 import type { ReplySpec } from '../model/commands.js';
-import type { Request } from '../model/state.js';
+import { readable, type Request } from '../model/state.js';
+import { faultOfLandingEntry, pastFirstPage } from './deliver.js';
 import { resolvedCommitId } from './r0.js';
 import { withProbe } from './scenario.js';
 import { src, type Probe, type RuleTable, type Scenario } from './types.js';
@@ -13,7 +14,8 @@ const COPY = 'fs/fuse/dev.c:fuse_copy_out_args (via fuse_uring_copy_from_ring)';
 export const REPLY_ERROR_FLOOR = -512;
 
 const reply = (p: Probe): ReplySpec => p.cmd.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
-export const requestOf = (p: Probe): Request | undefined => p.st.requests.get(resolvedCommitId(p));
+export const requestOf = (p: Probe): Request | undefined => p.request ?? p.st.requests.get(resolvedCommitId(p));
+/** The model hands the rules the reply as the kernel will read it (payload_sz resolved), so 'exact' is only a fallback. */
 const payloadSz = (p: Probe): number => {
   const r = reply(p);
   return r.payload_sz === 'exact' ? requestOf(p)?.reply_size ?? 0 : r.payload_sz;
@@ -21,10 +23,19 @@ const payloadSz = (p: Probe): number => {
 const withReply = (s: Scenario, patch: Partial<ReplySpec>): Scenario =>
   withProbe(s, { reply: { ...(s.probe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' }), ...patch } });
 
+const COMMIT = 'fs/fuse/dev_uring.c:fuse_uring_commit';
+
 export function replyR0(): RuleTable {
   return {
     id: 'reply', title: 'reply checks of fuse_uring_commit() (what the client sees)',
     rows: [
+      {
+        // Before "fuse: fix EFAULT clobber in fuse_uring_commit" (3a0a8bc5; 6.18.39, 7.1.4) the residual byte count of the
+        // failed copy_from_user overwrote -EFAULT and the request ended as if answered, out args uninitialised.
+        kind: 'check', id: 'reply.header.fault', errno: E('EFAULT'), source: src(`${COMMIT} (copy_header_from_ring of the out header; EFAULT-clobber fix)`),
+        when: (p) => p.entry !== undefined && !readable(p.entry.hdr.head),
+        violate: faultOfLandingEntry('header'),
+      },
       {
         kind: 'check', id: 'reply.unique.zero', errno: E('EINVAL'), source: src(`${HAS_ERR} (notifications not supported over io-uring)`),
         when: (p) => reply(p).unique === 'zero',
@@ -46,6 +57,11 @@ export function replyR0(): RuleTable {
         violate: (s) => withReply(s, { unique: 'other' }),
       },
       {
+        kind: 'check', id: 'reply.ent.fault', errno: E('EFAULT'), source: src('fs/fuse/dev_uring.c:fuse_uring_copy_from_ring (copy_from_user of ring_ent_in_out)'),
+        when: (p) => p.entry !== undefined && !readable(p.entry.hdr.tail),
+        violate: faultOfLandingEntry('header', 'tail'),
+      },
+      {
         kind: 'check', id: 'reply.payload_sz.too_large', errno: E('EINVAL'), source: src(COPY),
         when: (p) => payloadSz(p) > (requestOf(p)?.reply_size ?? 0),
         violate: (s) => withReply(s, { payload_sz: 4096 }),
@@ -54,6 +70,14 @@ export function replyR0(): RuleTable {
         kind: 'check', id: 'reply.payload_sz.too_short', errno: E('EINVAL'), source: src(`${COPY} (out_argvar unset)`),
         when: (p) => payloadSz(p) < (requestOf(p)?.reply_size ?? 0) && !(requestOf(p)?.reply_argvar ?? false),
         violate: (s) => withReply(s, { payload_sz: 8 }),
+      },
+      {
+        kind: 'check', id: 'reply.payload.fault', errno: E('EFAULT'), source: src(`${COPY}; fs/fuse/dev.c:fuse_copy_fill (gup of the payload to read it)`),
+        when: (p) => {
+          const n = payloadSz(p), m = p.payloadMem;
+          return n > 0 && m !== undefined && (!readable(m.head) || (pastFirstPage(p, n) && !readable(m.tail)));
+        },
+        violate: faultOfLandingEntry('payload'),
       },
     ],
   };

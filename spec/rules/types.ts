@@ -1,14 +1,16 @@
 // Rule rows: checks (predicate, errno, source) and effects, in kernel check order.
-import type { Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
-import type { ConnState, Queue } from '../model/state.js';
+import type { ClientCommand, Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
+import type { ConnState, Entry, Mem, Queue, Request } from '../model/state.js';
 import { errnoName } from '../errno.js';
 import type { Source } from '../types.js';
 
-/** A probe scenario: prepare a connection, run `prior`, then issue `probe` and watch its CQE. */
+/** A probe scenario: prepare a connection, run `prior`, then issue `probe` and watch its CQE (or the client's result). */
 export interface Scenario {
   readonly config: ConnConfig;
   readonly prior: readonly Command[];
   readonly probe: UringCmdSpec;
+  /** When set, the probe step is this client op instead of the uring command (delivery checks). */
+  readonly probeClient?: ClientCommand;
 }
 
 /** What a predicate sees: the connection as the kernel would, and the command being checked. */
@@ -19,6 +21,11 @@ export interface Probe {
   readonly queue: Queue | undefined;
   /** Whether this command created the queue (first REGISTER / ADD_QUEUE on the qid). */
   readonly firstOnQueue: boolean;
+  /** Delivery and reply checks: the entry the request is (being) put in, and the request. */
+  readonly entry?: Entry;
+  readonly request?: Request;
+  /** The memory the request's payload is copied to or from: the entry's payload iovec, or its queue's pool. */
+  readonly payloadMem?: Mem;
 }
 
 export interface Check {

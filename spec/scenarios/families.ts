@@ -44,7 +44,9 @@ const COMMON_R0 = ['common.sqe128.missing', 'common.fuse_dev.sync_init_pending',
 const COMMON_R8 = [...COMMON_R0, 'common.io_uring.not_negotiated'];
 const R0_REGISTER = ['register.qid.out_of_range', 'register.sqe_len.not_iov_segs', 'register.iovec.fault', 'register.headers.too_short', 'register.payload.too_short'];
 const COMMIT = ['commit_and_fetch.ring.missing', 'commit_and_fetch.qid.out_of_range', 'commit_and_fetch.queue.missing', 'commit_and_fetch.commit_id.unknown'];
-const REPLY = ['reply.unique.zero', 'reply.error.out_of_range', 'reply.error.set', 'reply.unique.mismatch', 'reply.payload_sz.too_large', 'reply.payload_sz.too_short'];
+const REPLY = ['reply.header.fault', 'reply.unique.zero', 'reply.error.out_of_range', 'reply.error.set', 'reply.unique.mismatch', 'reply.ent.fault',
+  'reply.payload_sz.too_large', 'reply.payload_sz.too_short', 'reply.payload.fault'];
+const DELIVER = ['deliver.header.fault', 'deliver.payload.fault'];
 
 export function families(rev: RevisionId, nr_cpus: number, overrides: AssumptionValues = {}): Family[] {
   const r: Revision = revision(rev, overrides);
@@ -58,9 +60,12 @@ export function families(rev: RevisionId, nr_cpus: number, overrides: Assumption
     const probe: UringCmdSpec = { cmd_op: 2, qid: 0, commit_id: 'current', reply: { unique: 'match', error: 0, payload_sz: 'exact' } };
     // 7.3 creates the ring at INIT, so a missing ring cannot be arranged past the common checks.
     const rows = rev === 'R8' ? COMMIT.filter((x) => x !== 'commit_and_fetch.ring.missing') : COMMIT;
+    // A LOOKUP (it has a payload: the name) from client 0 lands in the newest entry of queue 0.
+    const open = { kind: 'client' as const, tag: 'probe', op: 'open' as const, file: 'small', cpu: 0, client: 0 };
     return [
       fam('commit_and_fetch', 'commit_and_fetch', 'cqe', 'held', { prior, probe }, rows),
       fam('reply', 'reply', 'client', 'zero', { prior, probe }, REPLY),
+      fam('deliver', 'deliver', 'client', 'held', { prior: prior.filter((c) => c.kind !== 'client'), probe, probeClient: open }, DELIVER),
     ];
   };
   const out: Family[] = [];

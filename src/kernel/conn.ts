@@ -142,7 +142,9 @@ export class KernelConn {
       .with({ kind: 'client' }, (c) => this.client(c))
       .with({ kind: 'serve' }, (c) => this.serve(c.tag))
       .with({ kind: 'mem' }, (c) => {
-        const region = c.region === 'pool' ? this.pools.get(c.qid ?? 0)?.region : this.registered.get(c.entry ?? '')?.[c.region];
+        // A registered pool's pages are pinned by io_uring: the kernel copies through them whatever the mapping says.
+        const pool = c.region === 'pool' ? this.pools.get(c.qid ?? 0) : undefined;
+        const region = c.region === 'pool' ? (pool?.fixed === null ? pool.region : undefined) : this.registered.get(c.entry ?? '')?.[c.region];
         // An entry registered without that region (an invalid address) has nothing to change.
         region?.set(c.prot, c.part === 'all' ? 'all' : 'tail');
         return [];
@@ -288,10 +290,17 @@ export class KernelConn {
     const body = error === 0 ? a.body : new Uint8Array();
     const payloadSz = r.payload_sz === 'exact' ? body.length : r.payload_sz;
     const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
-    const header = ent.header?.writable();
-    if (header) writeReply(this.rev, header, { unique, error, payloadSz });
-    const payload = this.payloadView(ent, held?.d.offset, 'write');
-    if (payload) payload.set(body.subarray(0, Math.min(body.length, payload.length)));
+    if (ent.header) writeReply(this.rev, (from, to) => ent.header!.writableRange(from, to), { unique, error, payloadSz });
+    const target = this.payloadRegion(ent, held?.d.offset);
+    const into = target?.region.writableRange(target.at, target.at + body.length);
+    if (into) into.set(body);
+  }
+
+  /** Where an entry's payload is: its own iovec at 0, or its pool at ent_in_out.offset (7.3 fuse_uring_select_buffer). */
+  private payloadRegion(ent: Entry, offset: number | undefined): { region: Region; at: number } | null {
+    const pool = this.pools.get(ent.qid);
+    if (!ent.payload && pool) return { region: pool.region, at: offset ?? 0 };
+    return ent.payload ? { region: ent.payload, at: 0 } : null;
   }
 
   /** The entry's payload memory: its own iovec, or its pool's buffer at ent_in_out.offset (7.3 fuse_uring_select_buffer). */

@@ -50,10 +50,17 @@ export function readHeader(rev: Revision, header: Uint8Array): Delivered {
   };
 }
 
-/** The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out, as COMMIT_AND_FETCH reads them. */
-export function writeReply(rev: Revision, header: Uint8Array, r: { unique: bigint; error: number; payloadSz: number }): void {
+/**
+ * The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out, as COMMIT_AND_FETCH reads them;
+ * each goes in only where `writable(from, to)` gives a view (the server cannot write memory it made read-only).
+ */
+export function writeReply(rev: Revision, writable: (from: number, to: number) => Uint8Array | null, r: { unique: bigint; error: number; payloadSz: number }): void {
   const parts = headerParts(rev);
   const out = rev.lookup('fuse_out_header');
-  encodeInto(out, { len: out.size + r.payloadSz, error: r.error, unique: r.unique }, header, parts.inOut, rev.lookup);
-  encodeInto(parts.entLayout, { payload_sz: r.payloadSz }, header, parts.ent, rev.lookup);
+  const oh = writable(parts.inOut, parts.inOut + out.size);
+  if (oh) encodeInto(out, { len: out.size + r.payloadSz, error: r.error, unique: r.unique }, oh, 0, rev.lookup);
+  const sz = parts.entLayout.fields.find((f) => f.name === 'payload_sz')!;
+  const at = parts.ent + sz.offset;
+  const ent = writable(at, at + 4);
+  if (ent) encodeInto(parts.entLayout, { payload_sz: r.payloadSz }, ent, -sz.offset, rev.lookup);
 }

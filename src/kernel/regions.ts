@@ -29,6 +29,19 @@ export class Region {
 
   get addr(): bigint { return this.p.addressOf(this.ab) + BigInt(this.at); }
 
+  /** Which parts bytes [from, to) of the region lie in: its first page, the pages after it, or both. */
+  private parts(from: number, to: number): ('head' | 'tail')[] {
+    if (to <= from) return [];
+    const split = Math.floor(this.at / PAGE) * PAGE + PAGE - this.at;
+    return [...(from < split ? ['head' as const] : []), ...(to > split ? ['tail' as const] : [])];
+  }
+
+  /** Bytes [from, to) as a view the harness may write through, or null if any of their pages is not writable. */
+  writableRange(from: number, to: number): Uint8Array | null {
+    if (to > this.len) return null;
+    return this.parts(from, to).every((x) => this.prot[x] === 'rw') ? new Uint8Array(this.ab, this.at + from, to - from) : null;
+  }
+
   /** A view for the harness to write into, or null when any of the region's pages is not writable. */
   writable(): Uint8Array | null {
     return this.prot.head === 'rw' && this.prot.tail === 'rw' ? new Uint8Array(this.ab, this.at, this.len) : null;

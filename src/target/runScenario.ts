@@ -1,5 +1,5 @@
 // Runs a probe scenario on any target and reports the probe's observable outcome.
-import type { Event } from '../../spec/model/commands.js';
+import type { Command, Event } from '../../spec/model/commands.js';
 import type { Scenario } from '../../spec/rules/types.js';
 import type { Target } from './target.js';
 
@@ -12,12 +12,16 @@ export type ProbeOutcome =
 
 export const PROBE_TAG = 'probe';
 
+/** The scenario's probe step: its uring command, or the client op that probes delivery. */
+export const probeCommand = (s: Scenario): Command =>
+  s.probeClient ? { ...s.probeClient, tag: PROBE_TAG } : { kind: 'uring_cmd', tag: PROBE_TAG, sqe: s.probe };
+
 export async function runScenario(target: Target, s: Scenario, observe: 'cqe' | 'client' = 'cqe'): Promise<{ outcome: ProbeOutcome; trace: Event[] }> {
   const session = await target.open(s.config);
   const trace: Event[] = [];
   try {
     for (const c of s.prior) trace.push(...(await session.run(c)));
-    const ev = await session.run({ kind: 'uring_cmd', tag: PROBE_TAG, sqe: s.probe });
+    const ev = await session.run(probeCommand(s));
     trace.push(...ev);
     if (observe === 'client') {
       const done = ev.find((e) => e.kind === 'client_done');

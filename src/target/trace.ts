@@ -2,7 +2,7 @@
 import { errnoName } from '../../spec/errno.js';
 import type { Command, Event } from '../../spec/model/commands.js';
 import type { Scenario } from '../../spec/rules/types.js';
-import { PROBE_TAG } from './runScenario.js';
+import { probeCommand } from './runScenario.js';
 import type { Target } from './target.js';
 
 /** One event as text; kernel-assigned uniques are left out, their relation to commit_id is kept. */
@@ -30,7 +30,7 @@ export async function traceScenario(target: Target, s: Scenario): Promise<string
   const session = await target.open(s.config);
   const lines: string[] = [];
   try {
-    for (const c of [...s.prior, { kind: 'uring_cmd' as const, tag: PROBE_TAG, sqe: s.probe }]) {
+    for (const c of [...s.prior, probeCommand(s)]) {
       const ev = await session.run(c);
       lines.push(`${showCommand(c)} → ${ev.map(showEvent).sort().join('; ') || 'nothing'}`);
     }
