@@ -14,6 +14,7 @@ import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from './commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
 import { applyRegisterMode } from './modes.js';
+import { BUFFER_POLICIES, release } from './buffers.js';
 import { clientOp, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext } from './vfs.js';
 
 const E = negErrno;
@@ -256,6 +257,7 @@ export class ConnModel {
     e.unique = null;
     e.state = 'FRRS_AVAILABLE';
     e.availSeq = this.st.availClock++;
+    BUFFER_POLICIES[this.rev.bufferPolicy].afterCommit(q, e);
     // fuse_uring_commit() ends the request (waking its task) and the entry fetches the next queued one in the same
     // call; the woken task's next request comes after, when it runs (fuse_uring_commit_fetch).
     const fetched = this.fetch(q, e);
@@ -301,7 +303,7 @@ export class ConnModel {
       q.pending.shift();
       if (r !== 'fault') return [r];
     }
-    if (e.state === 'FRRS_AVAILABLE' && e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
+    if (e.state === 'FRRS_AVAILABLE') release(q, e);
     return [];
   }
 
@@ -324,7 +326,7 @@ export class ConnModel {
     const copy = evaluate(this.table('deliver')?.rows ?? [], { st: this.st, cmd: { cmd_op: 0, qid: q.qid }, queue: q, firstOnQueue: false, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
     if (copy.failed) {
       this.fired.push(copy.failed.id);
-      if (had === null && e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
+      if (had === null) release(q, e);
       req.where = 'done';
       this.faulted.push({ req, errno: copy.failed.errno as number });
       e.availSeq = this.st.availClock++;
@@ -344,16 +346,13 @@ export class ConnModel {
     return buf === null || this.rev.bufferReport === 'offset' ? ev : { ...ev, buf_id: buf };
   }
 
-  /** Payload buffer for a request: null when the queue has no buffer ring, 'none' when all are busy (ENOBUFS). */
+  /** Payload buffer for a request, by the revision's policy (spec/model/buffers.ts). */
   private selectBuffer(q: Queue, e: Entry, req: Request): number | null | 'none' {
-    const m = q.mode;
-    if (!m.bufring && m.payload !== 'pool') return null;
-    if (req.payload_in === 0 && req.reply_size === 0) return null;
-    if (e.buf_id !== null) return e.buf_id;
-    for (let b = 0; b < m.nr_bufs; b++) {
-      if (!q.busyBufs.has(b)) { q.busyBufs.add(b); e.buf_id = b; return b; }
-    }
-    return 'none';
+    const kept = e.buf_id;
+    const b = BUFFER_POLICIES[this.rev.bufferPolicy].select(q, e, req);
+    // A request that wants no buffer gives back the one its entry kept (fuse_uring_next_req_update_buffer).
+    if (b === null && kept !== null) release(q, e);
+    return b;
   }
 
   private openFiles(): number { return [...this.slots.values()].filter((s) => s.file !== null).length; }
