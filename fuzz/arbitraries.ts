@@ -1,22 +1,27 @@
-// Fuzz cases derived from the spec: a connection set-up and a sequence of steps over the whole interface.
+// Fuzz cases derived from the spec: a connection set-up and a sequence of steps over the whole interface of a revision:
+// its commands, client data ops, the server answering, and the server's memory faulting. Lengths come from the spec's
+// constants and the kernel's limits (never from the model under test), so a wrong clamp in the model is probed.
 import fc from 'fast-check';
-import type { Addr, Command, ConnConfig, ReplySpec, UringCmdSpec } from '../spec/model/commands.js';
-import { maxPayloadSz } from '../spec/rules/payload.js';
-import { FUSE_URING_REQ_HEADER_SZ } from '../spec/rules/r0.js';
+import { INITIAL_FILES } from '../spec/fs/fs.js';
+import type { Addr, ClientOp, ConnConfig, MemProt, ReplySpec, UringCmdSpec } from '../spec/model/commands.js';
 import { URING_INIT_FLAGS } from '../spec/rules/scenario.js';
-import { revision } from '../spec/revisions.js';
-import { FUSE_INIT_FLAG } from '../spec/uapi/fuse_kernel.js';
+import { revision, type Revision } from '../spec/revisions.js';
+import { FUSE_INIT_FLAG, FUSE_KERNEL_CONSTANTS } from '../spec/uapi/fuse_kernel.js';
+import { FUSE_URING_CMD, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../spec/types.js';
+import type { FuzzCase, Step } from '../src/target/case.js';
 
-/** A commit id named by what the test saw, resolved per target: the k-th delivered request, or one never issued. */
-export type CommitRef = { readonly delivered: number } | 'forged';
+export type { CommitRef, FuzzCase, Step } from '../src/target/case.js';
 
-/** A step: a Command whose COMMIT names its commit id symbolically and may pick the delivering queue. */
-export type Step =
-  | Exclude<Command, { kind: 'uring_cmd' }>
-  | { readonly kind: 'uring_cmd'; readonly tag: string; readonly sqe: UringCmdSpec; readonly commit?: { readonly ref: CommitRef; readonly sameQueue: boolean } };
+/** What the kernel under test allows beyond the spec: fs.fuse.max_pages_limit (read by the caller; 256 by default). */
+export interface KernelLimits { readonly maxPagesLimit: number; readonly pageSize: number }
+export const DEFAULT_LIMITS: KernelLimits = { maxPagesLimit: 256, pageSize: 4096 };
 
-export interface FuzzCase { readonly config: ConnConfig; readonly steps: readonly Step[] }
+const C = FUSE_URING_CMD;
+const HEADER = fuse_uring_req_header.size;
+const MIN_READ = Number(FUSE_KERNEL_CONSTANTS.find((c) => c.name === 'FUSE_MIN_READ_BUFFER')!.value);
+const MAX_WRITES = [4096, 65536, 131072, 1 << 20] as const;
+const MAX_PAGES = [1, 16, 32, 256, 1000] as const;
 
 const addr: fc.Arbitrary<Addr> = fc.oneof({ weight: 12, arbitrary: fc.constant('valid' as const) }, fc.constantFrom('null' as const, 'unmapped' as const, 'kernel' as const));
 
@@ -28,74 +33,152 @@ function arbConfig(rev: RevisionId, nrCpus: number): fc.Arbitrary<ConnConfig> {
     abortError: fc.boolean(),
     maxPagesFlag: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
     uring: fc.oneof({ weight: 10, arbitrary: fc.constant(true) }, fc.constant(false)),
-    max_write: fc.constantFrom(4096, 65536, 131072, 1 << 20),
-    max_pages: fc.constantFrom(1, 16, 32, 256, 1000),
+    max_write: fc.constantFrom(...MAX_WRITES),
+    max_pages: fc.constantFrom(...MAX_PAGES),
+    unbound: fc.oneof({ weight: 30, arbitrary: fc.constant(null) }, fc.constantFrom('plain' as const, 'sync_init' as const)),
   }).map((c) => {
     let flags = URING_INIT_FLAGS;
     if (c.abortError) flags |= FUSE_INIT_FLAG.FUSE_ABORT_ERROR;
     if (!c.maxPagesFlag) flags &= ~FUSE_INIT_FLAG.FUSE_MAX_PAGES;
     if (!c.uring) flags &= ~FUSE_INIT_FLAG.FUSE_OVER_IO_URING;
     return {
-      revision: rev, sqe128: c.sqe128, enable_uring: c.enable_uring, mount: true,
+      revision: rev, sqe128: c.sqe128, enable_uring: c.enable_uring, mount: c.unbound === null,
+      ...(c.unbound === 'sync_init' ? { sync_init: true } : {}),
       init: c.answerInit ? { flags, max_write: c.max_write, max_pages: c.max_pages } : null,
       caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true }, memlock_limit: 64 << 20, nr_cpus: nrCpus,
     };
   });
 }
 
-/** Lengths at and around the boundaries the spec names, plus a few ordinary ones. */
-const around = (n: number) => fc.constantFrom(n, n - 1, n + 1, 0, n * 2);
+/** Where a ring's payload size can land: FUSE_MIN_READ_BUFFER, each max_write, each max_pages and the kernel's page limit. */
+function payloadBoundaries(lim: KernelLimits): number[] {
+  const pages = [...MAX_PAGES, lim.maxPagesLimit].map((p) => Math.min(p, lim.maxPagesLimit) * lim.pageSize);
+  return [...new Set([MIN_READ, ...MAX_WRITES, ...pages])].sort((a, b) => a - b);
+}
 
-function arbRegister(nrCpus: number, payload: number): fc.Arbitrary<UringCmdSpec> {
+/** Lengths at and around each boundary, plus 0 and a few ordinary ones. */
+const around = (ns: readonly number[]) => fc.constantFrom(...ns).chain((n) => fc.constantFrom(n, n - 1, n + 1)).map((n) => Math.max(0, n));
+
+function arbRegister(nrCpus: number, lim: KernelLimits, rev: Revision): fc.Arbitrary<UringCmdSpec> {
+  const pays = payloadBoundaries(lim);
   return fc.record({
     qid: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 0, max: nrCpus - 1 }) }, fc.constantFrom(nrCpus, 0xffff)),
     sqe_len: fc.oneof({ weight: 12, arbitrary: fc.constant(2) }, fc.constantFrom(0, 1, 3)),
     iov_array: addr,
-    hdr: fc.oneof({ weight: 6, arbitrary: fc.constant(FUSE_URING_REQ_HEADER_SZ) }, around(FUSE_URING_REQ_HEADER_SZ)),
-    pay: fc.oneof({ weight: 6, arbitrary: fc.constant(payload) }, around(payload)),
-    hdrAddr: addr, payAddr: fc.oneof({ weight: 20, arbitrary: fc.constant('valid' as const) }, fc.constant('kernel' as const)),
+    hdr: fc.oneof({ weight: 6, arbitrary: fc.constant(HEADER) }, around([HEADER]), fc.constant(0)),
+    pay: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...pays) }, around(pays), fc.constant(0)),
+    // The header and payload bases go in unchecked (REGISTER imports them with access_ok only): later copies fault.
+    hdrAddr: addr, payAddr: fc.oneof({ weight: 20, arbitrary: fc.constant('valid' as const) }, fc.constantFrom('null' as const, 'unmapped' as const, 'kernel' as const)),
     flags: fc.oneof({ weight: 10, arbitrary: fc.constant(0n) }, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
     buf_index: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, fc.integer({ min: 0, max: 0xffff })),
-  }).map((r) => ({
-    cmd_op: 1, qid: r.qid, sqe_len: r.sqe_len, iov_array: r.iov_array, flags: r.flags, buf_index: r.buf_index,
-    // Unmapped header/payload bases are accepted at REGISTER and only fault when used; the harness keeps those valid.
-    iov: [{ len: r.hdr, addr: r.hdrAddr === 'unmapped' || r.hdrAddr === 'null' ? 'valid' : r.hdrAddr, aligned: true },
-      { len: r.pay, addr: r.payAddr, aligned: true }],
+    zc: fc.oneof({ weight: 10, arbitrary: fc.constant(undefined) }, fc.integer({ min: 0, max: 8 })),
+    fixed: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, fc.constant(true)),
+    poolShape: fc.boolean(),
+  }).map((r): UringCmdSpec => ({
+    cmd_op: C.FUSE_IO_URING_CMD_REGISTER, qid: r.qid, sqe_len: r.sqe_len, iov_array: r.iov_array, flags: r.flags, buf_index: r.buf_index,
+    // R8: a pool queue's REGISTER passes {NULL, 0} for the payload; the fixed flag names its registered pool.
+    iov: [{ len: r.hdr, addr: r.hdrAddr, aligned: true }, rev.tables.add_bufpool && r.poolShape ? { len: 0, addr: 'null', aligned: true } : { len: r.pay, addr: r.payAddr, aligned: true }],
+    ...(rev.tables.add_queue ? { ...(r.zc !== undefined ? { ent_zero_copy_buf_index: r.zc } : {}), ...(r.fixed ? { fixed: true } : {}) } : {}),
   }));
+}
+
+/** R8: ADD_QUEUE and ADD_BUFPOOL around their checks (flags, capability, pool length in buffers of max_payload_sz). */
+function arbR8(nrCpus: number, lim: KernelLimits): fc.Arbitrary<UringCmdSpec> {
+  const qid = fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 0, max: nrCpus - 1 }) }, fc.constant(nrCpus));
+  const addQueue = fc.record({ qid, flags: fc.oneof({ weight: 6, arbitrary: fc.constant(0n) }, fc.constantFrom(1n, 2n, 3n)) })
+    .map((r): UringCmdSpec => ({ cmd_op: C.FUSE_IO_URING_CMD_ADD_QUEUE, qid: r.qid, flags: r.flags }));
+  const addPool = fc.record({
+    qid, buffers: fc.constantFrom(0, 1, 2, 3), size: fc.constantFrom(...payloadBoundaries(lim)), delta: fc.constantFrom(-1, 0, 1),
+    reserved: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, fc.constant(1)), flags: fc.oneof({ weight: 10, arbitrary: fc.constant(0n) }, fc.constant(1n)),
+    fixed: fc.boolean(), buf_index: fc.constantFrom(0, 1, 3), a: fc.oneof({ weight: 10, arbitrary: fc.constant('valid' as const) }, fc.constantFrom('null' as const, 'unmapped' as const)),
+  }).map((r): UringCmdSpec => ({
+    cmd_op: C.FUSE_IO_URING_CMD_ADD_BUFPOOL, qid: r.qid, flags: r.flags, fixed: r.fixed, buf_index: r.buf_index,
+    bufpool: { addr: r.a, len: Math.max(0, r.buffers * r.size + r.delta), reserved: r.reserved },
+  }));
+  return fc.oneof(addQueue, addPool);
 }
 
 const arbReply: fc.Arbitrary<ReplySpec> = fc.record({
   unique: fc.oneof({ weight: 10, arbitrary: fc.constant('match' as const) }, fc.constantFrom('zero' as const, 'other' as const)),
-  error: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, fc.constantFrom(-2, -5, -13, 1, 4096, -511, -512, -100000)),
-  payload_sz: fc.oneof({ weight: 10, arbitrary: fc.constant('exact' as const) }, fc.constantFrom(0, 8, 103, 105, 4096, 1 << 20)),
+  // Positive errors and the -ERESTARTSYS floor are what a wrong reply check lets through: generated often, not rarely.
+  error: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, fc.constantFrom(1, 4096, -511, -512, -513), fc.constantFrom(-2, -5, -13, -100000)),
+  payload_sz: fc.oneof({ weight: 10, arbitrary: fc.constant('exact' as const) }, fc.constantFrom(0, 8, 103, 105, 127, 129, 143, 145, 4096, 1 << 20)),
 });
 
-function arbStep(nrCpus: number, payload: number): fc.Arbitrary<Omit<Step, 'tag'> & { tag?: string }> {
-  return fc.oneof(
-    { weight: 6, arbitrary: arbRegister(nrCpus, payload).map((sqe) => ({ kind: 'uring_cmd' as const, sqe })) },
+const FILES = [...INITIAL_FILES.map((f) => f.name), 'new0', 'new1'];
+
+/** Client data ops: sizes at the boundaries a request meets (a page, max_write, the payload sizes), on one of 4 clients. */
+function arbClient(nrCpus: number, lim: KernelLimits): fc.Arbitrary<Untagged<Extract<Step, { kind: 'client' }>>> {
+  const sizes = [0, 1, lim.pageSize - 1, lim.pageSize, ...payloadBoundaries(lim).flatMap((n) => [n - 1, n, 2 * n + 1])];
+  return fc.record({
+    op: fc.oneof({ weight: 4, arbitrary: fc.constant('stat' as ClientOp) }, { weight: 3, arbitrary: fc.constantFrom<ClientOp>('open', 'create') },
+      { weight: 4, arbitrary: fc.constantFrom<ClientOp>('read', 'write') }, { weight: 2, arbitrary: fc.constantFrom<ClientOp>('fsync', 'close') }),
+    cpu: fc.integer({ min: 0, max: nrCpus - 1 }),
+    client: fc.integer({ min: 0, max: 3 }),
+    file: fc.constantFrom(...FILES),
+    size: fc.constantFrom(...sizes.filter((n) => n >= 0 && n <= 8 << 20)),
+    offset: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, fc.constantFrom(0, 1, 4096, 1 << 20)),
+  }).map((c) => ({
+    kind: 'client' as const, op: c.op, cpu: c.cpu,
+    ...(c.op === 'stat' ? {} : { client: c.client }),
+    ...(c.op === 'open' || c.op === 'create' ? { file: c.file } : {}),
+    ...(c.op === 'read' || c.op === 'write' ? { size: c.size, ...(c.offset !== undefined ? { offset: c.offset } : {}) } : {}),
+  }));
+}
+
+/** Memory faults (a later pass names a REGISTER step): a read-only payload is left out, its stale bytes are not modelled. */
+const arbMem = fc.record({
+  region: fc.constantFrom('header' as const, 'payload' as const),
+  prot: fc.constantFrom<MemProt>('none', 'unmapped', 'read', 'rw'),
+  part: fc.constantFrom('all' as const, 'tail' as const),
+  pick: fc.nat(),
+}).map((m) => ({ kind: 'mem' as const, region: m.region, prot: m.region === 'payload' && m.prot === 'read' ? 'none' as const : m.prot, part: m.part, pick: m.pick }));
+
+/** Omit over each member of a union, keeping it discriminated. */
+type Untagged<T> = T extends unknown ? Omit<T, 'tag'> : never;
+type Draft = Untagged<Exclude<Step, { kind: 'mem' }>> | (Omit<Extract<Step, { kind: 'mem' }>, 'entry'> & { pick: number });
+
+function arbStep(rev: Revision, nrCpus: number, lim: KernelLimits): fc.Arbitrary<Draft> {
+  const parts: fc.WeightedArbitrary<Draft>[] = [
+    { weight: 6, arbitrary: arbRegister(nrCpus, lim, rev).map((sqe) => ({ kind: 'uring_cmd' as const, sqe })) },
     {
-      weight: 6,
+      weight: 7,
       arbitrary: fc.record({
         ref: fc.oneof({ weight: 8, arbitrary: fc.nat(6).map((k) => ({ delivered: k })) }, fc.constant('forged' as const)),
         sameQueue: fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, fc.constant(false)),
         qid: fc.integer({ min: 0, max: nrCpus }),
         reply: arbReply,
-      }).map((c) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: 2, qid: c.qid, reply: c.reply }, commit: { ref: c.ref, sameQueue: c.sameQueue } })),
+        fixed: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, fc.constant(true)),
+      }).map((c) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: C.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: c.qid, reply: c.reply, ...(rev.tables.add_bufpool && c.fixed ? { fixed: true, buf_index: 3 } : {}) }, commit: { ref: c.ref, sameQueue: c.sameQueue } })),
     },
-    { weight: 1, arbitrary: fc.constantFrom(0, 3, 4, 7, 255).map((op) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: op, qid: 0 } })) },
-    { weight: 5, arbitrary: fc.integer({ min: 0, max: nrCpus - 1 }).map((cpu) => ({ kind: 'client' as const, op: 'stat' as const, cpu })) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 5, 7, 255).map((op) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: op, qid: 0 } })) },
+    { weight: 7, arbitrary: arbClient(nrCpus, lim) },
+    { weight: 4, arbitrary: fc.constant({ kind: 'serve' as const }) },
+    { weight: 2, arbitrary: arbMem },
     { weight: 2, arbitrary: fc.constantFrom(0, -2, -5).map((error) => ({ kind: 'dev_reply' as const, error })) },
     { weight: 1, arbitrary: fc.constantFrom({ kind: 'abort' as const }, { kind: 'umount' as const }, { kind: 'ring_exit' as const }, { kind: 'server_exit' as const }) },
-  );
+  ];
+  if (rev.tables.add_queue) parts.push({ weight: 5, arbitrary: arbR8(nrCpus, lim).map((sqe) => ({ kind: 'uring_cmd' as const, sqe })) });
+  return fc.oneof(...parts);
 }
 
-/** Cases for a revision; tags are assigned by position so shrinking keeps them unique and readable. */
-export function arbCase(rev: RevisionId, nrCpus: number, maxSteps = 14): fc.Arbitrary<FuzzCase> {
-  return arbConfig(rev, nrCpus).chain((config) => {
-    const payload = config.init ? maxPayloadSz(config.init, revision(rev).a) : 131072;
-    return fc.array(arbStep(nrCpus, payload), { minLength: 1, maxLength: maxSteps }).map((steps) => ({
-      config,
-      steps: steps.map((s, i) => ('sqe' in s || s.kind === 'client' ? { ...s, tag: `s${i}` } : s) as Step),
-    }));
+/** Tags by position (shrinking keeps them unique and readable); a mem step names one of the REGISTERs before it. */
+function finish(drafts: readonly Draft[]): Step[] {
+  const regs: string[] = [];
+  return drafts.map((s, i): Step => {
+    if (s.kind === 'mem' && 'pick' in s) {
+      const { pick, ...m } = s;
+      return { ...m, ...(m.region === 'pool' ? { qid: 0 } : { entry: regs.length ? regs[pick % regs.length]! : 'none' }) };
+    }
+    const tag = `s${i}`;
+    if (s.kind === 'uring_cmd' && s.sqe.cmd_op === C.FUSE_IO_URING_CMD_REGISTER) regs.push(tag);
+    return ('sqe' in s || s.kind === 'client' || s.kind === 'serve' ? { ...s, tag } : s) as Step;
   });
+}
+
+/** Cases for a revision, steps drawn from everything it has (R8 adds ADD_QUEUE/ADD_BUFPOOL and pool REGISTERs). */
+export function arbCase(rev: RevisionId, nrCpus: number, maxSteps = 14, lim: KernelLimits = DEFAULT_LIMITS): fc.Arbitrary<FuzzCase> {
+  const r = revision(rev);
+  return arbConfig(rev, nrCpus).chain((config) =>
+    fc.array(arbStep(r, nrCpus, lim), { minLength: 1, maxLength: maxSteps }).map((drafts) => ({ config, steps: finish(drafts) })));
 }

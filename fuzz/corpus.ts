@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { UsageError } from '../spec/errors.js';
 import { fromWire, toWire } from '../src/kernel/wire.js';
 import type { Fingerprint } from '../src/kernel/fingerprint.js';
-import type { FuzzCase } from './arbitraries.js';
+import type { FuzzCase } from '../src/target/case.js';
 import type { CaseOutcome, StepResult } from './runCase.js';
 
 export interface CorpusEntry {

@@ -1,5 +1,5 @@
 // Regression cases from this project's fuzz findings, each with what settled it; recorded into fixtures/regressions.
-import type { Step } from './arbitraries.js';
+import type { Step } from '../src/target/case.js';
 import type { ConnConfig } from '../spec/model/commands.js';
 import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
 

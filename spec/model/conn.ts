@@ -15,7 +15,7 @@ import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type De
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
 import { applyRegisterMode } from './modes.js';
 import { BUFFER_POLICIES, release } from './buffers.js';
-import { clientOp, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext } from './vfs.js';
+import { clientOp, isLock, NONE_RESULT, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
 
 const E = negErrno;
 
@@ -57,6 +57,9 @@ export class ConnModel {
   private readonly slots = new Map<number, Slot>();
   private readonly vfs: VfsContext;
   private readonly faulted: { req: Request; errno: number }[] = [];
+  /** The client holding the root directory (see DirLock in vfs.ts), and those waiting for it in order. */
+  private dirOwner: number | null = null;
+  private readonly dirWaiters: number[] = [];
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
     const rev = revision(cfg.revision, overrides);
@@ -404,18 +407,34 @@ export class ConnModel {
    * Runs the op to its next request (issued from the client's CPU) or to its end (the client is done). Background
    * requests it queues meanwhile (close's RELEASE) go from the same CPU, before the op returns.
    */
-  private advance(n: number, next: () => IteratorResult<ReqSpec, { res: number; data?: string }>): Event[] {
+  private advance(n: number, next: () => IteratorResult<Yielded, { res: number; data?: string }>): Event[] {
     const sl = this.slot(n);
     const op = sl.op!;
-    const bg: Event[] = [];
-    this.vfs.background = (spec) => bg.push(...this.issue(null, spec, op.cpu));
-    const it = next();
-    if (it.done) {
-      sl.op = null;
-      const v = it.value;
-      return [...bg, v.data !== undefined ? { kind: 'client_done', tag: op.tag, res: v.res, data: v.data } : { kind: 'client_done', tag: op.tag, res: v.res }];
+    const out: Event[] = [];
+    const woken: number[] = [];
+    this.vfs.background = (spec) => out.push(...this.issue(null, spec, op.cpu));
+    let it = next();
+    for (;;) {
+      if (it.done) {
+        sl.op = null;
+        const v = it.value;
+        out.push(v.data !== undefined ? { kind: 'client_done', tag: op.tag, res: v.res, data: v.data } : { kind: 'client_done', tag: op.tag, res: v.res });
+        break;
+      }
+      const y = it.value;
+      if (!isLock(y)) { out.push(...this.issue(n, y, op.cpu)); break; }
+      if (y.lock === 'acquire') {
+        if (this.dirOwner !== null) { this.dirWaiters.push(n); break; }
+        this.dirOwner = n;
+      } else {
+        // The next waiter gets the directory now, but runs only after this client, which is on its CPU, goes on.
+        this.dirOwner = this.dirWaiters.shift() ?? null;
+        if (this.dirOwner !== null) woken.push(this.dirOwner);
+      }
+      it = op.gen.next(NONE_RESULT);
     }
-    return [...bg, ...this.issue(n, it.value, op.cpu)];
+    for (const w of woken) out.push(...this.advance(w, () => this.slot(w).op!.gen.next(NONE_RESULT)));
+    return out;
   }
 
   /** A request enters the connection: refused when disconnected, held back before INIT or readiness, else sent. */

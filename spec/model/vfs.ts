@@ -27,8 +27,18 @@ export interface ReqSpec {
 /** What the client's task got back for one request: the error, or 0 and the reply's payload. */
 export interface ReqResult { readonly error: number; readonly body: Uint8Array }
 
+/**
+ * The root directory's lock: without FUSE_PARALLEL_DIROPS fuse_lock_inode() serialises LOOKUPs of a directory, and an
+ * O_CREAT open holds the directory's i_rwsem exclusively through its LOOKUP and CREATE (seen on 6.18.44: a second
+ * client's open waits in fuse_lock_inode, state D, until the first LOOKUP is answered).
+ */
+export type DirLock = { readonly lock: 'acquire' | 'release' };
+export type Yielded = ReqSpec | DirLock;
 export type OpResult = { readonly res: number; readonly data?: string };
-export type ClientOpGen = Generator<ReqSpec, OpResult, ReqResult>;
+export type ClientOpGen = Generator<Yielded, OpResult, ReqResult>;
+export const isLock = (y: Yielded): y is DirLock => 'lock' in y;
+const ACQUIRE: DirLock = { lock: 'acquire' }, RELEASE: DirLock = { lock: 'release' };
+export const NONE_RESULT: ReqResult = { error: 0, body: new Uint8Array() };
 
 /** One client process: its open file (one per client) and file position. */
 export interface ClientFile { readonly name: string; readonly ino: bigint; readonly fh: bigint; pos: number }
@@ -57,7 +67,7 @@ const O_RDWR = 2, O_CREAT = 0o100, O_LARGEFILE = 0o100000;
 const OWNER = 0n;
 
 /** close(2): FLUSH (force, waited for), then RELEASE queued in the background before close returns (__fput). */
-function* closeFile(ctx: VfsContext, f: ClientFile): Generator<ReqSpec, number, ReqResult> {
+function* closeFile(ctx: VfsContext, f: ClientFile): Generator<Yielded, number, ReqResult> {
   const r = yield req(O.FUSE_FLUSH, f.ino, { fh: f.fh, unused: 0, lock_owner: OWNER }, 0, { force: true });
   ctx.background(req(O.FUSE_RELEASE, f.ino, { fh: f.fh, flags: O_RDWR | O_LARGEFILE, release_flags: 0, lock_owner: 0n }, 0, { force: true, background: true }));
   return r.error;
@@ -67,18 +77,23 @@ function* closeFile(ctx: VfsContext, f: ClientFile): Generator<ReqSpec, number, 
  * open(2) of `name` in the root, O_RDWR (| O_CREAT): an uncached name is looked up first (fuse_atomic_open → fuse_lookup,
  * seen on 6.18.44); a positive entry is OPENed, a missing one CREATEd when asked to, else -ENOENT.
  */
-function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<ReqSpec, ClientFile | number, ReqResult> {
+function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yielded, ClientFile | number, ReqResult> {
+  // A cached name opens without the directory (lookup_fast); a lookup or any O_CREAT open takes it.
+  const locked = create || !ctx.dcache.has(name);
+  if (locked) yield ACQUIRE;
   if (!ctx.dcache.has(name)) {
     const r = yield req(O.FUSE_LOOKUP, ROOT_INO, null, 128, { payload: cstr(name) });
     if (r.error === 0) ctx.dcache.add(name);
-    else if (!(r.error === negErrno('ENOENT') && create)) return r.error;
+    else if (!(r.error === negErrno('ENOENT') && create)) { yield RELEASE; return r.error; }
   }
   if (ctx.dcache.has(name)) {
+    if (locked) yield RELEASE;
     const ino = ctx.fs.files.get(name)?.ino ?? 0n;
     const r = yield req(O.FUSE_OPEN, ino, { flags: O_RDWR | O_LARGEFILE, open_flags: 0 }, 16);
     return r.error !== 0 ? r.error : { name, ino, fh: ino, pos: 0 };
   }
   const r = yield req(O.FUSE_CREATE, ROOT_INO, { flags: O_RDWR | O_CREAT | O_LARGEFILE, mode: 0o100644, umask: 0, open_flags: 0 }, 144, { payload: cstr(name) });
+  yield RELEASE;
   if (r.error !== 0) return r.error;
   ctx.dcache.add(name);
   const ino = ctx.fs.files.get(name)?.ino ?? 0n;
@@ -89,7 +104,7 @@ function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Re
  * read/write with FOPEN_DIRECT_IO (fs/fuse/file.c:fuse_direct_io): one request at a time of at most max_pages pages of
  * the (page-aligned) user buffer, writes also at most max_write; a short answer ends the op with what was done.
  */
-function* directIo(ctx: VfsContext, f: ClientFile, write: boolean, size: number, offset: number | undefined): Generator<ReqSpec, OpResult, ReqResult> {
+function* directIo(ctx: VfsContext, f: ClientFile, write: boolean, size: number, offset: number | undefined): Generator<Yielded, OpResult, ReqResult> {
   let pos = offset ?? f.pos, done = 0;
   while (done < size) {
     const n = Math.min(size - done, ctx.maxPages * ctx.pageSize, write ? ctx.maxWrite : Infinity);

@@ -132,6 +132,10 @@ export function taskState(pid: number, tid = pid): { state: string; wchan: strin
   } catch { return { state: 'X', wchan: '' }; }
 }
 
-/** Asleep in one of FUSE's waits (request_wait_answer, fuse_get_req…): nothing will change until the server acts. */
+/**
+ * Asleep on the filesystem: in one of FUSE's waits (request_wait_answer, fuse_get_req, fuse_lock_inode) or on a VFS lock
+ * a FUSE waiter holds (path_openat on the directory's i_rwsem). A client with an op touches only the FUSE mount, so any
+ * sleep but the one on its own socket (the op not yet read) waits for the server; nothing changes until it acts.
+ */
 export const asleepInFuse = (t: { state: string; wchan: string }): boolean =>
-  (t.state === 'S' || t.state === 'D') && /fuse|request_wait/.test(t.wchan);
+  (t.state === 'S' || t.state === 'D') && t.wchan !== '' && t.wchan !== '0' && !/packets|unix_stream|sock/.test(t.wchan);

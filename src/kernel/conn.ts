@@ -89,6 +89,13 @@ export class KernelConn {
   negotiated = 0n;
   /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
   readonly counts = { devRequests: 0, ringRequests: 0 };
+  /** Milliseconds spent per phase of this connection (mount+INIT, REGISTERs, commits, client ops, teardown…). */
+  readonly profile: Record<string, number> = {};
+
+  private timed<T>(phase: string, f: () => T): T {
+    const t0 = process.hrtime.bigint();
+    try { return f(); } finally { this.profile[phase] = (this.profile[phase] ?? 0) + Number(process.hrtime.bigint() - t0) / 1e6; }
+  }
 
   constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly env: ConnEnv, private readonly keepParam = false) {
     this.rev = revision(cfg.revision);
@@ -98,8 +105,8 @@ export class KernelConn {
 
   /** Mounts, answers INIT as configured and sets up the ring; `onConnection` hears the fusectl id as soon as it exists. */
   open(onConnection: (id: number) => void = () => {}): void {
-    if (!this.keepParam) this.env.lock?.acquire(this.cfg.enable_uring ? 'Y' : 'N');
-    this.mountAndInit(onConnection);
+    if (!this.keepParam) this.timed('enable_uring lock', () => this.env.lock?.acquire(this.cfg.enable_uring ? 'Y' : 'N'));
+    this.timed('mount+INIT+ring', () => this.mountAndInit(onConnection));
     // Mounted and initialized with full capabilities; the case's commands run without the ones it lacks.
     const clear = (this.cfg.caps.CAP_SYS_ADMIN ? 0n : 1n << CAP_SYS_ADMIN) | (this.cfg.caps.CAP_IPC_LOCK ? 0n : 1n << CAP_IPC_LOCK);
     if (clear !== 0n) { this.check(this.p.capSetEffective(clear), 'drop capabilities'); this.capsDropped = true; }
@@ -137,6 +144,11 @@ export class KernelConn {
   }
 
   run(cmd: Command): Event[] {
+    const phase = cmd.kind === 'uring_cmd' ? (cmd.sqe.cmd_op === REGISTER ? 'REGISTER' : cmd.sqe.cmd_op === COMMIT ? 'COMMIT' : 'other uring_cmd') : cmd.kind;
+    return this.timed(phase, () => this.dispatchCommand(cmd));
+  }
+
+  private dispatchCommand(cmd: Command): Event[] {
     return match(cmd)
       .with({ kind: 'uring_cmd' }, (c) => this.uringCmd(c.tag, c.sqe))
       .with({ kind: 'client' }, (c) => this.client(c))
@@ -358,6 +370,7 @@ export class KernelConn {
       this.pollClients(out);
       const busy = [...busyIoWorkers(), ...wakefulClients(this.busyClientPids())];
       const quiet = out.length === before && busy.length === 0;
+      if (process.env.FURC_DEBUG_SETTLE) process.stderr.write(`settle ${Date.now() % 100000} quiet=${quiet} events=${out.length - before} busy=${busy.join(',')}\n`);
       if (quiet && calm) return out;
       calm = quiet;
       if (Date.now() > deadline) throw new KernelError(`step not settled within ${deadlineMs} ms: ${busy.join('; ') || 'events kept arriving'}`);
@@ -473,7 +486,9 @@ export class KernelConn {
   }
 
   /** Tears everything down; never leaves a mount, a client's open file or a connection behind. */
-  close(): Event[] {
+  close(): Event[] { return this.timed('teardown', () => this.teardown()); }
+
+  private teardown(): Event[] {
     // Teardown (fusectl, umount) runs with the worker's full capabilities again.
     if (this.capsDropped) { this.p.capSetEffective(0n); this.capsDropped = false; }
     const problems: string[] = [];

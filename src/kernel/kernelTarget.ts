@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
 import type { RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from '../target/target.js';
+import type { CaseTrace, FuzzCase } from '../target/case.js';
 import { loadProbe } from '../../native-probe/index.js';
 import { cpus, type Detection } from './detect.js';
 import type { Fingerprint } from './fingerprint.js';
@@ -95,6 +96,21 @@ export class KernelTarget implements Target {
       },
     };
   }
+
+  /** A whole case in one worker round trip; bounded by the step deadline once per step (and twice for set-up and teardown). */
+  async runCase(c: FuzzCase): Promise<CaseTrace> {
+    const r = await this.worker.call({ op: 'case', case: c, keepParam: this.opts.keepEnableUring ?? false, label: this.label, interruptBlocked: this.opts.interruptBlocked ?? true },
+      `case of ${c.steps.length} steps`, (this.opts.stepDeadlineMs ?? STEP_DEADLINE_MS) * (c.steps.length + 2));
+    if (!r.ok || !r.trace) throw new HarnessError(`kernel case failed: ${r.error}`);
+    this.traffic.sessions++;
+    this.traffic.ringRequests += r.counts?.ringRequests ?? 0;
+    this.traffic.devRequests += r.counts?.devRequests ?? 0;
+    for (const [k, v] of Object.entries(r.profile ?? {})) this.profile[k] = (this.profile[k] ?? 0) + v;
+    return r.trace;
+  }
+
+  /** Time the worker spent per phase over every case run so far (ms): npm run bench prints it. */
+  readonly profile: Record<string, number> = {};
 
   dispose(): void { this.worker.dispose(); }
 }

@@ -10,13 +10,16 @@ import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { removeOwnMountDir, sweepDeadWorkers } from './mountDirs.js';
 import { SPLAT } from './splatPatterns.js';
 import { fromWire, toWire } from './wire.js';
+import { NOT_RUN, Resolver, type CaseTrace, type FuzzCase } from '../target/case.js';
 
 export type WorkerRequest =
   | { op: 'open'; cfg: ConnConfig; keepParam?: boolean; label?: string; interruptBlocked?: boolean }
   | { op: 'run'; cmd: Command }
   | { op: 'close' }
   | { op: 'detect'; keepParam?: boolean }
-  | { op: 'fingerprint'; keepParam?: boolean };
+  | { op: 'fingerprint'; keepParam?: boolean }
+  /** A whole case in one round trip: open, every step, teardown. */
+  | { op: 'case'; case: FuzzCase; keepParam?: boolean; label?: string; interruptBlocked?: boolean };
 
 /** Every reply names the request it answers (`id`); `conn` reports the fusectl id of the connection opened (null: closed). */
 export interface WorkerReply {
@@ -36,6 +39,9 @@ export interface WorkerReply {
   /** What teardown found wrong in the kernel (a client still inside after an abort, a connection that never went). */
   readonly problem?: string;
   readonly counts?: { devRequests: number; ringRequests: number };
+  readonly trace?: CaseTrace;
+  /** Where a case's time went in the worker, by phase (ms). */
+  readonly profile?: Readonly<Record<string, number>>;
 }
 
 const HEALTH = SPLAT;
@@ -93,6 +99,25 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         try { events = c?.close() ?? []; } catch (e) { problem = (e as Error).message; }
         const counts = c?.counts;
         answer({ ok: true, conn: null, events, ...(counts ? { counts } : {}), ...(problem ? { problem } : {}), health: drainKmsg().filter((l) => HEALTH.test(l)) });
+        break;
+      }
+      case 'case': {
+        if (conn) { const c = conn; conn = null; try { c.close(); } catch { /* reported when that case closed */ } }
+        mark(req.label);
+        const c = new KernelConn(p, req.case.config, env(req.interruptBlocked ?? true), req.keepParam ?? false);
+        c.open((id) => answer({ ok: true, conn: id, interim: true }));
+        const r = new Resolver();
+        const steps: (readonly Event[] | { error: string })[] = [];
+        for (const st of req.case.steps) {
+          const cmd = r.toCommand(st);
+          if (!cmd) { steps.push({ error: NOT_RUN }); continue; }
+          try { const ev = c.run(cmd); r.absorb(ev); steps.push(ev); } catch (e) { steps.push({ error: (e as Error).message }); break; }
+        }
+        let teardown: readonly Event[] | { error: string };
+        try { teardown = c.close(); } catch (e) { teardown = { error: `teardown: ${(e as Error).message}` }; }
+        const health = drainKmsg().filter((l) => HEALTH.test(l));
+        if (health.length > 0) teardown = { error: `kernel log during the case:\n${health.join('\n')}` };
+        answer({ ok: true, conn: null, trace: { steps, teardown }, counts: c.counts, profile: c.profile });
         break;
       }
       case 'detect':

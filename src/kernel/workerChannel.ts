@@ -69,17 +69,17 @@ export class WorkerChannel {
     return (this.proc = p);
   }
 
-  async call(req: WorkerRequest, what: string): Promise<WorkerReply> {
+  async call(req: WorkerRequest, what: string, deadlineMs = this.deadlineMs): Promise<WorkerReply> {
     if (this.disposed) throw new HarnessError(`kernel target disposed: ${what} not sent`);
     // One request at a time: the worker is single-threaded and a case is a sequence.
     if (this.proc?.busy) throw new HarnessError(`kernel worker busy: ${what} sent while another request waits for its reply`);
     const proc = this.proc ?? this.start();
     const reply = proc.send({ ...req, id: this.nextId++ });
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.deadlineMs); });
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), deadlineMs); });
     try {
       const r = await Promise.race([reply, timedOut]);
-      if (r === 'timeout') throw new TimeoutError(await this.stuck(proc, what));
+      if (r === 'timeout') throw new TimeoutError(await this.stuck(proc, what, deadlineMs));
       if (r.fatal) throw new HarnessError(r.fatal);
       if (r.harness) throw new HarnessError(r.error ?? 'kernel worker failed');
       return r;
@@ -87,12 +87,12 @@ export class WorkerChannel {
   }
 
   /** A step outlived its deadline: record where the worker sleeps in the kernel, abort its connections, kill it. */
-  private async stuck(proc: Proc, what: string): Promise<string> {
+  private async stuck(proc: Proc, what: string, deadlineMs: number): Promise<string> {
     const pid = proc.pid;
     const stacks = pid ? blockedStacks(pid) : '(no pid)';
     const aborted = await abortConnections([...proc.connections]);
     const gone = await this.kill(proc);
-    return `TIMEOUT: ${what} exceeded ${this.deadlineMs} ms; kernel stacks of the worker (pid ${pid}) and its clients:\n${stacks}\n`
+    return `TIMEOUT: ${what} exceeded ${deadlineMs} ms; kernel stacks of the worker (pid ${pid}) and its clients:\n${stacks}\n`
       + `${aborted}; worker ${gone ? 'killed' : 'did not exit within 5 s of SIGKILL (unkillable: D state)'}`;
   }
 

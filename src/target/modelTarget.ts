@@ -2,6 +2,7 @@
 import { ConnModel, type ModelMutation } from '../../spec/model/conn.js';
 import type { AssumptionValues, RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from './target.js';
+import { traceCase, type CaseTrace, type FuzzCase } from './case.js';
 
 export class ModelTarget implements Target {
   readonly name = 'model' as const;
@@ -14,6 +15,8 @@ export class ModelTarget implements Target {
   async info(): Promise<TargetInfo> { return this.machine; }
 
   async unsupported(_rev: RevisionId): Promise<string | null> { return null; }
+
+  runCase(c: FuzzCase): Promise<CaseTrace> { return traceCase(() => this.open(c.config), c); }
 
   async open(cfg: Parameters<Target['open']>[0]): Promise<Session> {
     const m = new ConnModel(cfg, this.overrides, this.mutation);

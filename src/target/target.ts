@@ -1,6 +1,7 @@
 // The one interface properties are written against; the model and the kernel adapter implement it.
 import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
 import type { RevisionId } from '../../spec/types.js';
+import type { CaseTrace, FuzzCase } from './case.js';
 
 export interface TargetInfo {
   /** num_possible_cpus() of the machine (the model takes it from the caller). */
@@ -21,6 +22,8 @@ export interface Target {
   /** null when the revision can run here, otherwise the reason to SKIP. */
   unsupported(rev: RevisionId): Promise<string | null>;
   open(cfg: ConnConfig): Promise<Session>;
+  /** Runs a whole case in one go (fewer round trips than open/run/close); the fuzzer uses it when there. */
+  runCase?(c: FuzzCase): Promise<CaseTrace>;
   /** Names the case the next open() belongs to, so a kernel log can attribute a splat to it. */
   mark?(label: string): void;
 }
