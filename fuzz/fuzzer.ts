@@ -88,7 +88,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
         seed, path, target: o.target.name, fingerprint: o.fingerprint, case: c, steps: outcome.steps,
         mustReach: c.steps.length, reproduced: `${hits}/${n}`, problem: outcome.problem,
       }, outcome);
-      writeReproducer(file.replace(/\.json$/, '.c'), c);
+      try { writeReproducer(file.replace(/\.json$/, '.c'), c); } catch (e) { o.progress(`fuzz: no C reproducer for ${file}: ${(e as Error).message}`); }
     }
     findings.push({ seed, path, outcome, reproduced: `${hits}/${n}`, file, solid: hits === n });
     o.progress(`fuzz: finding (seed ${seed}, path "${path}", reproduced ${hits}/${n})${file ? ` saved to ${file}` : ''}`);

@@ -31,7 +31,7 @@ export interface ModelMutation {
 export interface CmdOutcome { readonly rule: Check | null; readonly events: Event[] }
 
 /** A client process: its open file and the op it is inside (the step's tag, the op's generator, its CPU). */
-interface Slot { file: ClientFile | null; op: { readonly tag: string; readonly gen: ClientOpGen; readonly cpu: number } | null }
+interface Slot { file: ClientFile | null; op: { readonly tag: string; readonly gen: ClientOpGen; readonly cpu: number; readonly seq: number } | null }
 
 const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 const EMPTY = new Uint8Array();
@@ -59,6 +59,7 @@ export class ConnModel {
   private readonly faulted: { req: Request; errno: number }[] = [];
   /** The client holding the root directory (see DirLock in vfs.ts), and those waiting for it in order. */
   private dirOwner: number | null = null;
+  private opSeq = 0;
   private readonly dirWaiters: number[] = [];
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
@@ -392,7 +393,7 @@ export class ConnModel {
     const sl = this.slot(n);
     if (sl.op) return [{ kind: 'client_busy', tag: c.tag }];
     const gen = clientOp(this.vfs, c, { get: () => sl.file, set: (f) => { sl.file = f; } });
-    sl.op = { tag: c.tag, gen, cpu: c.cpu };
+    sl.op = { tag: c.tag, gen, cpu: c.cpu, seq: this.opSeq++ };
     return this.advance(n, () => gen.next());
   }
 
@@ -532,9 +533,13 @@ export class ConnModel {
     return { kind: 'dev_request', opcode: req.opcode, unique: req.unique };
   }
 
-  /** The server answers the oldest /dev/fuse request: the filesystem's answer, or the given error. */
+  /**
+   * The server answers a /dev/fuse request: the one of the client whose op started first (as the kernel target picks;
+   * clients woken together queue there in the scheduler's order), a background one last.
+   */
   private devReply(error: number): Event[] {
-    const req = [...this.st.requests.values()].find((r) => r.where === 'dev');
+    const seq = (r: Request) => (r.client === null ? Infinity : this.slot(r.client).op?.seq ?? Infinity);
+    const req = [...this.st.requests.values()].filter((r) => r.where === 'dev').sort((a, b) => seq(a) - seq(b))[0];
     if (!req) return [];
     const a = error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error, body: EMPTY };
     return this.afterClientDone(this.endRequest(req, a.error, a.body));

@@ -1,5 +1,5 @@
 // One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
-import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
@@ -41,6 +41,8 @@ const NAP = new Int32Array(new SharedArrayBuffer(4));
 
 interface Entry {
   readonly qid: number;
+  /** The tag of the SQE it holds now: its REGISTER's, then each accepted COMMIT's. */
+  sqeTag: string;
   readonly header: Region | null;
   readonly payload: Region | null;
   /** The request it holds (delivered, not yet committed) and the payload the kernel copied. */
@@ -63,18 +65,19 @@ export class KernelConn {
   private dir: string | null = null;
   private connId: number | null = null;
   private nextUd = 1n;
-  private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number }>();
-  /** Entries by the tag of the SQE they hold now (their REGISTER's, then each COMMIT's), and by their REGISTER tag. */
-  private readonly entries = new Map<string, Entry>();
+  /** Per submitted SQE: its step tag, command, queue and the entry it belongs to (REGISTER, COMMIT). */
+  private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number; entry: Entry | null }>();
+  /** Entries by their REGISTER tag (what a mem step names). */
   private readonly registered = new Map<string, Entry>();
   private readonly byCommit = new Map<bigint, Entry>();
   private readonly lastDelivered = new Map<number, bigint>();
-  /** Client ops in flight: slot → the step's tag and op. */
-  private readonly ops = new Map<number, { tag: string; op: ClientCommand['op'] }>();
+  /** Client ops in flight: slot → the step's tag, op and start order. */
+  private readonly ops = new Map<number, { tag: string; op: ClientCommand['op']; seq: number }>();
+  private opSeq = 0;
   private readonly used = new Set<number>();
   /** Which file each client has open (its pattern seed is the file's inode). */
   private readonly openFile = new Map<number, string>();
-  private readonly devPending: { unique: bigint; req: FsRequest }[] = [];
+  private readonly devPending: { unique: bigint; req: FsRequest; pid: number }[] = [];
   private readonly fenced = new Set<bigint>();
   private readonly memory: Memory;
   private ringExited = false;
@@ -162,7 +165,7 @@ export class KernelConn {
         return [];
       })
       .with({ kind: 'dev_reply' }, (c) => {
-        const r = this.devPending.shift();
+        const r = this.nextDevRequest();
         if (r !== undefined && this.fusefd >= 0) {
           const a = c.error === 0 ? fsAnswer(this.fs, r.req) : { error: c.error, body: new Uint8Array() };
           this.p.write(this.fusefd, reply(r.unique, a.error, a.body));
@@ -177,6 +180,7 @@ export class KernelConn {
         if (this.fusefd >= 0) this.p.close(this.fusefd);
         this.fusefd = -1;
         // The ring goes away in io_uring's exit work; only then is /dev/fuse released and the connection aborted.
+        this.waitAborted();
         return this.settleUntilIdle(DEADLINE.exit, 'server exit');
       })
       .with({ kind: 'ring_exit' }, () => {
@@ -204,7 +208,7 @@ export class KernelConn {
       .with('fsync', 'close', (op) => ({ verb: op }))
       .exhaustive();
     this.env.pool.submit(slot, { ...req, cpu: c.cpu });
-    this.ops.set(slot, { tag: c.tag, op: c.op });
+    this.ops.set(slot, { tag: c.tag, op: c.op, seq: this.opSeq++ });
     this.used.add(slot);
     return this.settle();
   }
@@ -213,9 +217,8 @@ export class KernelConn {
   private serve(tag: string): Event[] {
     const out: Event[] = [];
     for (let n = 1; n <= SERVE_MAX; n++) {
-      const next = [...this.entries].filter(([, e]) => e.held).sort(([a], [b]) => a.localeCompare(b))[0];
-      if (!next) return out;
-      const [, e] = next;
+      const e = [...this.registered.values()].filter((x) => x.held).sort((a, b) => a.sqeTag.localeCompare(b.sqeTag))[0];
+      if (!e) return out;
       const pool = this.pools.get(e.qid);
       out.push(...this.uringCmd(`${tag}.${n}`, {
         cmd_op: COMMIT, qid: e.qid, commit_id: e.held!.d.commit_id, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
@@ -223,6 +226,21 @@ export class KernelConn {
       }));
     }
     throw new KernelError(`serve: still answering after ${SERVE_MAX} requests`);
+  }
+
+  /**
+   * The /dev/fuse request a dev_reply answers: the one of the client whose op started first. Clients woken together
+   * (a failed REGISTER wakes every blocked one) race to queue there, so arrival order is the scheduler's, not the case's.
+   */
+  private nextDevRequest(): { unique: bigint; req: FsRequest } | undefined {
+    const seqOf = (pid: number) => {
+      for (const [slot, op] of this.ops) if (this.env.pool.pid(slot) === pid) return op.seq;
+      return Infinity;
+    };
+    if (this.devPending.length === 0) return undefined;
+    let best = 0;
+    this.devPending.forEach((r, i) => { if (seqOf(r.pid) < seqOf(this.devPending[best]!.pid)) best = i; });
+    return this.devPending.splice(best, 1)[0];
   }
 
   private commitId(sqe: UringCmdSpec): bigint {
@@ -246,14 +264,14 @@ export class KernelConn {
       if (a.region) this.pools.set(sqe.qid, { region: a.region, fixed: sqe.fixed ? sqe.buf_index ?? 0 : null });
       bufpool = a.addr;
     }
+    let entry: Entry | null = null;
     if (sqe.cmd_op === REGISTER) {
-      const e: Entry = { qid: sqe.qid, header: iov[0]?.region ?? null, payload: iov[1]?.region ?? null, held: null };
-      this.entries.set(tag, e);
-      this.registered.set(tag, e);
+      entry = { qid: sqe.qid, sqeTag: tag, header: iov[0]?.region ?? null, payload: iov[1]?.region ?? null, held: null };
+      this.registered.set(tag, entry);
     }
-    if (sqe.cmd_op === COMMIT) this.prepareCommit(tag, sqe, commitId);
+    if (sqe.cmd_op === COMMIT) entry = this.prepareCommit(sqe, commitId);
     const ud = this.nextUd++;
-    this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid });
+    this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid, entry });
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
     const sub = this.p.ringSubmit(this.ring, bytes, this.env.interruptBlocked);
     // The submission slept in FUSE code and the addon's watch interrupted it: its CQE (the wait's error) follows.
@@ -265,6 +283,8 @@ export class KernelConn {
     // end it before the watch looks: an earlier ring's exit work queues task work here with TWA_SIGNAL (io_tctx_exit_cb).
     const early = blocked === null && out.some((e) => e.kind === 'cqe' && e.tag === tag && (e.res === -ERRNO.ERESTARTSYS || e.res === -ERRNO.EINTR));
     if (early) out.unshift({ kind: 'blocked', tag });
+    // A COMMIT the kernel did not refuse at once now holds its entry (fuse_uring_commit_fetch re-arms it with this SQE).
+    if (sqe.cmd_op === COMMIT && entry && !out.some((e) => e.kind === 'cqe' && e.tag === tag && e.res < 0)) entry.sqeTag = tag;
     return [...out, ...this.settle()];
   }
 
@@ -287,12 +307,11 @@ export class KernelConn {
     return out;
   }
 
-  /** Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH. */
-  private prepareCommit(tag: string, sqe: UringCmdSpec, commitId: bigint): void {
-    const ent = this.byCommit.get(commitId) ?? [...this.entries.values()].find((e) => e.qid === sqe.qid);
-    if (!ent) return;
-    for (const [t, e] of this.entries) if (e === ent) this.entries.delete(t);
-    this.entries.set(tag, ent);
+  /** Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH; the entry it wrote into. */
+  private prepareCommit(sqe: UringCmdSpec, commitId: bigint): Entry | null {
+    // An unknown id still gets a reply written somewhere on its queue: the kernel refuses it before reading memory.
+    const ent = this.byCommit.get(commitId) ?? [...this.registered.values()].find((e) => e.qid === sqe.qid);
+    if (!ent) return null;
     const held = ent.held && ent.held.d.commit_id === commitId ? ent.held : null;
     const r = sqe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
     // The server acts on the request only when it answers it with success; an error reply carries no payload.
@@ -306,6 +325,7 @@ export class KernelConn {
     const target = this.payloadRegion(ent, held?.d.offset);
     const into = target?.region.writableRange(target.at, target.at + body.length);
     if (into) into.set(body);
+    return ent;
   }
 
   /** Where an entry's payload is: its own iovec at 0, or its pool at ent_in_out.offset (7.3 fuse_uring_select_buffer). */
@@ -335,6 +355,24 @@ export class KernelConn {
     if (this.connId === null) return;
     ensureFusectl(this.p);
     try { writeFileSync(`/sys/fs/fuse/connections/${this.connId}/abort`, '1'); } catch { /* already gone */ }
+  }
+
+  /**
+   * Until fuse_abort_conn() has run: it sets max_background to UINT_MAX (fs/fuse/dev.c), which fusectl shows, or the
+   * connection is gone. The release of /dev/fuse that calls it waits for io_uring's exit work, so it comes late.
+   */
+  private waitAborted(): void {
+    if (this.connId === null) return;
+    ensureFusectl(this.p);
+    const file = `/sys/fs/fuse/connections/${this.connId}/max_background`;
+    const deadline = Date.now() + DEADLINE.exit;
+    for (;;) {
+      let v: string;
+      try { v = readFileSync(file, 'latin1').trim(); } catch { return; }
+      if (v === String(0xffffffff)) return;
+      if (Date.now() > deadline) throw new KernelError(`server exit: connection ${this.connId} not aborted ${DEADLINE.exit} ms after its ring and /dev/fuse were closed`);
+      Atomics.wait(NAP, 0, 0, 1);
+    }
   }
 
   /** umount2(MNT_DETACH) from a client process (the worker's own mount namespace, like every client op). */
@@ -408,7 +446,7 @@ export class KernelConn {
       if ((ud & FENCE) !== 0n) { this.fenced.add(ud); continue; }
       const t = this.udTag.get(ud);
       if (!t) continue;
-      const ent = this.entries.get(t.tag);
+      const ent = t.entry;
       const header = ent?.header?.readable();
       if (res === 0 && (t.cmd_op === REGISTER || t.cmd_op === COMMIT) && ent && header) {
         const req = this.delivered(ent, readHeader(this.rev, header), t.qid);
@@ -467,7 +505,7 @@ export class KernelConn {
       const opInLayout = OP_IN[h.opcode];
       const opInSize = opInLayout ? this.rev.lookup(opInLayout).size : 0;
       const opIn = opInLayout ? decode(this.rev.lookup(opInLayout), body, this.rev.lookup) : null;
-      this.devPending.push({ unique: h.unique, req: { opcode: h.opcode, nodeid: h.nodeid, opIn, payload: body.subarray(opInSize) } });
+      this.devPending.push({ unique: h.unique, req: { opcode: h.opcode, nodeid: h.nodeid, opIn, payload: body.subarray(opInSize) }, pid: h.pid });
       out.push({ kind: 'dev_request', opcode: h.opcode, unique: h.unique });
     }
   }

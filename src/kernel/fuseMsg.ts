@@ -9,11 +9,11 @@ const L = (n: string) => R0.lookup(n);
 export const IN_HEADER = 40;
 export const OUT_HEADER = 16;
 
-export interface InHeader { len: number; opcode: number; unique: bigint; nodeid: bigint }
+export interface InHeader { len: number; opcode: number; unique: bigint; nodeid: bigint; pid: number }
 
 export function parseRequest(buf: Uint8Array): { h: InHeader; body: Uint8Array } {
   const h = decode(L('fuse_in_header'), buf, R0.lookup);
-  return { h: { len: h.len as number, opcode: h.opcode as number, unique: h.unique as bigint, nodeid: h.nodeid as bigint }, body: buf.subarray(IN_HEADER) };
+  return { h: { len: h.len as number, opcode: h.opcode as number, unique: h.unique as bigint, nodeid: h.nodeid as bigint, pid: h.pid as number }, body: buf.subarray(IN_HEADER) };
 }
 
 export interface InitOffer { major: number; minor: number; max_readahead: number; flags: bigint }

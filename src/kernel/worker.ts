@@ -106,7 +106,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         mark(req.label);
         const c = new KernelConn(p, req.case.config, env(req.interruptBlocked ?? true), req.keepParam ?? false);
         c.open((id) => answer({ ok: true, conn: id, interim: true }));
-        const r = new Resolver();
+        const r = new Resolver(req.case.config.mount);
         const steps: (readonly Event[] | { error: string })[] = [];
         for (const st of req.case.steps) {
           const cmd = r.toCommand(st);

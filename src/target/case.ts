@@ -25,9 +25,12 @@ export const FORGED_COMMIT_ID = (1n << 40n) + 12345n;
 export class Resolver {
   private readonly delivered: { commit_id: bigint; qid: number }[] = [];
   private readonly qidOf = new Map<string, number>();
-  private umounted = false;
+  private umounted: boolean;
 
-  /** The Command to run for a step, or null when it cannot run (a client after the mount is gone). */
+  /** A connection without a mount (an unbound /dev/fuse) has no path for a client either. */
+  constructor(mounted = true) { this.umounted = !mounted; }
+
+  /** The Command to run for a step, or null when it cannot run (a client when there is no mount). */
   toCommand(s: Step): Command | null {
     if (s.kind === 'client' && this.umounted) return null;
     if (s.kind === 'umount') this.umounted = true;
@@ -48,12 +51,12 @@ export class Resolver {
   }
 }
 
-export const NOT_RUN = 'not run: the mount is gone';
+export const NOT_RUN = 'not run: no mount';
 
 /** Runs a case step by step through any session-like runner; a step that throws is recorded and ends the case. */
 export async function traceCase(open: () => Promise<{ run: (c: Command) => Promise<Event[]>; close: () => Promise<Event[]> }>, c: FuzzCase): Promise<CaseTrace> {
   const s = await open();
-  const r = new Resolver();
+  const r = new Resolver(c.config.mount);
   const steps: (readonly Event[] | { error: string })[] = [];
   for (const st of c.steps) {
     const cmd = r.toCommand(st);
