@@ -78,6 +78,8 @@ export const VM = {
     log: { kind: 'outFile', value: 'FILE', default: 'furc-vm.log', help: "the guest's console and dmesg (default: furc-vm.log)" },
     'guest-setup': { kind: 'string', value: 'CMD', help: 'a shell command run in the guest before furc' },
     'time-scale': { kind: 'int', value: 'N', min: 1, max: 100, help: 'stretch settle windows and deadlines in the guest (default: 10 under TCG)' },
+    standalone: { kind: 'flag', help: 'boot the packed executable (npm run package) on an initramfs root: no 9p, no node' },
+    binary: { kind: 'string', value: 'FILE', help: 'the executable --standalone boots (default: dist/furc-<version>-<arch>, or this one when packed)' },
     verbose: { kind: 'flag', help: 'echo the console as it arrives' },
   },
 } as const satisfies Command;
