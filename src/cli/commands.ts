@@ -25,9 +25,11 @@ export const RUN = {
   options: {
     target: { kind: 'enum', values: TARGETS, help: 'where the suite runs (default: model)' },
     revision: revision('only this revision (default: all)'),
-    format: { kind: 'enum', values: FORMATS, help: 'write a report in this format (to stdout without --out)' },
+    format: { kind: 'enum', values: [...FORMATS, 'kcidb'], help: 'write a report in this format (to stdout without --out)' },
     out: { kind: 'outFile', value: 'FILE', help: 'where the report goes' },
     json: { kind: 'flag', help: 'the same as --format json' },
+    'build-id': { kind: 'string', value: 'ORIGIN:ID', help: 'with --format kcidb: the KCIDB id of the kernel build under test' },
+    origin: { kind: 'string', value: 'ORIGIN', help: "with --format kcidb: the KCIDB origin you submit as (default: the build id's)" },
     'keep-enable-uring': { kind: 'flag', help: 'leave fuse.enable_uring as it is instead of turning it on per case' },
   },
 } as const satisfies Command;

@@ -6,7 +6,9 @@ import type { Target } from '../target/target.js';
 import { writeFileSync } from 'node:fs';
 import { exitStatus, failing, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
 import { jsonText } from '../report/json.js';
+import { kcidb, kcidbOptions } from '../report/kcidb.js';
 import { caseId, makeReport, render, type RunReport } from '../report/report.js';
+import { UsageError } from '../../spec/errors.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
@@ -19,6 +21,8 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
   const targetName = o.target ?? 'model';
   const r = o.revision;
   const format = o.format ?? (o.json ? 'json' : undefined);
+  if (format !== 'kcidb' && (o['build-id'] !== undefined || o.origin !== undefined)) throw new UsageError('--build-id and --origin go with --format kcidb');
+  const kcidbOpts = format === 'kcidb' ? kcidbOptions(o['build-id'], o.origin, new Date()) : null;
   const outFile = o.out;
   const revs: RevisionId[] = r ? [r] : [...REVISIONS];
   const nr = cpus();
@@ -29,7 +33,7 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
     const s = rep.summary;
     if (live) io.out(`# ${rep.target}: ${s.cases} cases, ${s.PASS} PASS, ${s.FAIL} FAIL, ${s.SKIP} SKIP, ${s.XFAIL} XFAIL, ${s.TIMEOUT} TIMEOUT, ${s.ERROR} ERROR (ran on ${rep.target}: ${s.PASS + s.FAIL + s.TIMEOUT + s.XFAIL + s.ERROR})`);
     if (format) {
-      const text = render(rep, format);
+      const text = format === 'kcidb' ? kcidb(rep, kcidbOpts!) : render(rep, format, { versionLine: !process.env.KSFT_TAP_LEVEL });
       if (outFile) writeFileSync(outFile, text); else io.out(text.trimEnd());
     }
     return exitStatus(rep.results);

@@ -1,0 +1,86 @@
+// KTAP of whole runs, read back by the spec-written reader: nesting, every directive, kselftest's naming and its runner's header rule.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.js';
+import type { CaseResult, Verdict } from '../conformance/suite.js';
+import { ROOT } from '../paths.js';
+import { loadReport } from './diff.js';
+import { ktap } from './ktap.js';
+import { parseKtap, type KtapBlock, type KtapResult } from './ktapParse.js';
+import { makeReport } from './report.js';
+
+const work = mkdtempSync(`${tmpdir()}/furc-ktap-`);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<string> {
+  const out: string[] = [];
+  await main(args, { out: (s) => out.push(s), err: () => {} });
+  return out.join('\n') + '\n';
+}
+
+/** Every result with its path of names from the top. */
+function walk(b: KtapBlock, path: string[] = []): { path: string[]; r: KtapResult }[] {
+  return b.results.flatMap((r) => [{ path: [...path, r.name], r }, ...(r.subtests ? walk(r.subtests, [...path, r.name]) : [])]);
+}
+const leaves = (b: KtapBlock) => walk(b).filter((x) => x.r.subtests === null);
+const find = (b: KtapBlock, ...path: string[]) => walk(b).find((x) => x.path.join('/') === path.join('/'))!.r;
+
+describe('KTAP of a full run', () => {
+  it('should parse the KTAP of a full model run, 278 cases in 4 revisions and 25 families, without an error or an unknown line', async () => {
+    const p = parseKtap(await run(['run', '--target', 'model', '--format', 'ktap']));
+    expect([p.errors, p.unknown]).toEqual([[], []]);
+    expect(p.root!.results.map((r) => [r.name, r.ok, r.subtests!.results.length])).toEqual([['R0', true, 4], ['R4', true, 6], ['R7', true, 6], ['R8', true, 9]]);
+    expect(leaves(p.root!)).toHaveLength(278);
+    for (const block of [p.root!, ...walk(p.root!).flatMap((x) => (x.r.subtests ? [x.r.subtests] : []))]) {
+      const names = block.results.map((r) => r.name);
+      expect(names.every((n) => /^[A-Za-z0-9_-]+$/.test(n)), names.join(' ')).toBe(true);
+      expect(new Set(names).size).toBe(names.length);
+    }
+    expect(find(p.root!, 'R0', 'forced')).toMatchObject({ ok: true, directive: 'SKIP', diagnostic: 'all 2 cases skipped' });
+  });
+
+  it('should carry each of SKIP, XFAIL, TIMEOUT and ERROR and a plain failure to the right case, and fail the family and revision above them', async () => {
+    await run(['run', '--target', 'model', '--format', 'json', '--out', `${work}/model.json`]);
+    const base = loadReport(`${work}/model.json`);
+    const set: Record<string, Verdict> = {
+      'R8 reply/reply.unique.zero': { kind: 'FAIL', detail: 'expected cqe -EINVAL, got held' },
+      'R8 reply/reply.error.set': { kind: 'XFAIL', rule: 'reply.error.set', link: 'https://lore.kernel.org/r/1#2' },
+      'R8 add_queue/add_queue.queue.exists': { kind: 'TIMEOUT', detail: 'TIMEOUT: step uring_cmd exceeded 40000 ms\n[<0>] fuse_uring_cmd+0x1f' },
+      'R7 reply/reply.baseline': { kind: 'ERROR', detail: 'kernel worker (pid 4242) exited' },
+      'R4 reply/reply.baseline': { kind: 'SKIP', reason: 'not root' },
+    };
+    const results = base.results.map((r): CaseResult => ({ ...r, verdict: set[`${r.family}/${r.rule}`] ?? r.verdict }));
+    const p = parseKtap(ktap(makeReport('kernel', results, null)));
+    expect([p.errors, p.unknown]).toEqual([[], []]);
+    const at = (...path: string[]) => { const r = find(p.root!, ...path); return [r.ok, r.directive, r.diagnostic]; };
+    expect(at('R8', 'reply', 'reply-unique-zero')).toEqual([false, null, '']);
+    expect(find(p.root!, 'R8', 'reply', 'reply-unique-zero').diagnostics).toEqual(['expected cqe -EINVAL, got held', expect.stringMatching(/^replay: FURC_TARGETS=model npx vitest run properties\/rules\/firstFailingRuleWins.test.ts/)]);
+    expect(at('R8', 'reply', 'reply-error-set')).toEqual([true, 'XFAIL', 'reply.error.set https://lore.kernel.org/r/1#2']);
+    expect(at('R8', 'add_queue', 'add_queue-queue-exists')).toEqual([false, 'TIMEOUT', 'TIMEOUT: step uring_cmd exceeded 40000 ms']);
+    expect(at('R7', 'reply', 'reply-baseline')).toEqual([false, 'ERROR', 'kernel worker (pid 4242) exited']);
+    expect(at('R4', 'reply', 'reply-baseline')).toEqual([true, 'SKIP', 'not root']);
+    expect(p.root!.results.map((r) => [r.name, r.ok])).toEqual([['R0', true], ['R4', true], ['R7', false], ['R8', false]]);
+    expect([at('R8', 'reply'), at('R8', 'add_queue'), at('R8', 'add_bufpool')]).toEqual([[false, null, ''], [false, null, ''], [true, null, '']]);
+  });
+
+  it('should render the recorded 7.3.4 report with R0 skipped as superseded, and the 6.17 one with 2 XFAIL cases on ok lines', () => {
+    const p73 = parseKtap(ktap(loadReport(`${ROOT}fixtures/kernels/7.3.4+deb13-amd64.json`)));
+    expect(p73.errors).toEqual([]);
+    expect(p73.root!.results[0]).toMatchObject({ name: 'R0', ok: true, directive: 'SKIP', diagnostic: expect.stringMatching(/^superseded by R8 on this kernel/) });
+    const p617 = parseKtap(ktap(loadReport(`${ROOT}fixtures/kernels/6.17.13+deb13-amd64.json`)));
+    expect(p617.errors).toEqual([]);
+    expect(leaves(p617.root!).filter((x) => x.r.directive === 'XFAIL').map((x) => [x.path.join('/'), x.r.ok]))
+      .toEqual([['R0/register/common-fuse_dev-missing', true], ['R0/commit_and_fetch/common-fuse_dev-missing', true]]);
+  });
+
+  it("should leave out its version line under kselftest's runner (KSFT_TAP_LEVEL=1) and end with the '# Totals:' line", async () => {
+    process.env.KSFT_TAP_LEVEL = '1';
+    try {
+      const text = await run(['run', '--target', 'model', '--revision', 'R0', '--format', 'ktap']);
+      expect(text.split('\n').slice(0, 2)).toEqual(['# furc model', '1..1']);
+      expect(parseKtap(`KTAP version 1\n${text}`).errors).toEqual([]);
+      expect(text.trimEnd().split('\n').at(-1)).toBe('# Totals: pass:34 fail:0 xfail:0 xpass:0 skip:2 error:0');
+    } finally { delete process.env.KSFT_TAP_LEVEL; }
+  });
+});
