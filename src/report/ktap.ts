@@ -1,4 +1,5 @@
 // KTAP v1 for kernel CI: revisions, their families and their cases as nested tests, kselftest's "# Totals:" line last.
+// A name carries its parents' (R8_reply_reply-unique-zero): parsers that flatten the nesting still get unique names.
 import type { CaseResult, Verdict } from '../conformance/suite.js';
 import type { RunReport } from './report.js';
 import { resultTree } from './tree.js';
@@ -44,14 +45,15 @@ export function ktap(rep: RunReport, o: KtapOptions = {}): string {
   tree.forEach((rev, ri) => {
     head(1, rev.name, rev.families.length);
     rev.families.forEach((fam, fi) => {
-      head(2, fam.name, fam.cases.length);
+      const famName = `${rev.name}_${fam.name}`;
+      head(2, famName, fam.cases.length);
       fam.cases.forEach((c, ci) => {
         const l = leaf(c.result);
         l.before.forEach((d) => at(2)(`# ${d}`));
-        line(2, l.ok, ci + 1, c.name, l.tail);
+        line(2, l.ok, ci + 1, `${famName}_${c.name}`, l.tail);
       });
       const g = groupTail(fam.cases.map((c) => c.result));
-      line(1, g.ok, fi + 1, fam.name, g.tail);
+      line(1, g.ok, fi + 1, famName, g.tail);
     });
     const g = groupTail(rev.families.flatMap((f) => f.cases.map((c) => c.result)));
     line(0, g.ok, ri + 1, rev.name, g.tail);

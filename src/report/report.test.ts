@@ -35,9 +35,9 @@ describe('reports', () => {
     const [r0] = p.root!.results;
     expect([r0!.name, r0!.ok]).toEqual(['R0', false]);
     const [register] = r0!.subtests!.results;
-    expect([register!.name, register!.ok]).toEqual(['register', false]);
+    expect([register!.name, register!.ok]).toEqual(['R0_register', false]);
     expect(register!.subtests!.results.map((r) => [r.name, r.ok, r.directive, r.diagnostic])).toEqual([
-      ['register-baseline', true, null, ''], ['register-qid-out_of_range', false, null, ''], ['register-payload-too_short', true, 'SKIP', 'not root']]);
+      ['R0_register_register-baseline', true, null, ''], ['R0_register_register-qid-out_of_range', false, null, ''], ['R0_register_register-payload-too_short', true, 'SKIP', 'not root']]);
     expect(register!.subtests!.results[1]!.diagnostics).toEqual(['expected cqe -EINVAL, got held', 'replay: replay register.qid.out_of_range']);
     expect(ktap(A).trimEnd().split('\n').at(-1)).toBe('# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0');
   });
