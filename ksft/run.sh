@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # fuse_uring: furc's conformance suite of the FUSE-over-io_uring UAPI on the running kernel, as KTAP on stdout.
 # Exit 0 pass, 1 fail, 4 skip (kselftest's KSFT_PASS, KSFT_FAIL, KSFT_SKIP); furc sets and restores
-# fuse.enable_uring itself. Extra arguments go to `furc run` (e.g. --revision R8, --format kcidb --build-id O:ID --out F).
+# fuse.enable_uring itself. Extra arguments go to `furc run` (e.g. --revision R8).
 here=$(cd "$(dirname "$0")" && pwd)
 bin=
 for f in "$here"/furc-*; do [ -x "$f" ] && bin=$f; done
