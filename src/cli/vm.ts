@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ImageError } from '../vm/image.js';
 import { ModulesError } from '../vm/modules.js';
 import { VmError } from '../vm/tools.js';
+import { IN_SEA } from '../sea/sea.js';
 import { defaultBinary } from '../vm/standalone.js';
 import { runVm, type VmResult } from '../vm/vm.js';
 import type { Io } from './main.js';
@@ -19,6 +20,8 @@ function parseVm(args: readonly string[]) {
   if (dd < 0 || dd === args.length - 1) throw new UsageError(`furc vm needs the furc arguments to run inside after '--' (usage: ${usageLine(VM)})`);
   const { values: o } = parse(VM, args.slice(0, dd));
   if (o.binary !== undefined && !o.standalone) throw new UsageError('--binary FILE goes with --standalone (the packed executable to boot)');
+  // The 9p guest runs this checkout's dist/ with the host's node; the packed executable has neither.
+  if (IN_SEA && !o.standalone) throw new UsageError('the packed executable boots only furc vm --standalone (which boots itself)');
   const furcArgs = args.slice(dd + 1);
   if (furcArgs[0] === 'vm') throw new UsageError('furc vm cannot run furc vm inside the guest');
   const inner = commandOf(furcArgs);

@@ -40,4 +40,9 @@ describe('the packed executable', () => {
     const bad = await sea(['run', '--target', 'model', '--format', 'yaml']);
     expect([bad.exitCode, bad.stderr, bad.stdout]).toEqual([2, "furc: unknown format 'yaml' (known: ktap, junit, json, kcidb)", '']);
   });
+
+  it('should refuse furc vm without --standalone, since it carries neither dist/ nor node for the 9p guest', async () => {
+    const r = await sea(['vm', '--kernel', 'k', '--', 'probe']);
+    expect([r.exitCode, r.stderr]).toEqual([2, 'furc: the packed executable boots only furc vm --standalone (which boots itself)']);
+  });
 });

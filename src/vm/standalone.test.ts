@@ -51,7 +51,7 @@ describe('furc vm --standalone with Debian 7.3 (vm)', () => {
     const a = loadReport(`${work}/npm.json`), b = loadReport(`${work}/standalone.json`);
     expect(b.summary).toEqual(a.summary);
     expect(diffReports(a, b)).toEqual([]);
-  });
+  }, 1_200_000);
 
   it('should stop with one line and exit 3 when the executable to boot is missing, before qemu starts', async (ctx) => {
     if (why) return ctx.skip(why);
