@@ -59,6 +59,7 @@ describe('furc', () => {
     [['layout', '--revision', 'R8'], 'furc: --header FILE is required'],
     [['vm', '--kernel', 'k'], "furc: furc vm needs the furc arguments to run inside after '--' (usage: furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--standalone] [--binary FILE] [--verbose] -- <furc arguments>)"],
     [['vm', '--kernel', 'k', '--binary', 'f', '--', 'probe'], 'furc: --binary FILE goes with --standalone (the packed executable to boot)'],
+    [['vm', '--kernel', 'k', '--', 'run', '--format', 'kcidb'], 'furc: --format kcidb needs --build-id ORIGIN:ID (the KCIDB id of the kernel build under test)'],
     [['vm', '--kernel', 'k', '--mem', '12', '--', 'probe'], "furc: --mem takes a whole number from 256 to 65536, got '12'"],
     [['vm', '--kernel', 'k', '--accel', 'hvf', '--', 'probe'], "furc: unknown accel 'hvf' (known: auto, kvm, tcg)"],
     [['vm', '--', 'probe'], 'furc: --kernel IMAGE is required'],
@@ -90,11 +91,11 @@ describe('furc', () => {
     expect(r.out).toBe('');
   });
 
-  it('should name each case on the live line of furc run as KTAP does: R0/register/register.headers.too_short', async () => {
+  it('should name each case on the live line by its case id, and in KTAP by the same id in [A-Za-z0-9_-]: R0_register_register-headers-too_short', async () => {
     const live = await run('run', '--target', 'model', '--revision', 'R0');
     const ktap = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'ktap');
     expect(live.out.split('\n')).toContain('PASS   R0/register/register.headers.too_short');
-    expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ok \d+ R0\/register\/register\.headers\.too_short$/));
+    expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ {4}ok \d+ R0_register_register-headers-too_short$/));
   });
 
   it('should write the R0 model report to a new file in an existing directory and exit 0', async () => {

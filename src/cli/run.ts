@@ -12,17 +12,22 @@ import { UsageError } from '../../spec/errors.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
-import { parse } from './args.js';
+import { parse, type Parsed } from './args.js';
 import { PROBE, RUN } from './commands.js';
 import type { Io } from './main.js';
+
+/** The report format and, for kcidb, its options; a wrong combination is a UsageError before any work (also under furc vm). */
+export function reportOptions(o: Parsed<typeof RUN>['values']) {
+  const format = o.format ?? (o.json ? 'json' : undefined);
+  if (format !== 'kcidb' && (o['build-id'] !== undefined || o.origin !== undefined)) throw new UsageError('--build-id and --origin go with --format kcidb');
+  return { format, kcidbOpts: format === 'kcidb' ? kcidbOptions(o['build-id'], o.origin, new Date()) : null };
+}
 
 export async function runCommand(args: readonly string[], io: Io): Promise<number> {
   const { values: o } = parse(RUN, args);
   const targetName = o.target ?? 'model';
   const r = o.revision;
-  const format = o.format ?? (o.json ? 'json' : undefined);
-  if (format !== 'kcidb' && (o['build-id'] !== undefined || o.origin !== undefined)) throw new UsageError('--build-id and --origin go with --format kcidb');
-  const kcidbOpts = format === 'kcidb' ? kcidbOptions(o['build-id'], o.origin, new Date()) : null;
+  const { format, kcidbOpts } = reportOptions(o);
   const outFile = o.out;
   const revs: RevisionId[] = r ? [r] : [...REVISIONS];
   const nr = cpus();

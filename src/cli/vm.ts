@@ -9,8 +9,9 @@ import { defaultBinary } from '../vm/standalone.js';
 import { runVm, type VmResult } from '../vm/vm.js';
 import type { Io } from './main.js';
 import { UsageError } from '../../spec/errors.js';
-import { parse, usageLine } from './args.js';
-import { commandOf, VM } from './commands.js';
+import { parse, usageLine, type Parsed } from './args.js';
+import { commandOf, RUN, VM } from './commands.js';
+import { reportOptions } from './run.js';
 
 /** Exit status when the guest could not run furc (no boot, panic, hang, missing piece). */
 export const VM_FAILED = 3;
@@ -27,7 +28,8 @@ function parseVm(args: readonly string[]) {
   const inner = commandOf(furcArgs);
   if (!inner) throw new UsageError(`unknown command '${furcArgs[0]}' to run inside furc vm (try: furc --help)`);
   // Read here, before booting: the guest writes only through the current directory's share, so its outputs must lie under it.
-  parse(inner.cmd, inner.args, process.cwd());
+  const innerArgs = parse(inner.cmd, inner.args, process.cwd());
+  if (inner.cmd === RUN) reportOptions(innerArgs.values as Parsed<typeof RUN>['values']);
   return { kernel: o.kernel, modules: o.modules, timeoutS: o.timeout ?? 600, memM: o.mem ?? 1024, accel: o.accel ?? 'auto', log: o.log,
     setup: o['guest-setup'], timeScale: o['time-scale'], verbose: o.verbose, furcArgs, ...(o.standalone ? { standalone: resolve(o.binary ?? defaultBinary()) } : {}) } as const;
 }

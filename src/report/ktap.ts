@@ -1,13 +1,16 @@
 // KTAP v1 for kernel CI: revisions, their families and their cases as nested tests, kselftest's "# Totals:" line last.
 // A name carries its parents' (R8_reply_reply-unique-zero): parsers that flatten the nesting still get unique names.
 import type { CaseResult, Verdict } from '../conformance/suite.js';
-import type { RunReport } from './report.js';
+import { caseId, type RunReport } from './report.js';
 import { resultTree } from './tree.js';
 
 export interface KtapOptions {
   /** kselftest's runner prints its own version line and sets KSFT_TAP_LEVEL; kselftest.h then leaves its own out. */
   readonly versionLine?: boolean;
 }
+
+/** A case id in the characters kselftest allows: R0/register/register.qid.out_of_range → R0_register_register-qid-out_of_range. */
+export const ktapName = (id: string): string => id.replace(/\//g, '_').replace(/\./g, '-').replace(/[^A-Za-z0-9_-]/g, '_');
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' | ').trim();
 const first = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
@@ -50,7 +53,7 @@ export function ktap(rep: RunReport, o: KtapOptions = {}): string {
       fam.cases.forEach((c, ci) => {
         const l = leaf(c.result);
         l.before.forEach((d) => at(2)(`# ${d}`));
-        line(2, l.ok, ci + 1, `${famName}_${c.name}`, l.tail);
+        line(2, l.ok, ci + 1, ktapName(caseId(c.result)), l.tail);
       });
       const g = groupTail(fam.cases.map((c) => c.result));
       line(1, g.ok, fi + 1, famName, g.tail);
