@@ -1,4 +1,5 @@
 // furc vm --standalone on Debian's 7.3 kernel: the packed executable on an initramfs root, against npm's furc in the 9p guest.
+// CI boots once for a probe (about 45 s under TCG); the full suite, about 90 s a boot, runs twice with FURC_VM_FULL=1.
 import { execa, execaSync } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,11 +45,12 @@ describe('furc vm --standalone with Debian 7.3 (vm)', () => {
 
   it('should run the full suite standalone with the same results, case by case and fingerprint, as npm\'s furc in the 9p guest (vm, FURC_VM_FULL=1)', async (ctx) => {
     if (why) return ctx.skip(why);
-    if (!FULL) return ctx.skip('compares two full runs under TCG, about 110 s of boot each: set FURC_VM_FULL=1');
+    if (!FULL) return ctx.skip('compares two full runs under TCG, about 90 s of boot each: set FURC_VM_FULL=1');
     const sa = await furcVm(['--standalone', '--binary', bin], ['run', '--target', 'kernel', '--format', 'json', '--out', 'standalone.json'], 'sa.log');
     const npm = await furcVm([], ['run', '--target', 'kernel', '--format', 'json', '--out', 'npm.json'], 'npm.log');
     expect(sa.exitCode, sa.stderr).toBe(npm.exitCode);
     const a = loadReport(`${work}/npm.json`), b = loadReport(`${work}/standalone.json`);
+    // Verdicts as well as observations: the same counts of PASS, FAIL, SKIP, XFAIL, TIMEOUT and ERROR.
     expect(b.summary).toEqual(a.summary);
     expect(diffReports(a, b)).toEqual([]);
   }, 1_200_000);
