@@ -1,6 +1,7 @@
 // Loads the addon, listing every path tried when it is missing (the reason a kernel case SKIPs).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { seaAddon } from './fromSea.js';
 import type { NativeProbe } from './native.js';
 
 export type { NativeProbe } from './native.js';
@@ -11,6 +12,8 @@ let cached: NativeProbe | string | undefined;
 /** The addon, or a one-line reason it could not be loaded. */
 export function loadProbe(): NativeProbe | string {
   if (cached !== undefined) return cached;
+  const packed = seaAddon<NativeProbe>();
+  if (packed !== null) return (cached = packed);
   const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
   const tried: string[] = [];
   for (const rel of ['build/Release/furc_probe.node', 'build/Debug/furc_probe.node']) {

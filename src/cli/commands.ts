@@ -25,9 +25,11 @@ export const RUN = {
   options: {
     target: { kind: 'enum', values: TARGETS, help: 'where the suite runs (default: model)' },
     revision: revision('only this revision (default: all)'),
-    format: { kind: 'enum', values: FORMATS, help: 'write a report in this format (to stdout without --out)' },
+    format: { kind: 'enum', values: [...FORMATS, 'kcidb'], help: 'write a report in this format (to stdout without --out)' },
     out: { kind: 'outFile', value: 'FILE', help: 'where the report goes' },
     json: { kind: 'flag', help: 'the same as --format json' },
+    'build-id': { kind: 'string', value: 'ORIGIN:ID', help: 'with --format kcidb: the KCIDB id of the kernel build under test' },
+    origin: { kind: 'string', value: 'ORIGIN', help: "with --format kcidb: the KCIDB origin you submit as (default: the build id's)" },
     'keep-enable-uring': { kind: 'flag', help: 'leave fuse.enable_uring as it is instead of turning it on per case' },
   },
 } as const satisfies Command;
@@ -78,6 +80,8 @@ export const VM = {
     log: { kind: 'outFile', value: 'FILE', default: 'furc-vm.log', help: "the guest's console and dmesg (default: furc-vm.log)" },
     'guest-setup': { kind: 'string', value: 'CMD', help: 'a shell command run in the guest before furc' },
     'time-scale': { kind: 'int', value: 'N', min: 1, max: 100, help: 'stretch settle windows and deadlines in the guest (default: 10 under TCG)' },
+    standalone: { kind: 'flag', help: 'boot the packed executable (npm run package) on an initramfs root: no 9p, no node' },
+    binary: { kind: 'string', value: 'FILE', help: 'the executable --standalone boots (default: dist/furc-<version>-<arch>, or this one when packed)' },
     verbose: { kind: 'flag', help: 'echo the console as it arrives' },
   },
 } as const satisfies Command;

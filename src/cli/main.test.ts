@@ -47,9 +47,9 @@ describe('furc', () => {
     [['run', '--target', 'vm'], "furc: unknown target 'vm' (known: kernel, model)"],
     [['run', '--revision'], 'furc: --revision needs a value'],
     [['run', '--revision', '--json'], "furc: --revision needs a value, not '--json' (write --revision=--json for a value that starts with '-')"],
-    [['run', '--format', 'yaml'], "furc: unknown format 'yaml' (known: ktap, junit, json)"],
+    [['run', '--format', 'yaml'], "furc: unknown format 'yaml' (known: ktap, junit, json, kcidb)"],
     [['run', '--json=yes'], 'furc: --json takes no value'],
-    [['run', 'R0'], "furc: unexpected argument 'R0' (usage: furc run [--target kernel|model] [--revision R0|R4|R7|R8] [--format ktap|junit|json] [--out FILE] [--json] [--keep-enable-uring])"],
+    [['run', 'R0'], "furc: unexpected argument 'R0' (usage: furc run [--target kernel|model] [--revision R0|R4|R7|R8] [--format ktap|junit|json|kcidb] [--out FILE] [--json] [--build-id ORIGIN:ID] [--origin ORIGIN] [--keep-enable-uring])"],
     [['probe', '--verbose'], "furc: unknown option '--verbose' (usage: furc probe [--json])"],
     [['fuzz', '--runs', 'x'], "furc: --runs takes a whole number, got 'x'"],
     [['fuzz', '--seed', '-1'], "furc: --seed needs a value, not '-1' (write --seed=-1 for a value that starts with '-')"],
@@ -57,11 +57,13 @@ describe('furc', () => {
     [['fuzz', '--format', 'json'], 'furc: --format and --report go together'],
     [['diff', 'a.json'], 'furc: usage: furc diff A.json B.json [--baseline FILE] [--summary] [--json]'],
     [['layout', '--revision', 'R8'], 'furc: --header FILE is required'],
-    [['vm', '--kernel', 'k'], "furc: furc vm needs the furc arguments to run inside after '--' (usage: furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--verbose] -- <furc arguments>)"],
+    [['vm', '--kernel', 'k'], "furc: furc vm needs the furc arguments to run inside after '--' (usage: furc vm --kernel IMAGE [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--standalone] [--binary FILE] [--verbose] -- <furc arguments>)"],
+    [['vm', '--kernel', 'k', '--binary', 'f', '--', 'probe'], 'furc: --binary FILE goes with --standalone (the packed executable to boot)'],
+    [['vm', '--kernel', 'k', '--', 'run', '--format', 'kcidb'], 'furc: --format kcidb needs --build-id ORIGIN:ID (the KCIDB id of the kernel build under test)'],
     [['vm', '--kernel', 'k', '--mem', '12', '--', 'probe'], "furc: --mem takes a whole number from 256 to 65536, got '12'"],
     [['vm', '--kernel', 'k', '--accel', 'hvf', '--', 'probe'], "furc: unknown accel 'hvf' (known: auto, kvm, tcg)"],
     [['vm', '--', 'probe'], 'furc: --kernel IMAGE is required'],
-    [['vm', '--kernel', 'k', '--', 'run', '--runs', '5'], "furc: unknown option '--runs' (usage: furc run [--target kernel|model] [--revision R0|R4|R7|R8] [--format ktap|junit|json] [--out FILE] [--json] [--keep-enable-uring])"],
+    [['vm', '--kernel', 'k', '--', 'run', '--runs', '5'], "furc: unknown option '--runs' (usage: furc run [--target kernel|model] [--revision R0|R4|R7|R8] [--format ktap|junit|json|kcidb] [--out FILE] [--json] [--build-id ORIGIN:ID] [--origin ORIGIN] [--keep-enable-uring])"],
     [['vm', '--kernel', 'k', '--', 'vm', '--kernel', 'k'], 'furc: furc vm cannot run furc vm inside the guest'],
     [['layout', '--header', '/nonexistent/fuse.h'], 'furc: header not found: /nonexistent/fuse.h'],
     [['vm', '--kernel', 'k', '--', 'run', '--out', '/nonexistent/r.json'], `furc: --out /nonexistent/r.json: inside furc vm only the current directory (${process.cwd()}) is writable; give a path under it`],
@@ -89,11 +91,11 @@ describe('furc', () => {
     expect(r.out).toBe('');
   });
 
-  it('should name each case on the live line of furc run as KTAP does: R0/register/register.headers.too_short', async () => {
+  it('should name each case on the live line by its case id, and in KTAP by the same id in [A-Za-z0-9_-]: R0_register_register-headers-too_short', async () => {
     const live = await run('run', '--target', 'model', '--revision', 'R0');
     const ktap = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'ktap');
     expect(live.out.split('\n')).toContain('PASS   R0/register/register.headers.too_short');
-    expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ok \d+ R0\/register\/register\.headers\.too_short$/));
+    expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ {4}ok \d+ R0_register_register-headers-too_short$/));
   });
 
   it('should write the R0 model report to a new file in an existing directory and exit 0', async () => {

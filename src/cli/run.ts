@@ -6,19 +6,28 @@ import type { Target } from '../target/target.js';
 import { writeFileSync } from 'node:fs';
 import { exitStatus, failing, runSuite, showVerdict, type CaseResult } from '../conformance/suite.js';
 import { jsonText } from '../report/json.js';
+import { kcidb, kcidbOptions } from '../report/kcidb.js';
 import { caseId, makeReport, render, type RunReport } from '../report/report.js';
+import { UsageError } from '../../spec/errors.js';
 import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
-import { parse } from './args.js';
+import { parse, type Parsed } from './args.js';
 import { PROBE, RUN } from './commands.js';
 import type { Io } from './main.js';
+
+/** The report format and, for kcidb, its options; a wrong combination is a UsageError before any work (also under furc vm). */
+export function reportOptions(o: Parsed<typeof RUN>['values']) {
+  const format = o.format ?? (o.json ? 'json' : undefined);
+  if (format !== 'kcidb' && (o['build-id'] !== undefined || o.origin !== undefined)) throw new UsageError('--build-id and --origin go with --format kcidb');
+  return { format, kcidbOpts: format === 'kcidb' ? kcidbOptions(o['build-id'], o.origin, new Date()) : null };
+}
 
 export async function runCommand(args: readonly string[], io: Io): Promise<number> {
   const { values: o } = parse(RUN, args);
   const targetName = o.target ?? 'model';
   const r = o.revision;
-  const format = o.format ?? (o.json ? 'json' : undefined);
+  const { format, kcidbOpts } = reportOptions(o);
   const outFile = o.out;
   const revs: RevisionId[] = r ? [r] : [...REVISIONS];
   const nr = cpus();
@@ -29,7 +38,7 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
     const s = rep.summary;
     if (live) io.out(`# ${rep.target}: ${s.cases} cases, ${s.PASS} PASS, ${s.FAIL} FAIL, ${s.SKIP} SKIP, ${s.XFAIL} XFAIL, ${s.TIMEOUT} TIMEOUT, ${s.ERROR} ERROR (ran on ${rep.target}: ${s.PASS + s.FAIL + s.TIMEOUT + s.XFAIL + s.ERROR})`);
     if (format) {
-      const text = render(rep, format);
+      const text = format === 'kcidb' ? kcidb(rep, kcidbOpts!) : render(rep, format, { versionLine: !process.env.KSFT_TAP_LEVEL });
       if (outFile) writeFileSync(outFile, text); else io.out(text.trimEnd());
     }
     return exitStatus(rep.results);

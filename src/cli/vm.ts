@@ -1,13 +1,17 @@
 // `furc vm --kernel IMAGE [--modules DIR] … -- <furc arguments>`: the suite (or probe, fuzz) inside a QEMU guest of that kernel.
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ImageError } from '../vm/image.js';
 import { ModulesError } from '../vm/modules.js';
 import { VmError } from '../vm/tools.js';
+import { IN_SEA } from '../sea/sea.js';
+import { defaultBinary } from '../vm/standalone.js';
 import { runVm, type VmResult } from '../vm/vm.js';
 import type { Io } from './main.js';
 import { UsageError } from '../../spec/errors.js';
-import { parse, usageLine } from './args.js';
-import { commandOf, VM } from './commands.js';
+import { parse, usageLine, type Parsed } from './args.js';
+import { commandOf, RUN, VM } from './commands.js';
+import { reportOptions } from './run.js';
 
 /** Exit status when the guest could not run furc (no boot, panic, hang, missing piece). */
 export const VM_FAILED = 3;
@@ -16,14 +20,18 @@ function parseVm(args: readonly string[]) {
   const dd = args.indexOf('--');
   if (dd < 0 || dd === args.length - 1) throw new UsageError(`furc vm needs the furc arguments to run inside after '--' (usage: ${usageLine(VM)})`);
   const { values: o } = parse(VM, args.slice(0, dd));
+  if (o.binary !== undefined && !o.standalone) throw new UsageError('--binary FILE goes with --standalone (the packed executable to boot)');
+  // The 9p guest runs this checkout's dist/ with the host's node; the packed executable has neither.
+  if (IN_SEA && !o.standalone) throw new UsageError('the packed executable boots only furc vm --standalone (which boots itself)');
   const furcArgs = args.slice(dd + 1);
   if (furcArgs[0] === 'vm') throw new UsageError('furc vm cannot run furc vm inside the guest');
   const inner = commandOf(furcArgs);
   if (!inner) throw new UsageError(`unknown command '${furcArgs[0]}' to run inside furc vm (try: furc --help)`);
   // Read here, before booting: the guest writes only through the current directory's share, so its outputs must lie under it.
-  parse(inner.cmd, inner.args, process.cwd());
+  const innerArgs = parse(inner.cmd, inner.args, process.cwd());
+  if (inner.cmd === RUN) reportOptions(innerArgs.values as Parsed<typeof RUN>['values']);
   return { kernel: o.kernel, modules: o.modules, timeoutS: o.timeout ?? 600, memM: o.mem ?? 1024, accel: o.accel ?? 'auto', log: o.log,
-    setup: o['guest-setup'], timeScale: o['time-scale'], verbose: o.verbose, furcArgs } as const;
+    setup: o['guest-setup'], timeScale: o['time-scale'], verbose: o.verbose, furcArgs, ...(o.standalone ? { standalone: resolve(o.binary ?? defaultBinary()) } : {}) } as const;
 }
 
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseErrno } from '../../spec/errno.js';
 import type { RuleResult } from '../../spec/rules/types.js';
 import type { RevisionId } from '../../spec/types.js';
+import { seaText } from '../sea/sea.js';
 
 export interface GoldenRow { readonly table: string; readonly id: string; readonly errno: RuleResult }
 
@@ -14,7 +15,7 @@ export function goldenPath(rev: RevisionId): string {
 
 /** Lines: "<table> <rule id> <ERRNO|reply|blocked>", '#' comments; a malformed line throws naming it. */
 export function golden(rev: RevisionId): GoldenRow[] {
-  const text = readFileSync(goldenPath(rev), 'utf8');
+  const text = seaText(`fixtures/golden/rules.${rev}.txt`) ?? readFileSync(goldenPath(rev), 'utf8');
   return text.split('\n').flatMap((line, i) => {
     const t = line.replace(/#.*/, '').trim();
     if (!t) return [];

@@ -10,6 +10,7 @@ import type { Fingerprint } from './fingerprint.js';
 import { unavailableReason } from './enableUring.js';
 import { scaled } from './timeScale.js';
 import { HarnessError, WorkerChannel, WORKER } from './workerChannel.js';
+import { IN_SEA } from '../sea/sea.js';
 
 /** Deadline of one step, teardown included; past it the worker is killed and the case TIMEOUTs. */
 export const STEP_DEADLINE_MS = scaled(15_000);
@@ -44,7 +45,7 @@ export class KernelTarget implements Target {
   static unavailable(): string | null {
     const probe = loadProbe();
     if (typeof probe === 'string') return probe;
-    if (!existsSync(WORKER)) return `${WORKER} is missing: run npm install (it builds dist/)`;
+    if (!IN_SEA && !existsSync(WORKER)) return `${WORKER} is missing: run npm install (it builds dist/)`;
     return unavailableReason();
   }
 

@@ -2,6 +2,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { ROOT } from '../paths.js';
+import { IN_SEA, WORKER_ARG } from '../sea/sea.js';
 import { abortConnections, blockedStacks } from './stuck.js';
 import { removeMountDirOf } from './mountDirs.js';
 import { fromWire, toWire } from './wire.js';
@@ -61,7 +62,7 @@ export class WorkerChannel {
   get pid(): number | undefined { return this.proc?.pid; }
 
   private start(): Proc {
-    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, WORKER], {
+    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, IN_SEA ? WORKER_ARG : WORKER], {
       stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', reject: false, buffer: false, cleanup: true,
     });
     const p = new Proc(child);

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseResult } from '../conformance/suite.js';
 import { main } from '../cli/main.js';
 import { diffReports, groupByB, loadReport, type DiffStatus } from './diff.js';
-import { junit, ktap, makeReport } from './report.js';
+import { ktap } from './ktap.js';
+import { parseKtap } from './ktapParse.js';
+import { junit, makeReport } from './report.js';
 
 // Every directory a test makes is removed after the file's tests.
 const made: string[] = [];
@@ -27,15 +29,17 @@ const B = makeReport('kernel', [
 ], null);
 
 describe('reports', () => {
-  it('should write KTAP with a plan of 3, SKIP directives and a replay comment before each failure', () => {
-    const t = ktap(A).split('\n');
-    expect(t.slice(0, 1)).toEqual(['KTAP version 1']);
-    expect(t).toContain('1..3');
-    expect(t).toContain('ok 1 R0/register/register.baseline');
-    expect(t).toContain('# replay: replay register.qid.out_of_range');
-    expect(t).toContain('not ok 2 R0/register/register.qid.out_of_range');
-    expect(t).toContain('ok 3 R0/register/register.payload.too_short # SKIP not root');
-    expect(t).toContain('# totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0');
+  it('should write KTAP whose one revision R0 fails through its family register, with the failure detail and replay as diagnostics', () => {
+    const p = parseKtap(ktap(A));
+    expect(p.errors).toEqual([]);
+    const [r0] = p.root!.results;
+    expect([r0!.name, r0!.ok]).toEqual(['R0', false]);
+    const [register] = r0!.subtests!.results;
+    expect([register!.name, register!.ok]).toEqual(['R0_register', false]);
+    expect(register!.subtests!.results.map((r) => [r.name, r.ok, r.directive, r.diagnostic])).toEqual([
+      ['R0_register_register-baseline', true, null, ''], ['R0_register_register-qid-out_of_range', false, null, ''], ['R0_register_register-payload-too_short', true, 'SKIP', 'not root']]);
+    expect(register!.subtests!.results[1]!.diagnostics).toEqual(['expected cqe -EINVAL, got held', 'replay: replay register.qid.out_of_range']);
+    expect(ktap(A).trimEnd().split('\n').at(-1)).toBe('# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0');
   });
 
   it('should write JUnit with 1 failure and 1 skipped in one suite, each testcase named by its case id', () => {

@@ -2,6 +2,7 @@
 import type { CaseResult, Verdict } from '../conformance/suite.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
 import { jsonText } from './json.js';
+import { ktap, type KtapOptions } from './ktap.js';
 
 export interface RunReport {
   readonly tool: 'furc';
@@ -26,25 +27,6 @@ export function makeReport(target: RunReport['target'], results: readonly CaseRe
 export const caseId = (r: Pick<CaseResult, 'family' | 'rule'>): string => `${r.family}/${r.rule}`.replace(/\s+/g, '/').replace(/#/g, '');
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' | ');
-
-export function ktap(rep: RunReport): string {
-  const lines = ['KTAP version 1', `# furc ${rep.target}${rep.fingerprint ? ` ${rep.fingerprint.release} (${rep.fingerprint.revision})` : ''}`, `1..${rep.results.length}`];
-  rep.results.forEach((r, i) => {
-    const name = caseId(r);
-    const v = r.verdict;
-    switch (v.kind) {
-      case 'PASS': lines.push(`ok ${i + 1} ${name}`); break;
-      case 'SKIP': lines.push(`ok ${i + 1} ${name} # SKIP ${oneLine(v.reason)}`); break;
-      case 'XFAIL': lines.push(`not ok ${i + 1} ${name} # TODO XFAIL ${v.rule} ${v.link}`); break;
-      case 'FAIL': lines.push(`# ${oneLine(v.detail)}`, `# replay: ${r.replay}`, `not ok ${i + 1} ${name}`); break;
-      case 'TIMEOUT': case 'ERROR':
-        lines.push(...v.detail.split('\n').map((l) => `# ${l}`), `# replay: ${r.replay}`, `not ok ${i + 1} ${name} # ${v.kind}`); break;
-    }
-  });
-  const s = rep.summary;
-  lines.push(`# totals: pass:${s.PASS} fail:${s.FAIL} xfail:${s.XFAIL} xpass:0 skip:${s.SKIP} error:${s.TIMEOUT + s.ERROR}`);
-  return lines.join('\n') + '\n';
-}
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -77,9 +59,9 @@ export function junit(rep: RunReport): string {
 
 export const json = (rep: RunReport): string => jsonText(rep) + '\n';
 
-export function render(rep: RunReport, format: Format): string {
+export function render(rep: RunReport, format: Format, o: KtapOptions = {}): string {
   switch (format) {
-    case 'ktap': return ktap(rep);
+    case 'ktap': return ktap(rep, o);
     case 'junit': return junit(rep);
     case 'json': return json(rep);
   }

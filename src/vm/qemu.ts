@@ -15,6 +15,8 @@ export interface QemuPlan {
   readonly smp: number;
   readonly accel: Accel;
   readonly console: string;
+  /** A second serial port (ttyS1) written to this file: the standalone guest's results. */
+  readonly results?: string;
   readonly append: string;
 }
 
@@ -27,7 +29,7 @@ export function qemuArgs(p: QemuPlan): string[] {
     ...(p.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max']),
     '-m', String(p.mem), '-smp', String(p.smp),
     '-kernel', p.kernel, '-initrd', p.initrd, '-append', p.append,
-    '-serial', `file:${p.console}`,
+    '-serial', `file:${p.console}`, ...(p.results ? ['-serial', `file:${p.results}`] : []),
     ...p.shares.flatMap((s) => ['-virtfs', `local,path=${s.hostPath},mount_tag=${s.tag},security_model=none,multidevs=remap${s.readonly ? ',readonly=on' : ''}`]),
   ];
 }

@@ -1,4 +1,4 @@
-// `furc vm`: boot a kernel image in QEMU with the host's root over 9p, run furc inside, bring back its output and the kernel log.
+// `furc vm`: boot a kernel image in QEMU with the host's root over 9p (or, standalone, the packed executable alone), run furc inside, bring back its output and the kernel log.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, resolve, sep } from 'node:path';
@@ -7,6 +7,8 @@ import { cpioNewc, type CpioEntry } from './cpio.js';
 import { imageInfo, type ImageInfo } from './image.js';
 import { initScript, type Share } from './init.js';
 import { resolveModules } from './modules.js';
+import { ResultsError, unpackResults } from './results.js';
+import { checkBinary, STANDALONE_MODULES, standaloneInitramfs, writeBack } from './standalone.js';
 import { APPEND, lastLine, runQemu, type Accel, type QemuRun } from './qemu.js';
 import { attributeSplats, type Splat } from './splats.js';
 import { findTools, kvmOpenable, VmError } from './tools.js';
@@ -26,6 +28,8 @@ export interface VmOptions {
   readonly furcArgs: readonly string[];
   readonly cwd: string;
   readonly setup?: string;
+  /** Boot this packed executable (npm run package) on an initramfs root instead of the host's root over 9p with node. */
+  readonly standalone?: string;
   /** FURC_TIME_SCALE in the guest; by default 1 under KVM and TCG_TIME_SCALE under emulation. */
   readonly timeScale?: number;
   readonly note: (s: string) => void;
@@ -73,10 +77,11 @@ function initramfs(busybox: string, modules: readonly { name: string; data: Buff
 export async function runVm(o: VmOptions): Promise<VmResult> {
   const tools = findTools();
   const image = imageInfo(o.kernel);
-  const mods = o.modules ? resolveModules(o.modules) : null;
+  const mods = o.modules ? resolveModules(o.modules, o.standalone ? STANDALONE_MODULES : undefined) : null;
   const modRelease = mods?.vermagic?.split(' ')[0];
   if (mods && modRelease && image.release && modRelease !== image.release) throw new VmError(`--modules ${o.modules} is for ${modRelease} but --kernel ${o.kernel} is ${image.release}`);
-  if (!existsSync(FURC_JS)) throw new VmError(`${FURC_JS} is missing: run npm install (it builds dist/)`);
+  if (o.standalone) checkBinary(o.standalone);
+  else if (!existsSync(FURC_JS)) throw new VmError(`${FURC_JS} is missing: run npm install (it builds dist/)`);
   const work = mkdtempSync(`${tmpdir()}/furc-vm-`);
   // On SIGINT/SIGTERM qemu dies with us (setpriv --pdeathsig); the work directory is removed here.
   const onSignal = (sig: NodeJS.Signals) => { rmSync(work, { recursive: true, force: true }); process.kill(process.pid, sig); };
@@ -86,16 +91,22 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     const out = `${work}/out`;
     mkdirSync(out);
     const cwd = resolve(o.cwd);
-    const all = sharesFor(cwd, [ROOT.replace(/\/$/, ''), dirname(process.execPath)], out);
-    const mounted = all.filter((s) => s.tag !== 'furcout');
-    const script = initScript({
-      modules: (mods?.load ?? []).map((m) => `${m.name}.ko`), shares: mounted, cwd, ...(o.setup ? { setup: o.setup } : {}), argv: [process.execPath, FURC_JS, ...o.furcArgs],
-      env: { PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${dirname(process.execPath)}`, HOME: '/root', LANG: 'C.UTF-8', FURC_IN_VM: '1', FURC_KMSG_MARKERS: '1' },
-    });
-    writeFileSync(`${work}/initramfs.cpio`, initramfs(tools.busybox, mods?.load ?? [], script));
+    const modules = mods?.load ?? [];
+    let all: Share[] = [];
+    if (o.standalone) {
+      writeFileSync(`${work}/initramfs.cpio`, standaloneInitramfs({ busybox: tools.busybox, binary: o.standalone, modules, plan: { cwd, args: o.furcArgs, ...(o.setup ? { setup: o.setup } : {}) } }));
+    } else {
+      all = sharesFor(cwd, [ROOT.replace(/\/$/, ''), dirname(process.execPath)], out);
+      const mounted = all.filter((s) => s.tag !== 'furcout');
+      const script = initScript({
+        modules: modules.map((m) => `${m.name}.ko`), shares: mounted, cwd, ...(o.setup ? { setup: o.setup } : {}), argv: [process.execPath, FURC_JS, ...o.furcArgs],
+        env: { PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${dirname(process.execPath)}`, HOME: '/root', LANG: 'C.UTF-8', FURC_IN_VM: '1', FURC_KMSG_MARKERS: '1' },
+      });
+      writeFileSync(`${work}/initramfs.cpio`, initramfs(tools.busybox, modules, script));
+    }
     const plan = (accel: Accel) => ({
       qemu: tools.qemu, setpriv: tools.setpriv, kernel: resolve(o.kernel), initrd: `${work}/initramfs.cpio`, shares: all, mem: o.memM, smp: 2, accel,
-      console: `${work}/console-${accel}.log`, append: `${APPEND} FURC_TIME_SCALE=${o.timeScale ?? (accel === 'tcg' ? TCG_TIME_SCALE : 1)}`,
+      console: `${work}/console-${accel}.log`, ...(o.standalone ? { results: `${work}/results-${accel}.txt` } : {}), append: `${APPEND} FURC_TIME_SCALE=${o.timeScale ?? (accel === 'tcg' ? TCG_TIME_SCALE : 1)}`,
     });
     const deadline = Date.now() + o.timeoutS * 1000;
     const left = () => Math.max(1000, deadline - Date.now());
@@ -114,13 +125,21 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
       accel = 'tcg';
       run = await runQemu(plan(accel), { timeoutMs: left(), silentMs: Math.min(60_000, left()), onLine: o.onLine });
     }
-    const read = (f: string) => { try { return readFileSync(`${out}/${f}`, 'utf8'); } catch { return ''; } };
+    // Standalone: the frames the guest sent on ttyS1, its cwd files written back here; otherwise the 9p share's files.
+    let files: Map<string, Buffer> | null = null, lost: string | null = null;
+    if (o.standalone && run.end.kind === 'done') {
+      try { files = unpackResults(readFileSync(`${work}/results-${accel}.txt`, 'latin1')); writeBack(files, cwd); } catch (e) {
+        if (!(e instanceof ResultsError)) throw e;
+        lost = `the results on the guest's second serial port are incomplete: ${e.message}`;
+      }
+    }
+    const read = (f: string) => { try { return files ? files.get(f)?.toString('utf8') ?? '' : readFileSync(`${out}/${f}`, 'utf8'); } catch { return ''; } };
     const statusText = read('status').trim();
     const status = run.end.kind === 'done' && /^\d+$/.test(statusText) ? Number(statusText) : null;
     const dmesg = read('dmesg');
     return {
       image, accel, run, status, stdout: read('stdout'), stderr: read('stderr'), dmesg,
-      splats: attributeSplats(dmesg || run.console), failure: failureOf(run, accel, basename(o.kernel)),
+      splats: attributeSplats(dmesg || run.console), failure: lost ?? failureOf(run, accel, basename(o.kernel)),
     };
   } finally {
     process.off('SIGINT', onSignal);
