@@ -133,9 +133,13 @@ export function taskState(pid: number, tid = pid): { state: string; wchan: strin
 }
 
 /**
- * Asleep on the filesystem: in one of FUSE's waits (request_wait_answer, fuse_get_req, fuse_lock_inode) or on a VFS lock
- * a FUSE waiter holds (path_openat on the directory's i_rwsem). A client with an op touches only the FUSE mount, so any
- * sleep but the one on its own socket (the op not yet read) waits for the server; nothing changes until it acts.
+ * Waits only the server (or another client's FUSE request) can end: a reply (request_wait_answer), INIT or a ready
+ * ring (fuse_get_req), a device to bind (fuse_get_dev), the directory a FUSE waiter holds (fuse_lock_inode without
+ * PARALLEL_DIROPS; path_openat / rwsem_down_* on its i_rwsem; d_alloc_parallel). Teardown waits that end by themselves
+ * (synchronize_rcu_expedited on a dying superblock, the ring's async stop work) are not in it: the step waits them out.
+ * An unknown wait name makes a step run into its deadline, whose error names it, never a step settled too early.
  */
+const SERVER_WAITS = /request_wait_answer|fuse_get_req|fuse_get_dev|fuse_lock_inode|path_openat|rwsem_down|d_alloc_parallel|fuse_wait_on/;
+
 export const asleepInFuse = (t: { state: string; wchan: string }): boolean =>
-  (t.state === 'S' || t.state === 'D') && t.wchan !== '' && t.wchan !== '0' && !/packets|unix_stream|sock/.test(t.wchan);
+  (t.state === 'S' || t.state === 'D') && SERVER_WAITS.test(t.wchan);

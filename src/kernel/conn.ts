@@ -13,7 +13,7 @@ import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import { IORING_OP_NOP, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { FixedArena } from './arena.js';
-import type { ClientPool, ClientRequest } from './clients.js';
+import { taskState, type ClientPool, type ClientRequest } from './clients.js';
 import { readHeader, writeReply, type Delivered } from './delivery.js';
 import { initReply, parseInitIn, parseRequest, reply, type InitOffer } from './fuseMsg.js';
 import { newMountDir } from './mountDirs.js';
@@ -408,7 +408,7 @@ export class KernelConn {
       this.pollClients(out);
       const busy = [...busyIoWorkers(), ...wakefulClients(this.busyClientPids())];
       const quiet = out.length === before && busy.length === 0;
-      if (process.env.FURC_DEBUG_SETTLE) process.stderr.write(`settle ${Date.now() % 100000} quiet=${quiet} events=${out.length - before} busy=${busy.join(',')}\n`);
+      if (process.env.FURC_DEBUG_SETTLE) process.stderr.write(`settle ${Date.now() % 100000} quiet=${quiet} events=${out.length - before} busy=${busy.join(',')} clients=${this.busyClientPids().map((p) => JSON.stringify(taskState(p))).join(',')}\n`);
       if (quiet && calm) return out;
       calm = quiet;
       if (Date.now() > deadline) throw new KernelError(`step not settled within ${deadlineMs} ms: ${busy.join('; ') || 'events kept arriving'}`);
