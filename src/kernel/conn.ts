@@ -335,16 +335,6 @@ export class KernelConn {
     return ent.payload ? { region: ent.payload, at: 0 } : null;
   }
 
-  /** The entry's payload memory: its own iovec, or its pool's buffer at ent_in_out.offset (7.3 fuse_uring_select_buffer). */
-  private payloadView(ent: Entry, offset: number | undefined, use: 'read' | 'write'): Uint8Array | null {
-    const pool = this.pools.get(ent.qid);
-    if (!ent.payload && pool) {
-      const v = use === 'read' ? pool.region.readable() : pool.region.writable();
-      return v ? v.subarray(Math.min(offset ?? 0, v.length)) : null;
-    }
-    return (use === 'read' ? ent.payload?.readable() : ent.payload?.writable()) ?? null;
-  }
-
   /** A pool in the ring's registered arena (see arena.ts); plain memory when the arena cannot hold it. */
   private fixedRegion(len: number, index: number): Region {
     this.arena ??= new FixedArena(this.p, this.ring, this.memory);
@@ -458,7 +448,8 @@ export class KernelConn {
 
   /** Records a request the kernel put in `ent` and says what it found there, payload bytes included. */
   private delivered(ent: Entry, d: Delivered, qid: number): DeliveredReq {
-    const payload = (this.payloadView(ent, d.offset, 'read') ?? new Uint8Array()).slice(0, d.payload_sz);
+    const at = this.payloadRegion(ent, d.offset);
+    const payload = (at?.region.readableRange(at.at, at.at + d.payload_sz) ?? new Uint8Array()).slice();
     const req: FsRequest = { opcode: d.opcode, nodeid: d.nodeid, opIn: d.opIn, payload };
     ent.held = { d, req };
     this.byCommit.set(d.commit_id, ent);

@@ -42,6 +42,13 @@ export class Region {
     return this.parts(from, to).every((x) => this.prot[x] === 'rw') ? new Uint8Array(this.ab, this.at + from, to - from) : null;
   }
 
+  /** Bytes [from, to) as a view the harness may read, or null if any of their pages is not readable. */
+  readableRange(from: number, to: number): Uint8Array | null {
+    if (to > this.len) return null;
+    const ok = (x: MemProt) => x === 'rw' || x === 'read';
+    return this.parts(from, to).every((x) => ok(this.prot[x])) ? new Uint8Array(this.ab, this.at + from, to - from) : null;
+  }
+
   /** A view for the harness to write into, or null when any of the region's pages is not writable. */
   writable(): Uint8Array | null {
     return this.prot.head === 'rw' && this.prot.tail === 'rw' ? new Uint8Array(this.ab, this.at, this.len) : null;
