@@ -45,10 +45,11 @@ export function registerR4(): RuleTable {
         violate: (s) => withConfig(withProbe(s, { init_flags$R4: FUSE_URING_BUF_RING$R4 | FUSE_URING_ZERO_COPY$R4 }),
           { caps: { ...s.config.caps, CAP_SYS_ADMIN: false } }),
       },
+      // v4 reads init.queue_depth only inside `if (zero_copy)` (the sparse table's depth): a BUF_RING-only queue ignores it.
       {
-        kind: 'check', id: 'register.bufring.queue_depth.zero', errno: E('EINVAL'), source: src(SETUP),
-        when: (p) => p.firstOnQueue && bufring(p) && (p.cmd.queue_depth ?? 0) === 0,
-        violate: (s) => withProbe(s, { queue_depth: 0 }),
+        kind: 'check', id: 'register.bufring.queue_depth.zero', errno: E('EINVAL'), source: src(`${SETUP} (zero_copy_depth, read only with ZERO_COPY)`),
+        when: (p) => p.firstOnQueue && bufring(p) && zeroCopy(p) && (p.cmd.queue_depth ?? 0) === 0,
+        violate: (s) => withProbe(s, { init_flags$R4: (s.probe.init_flags$R4 ?? 0) | FUSE_URING_BUF_RING$R4 | FUSE_URING_ZERO_COPY$R4, queue_depth: 0 }),
       },
       // Later REGISTERs must carry the queue's BUF_RING and ZERO_COPY; queue_depth is ignored.
       {
