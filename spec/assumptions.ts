@@ -21,7 +21,9 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   A('r7.flags.field', 'R7', 'init flags are read from fuse_uring_cmd_req.flags (offset 0)', 0n,
     `${NO_CODE}; R6 moved the flags to the top-level word on Bernd's review and R8 kept them there`, 'offsetof(struct fuse_uring_cmd_req, flags)'),
   A('r7.cmd_req.queue_depth.offset', 'R7', 'offset of queue_depth in fuse_uring_cmd_req', 24n,
-    `${NO_CODE}; R6 put init.queue_depth in a union at 24 of a 40-byte cmd_req`, 'offsetof(struct fuse_uring_cmd_req, init.queue_depth)'),
+    `${NO_CODE}; R6 (v1) had union init { u64 headers_offset; u16 queue_depth; } at 24, which put queue_depth at 32; R7 takes `
+    + 'its headers from the first REGISTER\'s iovec and has no headers_offset, so queue_depth is assumed to open the union at 24',
+    'offsetof(struct fuse_uring_cmd_req, init.queue_depth)'),
   A('r7.cmd_req.buf_size.offset', 'R7', 'offset of buf_size in fuse_uring_cmd_req', 28n,
     `${NO_CODE}; bufring_setup reads a buf_size next to queue_depth; u32 aligned after it`, 'offsetof(struct fuse_uring_cmd_req, init.buf_size)'),
   A('r7.ent_in_out.buf_id.offset', 'R7', 'offset of the selected buffer id in fuse_uring_ent_in_out', 20n,
@@ -34,12 +36,26 @@ export const ASSUMPTIONS: readonly Assumption[] = [
     'account_locked_vm()-style helpers return ENOMEM; the pinning code was not retrievable'),
   A('r7.errno.unaligned_pinned', 'R7', 'errno when a pinned region is not page-aligned', -22n,
     `${NO_CODE}; the doc says buffers must be page-aligned, EINVAL is the kernel's usual answer`),
-  A('r7.errno.bad_flag_combination', 'R7', 'errno for ZERO_COPY without BUFRING+PINNED_*, or PINNED_* without BUFRING', -22n,
-    `${NO_CODE}; patch 13/14 says ZERO_COPY requires BUFRING and both PINNED flags`),
-  A('r7.errno.unknown_flags', 'R7', 'errno for init flag bits outside the four known ones', -22n,
-    `${NO_CODE}; R8 rejects unknown ADD_QUEUE bits with EINVAL`),
-  A('r7.queue_depth.zero', 'R7', 'errno when queue_depth is 0 with BUFRING', -22n,
-    'R2-R4 rejected queue_depth 0 with EINVAL; bufring_setup divides the header region by it'),
+  A('r7.errno.zero_copy_incomplete', 'R7', 'errno for ZERO_COPY without BUFRING and both PINNED flags', -22n,
+    `13/14's commit message requires BUFRING and both PINNED flags for ZERO_COPY, but its quoted hunks hold no such check; `
+    + 'EINVAL, as every series answered a bad flag set'),
+  // Checks no seed shows: the value is the errno, and 0 says the check does not exist (the row leaves the table).
+  A('r7.check.unknown_flags', 'R7', 'whether REGISTER rejects init flag bits outside the four known ones, and with which errno (0: no such check)', -22n,
+    `${NO_CODE}: neither 13/14 nor the doc shows flag validation. The Dec-2025 v4 code read only BUF_RING and ZERO_COPY and `
+    + 'ignored other bits; 7.3 rejects unknown ADD_QUEUE bits with EINVAL, the value assumed'),
+  A('r7.check.pinned_without_bufring', 'R7', 'whether REGISTER rejects PINNED_HEADERS or PINNED_BUFFERS without BUFRING, and with which errno (0: no such check)', -22n,
+    `${NO_CODE}: the doc describes pinning only for buffer rings, and 13/14's queue_init_flags_consistent() ignores the PINNED `
+    + 'bits of a queue without BUFRING; the v4 code rejected its one modifier flag without BUF_RING (ZERO_COPY) with EINVAL, the value assumed'),
+  A('r7.check.queue_depth_zero', 'R7', 'whether a first BUFRING REGISTER with queue_depth 0 is rejected, and with which errno (0: no such check)', -22n,
+    '13/14 shows only "headers_size < queue_depth * sizeof(struct fuse_uring_req_header)", a product queue_depth 0 passes; a check '
+    + 'would sit in the hidden lines 491-507 of fuse_uring_bufring_setup. The Dec-2025 v4 code rejected queue_depth 0 only with ZERO_COPY (EINVAL)'),
+  A('r7.check.nr_bufs_zero', 'R7', 'whether a first BUFRING REGISTER whose payload iovec holds no whole buffer is rejected, and with which errno (0: no such check)', -22n,
+    '13/14 computes "nr_bufs = payload_size / buf_size"; a check on it would be among the hidden lines 515-520 of '
+    + 'fuse_uring_bufring_setup, before "if (!br) return -ENOMEM"; EINVAL, as the function\'s other size checks'),
+  A('r7.check.buf_index_range', 'R7', 'whether REGISTER on a BUFRING queue rejects sqe->buf_index >= queue_depth, and with which errno (0: no such check)', -22n,
+    'the doc maps the fixed id (sqe->buf_index) to header slot buf_index × 288 of a region of queue_depth slots but states no range '
+    + 'check, and the Dec-2025 v4 code checked nothing at REGISTER (it validated the slot when used); a slot past the region would be '
+    + 'written through the kernel\'s mapping of pinned headers, so a check must exist somewhere: EINVAL at REGISTER is assumed'),
   A('kernel.page_size', 'R0', 'PAGE_SIZE of the kernel under test', 4096n, 'x86_64 and arm64 4K-page default', 'PAGE_SIZE'),
   A('kernel.fuse_max_max_pages', 'R0', 'upper clamp of max_pages (fc->max_pages_limit default)', 256n,
     'FUSE_DEFAULT_MAX_PAGES_LIMIT / fuse_max_pages_limit sysctl default', 'FUSE_MAX_MAX_PAGES'),

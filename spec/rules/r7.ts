@@ -10,7 +10,9 @@ const E = negErrno;
 const SEED = 'April-2026 v2 13/14 (20260402162840.2989717-14): fs/fuse/dev_uring.c';
 const SETUP = `${SEED}:fuse_uring_bufring_setup`;
 const CONS = `${SEED}:queue_init_flags_consistent`;
-const DOC = 'April-2026 v2 Documentation/filesystems/fuse/fuse-io-uring.rst';
+const DOC = 'April-2026 Documentation/filesystems/fuse/fuse-io-uring.rst (linux-fsdevel/vfs@509de8bca1e5)';
+/** Functions 13/14 does not touch, as the base tree (mainline 6.14-7.2) has them. */
+const BASE = 'mainline 6.14 fs/fuse/dev_uring.c';
 
 export interface R7Flags { bufring: boolean; pinned_headers: boolean; pinned_buffers: boolean; zero_copy: boolean }
 
@@ -64,24 +66,32 @@ const pinnedBytes = (p: Probe): number => {
   return (f.pinned_headers ? round(iov[0]?.len ?? 0) : 0) + (f.pinned_buffers ? round(iov[1]?.len ?? 0) : 0);
 };
 
-/** Rows whose errno rests on an assumption read the value at evaluation time, so overrides apply. */
-function assumed(id: string, errnoId: string, a: AssumptionValues, ref: string, rest: Omit<Check, 'kind' | 'id' | 'errno' | 'source'>): Check {
+type CheckBody = Omit<Check, 'kind' | 'id' | 'errno' | 'source'>;
+
+/** A check the seed requires whose errno no source gives: the errno is the assumption's value (tables are built per override). */
+function assumed(id: string, errnoId: string, a: AssumptionValues, ref: string, rest: CheckBody): Check {
   return { kind: 'check', id, errno: errnoOf(undefined, errnoId, a), source: src(ref, errnoId), ...rest };
+}
+
+/** A check no source shows: it exists iff its r7.check.* assumption is non-zero, and answers that errno (override to 0 to drop it). */
+function ifExists(id: string, checkId: string, a: AssumptionValues, ref: string, rest: CheckBody): Check[] {
+  return errnoOf(undefined, checkId, a) === 0 ? [] : [assumed(id, checkId, a, ref, rest)];
 }
 
 export function registerR7(a: AssumptionValues): RuleTable {
   const bits = r7FlagBits(a);
   const rows: Row[] = [
-    qidRange(`${SEED}:fuse_uring_register`, 'register.qid.out_of_range'),
-    assumed('register.flags.unknown', 'r7.errno.unknown_flags', a, `${SEED}:fuse_uring_register`, {
+    // 13/14 has no hunk in fuse_uring_register: the qid check is the base tree's.
+    qidRange(`${BASE}:fuse_uring_register`, 'register.qid.out_of_range'),
+    ...ifExists('register.flags.unknown', 'r7.check.unknown_flags', a, `${SEED} (the quoted hunks validate no flag bits)`, {
       when: (p) => ((p.cmd.flags ?? 0n) & ~knownMask(p.st.a)) !== 0n,
       violate: (s) => withProbe(s, { flags: (s.probe.flags ?? 0n) | (1n << 40n) }),
     }),
-    assumed('register.flags.pinned_without_bufring', 'r7.errno.bad_flag_combination', a, `${DOC} (PINNED_* modify BUFRING)`, {
+    ...ifExists('register.flags.pinned_without_bufring', 'r7.check.pinned_without_bufring', a, `${DOC} (pinning is described for buffer rings only)`, {
       when: (p) => { const f = flagsOf(p); return (f.pinned_headers || f.pinned_buffers) && !f.bufring; },
       violate: (s) => withProbe(s, { flags: ((s.probe.flags ?? 0n) | bits.PINNED_HEADERS) & ~bits.BUFRING & ~bits.ZERO_COPY }),
     }),
-    assumed('register.flags.zero_copy_incomplete', 'r7.errno.bad_flag_combination', a, `${SEED} commit message`, {
+    assumed('register.flags.zero_copy_incomplete', 'r7.errno.zero_copy_incomplete', a, `${SEED} commit message ("requires CAP_SYS_ADMIN and buffer rings with pinned headers and buffers")`, {
       when: (p) => { const f = flagsOf(p); return f.zero_copy && !(f.bufring && f.pinned_headers && f.pinned_buffers); },
       violate: (s) => withProbe(s, { flags: ((s.probe.flags ?? 0n) | bits.ZERO_COPY | bits.BUFRING) & ~bits.PINNED_BUFFERS }),
       excludes: ['register.flags.pinned_without_bufring'],
@@ -98,7 +108,7 @@ export function registerR7(a: AssumptionValues): RuleTable {
     { kind: 'effect', id: 'register.queue.create', effect: 'create_queue', source: src('fs/fuse/dev_uring.c:fuse_uring_create_queue') },
     sqeLen(`${SETUP} (the two iovecs)`),
     iovFault(`${SETUP} (import of headers and payload iovecs)`),
-    assumed('register.bufring.queue_depth.zero', 'r7.queue_depth.zero', a, SETUP, {
+    ...ifExists('register.bufring.queue_depth.zero', 'r7.check.queue_depth_zero', a, `${SETUP} (hidden lines 491-507; the visible check multiplies by it)`, {
       when: (p) => firstBufring(p) && (p.cmd.queue_depth ?? 0) === 0,
       violate: (s) => withProbe(s, { queue_depth: 0 }),
     }),
@@ -112,7 +122,7 @@ export function registerR7(a: AssumptionValues): RuleTable {
       when: (p) => firstBufring(p) && !flagsOf(p).zero_copy && (p.cmd.buf_size ?? 0) < ringPayload(p),
       violate: (s) => withProbe(s, { buf_size: (s.probe.buf_size ?? 1) - 1 }),
     },
-    assumed('register.bufring.nr_bufs.zero', 'r7.errno.bad_flag_combination', a, `${SETUP} (nr_bufs = payload_size / buf_size)`, {
+    ...ifExists('register.bufring.nr_bufs.zero', 'r7.check.nr_bufs_zero', a, `${SETUP} (nr_bufs = payload_size / buf_size; hidden lines 515-520)`, {
       when: (p) => firstBufring(p) && ((p.cmd.buf_size ?? 0) === 0 || Math.floor((p.cmd.iov?.[1]?.len ?? 0) / (p.cmd.buf_size ?? 1)) === 0),
       violate: (s) => withIov(s, 1, { len: Math.max(0, (s.probe.buf_size ?? 1) - 1) }),
     }),
@@ -129,17 +139,16 @@ export function registerR7(a: AssumptionValues): RuleTable {
       violate: (s) => withConfig(withProbe(s, { flags: (s.probe.flags ?? 0n) | bits.BUFRING | bits.PINNED_HEADERS }),
         { memlock_limit: 0, caps: { ...s.config.caps, CAP_IPC_LOCK: false } }),
     }),
-    {
-      kind: 'check', id: 'register.bufring.buf_index.out_of_range', errno: E('EINVAL'), source: src(`${DOC} (fixed id → header slot)`, 'r7.errno.bad_flag_combination'),
+    ...ifExists('register.bufring.buf_index.out_of_range', 'r7.check.buf_index_range', a, `${DOC} (fixed id sqe->buf_index → header slot)`, {
       when: (p) => queueBufring(p) && (p.cmd.buf_index ?? 0) >= queueDepth(p),
       violate: (s) => withProbe(s, { buf_index: s.probe.queue_depth ?? 0 }),
-    },
-    headersShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !queueBufring(p)),
-    payloadShort('fs/fuse/dev_uring.c:fuse_uring_create_ring_ent (non-bufring queue)', (p) => !queueBufring(p)),
+    }),
+    headersShort(`${BASE}:fuse_uring_create_ring_ent (non-bufring queue)`, (p) => !queueBufring(p)),
+    payloadShort(`${BASE}:fuse_uring_create_ring_ent (non-bufring queue)`, (p) => !queueBufring(p)),
   ];
   return {
     id: 'register', title: 'FUSE_IO_URING_CMD_REGISTER with init flags (April 2026 v2)',
-    rows: [{ kind: 'effect', id: 'register.ring.create', effect: 'create_ring', source: src('fs/fuse/dev_uring.c:fuse_uring_create') }, ...rows],
+    rows: [{ kind: 'effect', id: 'register.ring.create', effect: 'create_ring', source: src(`${BASE}:fuse_uring_create`) }, ...rows],
   };
 }
 
