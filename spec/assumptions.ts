@@ -56,6 +56,13 @@ export const ASSUMPTIONS: readonly Assumption[] = [
     'the doc maps the fixed id (sqe->buf_index) to header slot buf_index × 288 of a region of queue_depth slots but states no range '
     + 'check, and the Dec-2025 v4 code checked nothing at REGISTER (it validated the slot when used); a slot past the region would be '
     + 'written through the kernel\'s mapping of pinned headers, so a check must exist somewhere: EINVAL at REGISTER is assumed'),
+  A('r7.check.buf_index_duplicate', 'R7', 'whether REGISTER on a BUFRING queue rejects an sqe->buf_index another entry of the queue holds, and with which errno (0: no such check)', -22n,
+    'the April dev_uring_i.h calls the entry\'s id its "unique fixed id", and 13/14 registers a zero-copy request\'s pages at '
+    + 'ent->id: two entries with one id would share a header slot and a sparse slot. No seed shows a check; EINVAL at REGISTER is assumed'),
+  A('r7.errno.zero_copy_buf_size_zero', 'R7', 'errno for a first BUFRING|ZERO_COPY REGISTER with buf_size 0 (the check itself is required, not assumed)', -22n,
+    '13/14 exempts ZERO_COPY from "buf_size < max_payload_sz" and then computes "nr_bufs = payload_size / buf_size" with nothing '
+    + 'between; only a guard in the hidden lines 491-507 keeps buf_size 0 from dividing by zero. The spec requires that guard (a '
+    + 'REGISTER must not oops the kernel; a kernel that divides fails the case on its splat) and assumes EINVAL, the function\'s answer to every other bad size'),
   A('kernel.page_size', 'R0', 'PAGE_SIZE of the kernel under test', 4096n, 'x86_64 and arm64 4K-page default', 'PAGE_SIZE'),
   A('kernel.fuse_max_max_pages', 'R0', 'upper clamp of max_pages (fc->max_pages_limit default)', 256n,
     'FUSE_DEFAULT_MAX_PAGES_LIMIT / fuse_max_pages_limit sysctl default', 'FUSE_MAX_MAX_PAGES'),

@@ -62,6 +62,13 @@ describe('R7 rows whose existence is assumed (model)', () => {
     expect(await run({ 'r7.check.nr_bufs_zero': 0n }, probe)).toEqual(HELD);
   });
 
+  it('should answer a second REGISTER with buf_index 0 on queue 0 with -EINVAL, and hold it once r7.check.buf_index_duplicate is 0', async () => {
+    const twice = async (o: AssumptionValues) => (await runScenario(new ModelTarget({ nr_cpus: NR_CPUS, caps: config.caps }, o),
+      { config, prior: [{ kind: 'uring_cmd', tag: 'reg.first', sqe: first() }], probe: first() })).outcome;
+    expect(await twice({})).toEqual(EINVAL);
+    expect(await twice({ 'r7.check.buf_index_duplicate': 0n })).toEqual(HELD);
+  });
+
   it('should hold buf_index 4 on a queue_depth-4 queue once r7.check.buf_index_range is 0', async () => {
     expect(await run({}, first({ buf_index: 4 }))).toEqual(EINVAL);
     expect(await run({ 'r7.check.buf_index_range': 0n }, first({ buf_index: 4 }))).toEqual(HELD);

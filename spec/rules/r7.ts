@@ -4,13 +4,15 @@ import type { AssumptionValues } from '../types.js';
 import type { QueueMode } from '../model/state.js';
 import { FUSE_URING_REQ_HEADER_SZ, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
-import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
+import type { Command } from '../model/commands.js';
+import { src, type Check, type Probe, type Row, type RuleTable, type Scenario } from './types.js';
 
 const E = negErrno;
 const SEED = 'April-2026 v2 13/14 (20260402162840.2989717-14): fs/fuse/dev_uring.c';
 const SETUP = `${SEED}:fuse_uring_bufring_setup`;
 const CONS = `${SEED}:queue_init_flags_consistent`;
 const DOC = 'April-2026 Documentation/filesystems/fuse/fuse-io-uring.rst (linux-fsdevel/vfs@509de8bca1e5)';
+const AH = 'April-2026 fs/fuse/dev_uring_i.h (struct fuse_ring_ent, before 13/14)';
 /** Functions 13/14 does not touch, as the base tree (mainline 6.14-7.2) has them. */
 const BASE = 'mainline 6.14 fs/fuse/dev_uring.c';
 
@@ -58,6 +60,9 @@ const firstBufring = (p: Probe): boolean => p.firstOnQueue && flagsOf(p).bufring
 // A queue created by this REGISTER takes its mode from this command's flags.
 const queueBufring = (p: Probe): boolean => (p.firstOnQueue || !p.queue ? flagsOf(p).bufring : p.queue.mode.bufring);
 const queueDepth = (p: Probe): number => (p.firstOnQueue || !p.queue ? p.cmd.queue_depth ?? 0 : p.queue.mode.queue_depth);
+/** The buf_index of the last REGISTER before the probe on the probe's queue. */
+const earlierBufIndex = (s: Scenario): number =>
+  s.prior.filter((c): c is Extract<Command, { kind: 'uring_cmd' }> => c.kind === 'uring_cmd' && c.sqe.cmd_op === 1 && c.sqe.qid === s.probe.qid).at(-1)?.sqe.buf_index ?? 0;
 const page = (p: Probe): number => Number(p.st.a['kernel.page_size']);
 const pinnedBytes = (p: Probe): number => {
   const f = flagsOf(p);
@@ -112,6 +117,11 @@ export function registerR7(a: AssumptionValues): RuleTable {
       when: (p) => firstBufring(p) && (p.cmd.queue_depth ?? 0) === 0,
       violate: (s) => withProbe(s, { queue_depth: 0 }),
     }),
+    // ZERO_COPY skips the buf_size check below, and the next line divides by buf_size: a guard must come first (spec audit M3).
+    assumed('register.bufring.buf_size.zero', 'r7.errno.zero_copy_buf_size_zero', a, `${SETUP} (ZERO_COPY skips the buf_size check before nr_bufs = payload_size / buf_size)`, {
+      when: (p) => firstBufring(p) && flagsOf(p).zero_copy && (p.cmd.buf_size ?? 0) === 0,
+      violate: (s) => withProbe(s, { flags: (s.probe.flags ?? 0n) | bits.BUFRING | bits.PINNED_HEADERS | bits.PINNED_BUFFERS | bits.ZERO_COPY, buf_size: 0 }),
+    }),
     {
       kind: 'check', id: 'register.bufring.headers.too_small', errno: E('EINVAL'), source: src(SETUP),
       when: (p) => firstBufring(p) && (p.cmd.iov?.[0]?.len ?? 0) < (p.cmd.queue_depth ?? 0) * FUSE_URING_REQ_HEADER_SZ,
@@ -123,7 +133,7 @@ export function registerR7(a: AssumptionValues): RuleTable {
       violate: (s) => withProbe(s, { buf_size: (s.probe.buf_size ?? 1) - 1 }),
     },
     ...ifExists('register.bufring.nr_bufs.zero', 'r7.check.nr_bufs_zero', a, `${SETUP} (nr_bufs = payload_size / buf_size; hidden lines 515-520)`, {
-      when: (p) => firstBufring(p) && ((p.cmd.buf_size ?? 0) === 0 || Math.floor((p.cmd.iov?.[1]?.len ?? 0) / (p.cmd.buf_size ?? 1)) === 0),
+      when: (p) => firstBufring(p) && (p.cmd.buf_size ?? 0) > 0 && Math.floor((p.cmd.iov?.[1]?.len ?? 0) / p.cmd.buf_size!) === 0,
       violate: (s) => withIov(s, 1, { len: Math.max(0, (s.probe.buf_size ?? 1) - 1) }),
     }),
     assumed('register.pinned.unaligned', 'r7.errno.unaligned_pinned', a, `${DOC} (pinned buffers must be page-aligned)`, {
@@ -142,6 +152,10 @@ export function registerR7(a: AssumptionValues): RuleTable {
     ...ifExists('register.bufring.buf_index.out_of_range', 'r7.check.buf_index_range', a, `${DOC} (fixed id sqe->buf_index → header slot)`, {
       when: (p) => queueBufring(p) && (p.cmd.buf_index ?? 0) >= queueDepth(p),
       violate: (s) => withProbe(s, { buf_index: s.probe.queue_depth ?? 0 }),
+    }),
+    ...ifExists('register.bufring.buf_index.duplicate', 'r7.check.buf_index_duplicate', a, `${AH} ("unique fixed id for the ent")`, {
+      when: (p) => queueBufring(p) && (p.queue?.entries.some((e) => e.buf_index === (p.cmd.buf_index ?? 0)) ?? false),
+      violate: (s) => withProbe(s, { buf_index: earlierBufIndex(s) }),
     }),
     headersShort(`${BASE}:fuse_uring_create_ring_ent (non-bufring queue)`, (p) => !queueBufring(p)),
     payloadShort(`${BASE}:fuse_uring_create_ring_ent (non-bufring queue)`, (p) => !queueBufring(p)),

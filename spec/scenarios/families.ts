@@ -95,11 +95,12 @@ export function families(rev: RevisionId, nr_cpus: number, overrides: Assumption
       fam('register.first_bufring', 'register', 'cqe', 'held', { prior: [], probe: br }, [
         'register.qid.out_of_range', 'register.flags.unknown', 'register.flags.pinned_without_bufring', 'register.flags.zero_copy_incomplete',
         'register.flags.zero_copy_without_cap', 'register.sqe_len.not_iov_segs', 'register.iovec.fault', 'register.bufring.queue_depth.zero',
-        'register.bufring.headers.too_small', 'register.bufring.buf_size.too_small', 'register.bufring.nr_bufs.zero',
+        'register.bufring.buf_size.zero', 'register.bufring.headers.too_small', 'register.bufring.buf_size.too_small', 'register.bufring.nr_bufs.zero',
         'register.pinned.unaligned', 'register.pinned.memlock', 'register.bufring.buf_index.out_of_range']),
       fam('register.later_bufring', 'register', 'cqe', 'held',
         { prior: [{ kind: 'uring_cmd', tag: 'reg.first', sqe: br }], probe: { ...br, buf_index: 1 } },
-        ['register.qid.out_of_range', 'register.flags.unknown', 'register.flags.inconsistent', 'register.bufring.buf_index.out_of_range']),
+        ['register.qid.out_of_range', 'register.flags.unknown', 'register.flags.inconsistent', 'register.bufring.buf_index.out_of_range',
+          'register.bufring.buf_index.duplicate']),
       ...commitFam([]),
     );
   }
