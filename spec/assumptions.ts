@@ -26,16 +26,35 @@ export const ASSUMPTIONS: readonly Assumption[] = [
     'offsetof(struct fuse_uring_cmd_req, init.queue_depth)'),
   A('r7.cmd_req.buf_size.offset', 'R7', 'offset of buf_size in fuse_uring_cmd_req', 28n,
     `${NO_CODE}; bufring_setup reads a buf_size next to queue_depth; u32 aligned after it`, 'offsetof(struct fuse_uring_cmd_req, init.buf_size)'),
+  A('r7.cmd_req.size', 'R7', 'size of fuse_uring_cmd_req: 40, with a reserved u64 at 32 that must be 0', 40n,
+    `${NO_CODE}; 13/14's uapi hunk (5 lines) is not quoted; R6 and R8 both have 40 bytes with a union at 24, and the spec's R7 `
+    + 'layout keeps 40 bytes and calls bytes 32-39 reserved', 'sizeof(struct fuse_uring_cmd_req)'),
   A('r7.ent_in_out.buf_id.offset', 'R7', 'offset of the selected buffer id in fuse_uring_ent_in_out', 20n,
     'the doc says the buf_id is reported in fuse_uring_ent_in_out; the only free u32 is the former padding at 20', 'offsetof(struct fuse_uring_ent_in_out, buf_id)'),
+  A('r7.base.pre_7_2', 'R7', 'R7 applies to a 6.14-7.2 tree: its common, COMMIT_AND_FETCH, reply and delivery checks, and the REGISTER checks 13/14 does not touch, are R0\'s (1; no other base is modelled)', 1n,
+    'the April dev_uring_i.h\'s struct fuse_ring still holds struct fuse_conn *fc, which 7.2 replaced by fuse_chan, and the 13/14 '
+    + 'hunks patch functions of that tree; the rest of the tree is in no seed'),
+  A('r7.zero_copy_cap.every_register', 'R7', 'whether ZERO_COPY\'s CAP_SYS_ADMIN check runs on every REGISTER carrying it (1) or only on the one that creates the queue (0)', 0n,
+    '13/14\'s commit message says ZERO_COPY requires CAP_SYS_ADMIN, not where it is checked; the Dec-2025 v4 code checked it in '
+    + 'fuse_uring_buf_ring_setup, when the queue is created, and 7.3 in ADD_QUEUE, also at creation'),
+  A('r7.later_register.iovecs', 'R7', 'whether a REGISTER on an existing BUFRING queue must carry sqe->len == 2 and iovecs that import (1), or carries none and nothing is checked (0)', 0n,
+    'the doc: "The first REGISTER SQE for a queue creates the queue and sets up the buffer ring" from its two iovecs, and a later '
+    + 'entry needs only its fixed id (sqe->buf_index); 13/14 imports the iovecs in fuse_uring_bufring_setup, which runs once per queue'),
+  A('r7.queue.kept_after_failed_setup', 'R7', 'whether a first BUFRING REGISTER whose buffer-ring setup fails leaves its queue behind as a plain queue (1) or not (0)', 0n,
+    '13/14\'s fuse_uring_bufring_setup already uses queue->ring, so the queue exists during setup; the Dec-2025 v4 '
+    + 'fuse_uring_create_queue freed the queue when its setup failed, and the doc names creating the queue and setting up the ring as one step'),
+  A('r7.memlock.accounting', 'R7', 'how pinning is charged: each pinned region rounded up to whole pages, summed per connection, never given back while it lives (1; no other accounting is modelled)', 1n,
+    'the doc: pinned pages are "accounted against RLIMIT_MEMLOCK (bypassable with CAP_IPC_LOCK)"; the April dev_uring_i.h keeps '
+    + 'user_struct and mm "to unpin / unaccount pages during teardown"; how pages are counted is in no seed'),
   A('r7.errno.zero_copy_without_cap', 'R7', 'errno when ZERO_COPY is asked without CAP_SYS_ADMIN', -1n,
     `${NO_CODE}; R8 answers EPERM for the same condition (R2-R4 answered EINVAL)`),
   A('r7.errno.flags_inconsistent', 'R7', 'errno when queue_init_flags_consistent() is false', -22n,
     `${NO_CODE}; every earlier series answered a flag mismatch on a later REGISTER with EINVAL`),
   A('r7.errno.memlock_exceeded', 'R7', 'errno when pinning exceeds RLIMIT_MEMLOCK', -12n,
     'account_locked_vm()-style helpers return ENOMEM; the pinning code was not retrievable'),
-  A('r7.errno.unaligned_pinned', 'R7', 'errno when a pinned region is not page-aligned', -22n,
-    `${NO_CODE}; the doc says buffers must be page-aligned, EINVAL is the kernel's usual answer`),
+  A('r7.errno.unaligned_pinned', 'R7', 'errno when a pinned region is not page-aligned (checked before that region is charged to RLIMIT_MEMLOCK)', -22n,
+    `${NO_CODE}; the doc says buffers must be page-aligned, EINVAL is the kernel's usual answer. 13/14 pins the headers region `
+    + 'before the buffers (fuse_bufring_pin_mem(&br->pinned_headers, ...) comes first); alignment is assumed checked before accounting within each pin'),
   A('r7.errno.zero_copy_incomplete', 'R7', 'errno for ZERO_COPY without BUFRING and both PINNED flags', -22n,
     `13/14's commit message requires BUFRING and both PINNED flags for ZERO_COPY, but its quoted hunks hold no such check; `
     + 'EINVAL, as every series answered a bad flag set'),

@@ -1,4 +1,5 @@
-// R7 rows no seed shows exist only by their r7.check.* assumption: its value is the errno, 0 drops the row.
+// R7 rows no seed shows exist only by their r7.check.* assumption (its value is the errno, 0 drops the row), and the
+// choices the seed leaves open (where the CAP check runs, later REGISTERs' iovecs, a failed setup's queue) follow theirs.
 import { describe, expect, it } from 'vitest';
 import { ASSUMPTIONS } from '../../spec/assumptions.js';
 import { ERRNO } from '../../spec/errno.js';
@@ -72,5 +73,31 @@ describe('R7 rows whose existence is assumed (model)', () => {
   it('should hold buf_index 4 on a queue_depth-4 queue once r7.check.buf_index_range is 0', async () => {
     expect(await run({}, first({ buf_index: 4 }))).toEqual(EINVAL);
     expect(await run({ 'r7.check.buf_index_range': 0n }, first({ buf_index: 4 }))).toEqual(HELD);
+  });
+});
+
+describe('R7 choices the seed leaves open, by their assumptions (model)', () => {
+  const twice = async (o: AssumptionValues, cfg: typeof config, sqe1: UringCmdSpec, sqe2: UringCmdSpec) =>
+    (await runScenario(new ModelTarget({ nr_cpus: NR_CPUS, caps: cfg.caps }, o), { config: cfg, prior: [{ kind: 'uring_cmd', tag: 'reg.first', sqe: sqe1 }], probe: sqe2 })).outcome;
+
+  it('should answer a first BUFRING REGISTER with a 1151-byte headers iovec -EINVAL and then hold the same REGISTER with 1152 bytes: the failed setup kept no queue', async () => {
+    const short = first({ iov: [{ len: 4 * 288 - 1, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }] });
+    expect(await run({}, short)).toEqual(EINVAL);
+    expect(await twice({}, config, short, first())).toEqual(HELD);
+    // Were the queue kept, it would be a plain one, and the BUFRING REGISTER inconsistent with it.
+    expect(await twice({ 'r7.queue.kept_after_failed_setup': 1n }, config, short, first())).toEqual(EINVAL);
+  });
+
+  it('should hold a second REGISTER on a BUFRING queue with sqe->len 0 and no iovecs, and answer it -EINVAL when r7.later_register.iovecs is 1', async () => {
+    const bare = first({ buf_index: 1, sqe_len: 0, iov: [] });
+    expect(await twice({}, config, first(), bare)).toEqual(HELD);
+    expect(await twice({ 'r7.later_register.iovecs': 1n }, config, first(), bare)).toEqual(EINVAL);
+  });
+
+  it('should answer BUFRING|PINNED_*|ZERO_COPY on a BHP queue without CAP_SYS_ADMIN as inconsistent (-EINVAL), and -EPERM when r7.zero_copy_cap.every_register is 1', async () => {
+    const noAdmin = { ...config, caps: { ...config.caps, CAP_SYS_ADMIN: false } };
+    const bhpz = first({ buf_index: 1, flags: encodeR7Flags({ bufring: true, pinned_headers: true, pinned_buffers: true, zero_copy: true }, a) });
+    expect(await twice({}, noAdmin, first(), bhpz)).toEqual(EINVAL);
+    expect(await twice({ 'r7.zero_copy_cap.every_register': 1n }, noAdmin, first(), bhpz)).toEqual({ kind: 'cqe', res: -ERRNO.EPERM });
   });
 });

@@ -51,3 +51,21 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('R7 zero-copy buf_siz
     expect(outcome).toEqual({ kind: 'cqe', res: -ERRNO.EINVAL });
   });
 });
+
+describe.each(tTargets().map((t) => [t.name, t] as const))('R7 pinning order against 13/14 (%s)', (_n, tt) => {
+  const BHP = encodeR7Flags({ bufring: true, pinned_headers: true, pinned_buffers: true, zero_copy: false }, r7a);
+  const probe = (): UringCmdSpec => ({ ...r7(max), flags: BHP, iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: false }] });
+  const limited = (memlock_limit: number) => ({ ...r7config, memlock_limit, caps: { ...r7config.caps, CAP_IPC_LOCK: false } });
+  // 001@13569: "err = fuse_bufring_pin_mem(&br->pinned_headers, headers," comes before the buffers are pinned.
+  it('should answer -ENOMEM (12) when the aligned 1152-byte headers region alone exceeds an RLIMIT_MEMLOCK of 0 and the buffers region is unaligned', async (ctx) => {
+    const target = await tReady(ctx, tt, 'R7');
+    const { outcome } = await runScenario(target, { config: limited(0), prior: [], probe: probe() });
+    expect(outcome).toEqual({ kind: 'cqe', res: -ERRNO.ENOMEM });
+  });
+
+  it('should answer -EINVAL (22) for the unaligned buffers region once the headers page fits an RLIMIT_MEMLOCK of 4096', async (ctx) => {
+    const target = await tReady(ctx, tt, 'R7');
+    const { outcome } = await runScenario(target, { config: limited(4096), prior: [], probe: probe() });
+    expect(outcome).toEqual({ kind: 'cqe', res: -ERRNO.EINVAL });
+  });
+});
