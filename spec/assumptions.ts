@@ -82,6 +82,12 @@ export const ASSUMPTIONS: readonly Assumption[] = [
     '13/14 exempts ZERO_COPY from "buf_size < max_payload_sz" and then computes "nr_bufs = payload_size / buf_size" with nothing '
     + 'between; only a guard in the hidden lines 491-507 keeps buf_size 0 from dividing by zero. The spec requires that guard (a '
     + 'REGISTER must not oops the kernel; a kernel that divides fails the case on its splat) and assumes EINVAL, the function\'s answer to every other bad size'),
+  A('r7.bufring.fill_order', 'R7', 'order of the payload buffer ring at setup: ids 0..nr_bufs-1 from head to tail (0; no other order is modelled)', 0n,
+    'the April dev_uring_i.h\'s struct fuse_bufring keeps bufs[] {addr, len, id} with head and tail, and the payload iovec is cut '
+    + 'into buffers 0, 1, ...; how setup fills the ring is in no seed. With it, the buffer ids a server sees follow from the requests'),
+  A('r4.kmbuf.fill_order', 'R4', 'order of the kernel-managed buffer ring at bgid 0 when the server registers it: ids 0..nr-1 from head to tail (0; no other order is modelled)', 0n,
+    'the Dec-2025 doc says only that registering the ring "allocates the pages needed for the buffers"; the fill is io_uring\'s '
+    + '(its v2 03/25), not in any seed'),
   A('kernel.page_size', 'R0', 'PAGE_SIZE of the kernel under test', 4096n, 'x86_64 and arm64 4K-page default', 'PAGE_SIZE'),
   A('kernel.fuse_max_max_pages', 'R0', 'upper clamp of max_pages (fc->max_pages_limit default)', 256n,
     'FUSE_DEFAULT_MAX_PAGES_LIMIT / fuse_max_pages_limit sysctl default', 'FUSE_MAX_MAX_PAGES'),

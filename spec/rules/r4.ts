@@ -37,7 +37,7 @@ export function registerR4(): RuleTable {
       {
         kind: 'check', id: 'register.bufring.not_kmbuf', errno: E('EINVAL'), source: src(`${SETUP} (io_uring_is_kmbuf_ring, bgid 0)`),
         when: (p) => p.firstOnQueue && bufring(p) && !(p.st.cfg.ring_setup?.kmbuf_bgid0 ?? false),
-        violate: (s) => withConfig(s, { ring_setup: { ...(s.config.ring_setup ?? { fixed_buffers: 1 }), kmbuf_bgid0: false } }),
+        violate: (s) => withConfig(s, { ring_setup: { ...(s.config.ring_setup ?? { fixed_buffers: 1, kmbuf_nbufs: 0 }), kmbuf_bgid0: false } }),
       },
       {
         kind: 'check', id: 'register.flags.zero_copy_without_cap', errno: E('EINVAL'), source: src(`${SETUP} (capable(CAP_SYS_ADMIN): EINVAL, not EPERM)`),

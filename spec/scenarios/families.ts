@@ -25,7 +25,8 @@ export function baseConfig(rev: RevisionId, nr_cpus: number): ConnConfig {
     revision: rev, sqe128: true, enable_uring: true, mount: true,
     init: { flags: URING_INIT_FLAGS, max_write: 131072, max_pages: 32 },
     caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true }, memlock_limit: 64 << 20, nr_cpus,
-    ...(rev === 'R4' ? { ring_setup: { kmbuf_bgid0: true, fixed_buffers: 1 } } : {}),
+    // R4: the server's kernel-managed ring at bgid 0 holds 4 buffers (its choice) and fixed buffer 0 holds the headers.
+    ...(rev === 'R4' ? { ring_setup: { kmbuf_bgid0: true, kmbuf_nbufs: 4, fixed_buffers: 1 } } : {}),
   };
 }
 
