@@ -35,12 +35,22 @@ export interface BufferParams {
   /** R8: fixed index of a registered pool, and the per-entry zero-copy indices. */
   readonly registered_index?: number | null;
   readonly zc_indices?: readonly number[];
+  /**
+   * R4/R7: each entry's sqe->buf_index, the server's choice (002:50-51 "which the server needs to specify through
+   * sqe->buf_index"; the April doc's "fixed ID (sqe->buf_index)"); 0..queue_depth-1 when absent.
+   */
+  readonly buf_indices?: readonly number[];
 }
 
 const range = (n: number) => Array.from({ length: Math.max(0, n) }, (_, i) => i);
 const bufs = (total: number, size: number): PayloadBuffer[] =>
   size <= 0 ? [] : range(Math.floor(total / size)).map((id) => ({ id, offset: id * size, size }));
-const sharedHeaders = (qd: number): HeaderSlot[] => range(qd).map((entry) => ({ entry, region: 'headers', offset: entry * HEADER_SZ }));
+/** Entry i's fixed id: the buf_index it registered with. */
+const ids = (p: BufferParams): readonly number[] => p.buf_indices ?? range(p.queue_depth);
+/** R4/R7: entry i's header sits at its buf_index × 288 in the shared headers region (v4 offset = fixed_buf_id * header_size). */
+const sharedHeaders = (p: BufferParams): HeaderSlot[] => ids(p).map((id, entry) => ({ entry, region: 'headers', offset: id * HEADER_SZ }));
+/** R4/R7 zero-copy: the client's pages of entry i go to the sparse slot of its fixed id (002:79; 13/14 "at ent->id"). */
+const sparseAtIds = (p: BufferParams): FixedSlot[] => ids(p).map((index, entry) => ({ index, role: 'zero_copy_pages', sparse: true, entry }));
 const ownHeaders = (qd: number): HeaderSlot[] => range(qd).map((entry) => ({ entry, region: 'entry_iovec', offset: 0 }));
 
 export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
@@ -50,18 +60,18 @@ export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
       if (!p.bufring) return bufferLayout('R0', p);
       // Zero-copy: sparse slots 0..qd-1 for client pages, headers buffer tails them at index qd.
       const hdrIndex = p.zero_copy ? p.queue_depth : 0;
-      const sparse: FixedSlot[] = p.zero_copy ? range(p.queue_depth).map((i) => ({ index: i, role: 'zero_copy_pages', sparse: true, entry: i })) : [];
+      const sparse: FixedSlot[] = p.zero_copy ? sparseAtIds(p) : [];
       const hdr: FixedSlot = { index: hdrIndex, role: 'headers', sparse: false };
       return {
-        fixed: [...sparse, hdr], headerSlots: sharedHeaders(p.queue_depth),
+        fixed: [...sparse, hdr], headerSlots: sharedHeaders(p),
         headersRegionSize: p.headers_size, payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'cqe_flags' as const,
       };
     })
     .with('R7', () => {
       if (!p.bufring) return bufferLayout('R0', p);
-      const sparse: FixedSlot[] = p.zero_copy ? range(p.queue_depth).map((i) => ({ index: i, role: 'zero_copy_pages', sparse: true, entry: i })) : [];
+      const sparse: FixedSlot[] = p.zero_copy ? sparseAtIds(p) : [];
       return {
-        fixed: sparse, headerSlots: sharedHeaders(p.queue_depth), headersRegionSize: p.headers_size,
+        fixed: sparse, headerSlots: sharedHeaders(p), headersRegionSize: p.headers_size,
         payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'ent_in_out.buf_id' as const,
       };
     })

@@ -1,7 +1,7 @@
 // One Revision object per UAPI revision: constants, layouts, rule tables, in one place.
 import { ASSUMPTIONS, resolveAssumptions } from './assumptions.js';
 import { ERRNO } from './errno.js';
-import type { BufferPolicyId } from './model/buffers.js';
+import type { BufferPolicyId, BufferReport } from './model/buffers.js';
 import { UsageError } from './errors.js';
 import { constant, registry } from './uapi/dsl.js';
 import { FOPEN, FUSE_KERNEL_CONSTANTS, FUSE_KERNEL_LAYOUTS } from './uapi/fuse_kernel.js';
@@ -33,8 +33,8 @@ export interface Revision {
   readonly a: AssumptionValues;
   /** Name of the cmd_req layout of this revision. */
   readonly cmdReq: string;
-  /** How the server learns which payload buffer a request uses: its id (R4 CQE flags, R7 ent_in_out.buf_id) or its pool offset (R8). */
-  readonly bufferReport: 'buf_id' | 'offset';
+  /** How the server learns which payload buffer a request uses: its id in the CQE flags (R4) or ent_in_out.buf_id (R7), its pool offset (R8). */
+  readonly bufferReport: BufferReport;
   /** How its payload buffers are chosen and given back (spec/model/buffers.ts). */
   readonly bufferPolicy: BufferPolicyId;
   /**
@@ -69,13 +69,13 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
     case 'R0':
       return make({
         id, title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)',
-        layouts: R0_LAYOUTS, constants: [], cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req', bufferReport: 'buf_id', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
+        layouts: R0_LAYOUTS, constants: [], cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req', bufferReport: 'none', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
         tables: { common: commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
       });
     case 'R4':
       return make({
         id, title: 'Dec 2025 kernel-managed buffer rings v4: init.flags BUF_RING / ZERO_COPY', status: 'posted, superseded',
-        layouts: R4_LAYOUTS, cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R4', bufferReport: 'buf_id', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
+        layouts: R4_LAYOUTS, cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R4', bufferReport: 'cqe_flags', bufferPolicy: 'ring_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
         constants: [
           constant('FUSE_URING_BUF_RING', FUSE_URING_BUF_RING$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
           constant('FUSE_URING_ZERO_COPY', FUSE_URING_ZERO_COPY$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
@@ -88,7 +88,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
       const as = (n: string, v: bigint, id2: string) => constant(n, v, { ref: 'April-2026 v2 include/uapi/linux/fuse.h', assumption: id2 });
       return make({
         id, title: 'April 2026 v2: BUFRING, PINNED_HEADERS, PINNED_BUFFERS, ZERO_COPY', status: 'posted, superseded by R8',
-        layouts: r7Layouts(a), cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R7', bufferReport: 'buf_id', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header$R7',
+        layouts: r7Layouts(a), cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R7', bufferReport: 'ent_in_out.buf_id', bufferPolicy: 'ring_recycle', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header$R7',
         constants: [
           as('FUSE_URING_BUFRING', b.BUFRING, 'r7.flag.FUSE_URING_BUFRING'),
           as('FUSE_URING_PINNED_HEADERS', b.PINNED_HEADERS, 'r7.flag.FUSE_URING_PINNED_HEADERS'),
@@ -102,7 +102,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
       const M = 'include/uapi/linux/fuse.h (7.46, v7.3-rc1)';
       return make({
         id, title: 'mainline 7.3: ADD_QUEUE, ADD_BUFPOOL, ZERO_COPY buffer pools', status: 'merged (v7.3-rc1)',
-        layouts: R8_LAYOUTS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R8', bufferReport: 'offset', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.EINTR, reqHeader: 'fuse_uring_req_header$R8',
+        layouts: R8_LAYOUTS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R8', bufferReport: 'ent_in_out.offset', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.EINTR, reqHeader: 'fuse_uring_req_header$R8',
         cmdOps: { ...R0_OPS, FUSE_IO_URING_CMD_ADD_QUEUE: 3, FUSE_IO_URING_CMD_ADD_BUFPOOL: 4 },
         constants: [
           constant('FUSE_IO_URING_CMD_ADD_QUEUE', 3, `${M}:enum fuse_uring_cmd`),

@@ -15,7 +15,8 @@ const arbParams: fc.Arbitrary<BufferParams> = fc.record({
   extraHeaders: fc.nat({ max: 4096 }),
   nbufs: fc.integer({ min: 0, max: 16 }),
   registered_index: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
-}).map(({ extraHeaders, nbufs, ...p }) => ({
+  order: fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
+}).map(({ extraHeaders, nbufs, order, ...p }) => ({
   ...p,
   // A zero-copy queue is always a buffer-ring queue (R4/R7 validity); keep the generator inside the valid set.
   bufring: p.bufring || p.zero_copy,
@@ -23,6 +24,8 @@ const arbParams: fc.Arbitrary<BufferParams> = fc.record({
   payload_size: nbufs * p.buf_size,
   // R8 zero-copy indices are chosen by the server; distinct ones above the pool's index.
   zc_indices: Array.from({ length: p.queue_depth }, (_, i) => 101 + i),
+  // R4/R7 buf_index per entry: a well-behaved server's distinct ids below queue_depth, in any order.
+  buf_indices: Array.from({ length: p.queue_depth }, (_, i) => i).sort((x, y) => order[x]! - order[y]! || x - y),
 }));
 
 describe.each(REVISIONS)('buffer-index layout of %s', (rev) => {
@@ -72,5 +75,15 @@ describe('documented slot positions', () => {
   });
   it('should place R7 entry 3 header at 3 × 288 = 864 in the headers iovec', () => {
     expect(bufferLayout('R7', p).headerSlots[3]).toEqual({ entry: 3, region: 'headers', offset: 864 });
+  });
+  it('should place the header and the sparse slot of an entry registered with buf_index 5 at 5 × 288 = 1440 and fixed index 5', () => {
+    const l = bufferLayout('R4', { ...p, buf_indices: [5, 0] });
+    expect(l.headerSlots[0]).toEqual({ entry: 0, region: 'headers', offset: 1440 });
+    expect(l.fixed.find((s) => s.entry === 0)).toEqual({ index: 5, role: 'zero_copy_pages', sparse: true, entry: 0 });
+  });
+  // Spec audit B1: v4 never bounds buf_index, so a server's buf_index 8 on a queue_depth-8 zero-copy queue lands on the headers.
+  it('should let an R4 zero-copy entry with buf_index 8 on a queue_depth-8 queue share fixed index 8 with the headers buffer', () => {
+    const l = bufferLayout('R4', { ...p, buf_indices: [0, 1, 2, 3, 4, 5, 6, 8] });
+    expect(l.fixed.filter((s) => s.index === 8).map((s) => s.role).sort()).toEqual(['headers', 'zero_copy_pages']);
   });
 });

@@ -2,7 +2,7 @@
 // on the Revision (bufferPolicy), so a revision with another rule changes only spec/.
 import type { Entry, Queue, Request } from './state.js';
 
-export type BufferPolicyId = 'lowest_free_keep';
+export type BufferPolicyId = 'lowest_free_keep' | 'ring_keep' | 'ring_recycle';
 
 export interface BufferPolicy {
   /** The buffer `req` gets in `e`: the one `e` kept, a free one, null (no buffer wanted), or 'none' (all busy: it waits). */
@@ -14,8 +14,28 @@ export interface BufferPolicy {
 /** A request with neither payload bytes nor reply args gets no buffer (fuse_uring_req_has_copyable_payload). */
 export const wantsBuffer = (req: Request): boolean => req.payload_in > 0 || req.reply_size > 0;
 
+/**
+ * The free ids of a buffer-ring queue, head first: a ring hands out its head and takes a recycled buffer at its tail (the
+ * April dev_uring_i.h's struct fuse_bufring { nbufs, head, tail, bufs[] }; the io_uring ring behind R4, spec audit B3).
+ * It starts as 0..nr_bufs-1 in order (r4.kmbuf.fill_order, r7.bufring.fill_order).
+ */
+const rings = new WeakMap<Queue, number[]>();
+
+function ringOf(q: Queue): number[] {
+  let r = rings.get(q);
+  if (!r) {
+    r = Array.from({ length: q.mode.nr_bufs }, (_, b) => b).filter((b) => !q.busyBufs.has(b));
+    rings.set(q, r);
+  }
+  return r;
+}
+
+/** `e` gives its buffer back: free again, and at the tail of its ring on a buffer-ring queue. */
 export function release(q: Queue, e: Entry): void {
-  if (e.buf_id !== null) { q.busyBufs.delete(e.buf_id); e.buf_id = null; }
+  if (e.buf_id === null) return;
+  q.busyBufs.delete(e.buf_id);
+  rings.get(q)?.push(e.buf_id);
+  e.buf_id = null;
 }
 
 /**
@@ -36,4 +56,44 @@ const lowestFreeKeep: BufferPolicy = {
   afterCommit() { /* kept: released only when the next request wants none, or none comes */ },
 };
 
-export const BUFFER_POLICIES: Readonly<Record<BufferPolicyId, BufferPolicy>> = { lowest_free_keep: lowestFreeKeep };
+/** A buffer-ring queue's choice: the entry's kept buffer, else the ring's head; none free: the request waits. */
+function selectFromRing(q: Queue, e: Entry, req: Request): number | null | 'none' {
+  if (!q.mode.bufring || !wantsBuffer(req)) return null;
+  if (e.buf_id !== null) return e.buf_id;
+  const b = ringOf(q).shift();
+  if (b === undefined) return 'none';
+  q.busyBufs.add(b);
+  e.buf_id = b;
+  return b;
+}
+
+/**
+ * R4 (Dec-2025 v2 25/25 doc, 002:47-48 and 59-61): "fuse will select a buffer from the ring if there is any payload that needs to be copied";
+ * on COMMIT_AND_FETCH, "if there is a next request, it will reuse the same selected buffer for the request. If there is no
+ * next request, it will recycle the buffer back to the ring". A next request with nothing to copy gives it back too.
+ */
+const ringKeep: BufferPolicy = { select: selectFromRing, afterCommit() { /* kept for the next request */ } };
+
+/**
+ * R7 (April doc): payload buffers are "selected on demand, recycled after each request"; its flow is fuse_uring_commit()
+ * → fuse_uring_recycle_buffer() → fuse_uring_get_next_fuse_req(), so the next request takes the ring's head afresh.
+ */
+const ringRecycle: BufferPolicy = { select: selectFromRing, afterCommit: release };
+
+export const BUFFER_POLICIES: Readonly<Record<BufferPolicyId, BufferPolicy>> = {
+  lowest_free_keep: lowestFreeKeep, ring_keep: ringKeep, ring_recycle: ringRecycle,
+};
+
+/** How the server learns which payload buffer a delivered request uses (spec/bufindex.ts bufIdReport). */
+export type BufferReport = 'none' | 'cqe_flags' | 'ent_in_out.buf_id' | 'ent_in_out.offset';
+
+/**
+ * Where a delivery reports its buffer: R4 in the CQE (IORING_CQE_F_BUFFER with the id above IORING_CQE_BUFFER_SHIFT,
+ * 002:52-54: Event.buf_id), R7 in the header's ent_in_out.buf_id (April doc: DeliveredReq.buf_id), R8 in the header's
+ * ent_in_out.offset of a pool queue (DeliveredReq.offset). A request without a buffer reports none.
+ */
+export function bufferPlacement(report: BufferReport, q: Queue, buf: number | null): { cqe: { buf_id?: number }; req: { buf_id?: number; offset?: number } } {
+  if (report === 'ent_in_out.offset') return { cqe: {}, req: q.mode.payload === 'pool' ? { offset: buf === null ? 0 : buf * q.mode.buf_size } : {} };
+  if (buf === null || report === 'none') return { cqe: {}, req: {} };
+  return report === 'cqe_flags' ? { cqe: { buf_id: buf }, req: {} } : { cqe: {}, req: { buf_id: buf } };
+}

@@ -102,8 +102,11 @@ export interface ConnConfig {
   readonly memlock_limit: number;
   /** num_possible_cpus() of the machine under test. */
   readonly nr_cpus: number;
-  /** R4: io_uring-side set-up before REGISTER (kernel-managed ring at bgid 0, fixed buffers). */
-  readonly ring_setup?: { readonly kmbuf_bgid0: boolean; readonly fixed_buffers: number };
+  /**
+   * R4: io_uring-side set-up before REGISTER (kernel-managed ring at bgid 0 and its number of buffers, the server's choice
+   * (002:43 "The server registers a kernel-managed buffer ring"); fixed buffers).
+   */
+  readonly ring_setup?: { readonly kmbuf_bgid0: boolean; readonly kmbuf_nbufs: number; readonly fixed_buffers: number };
   /** fuse_open_out.open_flags the server answers OPEN/CREATE with; FOPEN_DIRECT_IO when absent. */
   readonly open_flags?: number;
 }
@@ -122,6 +125,8 @@ export interface DeliveredReq {
   readonly flags?: bigint;
   /** ent_in_out.offset on a pool queue: where in the pool the payload is. */
   readonly offset?: number;
+  /** R7: ent_in_out.buf_id, the ring buffer the payload is in. */
+  readonly buf_id?: number;
   /** WRITE: whether the payload carried the bytes the client wrote ("ok", "mismatch@N"). */
   readonly data?: string;
 }
@@ -133,6 +138,7 @@ export type Event =
       readonly tag: string;
       readonly res: number;
       readonly req?: DeliveredReq;
+      /** R4: the ring buffer id the CQE flags carry (IORING_CQE_F_BUFFER, id << IORING_CQE_BUFFER_SHIFT). */
       readonly buf_id?: number;
     }
   /** A client op returned: its result (bytes, 0, or -errno) and, for a read, whether the bytes were the file's. */

@@ -13,8 +13,8 @@ import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from './commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
-import { applyRegisterMode } from './modes.js';
-import { BUFFER_POLICIES, release } from './buffers.js';
+import { applyRegisterMode, entryMemory } from './modes.js';
+import { BUFFER_POLICIES, bufferPlacement, release } from './buffers.js';
 import { clientOp, isLock, NONE_RESULT, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
 
 const E = negErrno;
@@ -203,7 +203,7 @@ export class ConnModel {
     applyRegisterMode(this.st, q, p);
     const iov = p.cmd.iov ?? [];
     const e: Entry = {
-      id: this.st.nextEntryId++, tag, regTag: tag, hdr: memOf(iov[0]?.addr ?? 'null'), pay: memOf(iov[1]?.addr ?? 'null'), state: 'FRRS_AVAILABLE', unique: null,
+      id: this.st.nextEntryId++, tag, regTag: tag, ...entryMemory(this.st, q, p), state: 'FRRS_AVAILABLE', unique: null,
       payload_len: iov[1]?.len ?? 0, payload_addr: iov[1]?.addr ?? 'null', buf_index: p.cmd.buf_index ?? 0, buf_id: null,
       availSeq: this.st.availClock++,
     };
@@ -341,13 +341,12 @@ export class ConnModel {
     req.where = 'ring';
     this.st.held.delete(e.tag);
     const arg = argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload });
-    const placement = this.rev.bufferReport === 'offset' && q.mode.payload === 'pool' ? { offset: buf === null ? 0 : buf * q.mode.buf_size } : {};
+    const placement = bufferPlacement(this.rev.bufferReport, q, buf);
     const d: DeliveredReq = {
       opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in, nodeid: req.nodeid,
-      ...(arg !== undefined ? { arg } : {}), ...placement, ...(req.opcode === FUSE_OPCODE.FUSE_WRITE ? { data: 'ok' } : {}),
+      ...(arg !== undefined ? { arg } : {}), ...placement.req, ...(req.opcode === FUSE_OPCODE.FUSE_WRITE ? { data: 'ok' } : {}),
     };
-    const ev: Event = { kind: 'cqe', tag: e.tag, res: 0, req: d };
-    return buf === null || this.rev.bufferReport === 'offset' ? ev : { ...ev, buf_id: buf };
+    return { kind: 'cqe', tag: e.tag, res: 0, req: d, ...placement.cqe };
   }
 
   /** Payload buffer for a request, by the revision's policy (spec/model/buffers.ts). */

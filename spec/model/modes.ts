@@ -1,9 +1,30 @@
-// How a successful REGISTER sets a queue's mode in each revision (first REGISTER creates it).
+// How a successful REGISTER sets a queue's mode in each revision (first REGISTER creates it), and where its entry's
+// header and payload live.
 import { match } from 'ts-pattern';
 import type { Probe } from '../rules/types.js';
 import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from '../rules/r4.js';
 import { decodeR7Flags } from '../rules/r7.js';
-import type { ConnState, Queue } from './state.js';
+import { memOf, type ConnState, type Mem, type Queue } from './state.js';
+
+/** R7 BUFRING queues: the headers and payload regions of the REGISTER that set the ring up, which all entries share. */
+const regions = new WeakMap<Queue, { hdr: Mem; pay: Mem }>();
+
+const kernelHeld = (): Mem => ({ head: 'rw', tail: 'rw' });
+
+/**
+ * Where the kernel copies an entry's header and payload: the entry's own iovecs on a plain queue; on an R4 BUF_RING queue
+ * fixed buffer 0 (or queue_depth) and a ring buffer, memory io_uring holds (002:38-45); on an R7 BUFRING queue the slot
+ * buf_index × 288 of the queue's headers region and a buffer of its payload region (the April doc).
+ */
+export function entryMemory(st: ConnState, q: Queue, p: Probe): { hdr: Mem; pay: Mem } {
+  const iov = p.cmd.iov ?? [];
+  const own = { hdr: memOf(iov[0]?.addr ?? 'null'), pay: memOf(iov[1]?.addr ?? 'null') };
+  if (!q.mode.bufring) return own;
+  return match(st.rev)
+    .with('R4', () => ({ hdr: kernelHeld(), pay: kernelHeld() }))
+    .with('R7', () => regions.get(q) ?? own)
+    .otherwise(() => own);
+}
 
 export function applyRegisterMode(st: ConnState, q: Queue, p: Probe): void {
   const m = q.mode;
@@ -14,9 +35,10 @@ export function applyRegisterMode(st: ConnState, q: Queue, p: Probe): void {
       const f = p.cmd.init_flags$R4 ?? 0;
       m.bufring = (f & FUSE_URING_BUF_RING$R4) !== 0;
       m.zero_copy = (f & FUSE_URING_ZERO_COPY$R4) !== 0;
-      m.queue_depth = p.cmd.queue_depth ?? 0;
-      // Payload buffers come from the kernel-managed ring; the model gives it queue_depth buffers.
-      m.nr_bufs = m.bufring ? m.queue_depth : 0;
+      // v4 reads init.queue_depth only with ZERO_COPY (zero_copy_depth, the sparse table's size).
+      m.queue_depth = m.zero_copy ? p.cmd.queue_depth ?? 0 : 0;
+      // Payload buffers are those of the kernel-managed ring the server registered at bgid 0: as many as it chose.
+      m.nr_bufs = m.bufring ? st.cfg.ring_setup?.kmbuf_nbufs ?? 0 : 0;
     })
     .with('R7', () => {
       if (!p.firstOnQueue) return;
@@ -26,6 +48,8 @@ export function applyRegisterMode(st: ConnState, q: Queue, p: Probe): void {
       m.queue_depth = p.cmd.queue_depth ?? 0;
       m.buf_size = p.cmd.buf_size ?? 0;
       m.nr_bufs = Math.floor((p.cmd.iov?.[1]?.len ?? 0) / Math.max(1, m.buf_size));
+      regions.set(q, { hdr: memOf(p.cmd.iov?.[0]?.addr ?? 'null'), pay: memOf(p.cmd.iov?.[1]?.addr ?? 'null') });
+      // r7.memlock.accounting: each pinned region page-rounded, per connection, never given back.
       if (!st.cfg.caps.CAP_IPC_LOCK) {
         const page = Number(st.a['kernel.page_size']);
         const round = (n: number) => Math.ceil(n / page) * page;

@@ -12,6 +12,7 @@ export function evaluate(rows: readonly Row[], probe: Probe, apply: (e: EffectNa
   let p = probe;
   for (const row of rows) {
     if (row.kind === 'effect') {
+      if (row.when && !row.when(p)) continue;
       effects.push(row.effect);
       p = apply(row.effect, p);
       continue;

@@ -84,7 +84,7 @@ export const commitRows = (ref: string): Check[] => [
     },
   },
   {
-    kind: 'check', id: 'commit_and_fetch.commit_id.unknown', errno: E('ENOENT'), source: src(`${ref}; fuse_uring_find_req`),
+    kind: 'check', id: 'commit_and_fetch.commit_id.unknown', errno: E('ENOENT'), source: src(`${ref}; fuse_request_find`),
     when: (p) => !(p.queue?.entries.some((e) => e.unique !== null && e.unique === resolvedCommitId(p)) ?? false),
     violate: (s) => withProbe(s, { commit_id: 'unknown' }),
   },

@@ -62,6 +62,8 @@ export interface Effect {
   readonly id: string;
   readonly effect: EffectName;
   readonly source: Source;
+  /** Set when the kernel performs the effect at this point only on some paths: elsewhere the row is passed over. */
+  readonly when?: (p: Probe) => boolean;
 }
 
 export type Row = Check | Effect;

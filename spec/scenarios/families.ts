@@ -25,7 +25,8 @@ export function baseConfig(rev: RevisionId, nr_cpus: number): ConnConfig {
     revision: rev, sqe128: true, enable_uring: true, mount: true,
     init: { flags: URING_INIT_FLAGS, max_write: 131072, max_pages: 32 },
     caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true }, memlock_limit: 64 << 20, nr_cpus,
-    ...(rev === 'R4' ? { ring_setup: { kmbuf_bgid0: true, fixed_buffers: 1 } } : {}),
+    // R4: the server's kernel-managed ring at bgid 0 holds 4 buffers (its choice) and fixed buffer 0 holds the headers.
+    ...(rev === 'R4' ? { ring_setup: { kmbuf_bgid0: true, kmbuf_nbufs: 4, fixed_buffers: 1 } } : {}),
   };
 }
 
@@ -95,11 +96,12 @@ export function families(rev: RevisionId, nr_cpus: number, overrides: Assumption
       fam('register.first_bufring', 'register', 'cqe', 'held', { prior: [], probe: br }, [
         'register.qid.out_of_range', 'register.flags.unknown', 'register.flags.pinned_without_bufring', 'register.flags.zero_copy_incomplete',
         'register.flags.zero_copy_without_cap', 'register.sqe_len.not_iov_segs', 'register.iovec.fault', 'register.bufring.queue_depth.zero',
-        'register.bufring.headers.too_small', 'register.bufring.buf_size.too_small', 'register.bufring.nr_bufs.zero',
+        'register.bufring.buf_size.zero', 'register.bufring.headers.too_small', 'register.bufring.buf_size.too_small', 'register.bufring.nr_bufs.zero',
         'register.pinned.unaligned', 'register.pinned.memlock', 'register.bufring.buf_index.out_of_range']),
       fam('register.later_bufring', 'register', 'cqe', 'held',
         { prior: [{ kind: 'uring_cmd', tag: 'reg.first', sqe: br }], probe: { ...br, buf_index: 1 } },
-        ['register.qid.out_of_range', 'register.flags.unknown', 'register.flags.inconsistent', 'register.bufring.buf_index.out_of_range']),
+        ['register.qid.out_of_range', 'register.flags.unknown', 'register.flags.inconsistent', 'register.bufring.buf_index.out_of_range',
+          'register.bufring.buf_index.duplicate']),
       ...commitFam([]),
     );
   }
