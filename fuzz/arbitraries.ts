@@ -10,6 +10,7 @@ import { FUSE_INIT_FLAG, FUSE_KERNEL_CONSTANTS } from '../spec/uapi/fuse_kernel.
 import { FUSE_URING_CMD, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../spec/types.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
+import { families } from '../spec/scenarios/families.js';
 
 export type { CommitRef, FuzzCase, Step } from '../src/target/case.js';
 
@@ -26,7 +27,11 @@ const MAX_PAGES = [1, 16, 32, 256, 1000] as const;
 const addr: fc.Arbitrary<Addr> = fc.oneof({ weight: 12, arbitrary: fc.constant('valid' as const) }, fc.constantFrom('null' as const, 'unmapped' as const, 'kernel' as const));
 
 function arbConfig(rev: RevisionId, nrCpus: number): fc.Arbitrary<ConnConfig> {
+  // A revision that reports buffers in CQE flags takes them from an io_uring kernel-managed ring the server sets up first.
+  const kmbuf = revision(rev).bufferReport === 'cqe_flags';
+  const ringSetup = fc.record({ kmbuf_bgid0: fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, fc.constant(false)), kmbuf_nbufs: fc.constantFrom(0, 1, 2, 4, 8), fixed_buffers: fc.constantFrom(0, 1, 2) });
   return fc.record({
+    ringSetup: kmbuf ? ringSetup.map((x) => x as typeof x | null) : fc.constant(null),
     sqe128: fc.oneof({ weight: 15, arbitrary: fc.constant(true) }, fc.constant(false)),
     enable_uring: fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, fc.constant(false)),
     answerInit: fc.oneof({ weight: 15, arbitrary: fc.constant(true) }, fc.constant(false)),
@@ -46,6 +51,7 @@ function arbConfig(rev: RevisionId, nrCpus: number): fc.Arbitrary<ConnConfig> {
       ...(c.unbound === 'sync_init' ? { sync_init: true } : {}),
       init: c.answerInit ? { flags, max_write: c.max_write, max_pages: c.max_pages } : null,
       caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true }, memlock_limit: 64 << 20, nr_cpus: nrCpus,
+      ...(c.ringSetup ? { ring_setup: c.ringSetup } : {}),
     };
   });
 }
@@ -59,8 +65,32 @@ function payloadBoundaries(lim: KernelLimits): number[] {
 /** Lengths at and around each boundary, plus 0 and a few ordinary ones. */
 const around = (ns: readonly number[]) => fc.constantFrom(...ns).chain((n) => fc.constantFrom(n, n - 1, n + 1)).map((n) => Math.max(0, n));
 
+/** The revision's REGISTER flag bits (R4 init.flags, R7/R8 sqe flags), from its constants. */
+const registerFlagBits = (rev: Revision): bigint[] =>
+  rev.constants.filter((c) => /^FUSE_URING_(BUF_RING|BUFRING|PINNED_HEADERS|PINNED_BUFFERS|ZERO_COPY)$/.test(c.name)).map((c) => BigInt(c.value));
+
+/** Flags: none, a subset of the revision's bits, or any 64-bit word. */
+function arbFlags(rev: Revision): fc.Arbitrary<bigint> {
+  const bits = registerFlagBits(rev);
+  const subset = fc.subarray(bits).map((b) => b.reduce((a, x) => a | x, 0n));
+  return fc.oneof({ weight: 8, arbitrary: fc.constant(0n) }, { weight: bits.length ? 8 : 0, arbitrary: subset }, { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) });
+}
+
+/** R4's init word and R7's ring sizes, for revisions whose cmd_req has them (queue depth and buffer size around their checks). */
+function arbRingFields(rev: Revision, lim: KernelLimits): fc.Arbitrary<Partial<UringCmdSpec>> {
+  const has = new Set(rev.lookup(rev.cmdReq).fields.map((f) => f.name));
+  const depth = fc.constantFrom(0, 1, 2, 4, 64, 0xffff);
+  const size = fc.constantFrom(0, ...payloadBoundaries(lim)).chain((n) => fc.constantFrom(n, n - 1, n + 1)).map((n) => Math.max(0, n));
+  return fc.record({ depth, size, init: arbFlags(rev) }).map((r): Partial<UringCmdSpec> => ({
+    ...(has.has('init') ? { init_flags$R4: Number(r.init & 0xffffffffn), queue_depth: r.depth } : {}),
+    ...(has.has('queue_depth') ? { queue_depth: r.depth } : {}),
+    ...(has.has('buf_size') ? { buf_size: r.size } : {}),
+  }));
+}
+
 function arbRegister(nrCpus: number, lim: KernelLimits, rev: Revision): fc.Arbitrary<UringCmdSpec> {
   const pays = payloadBoundaries(lim);
+  const hasInit = rev.lookup(rev.cmdReq).fields.some((f) => f.name === 'init');
   return fc.record({
     qid: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 0, max: nrCpus - 1 }) }, fc.constantFrom(nrCpus, 0xffff)),
     sqe_len: fc.oneof({ weight: 12, arbitrary: fc.constant(2) }, fc.constantFrom(0, 1, 3)),
@@ -69,13 +99,14 @@ function arbRegister(nrCpus: number, lim: KernelLimits, rev: Revision): fc.Arbit
     pay: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...pays) }, around(pays), fc.constant(0)),
     // The header and payload bases go in unchecked (REGISTER imports them with access_ok only): later copies fault.
     hdrAddr: addr, payAddr: fc.oneof({ weight: 20, arbitrary: fc.constant('valid' as const) }, fc.constantFrom('null' as const, 'unmapped' as const, 'kernel' as const)),
-    flags: fc.oneof({ weight: 10, arbitrary: fc.constant(0n) }, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
-    buf_index: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, fc.integer({ min: 0, max: 0xffff })),
+    flags: hasInit ? fc.oneof({ weight: 10, arbitrary: fc.constant(0n) }, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })) : arbFlags(rev),
+    buf_index: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 0xffff })),
+    ring: arbRingFields(rev, lim),
     zc: fc.oneof({ weight: 10, arbitrary: fc.constant(undefined) }, fc.integer({ min: 0, max: 8 })),
     fixed: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, fc.constant(true)),
     poolShape: fc.boolean(),
   }).map((r): UringCmdSpec => ({
-    cmd_op: C.FUSE_IO_URING_CMD_REGISTER, qid: r.qid, sqe_len: r.sqe_len, iov_array: r.iov_array, flags: r.flags, buf_index: r.buf_index,
+    cmd_op: C.FUSE_IO_URING_CMD_REGISTER, qid: r.qid, sqe_len: r.sqe_len, iov_array: r.iov_array, flags: r.flags, buf_index: r.buf_index, ...r.ring,
     // R8: a pool queue's REGISTER passes {NULL, 0} for the payload; the fixed flag names its registered pool.
     iov: [{ len: r.hdr, addr: r.hdrAddr, aligned: true }, rev.tables.add_bufpool && r.poolShape ? { len: 0, addr: 'null', aligned: true } : { len: r.pay, addr: r.payAddr, aligned: true }],
     ...(rev.tables.add_queue ? { ...(r.zc !== undefined ? { ent_zero_copy_buf_index: r.zc } : {}), ...(r.fixed ? { fixed: true } : {}) } : {}),
@@ -136,7 +167,18 @@ const arbMem = fc.record({
 
 /** Omit over each member of a union, keeping it discriminated. */
 type Untagged<T> = T extends unknown ? Omit<T, 'tag'> : never;
-type Draft = Untagged<Exclude<Step, { kind: 'mem' }>> | (Omit<Extract<Step, { kind: 'mem' }>, 'entry'> & { pick: number });
+type Draft = Untagged<Exclude<Step, { kind: 'mem' }>> | (Omit<Extract<Step, { kind: 'mem' }>, 'entry'> & { pick: number }) | { kind: 'setup'; steps: readonly Draft[] };
+
+/**
+ * A whole valid set-up in one draft: the uring commands of the spec's commit baselines (every queue registered, pools
+ * first on R8). Random REGISTERs rarely make a ring ready, and without one no request reaches the ring.
+ */
+function setups(rev: RevisionId, nrCpus: number): Draft[] {
+  return families(rev, nrCpus).filter((f) => f.table === 'commit_and_fetch').map((f) => ({
+    kind: 'setup' as const,
+    steps: f.baseline.prior.filter((c) => c.kind === 'uring_cmd').map((c) => { const { tag: _t, ...d } = c as Extract<Step, { kind: 'uring_cmd' }>; return d as Draft; }),
+  }));
+}
 
 function arbStep(rev: Revision, nrCpus: number, lim: KernelLimits): fc.Arbitrary<Draft> {
   const parts: fc.WeightedArbitrary<Draft>[] = [
@@ -159,18 +201,35 @@ function arbStep(rev: Revision, nrCpus: number, lim: KernelLimits): fc.Arbitrary
     { weight: 1, arbitrary: fc.constantFrom({ kind: 'abort' as const }, { kind: 'umount' as const }, { kind: 'ring_exit' as const }, { kind: 'server_exit' as const }) },
   ];
   if (rev.tables.add_queue) parts.push({ weight: 5, arbitrary: arbR8(nrCpus, lim).map((sqe) => ({ kind: 'uring_cmd' as const, sqe })) });
+  parts.push({ weight: 3, arbitrary: fc.constantFrom(...setups(rev.id, nrCpus)) });
+  // A file's life on one client (open, answered, then data ops answered): an op on a handle nobody opened never reaches the ring.
+  parts.push({
+    weight: 3,
+    arbitrary: fc.record({ client: fc.integer({ min: 0, max: 3 }), cpu: fc.integer({ min: 0, max: nrCpus - 1 }), file: fc.constantFrom(...FILES),
+      ops: fc.array(arbClient(nrCpus, lim), { minLength: 1, maxLength: 3 }), create: fc.boolean() }).map((r): Draft => {
+      const { client, cpu } = r;
+      const data = r.ops.map((o) => (o.op === 'read' || o.op === 'write' || o.op === 'fsync' ? o : { ...o, op: 'write' as const, size: 1 }));
+      const on = (o: Draft): Draft => ({ ...o, client, cpu } as Draft);
+      return { kind: 'setup', steps: [on({ kind: 'client', op: r.create ? 'create' : 'open', cpu, file: r.file } as Draft), { kind: 'serve' },
+        ...data.flatMap((o) => [on(o), { kind: 'serve' as const }])] };
+    }),
+  });
   return fc.oneof(...parts);
 }
 
-/** Tags by position (shrinking keeps them unique and readable); a mem step names one of the REGISTERs before it. */
-function finish(drafts: readonly Draft[]): Step[] {
-  const regs: string[] = [];
+/**
+ * Tags by position (shrinking keeps them unique and readable); a mem step names one of the REGISTERs before it. Steps
+ * drawn after a fixed `prefix` (a steered case) number on from it and may name its REGISTERs.
+ */
+function finish(nested: readonly Draft[], prefix: readonly Step[] = []): Step[] {
+  const regs = prefix.filter((s) => s.kind === 'uring_cmd' && s.sqe.cmd_op === C.FUSE_IO_URING_CMD_REGISTER).map((s) => (s as { tag: string }).tag);
+  const drafts = nested.flatMap((d) => (d.kind === 'setup' ? d.steps : [d]));
   return drafts.map((s, i): Step => {
     if (s.kind === 'mem' && 'pick' in s) {
       const { pick, ...m } = s;
       return { ...m, ...(m.region === 'pool' ? { qid: 0 } : { entry: regs.length ? regs[pick % regs.length]! : 'none' }) };
     }
-    const tag = `s${i}`;
+    const tag = `s${prefix.length + i}`;
     if (s.kind === 'uring_cmd' && s.sqe.cmd_op === C.FUSE_IO_URING_CMD_REGISTER) regs.push(tag);
     return ('sqe' in s || s.kind === 'client' || s.kind === 'serve' ? { ...s, tag } : s) as Step;
   });
@@ -178,7 +237,11 @@ function finish(drafts: readonly Draft[]): Step[] {
 
 /** Cases for a revision, steps drawn from everything it has (R8 adds ADD_QUEUE/ADD_BUFPOOL and pool REGISTERs). */
 export function arbCase(rev: RevisionId, nrCpus: number, maxSteps = 14, lim: KernelLimits = DEFAULT_LIMITS): fc.Arbitrary<FuzzCase> {
-  const r = revision(rev);
-  return arbConfig(rev, nrCpus).chain((config) =>
-    fc.array(arbStep(r, nrCpus, lim), { minLength: 1, maxLength: maxSteps }).map((drafts) => ({ config, steps: finish(drafts) })));
+  return arbConfig(rev, nrCpus).chain((config) => arbSteps(rev, nrCpus, [], 1, maxSteps, lim).map((steps) => ({ config, steps })));
+}
+
+/** Between `min` and `max` random steps after `prefix`, the prefix included. */
+export function arbSteps(rev: RevisionId, nrCpus: number, prefix: readonly Step[], min: number, max: number, lim: KernelLimits = DEFAULT_LIMITS): fc.Arbitrary<Step[]> {
+  return fc.array(arbStep(revision(rev), nrCpus, lim), { minLength: min, maxLength: Math.max(min, max) })
+    .map((drafts) => [...prefix, ...finish(drafts, prefix)]);
 }

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import type { Fingerprint } from '../src/kernel/fingerprint.js';
 import type { Target } from '../src/target/target.js';
 import type { RevisionId } from '../spec/types.js';
-import { arbCase, type FuzzCase } from './arbitraries.js';
+import { arbCase, DEFAULT_LIMITS, type FuzzCase, type KernelLimits } from './arbitraries.js';
+import { Coverage, type CoverageReport } from './coverage.js';
+import { Steering } from './steer.js';
 import { saveFinding } from './corpus.js';
 import { writeReproducer } from './reproC.js';
 import { runCase, type CaseOutcome } from './runCase.js';
@@ -23,6 +25,12 @@ export interface FuzzOptions {
   readonly reproduceRuns?: number;
   /** Stop at the first finding, before shrinking (mutation testing wants time-to-detection). */
   readonly stopAtFirst?: boolean;
+  /** Rows fired so far; jobs of one run share it, so each steers toward what none has hit. */
+  readonly coverage?: Coverage;
+  /** false: fixed weights only, no steering toward unhit rows (to measure what steering buys). */
+  readonly steer?: boolean;
+  /** The kernel's limits the generated lengths probe around (fs.fuse.max_pages_limit, the page size). */
+  readonly limits?: KernelLimits;
 }
 
 export interface Finding {
@@ -31,7 +39,12 @@ export interface Finding {
   readonly solid: boolean;
 }
 
-export interface FuzzSummary { readonly cases: number; readonly steps: number; readonly seconds: number; readonly findings: readonly Finding[] }
+export interface FuzzSummary {
+  readonly cases: number; readonly steps: number; readonly seconds: number; readonly findings: readonly Finding[];
+  readonly coverage: CoverageReport;
+  /** Seconds from the start to the run's last newly hit row. */
+  readonly lastNewRow: number;
+}
 
 const SHRINK_BUDGET_MS = 60_000;
 
@@ -42,11 +55,18 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const deadline = t0 + o.seconds * 1000;
   let cases = 0, steps = 0, lastLine = 0;
   const findings: Finding[] = [];
+  const coverage = o.coverage ?? new Coverage(o.revision);
+  const lim = o.limits ?? DEFAULT_LIMITS;
+  const steering = new Steering(o.revision, o.nrCpus, coverage, 14, lim);
+  const random = arbCase(o.revision, o.nrCpus, 14, lim);
+  const arb = o.steer === false ? random : fc.oneof(random, steering.arbitrary());
+  let lastNewRow = 0;
   const tick = () => {
     if (Date.now() - lastLine < 2000) return;
     lastLine = Date.now();
     const s = (Date.now() - t0) / 1000;
-    o.progress(`fuzz: ${cases} cases, ${steps} steps, ${(cases / s).toFixed(1)} cases/s, ${findings.length} findings, ${s.toFixed(0)} s`);
+    const cov = coverage.report();
+    o.progress(`fuzz: ${cases} cases, ${steps} steps, ${(cases / s).toFixed(1)} cases/s, rows ${cov.hit}/${cov.reachable}, ${findings.length} findings, ${s.toFixed(0)} s`);
   };
   // Shrinking is not bounded by fast-check's time limit: past this, runs pass at once so shrinking ends.
   const shrinkDeadline = deadline + SHRINK_BUDGET_MS;
@@ -55,22 +75,26 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   // cases would interleave on one kernel worker (the "lost reply" hang).
   let inflight: Promise<unknown> = Promise.resolve();
   while (cases < o.runs && Date.now() < deadline) {
-    const check = fc.check(fc.asyncProperty(arbCase(o.revision, o.nrCpus), async (c) => {
+    const check = fc.check(fc.asyncProperty(arb, async (c) => {
       if (Date.now() > shrinkDeadline) return true;
       cases++; steps += c.steps.length; tick();
       const run = runCase(o.model, o.target, c);
       inflight = run.catch(() => null);
-      return !bad(await run);
+      const out = await run;
+      if (bad(out)) return false;
+      if (steering.observe(c, out.fired).length > 0) lastNewRow = (Date.now() - t0) / 1000;
+      return true;
     }), { seed, numRuns: Math.max(1, o.runs - cases), interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false,
       ...(o.stopAtFirst ? { endOnFailure: true } : {}) });
     const result = await check;
     await inflight;
     if (!result.failed || !result.counterexample) break;
     if (o.stopAtFirst) {
-      findings.push({ seed, path: result.counterexamplePath ?? '', outcome: { steps: [], mismatchAt: null, problem: null }, reproduced: '1/1', file: null, solid: true });
+      findings.push({ seed, path: result.counterexamplePath ?? '', outcome: { steps: [], mismatchAt: null, problem: null, fired: [] }, reproduced: '1/1', file: null, solid: true });
       break;
     }
-    const c = result.counterexample[0] as FuzzCase;
+    // fast-check cannot shrink inside a set-up macro or a steered start: drop single steps while the case still fails.
+    const c = await minimize(o, result.counterexample[0] as FuzzCase, shrinkDeadline);
     // The saved trace is the final counterexample's own (its first failing re-run), not a shrink attempt's.
     let outcome: CaseOutcome | null = null;
     let hits = 0;
@@ -94,5 +118,37 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
     o.progress(`fuzz: finding (seed ${seed}, path "${path}", reproduced ${hits}/${n})${file ? ` saved to ${file}` : ''}`);
     seed++;
   }
-  return { cases, steps, seconds: (Date.now() - t0) / 1000, findings };
+  return { cases, steps, seconds: (Date.now() - t0) / 1000, findings, coverage: coverage.report(), lastNewRow };
 }
+
+/** Removes steps one at a time, last first, keeping each removal after which the case still fails; bounded by `until`. */
+async function minimize(o: FuzzOptions, c: FuzzCase, until: number): Promise<FuzzCase> {
+  let cur = c;
+  for (let i = cur.steps.length - 1; i >= 0 && Date.now() < until; i--) {
+    if (cur.steps.length === 1) break;
+    const next = { ...cur, steps: cur.steps.filter((_, j) => j !== i) };
+    if (bad(await runCase(o.model, o.target, next))) cur = next;
+  }
+  return cur;
+}
+
+/**
+ * N fuzzers at once, one per target (each kernel target is its own worker in its own mount namespace), with disjoint
+ * seeds (seed + i·1000003) and one shared coverage, so each steers toward rows no job has hit; findings merged.
+ */
+export async function fuzzJobs(o: Omit<FuzzOptions, 'target'>, targets: readonly Target[]): Promise<FuzzSummary> {
+  const coverage = o.coverage ?? new Coverage(o.revision);
+  const per = Math.ceil(o.runs / targets.length);
+  const runs = await Promise.all(targets.map((target, i) => fuzz({
+    ...o, target, coverage, seed: o.seed + i * JOB_SEED_STRIDE, runs: per,
+    progress: targets.length === 1 ? o.progress : (l) => o.progress(l.replace(/^fuzz:/, `fuzz[${i + 1}/${targets.length}]:`)),
+  })));
+  return {
+    cases: runs.reduce((a, r) => a + r.cases, 0), steps: runs.reduce((a, r) => a + r.steps, 0),
+    seconds: Math.max(...runs.map((r) => r.seconds)), findings: runs.flatMap((r) => r.findings),
+    coverage: coverage.report(), lastNewRow: Math.max(...runs.map((r) => r.lastNewRow)),
+  };
+}
+
+/** Seeds of job i are seed + i·JOB_SEED_STRIDE: far enough apart that a run's seed++ after findings never reaches the next job's. */
+export const JOB_SEED_STRIDE = 1_000_003;

@@ -1,6 +1,7 @@
 // Deliberately wrong models: each must be caught by the fuzzer against the kernel (npm run mutants).
 import { negErrno } from '../spec/errno.js';
 import type { ModelMutation } from '../spec/model/conn.js';
+import type { AssumptionValues } from '../spec/types.js';
 import type { Revision, TableId } from '../spec/revisions.js';
 import type { Check, Row } from '../spec/rules/types.js';
 
@@ -19,7 +20,12 @@ const swapRows = (a: string, b: string) => (rows: readonly Row[]) => {
   return out;
 };
 
-export interface Mutant { readonly name: string; readonly mutation: ModelMutation }
+export interface Mutant {
+  readonly name: string;
+  readonly mutation: ModelMutation;
+  /** Assumption values the mutant model believes instead (a wrong kernel limit). */
+  readonly overrides?: AssumptionValues;
+}
 
 export const MUTANTS: readonly Mutant[] = [
   { name: 'errno: register.payload.too_short EINVAL → ENOMEM', mutation: { tables: editTable('register', onRow('register.payload.too_short', (c) => ({ ...c, errno: E('ENOMEM') }))) } },
@@ -35,4 +41,12 @@ export const MUTANTS: readonly Mutant[] = [
   { name: 'readiness: ready when any queue has an entry', mutation: { readyOnAnyQueue: true } },
   { name: 'failed REGISTER keeps io_uring on', mutation: { failedRegisterKeepsIoUring: true } },
   { name: 'entries handed out oldest first', mutation: { oldestEntryFirst: true } },
+  // Data plane and faults (issue 9): what the 2026 fixes were about.
+  { name: 'buffer offset: payload believed to follow op_in in the payload buffer', mutation: { payloadAfterOpIn: true } },
+  { name: 'payload_sz rule: ent_in_out.payload_sz believed to count op_in', mutation: { payloadSzCountsOpIn: true } },
+  { name: 'EFAULT → success: a COMMIT whose out header faults passes (the EFAULT clobber)', mutation: { tables: editTable('reply', dropRow('reply.header.fault')) } },
+  { name: 'EFAULT → success: copying a request into faulting payload memory succeeds', mutation: { tables: editTable('deliver', dropRow('deliver.payload.fault')) } },
+  // Generation power (issue 10): rare inputs and limits taken from the kernel, not from the model.
+  { name: 'dropped: reply.error.out_of_range (a positive reply error reaches the client)', mutation: { tables: editTable('reply', dropRow('reply.error.out_of_range')) } },
+  { name: 'limit: max_pages clamped at 512 instead of fs.fuse.max_pages_limit 256', mutation: {}, overrides: { 'kernel.fuse_max_max_pages': 512n } },
 ];

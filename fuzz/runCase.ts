@@ -13,6 +13,8 @@ export interface CaseOutcome {
   readonly mismatchAt: number | null;
   /** Kernel log lines (WARNING, BUG, hung task…) or a timeout, which are findings on their own. */
   readonly problem: string | null;
+  /** Rule rows the model fired in the case (its coverage). */
+  readonly fired: readonly string[];
 }
 
 /**
@@ -55,5 +57,5 @@ export async function runCase(model: Target, target: Target, c: FuzzCase): Promi
     if (mt.steps[i] === undefined) break;
   }
   const problem = 'error' in tt.teardown ? tt.teardown.error : null;
-  return { steps, mismatchAt, problem };
+  return { steps, mismatchAt, problem, fired: mt.fired ?? [] };
 }

@@ -8,7 +8,7 @@ import type { Check, EffectName, Probe, RuleTable } from '../rules/types.js';
 import { revision, type Revision, type TableId } from '../revisions.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import type { AssumptionValues } from '../types.js';
-import { answer as fsAnswer, argOf, newFs, type FsAnswer, type FsState } from '../fs/fs.js';
+import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsState } from '../fs/fs.js';
 import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from './commands.js';
@@ -25,6 +25,10 @@ export interface ModelMutation {
   readonly readyOnAnyQueue?: boolean;
   readonly failedRegisterKeepsIoUring?: boolean;
   readonly oldestEntryFirst?: boolean;
+  /** Wrong buffer offset: the payload believed to follow op_in in the payload buffer (the /dev/fuse read layout). */
+  readonly payloadAfterOpIn?: boolean;
+  /** Wrong payload_sz rule: ent_in_out.payload_sz believed to count op_in too. */
+  readonly payloadSzCountsOpIn?: boolean;
 }
 
 /** Result of one uring command: the rule that failed (if any) and the events it caused. */
@@ -34,6 +38,9 @@ export interface CmdOutcome { readonly rule: Check | null; readonly events: Even
 interface Slot { file: ClientFile | null; op: { readonly tag: string; readonly gen: ClientOpGen; readonly cpu: number; readonly seq: number } | null }
 
 const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
+const OPCODE_NAME = new Map(Object.entries(FUSE_OPCODE).map(([k, v]) => [Number(v), k]));
+/** Coverage id of a request of `opcode` delivered through the ring (not a rule row: an effect of the data plane). */
+export const ringEffect = (opcode: number): string => `ring.${OPCODE_NAME.get(opcode) ?? opcode}`;
 const EMPTY = new Uint8Array();
 /** A `serve` step answers at most this many requests (the kernel target's bound). */
 const SERVE_MAX = 512;
@@ -41,7 +48,7 @@ const SERVE_MAX = 512;
 export class ConnModel {
   readonly st: ConnState;
   readonly rev: Revision;
-  /** Rule ids the model evaluated as failing, for coverage reports. */
+  /** Rule ids the model evaluated as failing and effect rows it applied, in order: the fuzzer's coverage. */
   readonly fired: string[] = [];
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
@@ -155,6 +162,7 @@ export class ConnModel {
       .otherwise(() => null);
     if (tableId === null) return { rule: null, events: [{ kind: 'cqe', tag, res: E('EINVAL') }] };
     const ev = evaluate(this.table(tableId)!.rows, this.probe(sqe, first), this.applyEffect);
+    this.fired.push(...ev.applied);
     if (ev.failed) {
       const out = this.fail(tag, ev.failed);
       // Any REGISTER failure turns io-uring off for the connection and wakes blocked clients.
@@ -339,15 +347,19 @@ export class ConnModel {
     e.state = 'FRRS_USERSPACE';
     e.unique = req.unique;
     req.where = 'ring';
+    this.fired.push(ringEffect(req.opcode));
     this.st.held.delete(e.tag);
     const arg = argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload });
     const placement = bufferPlacement(this.rev.bufferReport, q, buf);
     const d: DeliveredReq = {
-      opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in, nodeid: req.nodeid,
-      ...(arg !== undefined ? { arg } : {}), ...placement.req, ...(req.opcode === FUSE_OPCODE.FUSE_WRITE ? { data: 'ok' } : {}),
+      opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in + (this.mutation.payloadSzCountsOpIn ? this.opInSize(req.opcode) : 0), nodeid: req.nodeid,
+      ...(arg !== undefined ? { arg } : {}), ...placement.req,
+      ...(req.opcode === FUSE_OPCODE.FUSE_WRITE ? { data: this.mutation.payloadAfterOpIn && req.payload_in > 0 ? 'mismatch@0' : 'ok' } : {}),
     };
     return { kind: 'cqe', tag: e.tag, res: 0, req: d, ...placement.cqe };
   }
+
+  private opInSize(opcode: number): number { const l = OP_IN[opcode]; return l ? this.rev.lookup(l).size : 0; }
 
   /** Payload buffer for a request, by the revision's policy (spec/model/buffers.ts). */
   private selectBuffer(q: Queue, e: Entry, req: Request): number | null | 'none' {

@@ -57,6 +57,8 @@ export const FUZZ = {
     seed: { kind: 'int', value: 'S', help: 'fast-check seed (default: from the clock, printed)' },
     runs: { kind: 'int', value: 'N', help: 'at most this many cases (default: 1000)' },
     time: { kind: 'int', value: 'SECONDS', help: 'at most this long (default: 60)' },
+    jobs: { kind: 'int', value: 'N', min: 1, max: 64, help: 'fuzz with N workers at once, seeds seed+i*1000003, findings merged (default: 1)' },
+    steer: { kind: 'enum', values: ['on', 'off'], help: 'steer generation toward rule rows not yet hit (default: on)' },
     out: { kind: 'outDir', value: 'DIR', help: 'save each finding as a corpus file and a C reproducer here' },
     format: { kind: 'enum', values: FORMATS, help: 'also write the run as a report in this format (with --report)' },
     report: { kind: 'outFile', value: 'FILE', help: 'where that report goes (with --format)' },

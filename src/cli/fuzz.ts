@@ -1,6 +1,8 @@
 // `furc fuzz` and `furc replay`: differential fuzzing against the model, and re-running corpus files.
 import { readdirSync, writeFileSync } from 'node:fs';
-import { fuzz, type FuzzSummary } from '../../fuzz/fuzzer.js';
+import { fuzzJobs, type FuzzSummary } from '../../fuzz/fuzzer.js';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS, type KernelLimits } from '../../fuzz/arbitraries.js';
 import type { CaseResult } from '../conformance/suite.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
 import { makeReport, render } from '../report/report.js';
@@ -26,11 +28,16 @@ export async function fuzzCommand(args: readonly string[], io: Io): Promise<numb
   if ((format === undefined) !== (o.report === undefined)) throw new UsageError('--format and --report go together');
   const t = o.target ?? 'model';
   const rev = o.revision ?? 'R0';
+  const jobs = o.jobs ?? 1;
   const base = { model: model(), revision: rev, seed: o.seed ?? Date.now() % 1_000_000, runs: o.runs ?? 1000,
-    seconds: o.time ?? 60, outDir: o.out ?? null, nrCpus: cpus(), progress: io.err };
-  const report = (s: Awaited<ReturnType<typeof fuzz>>, fp: Fingerprint | null = null) => {
+    seconds: o.time ?? 60, outDir: o.out ?? null, nrCpus: cpus(), progress: io.err, steer: o.steer !== 'off', limits: kernelLimits() };
+  const report = (s: FuzzSummary, fp: Fingerprint | null = null) => {
     if (format) writeFileSync(o.report!, render(fuzzReport(t, rev, base.seed, s, fp), format));
-    io.out(`fuzz ${t} ${rev}: seed ${base.seed}, ${s.cases} cases, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${(s.cases / s.seconds).toFixed(2)} cases/s, ${(s.steps / s.seconds).toFixed(1)} steps/s), ${s.findings.length} findings`);
+    io.out(`fuzz ${t} ${rev}: seed ${base.seed}${jobs > 1 ? ` (${jobs} jobs)` : ''}, ${s.cases} cases, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${(s.cases / s.seconds).toFixed(2)} cases/s, ${(s.steps / s.seconds).toFixed(1)} steps/s), ${s.findings.length} findings`);
+    const cov = s.coverage;
+    io.out(`coverage: ${cov.hit}/${cov.reachable} rule rows reachable on ${t} hit (last new row at ${s.lastNewRow.toFixed(1)} s)${cov.never.length ? `; never hit: ${cov.never.join(', ')}` : ''}`);
+    io.out(`coverage: ${cov.effects.hit}/${cov.effects.reachable} request kinds through the ring${cov.effects.never.length ? `; never: ${cov.effects.never.join(', ')}` : ''}`);
+    if (cov.unreachable.length) io.out(`coverage: ${cov.unreachable.length} rows no userspace sequence reaches: ${cov.unreachable.map((u) => u.id).join(', ')}`);
     for (const f of s.findings) {
       const at = f.outcome.mismatchAt;
       io.out(`${f.solid ? 'finding' : 'flaky finding'}: seed ${f.seed} path "${f.path}" reproduced ${f.reproduced}${f.file ? ` → ${f.file}` : ''}`);
@@ -42,19 +49,26 @@ export async function fuzzCommand(args: readonly string[], io: Io): Promise<numb
     }
     return s.findings.some((f) => f.solid) ? 1 : 0;
   };
-  if (t === 'model') return report(await fuzz({ ...base, target: model(), fingerprint: null }));
+  if (t === 'model') return report(await fuzzJobs({ ...base, fingerprint: null }, Array.from({ length: jobs }, model)));
   const why = KernelTarget.unavailable();
   if (why) { io.err(`furc: cannot fuzz this kernel: ${why}`); return 4; }
-  const k = new KernelTarget();
-  const stop = watchdog(base.seconds + 180, 'furc fuzz', () => k.dispose(), io.err);
+  // One worker (and mount namespace) per job; fuse.enable_uring is set once for all of them.
+  const ks = Array.from({ length: jobs }, () => new KernelTarget());
+  const stop = watchdog(base.seconds + 180, 'furc fuzz', () => ks.forEach((k) => k.dispose()), io.err);
   try {
     return await withEnableUring(io.err, async () => {
-      const unsupported = await k.unsupported(rev);
+      const unsupported = await ks[0]!.unsupported(rev);
       if (unsupported) { io.err(`furc: kernel does not implement ${rev}: ${unsupported}`); return 4; }
-      const fp = await k.fingerprint();
-      return report(await fuzz({ ...base, target: k, fingerprint: fp }), fp);
+      const fp = await ks[0]!.fingerprint();
+      return report(await fuzzJobs({ ...base, fingerprint: fp }, ks), fp);
     });
-  } finally { stop(); k.dispose(); }
+  } finally { stop(); ks.forEach((k) => k.dispose()); }
+}
+
+/** The kernel's fs.fuse.max_pages_limit where it has one (5.x+), so lengths are probed around the real clamp. */
+function kernelLimits(): KernelLimits {
+  try { return { ...DEFAULT_LIMITS, maxPagesLimit: Number(readFileSync('/proc/sys/fs/fuse/max_pages_limit', 'utf8').trim()) || DEFAULT_LIMITS.maxPagesLimit }; }
+  catch { return DEFAULT_LIMITS; }
 }
 
 /** A fuzz run as a report: the run itself is one case, each finding another (FAIL, or XFAIL-free flaky FAIL). */

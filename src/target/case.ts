@@ -16,6 +16,8 @@ export interface FuzzCase { readonly config: ConnConfig; readonly steps: readonl
 export interface CaseTrace {
   readonly steps: readonly (readonly Event[] | { readonly error: string })[];
   readonly teardown: readonly Event[] | { readonly error: string };
+  /** The model's trace only: the rule rows that fired and the effect rows applied (coverage). */
+  readonly fired?: readonly string[];
 }
 
 /** A commit id that no request carries: far past any unique a case can reach. */

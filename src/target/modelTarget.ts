@@ -6,8 +6,6 @@ import { traceCase, type CaseTrace, type FuzzCase } from './case.js';
 
 export class ModelTarget implements Target {
   readonly name = 'model' as const;
-  /** Models opened so far, so tests can inspect internal state after a run. */
-  readonly opened: ConnModel[] = [];
 
   constructor(private readonly machine: TargetInfo = { nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } },
     private readonly overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {}
@@ -16,14 +14,16 @@ export class ModelTarget implements Target {
 
   async unsupported(_rev: RevisionId): Promise<string | null> { return null; }
 
-  runCase(c: FuzzCase): Promise<CaseTrace> { return traceCase(() => this.open(c.config), c); }
+  /** A case's trace, with the rows its model fired. */
+  async runCase(c: FuzzCase): Promise<CaseTrace> {
+    const m = new ConnModel(c.config, this.overrides, this.mutation);
+    const trace = await traceCase(async () => sessionOf(m), c);
+    return { ...trace, fired: m.fired };
+  }
 
   async open(cfg: Parameters<Target['open']>[0]): Promise<Session> {
-    const m = new ConnModel(cfg, this.overrides, this.mutation);
-    this.opened.push(m);
-    return {
-      run: async (cmd) => m.run(cmd),
-      close: async () => m.run({ kind: 'umount' }),
-    };
+    return sessionOf(new ConnModel(cfg, this.overrides, this.mutation));
   }
 }
+
+const sessionOf = (m: ConnModel): Session => ({ run: async (cmd) => m.run(cmd), close: async () => m.run({ kind: 'umount' }) });
