@@ -111,7 +111,10 @@ static int pool_poll(int *slots, long *res, long *mismatch) {
     struct cres r;
     ssize_t n = read(c->fd, &r, sizeof r);
     if (n < 0) { if (errno == EINTR) continue; step_fail("client %d (pid %d) socket: %d", i, c->pid, -errno); }
-    if (n == 0) step_fail("client %d (pid %d) died", i, c->pid);
+    if (n == 0) {
+      int st = 0; pid_t w = waitpid(c->pid, &st, WNOHANG);
+      step_fail("client %d (pid %d) died (status %d)", i, c->pid, w == 0 ? -1000 : w < 0 ? -1001 : WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+    }
     c->busy = 0;
     slots[got] = i; res[got] = r.res < 0 ? -(long)r.err : (long)r.res; mismatch[got] = (long)r.mismatch; got++;
   }
