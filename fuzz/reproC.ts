@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Addr, MemProt, UringCmdSpec } from '../spec/model/commands.js';
 import { revision, type Revision } from '../spec/revisions.js';
-import { FORGED_COMMIT_ID, type FuzzCase, type Step } from '../src/target/case.js';
+import { FORGED_COMMIT_ID, NOT_RUN, type FuzzCase, type Step } from '../src/target/case.js';
 import { bytesC, constantDefines, definesText, errnoNames, layoutDefines, opInSizes } from './reproC/layout.js';
 import { sqeTemplate, templatesC } from './reproC/templates.js';
 import { BASE, INCLUDES } from './reproC/runtime/base.js';
@@ -110,7 +110,7 @@ function configC(c: FuzzCase, rev: Revision): string {
     `#define DEADLINE_STEP ${HARNESS.DEADLINE.step}`, `#define DEADLINE_TEARDOWN ${HARNESS.DEADLINE.teardown}`, `#define DEADLINE_EXIT ${HARNESS.DEADLINE.exit}`,
     `#define DEADLINE_FENCE ${HARNESS.DEADLINE.fence}`, `#define INIT_WAIT ${HARNESS.INIT_WAIT}`, `#define RING_ENTRIES ${HARNESS.RING_ENTRIES}`,
     `#define DATA_MAX ${HARNESS.DATA_MAX}u`, `#define POOL_INITIAL ${HARNESS.POOL_INITIAL}`, `#define DEV_READ_SIZE ${HARNESS.devReadSize(cfg.init?.max_write ?? 0)}`,
-    `#define FORGED_COMMIT_ID ${FORGED_COMMIT_ID}ull  /* src/target/case.ts */`,
+    `#define FORGED_COMMIT_ID ${FORGED_COMMIT_ID}ull  /* src/target/case.ts */`, `#define NOT_RUN ${str(NOT_RUN)}  /* src/target/case.ts */`,
   ].join('\n');
 }
 

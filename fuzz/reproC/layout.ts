@@ -57,7 +57,7 @@ function groups(rev: Revision): Group[] {
     ['CMD_REQ', rev.cmdReq, { FLAGS: 'flags', COMMIT_ID: 'commit_id', QID: 'qid', BUFPOOL_UADDR: 'bufpool.uaddr' }, ['BUFPOOL_UADDR']],
     ['HDR', rev.reqHeader, { IN_OUT: 'in_out', OP_IN: 'op_in', ENT: 'ring_ent_in_out' }],
     ['ENT', entLayoutName(rev), { FLAGS: 'flags', COMMIT_ID: 'commit_id', PAYLOAD_SZ: 'payload_sz', OFFSET: 'offset' }, ['OFFSET']],
-    ['IN_H', 'fuse_in_header', { LEN: 'len', OPCODE: 'opcode', UNIQUE: 'unique', NODEID: 'nodeid' }],
+    ['IN_H', 'fuse_in_header', { LEN: 'len', OPCODE: 'opcode', UNIQUE: 'unique', NODEID: 'nodeid', PID: 'pid' }],
     ['OUT_H', 'fuse_out_header', { LEN: 'len', ERROR: 'error', UNIQUE: 'unique' }],
     ['INIT_IN', 'fuse_init_in', { MAJOR: 'major', MINOR: 'minor', MAX_READAHEAD: 'max_readahead', FLAGS: 'flags', FLAGS2: 'flags2' }],
     ['INIT_OUT', 'fuse_init_out', { MINOR: 'minor', MAX_READAHEAD: 'max_readahead', FLAGS: 'flags', FLAGS2: 'flags2' }],

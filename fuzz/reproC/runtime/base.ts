@@ -3,6 +3,7 @@
 export const INCLUDES = String.raw`#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <poll.h>

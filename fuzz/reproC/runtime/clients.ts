@@ -58,7 +58,7 @@ __attribute__((noreturn)) static void client_loop(int sock) {
 
 /* The pool (ClientPool): slot -> process; busy while an op is out. Each step's op also has a tag (the kernel
  * target's ops map) and the file it opened (its pattern seed). */
-struct client { pid_t pid; int fd, busy, has_op, op, used; char tag[64]; char open_file[1024]; };
+struct client { pid_t pid; int fd, busy, has_op, op, used; long seq; char tag[64]; char open_file[1024]; };
 static struct client clients[256];
 static int nclients;
 

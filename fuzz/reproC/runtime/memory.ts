@@ -45,6 +45,16 @@ static char *writable_range(struct region *r, size_t from, size_t to) {
   }
   return region_ptr(r) + from;
 }
+/* Bytes [from, to) for the server to read, or NULL when any page they lie in is not readable. */
+static char *readable_range(struct region *r, size_t from, size_t to) {
+  if (!r || to > r->len) return 0;
+  if (to > from) {
+    size_t s = region_split(r);
+    if (from < s && r->head != P_RW && r->head != P_READ) return 0;
+    if (to > s && r->tail != P_RW && r->tail != P_READ) return 0;
+  }
+  return region_ptr(r) + from;
+}
 static const char *PROT_NAME[] = {"rw", "read", "none", "unmapped"};
 /* mprotect/munmap of the region's first page, the pages after it, or both (Region.set). */
 static void region_set(struct region *r, int prot, int part) {

@@ -9,20 +9,21 @@ struct held {
   unsigned char *opin; /* op_in bytes when the opcode has an op_in struct, else NULL */
   unsigned char *payload; size_t plen;
 };
-/* A REGISTERed entry: its regions, the tag of the SQE it holds now (its REGISTER's, then each COMMIT's). */
-struct entry { char reg_tag[64]; char sqe_tag[64]; long order; int qid; struct region *hdr, *pay; struct held *held; };
-static struct entry *entries[4096]; static int nentries; static long order_ctr;
+/* A REGISTERed entry: its regions, the tag of the SQE it holds now (its REGISTER's, then each accepted COMMIT's). */
+struct entry { char reg_tag[64]; char sqe_tag[64]; int qid; struct region *hdr, *pay; struct held *held; };
+static struct entry *entries[4096]; static int nentries; /* in order of registration */
 struct pool { int qid; struct region *r; int fixed; };
 static struct pool pools[1024]; static int npools;
 struct bycommit { uint64_t id; struct entry *e; };
 static struct bycommit *bycommit; static int nbycommit, cap_bycommit;
 static uint64_t last_delivered[65536];
-/* Per submitted SQE (user_data): its step tag, command and queue. */
-struct sub { uint64_t ud; char *tag; uint32_t op; int qid; int interrupted; };
+/* Per submitted SQE (user_data): its step tag, command, queue and the entry it belongs to (REGISTER, COMMIT); whether
+ * its CQE said it was interrupted, or refused. */
+struct sub { uint64_t ud; char *tag; uint32_t op; int qid; struct entry *entry; int interrupted, refused; };
 static struct sub *subs; static int nsubs, cap_subs;
-/* Requests read from /dev/fuse, answered by dev_reply steps in order. */
-struct devreq { uint64_t unique, nodeid; uint32_t opcode; unsigned char *opin, *payload; size_t plen; };
-static struct devreq devq[4096]; static int devq_head, devq_tail;
+/* Requests read from /dev/fuse (with the pid of the client that sent it), answered by dev_reply steps. */
+struct devreq { uint64_t unique, nodeid; uint32_t opcode, pid; unsigned char *opin, *payload; size_t plen; };
+static struct devreq devq[4096]; static int ndevq;
 
 static int fuse_fd = -1, cfg_mount = CFG_MOUNT, have_dir, unmounted, conn_id = -1, caps_dropped;
 static char mnt_dir[128];
@@ -39,7 +40,6 @@ static void pool_set(int qid, struct region *r, int fixed) {
   p->qid = qid; p->r = r; p->fixed = fixed;
 }
 static struct entry *entry_by_reg(const char *tag) { for (int i = 0; i < nentries; i++) if (!strcmp(entries[i]->reg_tag, tag)) return entries[i]; return 0; }
-static struct entry *entry_by_sqe(const char *tag) { for (int i = 0; i < nentries; i++) if (!strcmp(entries[i]->sqe_tag, tag)) return entries[i]; return 0; }
 static struct entry *bycommit_get(uint64_t id) { for (int i = nbycommit - 1; i >= 0; i--) if (bycommit[i].id == id) return bycommit[i].e; return 0; }
 static void bycommit_set(uint64_t id, struct entry *e) {
   for (int i = 0; i < nbycommit; i++) if (bycommit[i].id == id) { bycommit[i].e = e; return; }
@@ -47,9 +47,9 @@ static void bycommit_set(uint64_t id, struct entry *e) {
   bycommit[nbycommit].id = id; bycommit[nbycommit++].e = e;
 }
 static struct sub *sub_find(uint64_t ud) { for (int i = nsubs - 1; i >= 0; i--) if (subs[i].ud == ud) return &subs[i]; return 0; }
-static void sub_add(uint64_t ud, const char *tag, uint32_t op, int qid) {
+static void sub_add(uint64_t ud, const char *tag, uint32_t op, int qid, struct entry *e) {
   if (nsubs == cap_subs) { cap_subs = cap_subs ? 2 * cap_subs : 64; subs = realloc(subs, sizeof *subs * (size_t)cap_subs); if (!subs) abort(); }
-  struct sub s = {ud, xstrdup(tag), op, qid, 0}; subs[nsubs++] = s;
+  struct sub s = {ud, xstrdup(tag), op, qid, e, 0, 0}; subs[nsubs++] = s;
 }
 static void held_free(struct held *h) { if (h) { free(h->opin); free(h->payload); free(h); } }
 
@@ -75,17 +75,12 @@ static struct region *fixed_region(size_t len, int index) {
   return r;
 }
 
-/* The entry's payload to read: its own region, or its queue's pool from ent_in_out.offset. */
-static const unsigned char *payload_view(struct entry *e, struct held *d, size_t *len) {
+/* Where an entry's payload is: its own region at 0, or its queue's pool at ent_in_out.offset (payloadRegion). */
+static struct region *payload_region(struct entry *e, struct held *d, size_t *at) {
   struct pool *p = pool_of(e->qid);
-  *len = 0;
-  if (!e->pay && p) {
-    if (!region_readable(p->r)) return 0;
-    size_t st = d->has_offset ? d->offset : 0; if (st > p->r->len) st = p->r->len;
-    *len = p->r->len - st; return (unsigned char *)region_ptr(p->r) + st;
-  }
-  if (!e->pay || !region_readable(e->pay)) return 0;
-  *len = e->pay->len; return (unsigned char *)region_ptr(e->pay);
+  *at = 0;
+  if (!e->pay && p) { *at = d && d->has_offset ? d->offset : 0; return p->r; }
+  return e->pay;
 }
 /* Whether a WRITE's payload holds the bytes the client wrote (the file's pattern at that offset). */
 static void write_data(struct held *d, char *out, size_t on) {
@@ -108,8 +103,10 @@ static void delivered(struct entry *e, struct sub *s, uint32_t cqe_flags) {
   d->has_offset = 1; d->offset = (uint32_t)GET(ent, ENT_OFFSET);
 #endif
   if (opin_size(d->opcode) >= 0) { d->opin = xcalloc(HDR_OP_IN_W); memcpy(d->opin, h + HDR_OP_IN, HDR_OP_IN_W); }
-  size_t vlen; const unsigned char *v = payload_view(e, d, &vlen);
-  d->plen = vlen < d->payload_sz ? vlen : d->payload_sz;
+  /* Just the bytes the kernel wrote, when the server can read them all. */
+  size_t at; struct region *pr = payload_region(e, d, &at);
+  const char *v = pr ? readable_range(pr, at, at + d->payload_sz) : 0;
+  d->plen = v ? d->payload_sz : 0;
   d->payload = xcalloc(d->plen); if (d->plen) memcpy(d->payload, v, d->plen);
   held_free(e->held); e->held = d;
   bycommit_set(d->commit_id, e);
@@ -132,7 +129,8 @@ static void handle_cqe(uint64_t ud, int32_t res, uint32_t flags) {
   struct sub *s = sub_find(ud);
   if (!s) return;
   if (res == -SPEC_ERESTARTSYS || res == -SPEC_EINTR) s->interrupted = 1;
-  struct entry *e = entry_by_sqe(s->tag);
+  if (res < 0) s->refused = 1;
+  struct entry *e = s->entry;
   char b[32];
   if (res == 0 && (s->op == SPEC_CMD_REGISTER || s->op == SPEC_CMD_COMMIT) && e && e->hdr && region_readable(e->hdr)) delivered(e, s, flags);
   else event("cqe %s %s", s->tag, errno_name(res, b));
@@ -151,11 +149,11 @@ struct cmd {
 
 /* Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH, each part only where the
  * memory is writable (prepareCommit). The server acts on the request only when it answers with success. */
-static void prepare_commit(const struct cmd *c, uint64_t cid) {
+static struct entry *prepare_commit(const struct cmd *c, uint64_t cid) {
+  /* An unknown id still gets a reply written somewhere on its queue: the kernel refuses it before reading memory. */
   struct entry *ent = bycommit_get(cid);
-  if (!ent) for (int i = 0; i < nentries; i++) if (entries[i]->qid == c->qid && (!ent || entries[i]->order < ent->order)) ent = entries[i];
-  if (!ent) return;
-  snprintf(ent->sqe_tag, sizeof ent->sqe_tag, "%s", c->tag); ent->order = ++order_ctr;
+  for (int i = 0; !ent && i < nentries; i++) if (entries[i]->qid == c->qid) ent = entries[i];
+  if (!ent) return 0;
   struct held *held = ent->held && ent->held->commit_id == cid ? ent->held : 0;
   struct answer a = held && c->reply_error == 0 ? fs_answer(held->opcode, held->nodeid, held->opin, held->payload, held->plen) : ans_error(c->reply_error);
   if (held) ent->held = 0;
@@ -169,12 +167,11 @@ static void prepare_commit(const struct cmd *c, uint64_t cid) {
     char *ps = writable_range(ent->hdr, HDR_ENT + ENT_PAYLOAD_SZ, HDR_ENT + ENT_PAYLOAD_SZ + ENT_PAYLOAD_SZ_W);
     if (ps) put_le(ps, 0, ENT_PAYLOAD_SZ_W, psz);
   }
-  struct pool *p = pool_of(ent->qid);
-  struct region *target = !ent->pay && p ? p->r : ent->pay;
-  size_t at = !ent->pay && p && held && held->has_offset ? held->offset : 0;
+  size_t at; struct region *target = payload_region(ent, held, &at);
   char *into = target ? writable_range(target, at, at + blen) : 0;
   if (into && blen) memcpy(into, a.body, blen);
   free(a.body); held_free(held);
+  return ent;
 }
 
 static void settle(int deadline_ms);
@@ -200,16 +197,17 @@ static void run_cmd(const struct cmd *c) {
     else bp = address_of(c->bufpool_kind, c->bufpool_len, 0, &r);
     if (r) pool_set(c->qid, r, c->fixed ? c->buf_index : -1);
   }
+  struct entry *entry = 0;
   if (c->op == SPEC_CMD_REGISTER) {
     if (nentries == (int)(sizeof entries / sizeof entries[0])) step_fail("too many entries");
-    struct entry *e = xcalloc(sizeof *e);
-    snprintf(e->reg_tag, sizeof e->reg_tag, "%s", c->tag); snprintf(e->sqe_tag, sizeof e->sqe_tag, "%s", c->tag);
-    e->order = ++order_ctr; e->qid = c->qid; e->hdr = c->niov > 0 ? ir[0] : 0; e->pay = c->niov > 1 ? ir[1] : 0;
-    entries[nentries++] = e;
+    entry = xcalloc(sizeof *entry);
+    snprintf(entry->reg_tag, sizeof entry->reg_tag, "%s", c->tag); snprintf(entry->sqe_tag, sizeof entry->sqe_tag, "%s", c->tag);
+    entry->qid = c->qid; entry->hdr = c->niov > 0 ? ir[0] : 0; entry->pay = c->niov > 1 ? ir[1] : 0;
+    entries[nentries++] = entry;
   }
-  if (c->op == SPEC_CMD_COMMIT) prepare_commit(c, cid);
+  if (c->op == SPEC_CMD_COMMIT) entry = prepare_commit(c, cid);
   uint64_t ud = next_ud++;
-  sub_add(ud, c->tag, c->op, c->qid);
+  sub_add(ud, c->tag, c->op, c->qid, entry);
   unsigned char sqe[SQE_SIZEOF]; memcpy(sqe, c->tmpl, sizeof sqe);
   PUT(sqe, SQE_FD, (uint32_t)fuse_fd); PUT(sqe, SQE_USER_DATA, ud); PUT(sqe, SQE_ADDR, arr);
   PUT(sqe + SQE_CMD, CMD_REQ_COMMIT_ID, cid); PUT(sqe + SQE_CMD, CMD_REQ_QID, c->qid);
@@ -226,6 +224,8 @@ static void run_cmd(const struct cmd *c) {
   /* -ERESTARTSYS (-EINTR since 7.3.2) comes only from an interrupted sleep, even one a notification ended early. */
   struct sub *s = sub_find(ud);
   if (!blocked && s && s->interrupted) event("blocked %s", c->tag);
+  /* A COMMIT the kernel did not refuse at once now holds its entry (fuse_uring_commit_fetch re-arms it with this SQE). */
+  if (c->op == SPEC_CMD_COMMIT && entry && s && !s->refused) snprintf(entry->sqe_tag, sizeof entry->sqe_tag, "%s", c->tag);
   settle(DEADLINE_STEP);
 }
 
@@ -272,8 +272,9 @@ static void read_dev(void) {
     if (n < IN_H_SIZEOF) step_fail("fuse_in_header: need %d bytes, got %zd", IN_H_SIZEOF, n);
     uint32_t op = (uint32_t)GET(dev_buf, IN_H_OPCODE);
     if (op == SPEC_FUSE_FORGET || op == SPEC_FUSE_BATCH_FORGET || op == SPEC_FUSE_INTERRUPT) continue;
-    struct devreq *r = &devq[devq_tail++ % 4096];
-    r->unique = GET(dev_buf, IN_H_UNIQUE); r->nodeid = GET(dev_buf, IN_H_NODEID); r->opcode = op;
+    if (ndevq == (int)(sizeof devq / sizeof devq[0])) step_fail("too many /dev/fuse requests");
+    struct devreq *r = &devq[ndevq++];
+    r->unique = GET(dev_buf, IN_H_UNIQUE); r->nodeid = GET(dev_buf, IN_H_NODEID); r->opcode = op; r->pid = (uint32_t)GET(dev_buf, IN_H_PID);
     size_t body = (size_t)n - IN_H_SIZEOF; int osz = opin_size(op);
     if (osz >= 0 && body < (size_t)osz) step_fail("op_in of opcode %u: need %d bytes, got %zu", op, osz, body);
     r->opin = 0;
@@ -284,15 +285,21 @@ static void read_dev(void) {
   }
 }
 
-/* Clients (by pid) that are neither done nor asleep in a FUSE wait, and io-wq workers at work: a step is over when
+/* Waits only the server (or another client's FUSE request) can end (clients.ts asleepInFuse): a reply, INIT or a ready
+ * ring, a device to bind, the directory a FUSE waiter holds. Teardown waits that end by themselves are not in it. */
+static int server_wait(const char *wchan) {
+  static const char *const W[] = {"request_wait_answer", "fuse_get_req", "fuse_get_dev", "fuse_lock_inode", "path_openat", "rwsem_down", "d_alloc_parallel", "fuse_wait_on"};
+  for (size_t i = 0; i < sizeof W / sizeof W[0]; i++) if (strstr(wchan, W[i])) return 1;
+  return 0;
+}
+/* Clients (by pid) that are neither done nor asleep in such a wait, and io-wq workers at work: a step is over when
  * there are none and a further round brings nothing new (settle). */
 static int busy_report(char *out, size_t on) {
   int busy = 0; size_t used = 0; out[0] = 0;
   for (int i = 0; i < nclients; i++) {
     if (!clients[i].has_op) continue;
     char st, wchan[256]; task_state(clients[i].pid, clients[i].pid, &st, wchan, sizeof wchan);
-    int fuse_sleep = (st == 'S' || st == 'D') && wchan[0] && strcmp(wchan, "0") && !strstr(wchan, "packets") && !strstr(wchan, "unix_stream") && !strstr(wchan, "sock");
-    if (fuse_sleep) continue;
+    if ((st == 'S' || st == 'D') && server_wait(wchan)) continue;
     busy++; used += (size_t)snprintf(out + used, used < on ? on - used : 0, "%sclient pid %d state %c wchan %s", used ? "; " : "", clients[i].pid, st, wchan[0] ? wchan : "-");
     if (used >= on) used = on - 1;
   }
@@ -362,17 +369,29 @@ static void fusectl_abort(void) {
   int f = open(p, O_WRONLY | O_CLOEXEC); if (f >= 0) { if (write(f, "1", 1) < 0) {} close(f); }
 }
 
-/* dev_reply: the oldest request read from /dev/fuse gets the filesystem's answer, or the step's error. */
+/* The /dev/fuse request a dev_reply answers: the one of the client whose op started first (clients woken together
+ * queue there in the scheduler's order, not the case's); a request of no client in flight comes after. */
+static long op_seq_of(uint32_t pid) {
+  for (int i = 0; i < nclients; i++) if (clients[i].has_op && (uint32_t)clients[i].pid == pid) return clients[i].seq;
+  return LONG_MAX;
+}
+/* dev_reply: that request gets the filesystem's answer, or the step's error. */
 static void dev_reply(int32_t error) {
-  if (devq_head < devq_tail && fuse_fd >= 0) {
-    struct devreq *r = &devq[devq_head++ % 4096];
+  struct devreq req, *r = 0;
+  if (ndevq) {
+    int best = 0;
+    for (int i = 0; i < ndevq; i++) if (op_seq_of(devq[i].pid) < op_seq_of(devq[best].pid)) best = i;
+    req = devq[best]; r = &req;
+    memmove(&devq[best], &devq[best + 1], sizeof devq[0] * (size_t)(ndevq - best - 1)); ndevq--;
+  }
+  if (r && fuse_fd >= 0) {
     struct answer a = error == 0 ? fs_answer(r->opcode, r->nodeid, r->opin, r->payload, r->plen) : ans_error(error);
     size_t len = OUT_H_SIZEOF + a.len; unsigned char *out = xcalloc(len);
     PUT(out, OUT_H_LEN, len); PUT(out, OUT_H_ERROR, (uint32_t)a.error); PUT(out, OUT_H_UNIQUE, r->unique);
     if (a.len) memcpy(out + OUT_H_SIZEOF, a.body, a.len);
     if (write(fuse_fd, out, len) < 0) note("dev_reply: write: %d", -errno);
     free(out); free(a.body);
-  } else if (devq_head < devq_tail) devq_head++;
+  }
   settle(DEADLINE_STEP);
 }
 
@@ -395,12 +414,30 @@ static void umount_step(void) {
 }
 
 static void abort_step(void) { fusectl_abort(); settle_until_idle(DEADLINE_TEARDOWN, "abort"); }
+/* Until fuse_abort_conn() has run: it sets max_background to UINT_MAX, which fusectl shows, or the connection is gone.
+ * The release of /dev/fuse that calls it waits for io_uring's exit work, so it comes late. */
+static void wait_aborted(void) {
+  if (conn_id < 0) return;
+  ensure_fusectl();
+  char p[128], v[64]; snprintf(p, sizeof p, "/sys/fs/fuse/connections/%d/max_background", conn_id);
+  double deadline = now_ms() + scaled(DEADLINE_EXIT);
+  for (;;) {
+    int f = open(p, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return;
+    ssize_t n = read(f, v, sizeof v - 1); close(f);
+    v[n > 0 ? n : 0] = 0; v[strcspn(v, "\n")] = 0;
+    if (!strcmp(v, "4294967295")) return;
+    if (now_ms() > deadline) step_fail("server exit: connection %d not aborted %d ms after its ring and /dev/fuse were closed", conn_id, scaled(DEADLINE_EXIT));
+    nap_ms(1);
+  }
+}
 /* The server closes its io_uring and /dev/fuse fds (as when it dies); the ring goes in io_uring's exit work. */
 static void server_exit(void) {
   if (!ring_exited) ring_close();
   ring_exited = 1;
   if (fuse_fd >= 0) close(fuse_fd);
   fuse_fd = -1;
+  wait_aborted();
   settle_until_idle(DEADLINE_EXIT, "server exit");
 }
 /* CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here. */
@@ -412,10 +449,11 @@ static void ring_exit(void) {
 enum { OP_STAT, OP_OPEN, OP_CREATE, OP_READ, OP_WRITE, OP_FSYNC, OP_CLOSE };
 /* A client op: stat of the root, open/create of a file into the client's handle, read/write at an offset (-1: the file
  * position) with pattern bytes of the file it has open, fsync, close. */
-static int resolver_umounted;
+/* The Resolver runs no client on a connection without a mount, or once it is unmounted (NOT_RUN). */
+static int resolver_umounted = !CFG_MOUNT;
+static long op_seq;
 static void client_step(const char *tag, int op, int cpu, int client, const char *file, uint64_t size, int64_t offset) {
-  /* The Resolver does not run a client once the mount is gone (NOT_RUN); the kernel target refuses one without a mount. */
-  if (resolver_umounted) { printf("  not run: the mount is gone\n"); return; }
+  if (resolver_umounted) { printf("  %s\n", NOT_RUN); return; }
   if (unmounted || !have_dir) step_fail("client after umount: the mount is gone");
   int slot = client >= 0 ? client : op == OP_STAT ? pool_idle() : 0;
   if (pool_busy(slot)) { event("client_busy %s", tag); return; }
@@ -437,7 +475,7 @@ static void client_step(const char *tag, int op, int cpu, int client, const char
     default: verb = V_CLOSE; break;
   }
   pool_submit(slot, verb, cpu, verb == V_STAT || verb == V_OPEN ? path : 0, flags, mode, seed, size, offset);
-  c->has_op = 1; c->op = (int)verb; c->used = 1; snprintf(c->tag, sizeof c->tag, "%s", tag);
+  c->has_op = 1; c->op = (int)verb; c->used = 1; c->seq = op_seq++; snprintf(c->tag, sizeof c->tag, "%s", tag);
   settle(DEADLINE_STEP);
 }
 `;
