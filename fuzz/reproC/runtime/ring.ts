@@ -12,7 +12,8 @@ static int ring_setup(unsigned entries, unsigned flags) {
   struct io_uring_params p; memset(&p, 0, sizeof p); p.flags = flags;
   int fd = (int)syscall(__NR_io_uring_setup, entries, &p);
   if (fd < 0) return -errno;
-  sqe_bytes = (p.flags & SPEC_IORING_SETUP_SQE128) ? 128 : 64;
+  /* SQE128: the spec's 128-byte URING_CMD view; otherwise struct io_uring_sqe's 64 bytes. */
+  sqe_bytes = (p.flags & SPEC_IORING_SETUP_SQE128) ? SQE_SIZEOF : (int)sizeof(struct io_uring_sqe);
   sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
   cq_len = p.cq_off.cqes + p.cq_entries * CQE_SIZEOF;
   if (p.features & IORING_FEAT_SINGLE_MMAP) sq_len = cq_len = sq_len > cq_len ? sq_len : cq_len;
@@ -41,11 +42,11 @@ static void ring_close(void) {
 static volatile sig_atomic_t alarm_fired;
 static void on_alarm(int sig) { (void)sig; alarm_fired = 1; }
 
-/* Copies the 128 bytes of a command into the next SQE (64 of them on a ring without SQE128) and enters. */
+/* Copies the SQE_SIZEOF bytes of a command into the next SQE (the first 64 on a ring without SQE128) and enters. */
 static int ring_submit(const unsigned char *sqe, int watched, int *blocked) {
   unsigned tail = __atomic_load_n(sq_tail, __ATOMIC_ACQUIRE), idx = tail & *sq_mask;
   char *slot = (char *)sqes_ptr + (size_t)idx * (size_t)sqe_bytes;
-  memset(slot, 0, (size_t)sqe_bytes); memcpy(slot, sqe, (size_t)(sqe_bytes < 128 ? sqe_bytes : 128));
+  memset(slot, 0, (size_t)sqe_bytes); memcpy(slot, sqe, (size_t)(sqe_bytes < SQE_SIZEOF ? sqe_bytes : SQE_SIZEOF));
   sq_array[idx] = idx;
   __atomic_store_n(sq_tail, tail + 1, __ATOMIC_RELEASE);
   alarm_fired = 0;

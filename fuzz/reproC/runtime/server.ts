@@ -125,7 +125,7 @@ static void delivered(struct entry *e, struct sub *s, uint32_t cqe_flags) {
 }
 
 static void handle_cqe(uint64_t ud, int32_t res, uint32_t flags) {
-  if (ud & FENCE_BIT) { if (nfenced < 64) fenced[nfenced++] = ud; return; }
+  if (ud & FENCE_BIT) { if (nfenced < (int)(sizeof fenced / sizeof fenced[0])) fenced[nfenced++] = ud; return; }
   struct sub *s = sub_find(ud);
   if (!s) return;
   if (res == -SPEC_ERESTARTSYS || res == -SPEC_EINTR) s->interrupted = 1;
@@ -426,7 +426,8 @@ static void wait_aborted(void) {
     if (f < 0) return;
     ssize_t n = read(f, v, sizeof v - 1); close(f);
     v[n > 0 ? n : 0] = 0; v[strcspn(v, "\n")] = 0;
-    if (!strcmp(v, "4294967295")) return;
+    char umax[16]; snprintf(umax, sizeof umax, "%u", UINT_MAX);
+    if (!strcmp(v, umax)) return;
     if (now_ms() > deadline) step_fail("server exit: connection %d not aborted %d ms after its ring and /dev/fuse were closed", conn_id, scaled(DEADLINE_EXIT));
     nap_ms(1);
   }
