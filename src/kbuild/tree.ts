@@ -1,32 +1,25 @@
 // A build slot's source tree: a hard-link mirror of the base tree, with the files a patch series changes written as real copies.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export interface Entry { readonly ino: number; readonly size: number; readonly mtimeMs: number; readonly link: string | null }
+export interface Entry { readonly ino: number; readonly size: number; readonly mtime: string; readonly link: string | null }
 
-/** Directories never mirrored: version control, and nothing else a kernel build reads. */
-const SKIP = new Set(['.git', '.hg', '.svn']);
-
-/** Every file and symlink under root (relative paths), with what tells a change apart: inode, size, mtime. */
+/** Every file and symlink under root (relative paths) with what tells a change apart: inode, size, mtime; one find(1), not 95k lstat calls. */
 export function walk(root: string): Map<string, Entry> {
+  const raw = execFileSync('find', ['.', '(', '-name', '.git', '-o', '-name', '.hg', '-o', '-name', '.svn', ')', '-prune', '-o', '!', '-type', 'd', '-printf', '%P\\0%i\\0%s\\0%T@\\0%y\\0%l\\0'], { cwd: root, maxBuffer: 1 << 30 }).toString('utf8').split('\0');
   const out = new Map<string, Entry>();
-  const go = (rel: string) => {
-    for (const d of readdirSync(rel ? `${root}/${rel}` : root, { withFileTypes: true })) {
-      const p = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) { if (!SKIP.has(d.name)) go(p); continue; }
-      const st = lstatSync(`${root}/${p}`);
-      out.set(p, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, link: st.isSymbolicLink() ? readlinkSync(`${root}/${p}`) : null });
-    }
-  };
-  go('');
+  for (let i = 0; i + 6 <= raw.length; i += 6) {
+    out.set(raw[i]!, { ino: Number(raw[i + 1]), size: Number(raw[i + 2]), mtime: raw[i + 3]!, link: raw[i + 4] === 'l' ? raw[i + 5]! : null });
+  }
   return out;
 }
 
 /** A hash of the walk: equal walks mean the tree was not touched (content changes move mtime or inode). */
 export function walkId(w: Map<string, Entry>): string {
   const h = createHash('sha256');
-  for (const [p, e] of [...w].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`${p}\0${e.ino}\0${e.size}\0${e.mtimeMs}\0${e.link ?? ''}\n`);
+  for (const [p, e] of [...w].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`${p}\0${e.ino}\0${e.size}\0${e.mtime}\0${e.link ?? ''}\n`);
   return h.digest('hex');
 }
 
@@ -45,12 +38,18 @@ function place(base: string, mirror: string, p: string, e: Entry): void {
  * Returns how many paths changed. A file counts as unchanged while the mirror shares its inode, or a copy has its size and mtime.
  */
 export function syncMirror(base: string, mirror: string, overlay: ReadonlySet<string>, baseWalk = walk(base)): number {
+  if (!existsSync(mirror)) {
+    // A fresh mirror is one cp -al (seconds for 95k files); version control directories are not part of the build.
+    mkdirSync(dirname(mirror), { recursive: true });
+    execFileSync('cp', ['-al', base, mirror]);
+    for (const vc of ['.git', '.hg', '.svn']) rmSync(`${mirror}/${vc}`, { recursive: true, force: true });
+  }
   const have = existsSync(mirror) ? walk(mirror) : new Map<string, Entry>();
   let n = 0;
   for (const [p, e] of baseWalk) {
     if (overlay.has(p)) continue;
     const m = have.get(p);
-    const same = m && (e.link !== null ? m.link === e.link : m.link === null && (m.ino === e.ino || (m.size === e.size && m.mtimeMs === e.mtimeMs)));
+    const same = m && (e.link !== null ? m.link === e.link : m.link === null && (m.ino === e.ino || (m.size === e.size && m.mtime === e.mtime)));
     if (!same) { place(base, mirror, p, e); n++; }
   }
   for (const p of have.keys()) if (!baseWalk.has(p) && !overlay.has(p)) { rmSync(`${mirror}/${p}`, { force: true }); n++; }
