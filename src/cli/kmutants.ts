@@ -40,7 +40,7 @@ export async function kmutantsCommand(args: string[], io: Io): Promise<number> {
   if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') throw new UsageError(`--accel ${accel}: want auto, kvm or tcg`);
   const o = {
     patches: a.patches, debug: a.debug, mutants, jobs, buildJobs: a.jobs, seed: int(v.seed, 'seed', 20261121, 0, 2 ** 31), fuzzRuns: int(v['fuzz-runs'], 'fuzz-runs', 30, 1, 100_000),
-    fuzzSeconds: int(v['fuzz-time'], 'fuzz-time', 60, 5, 86_400), guestTimeoutS: int(v['guest-timeout'], 'guest-timeout', 900, 60, 86_400), accel: accel as 'auto' | 'kvm' | 'tcg',
+    fuzzSeconds: int(v['fuzz-time'], 'fuzz-time', 60, 5, 86_400), guestTimeoutS: v['guest-timeout'] === undefined ? null : int(v['guest-timeout'], 'guest-timeout', 0, 60, 86_400), accel: accel as 'auto' | 'kvm' | 'tcg',
     say: (s: string) => io.err(`furc kmutants: ${s}`),
   };
   let base;

@@ -9,6 +9,7 @@ export interface GuestRun {
   readonly status: number | null;
   readonly splats: readonly { readonly line: string; readonly during: string | null }[];
   readonly report: RunReport | null;
+  readonly seconds: number;
 }
 
 export interface Evidence { readonly run: GuestRun; readonly fuzz: GuestRun }

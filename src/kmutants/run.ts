@@ -26,7 +26,8 @@ export interface KmutantsOptions {
   readonly seed: number;
   readonly fuzzRuns: number;
   readonly fuzzSeconds: number;
-  readonly guestTimeoutS: number;
+  /** Per guest; null: three times the slowest baseline guest, within 4..30 min. */
+  readonly guestTimeoutS: number | null;
   readonly accel: Accel | 'auto';
   readonly say: (s: string) => void;
 }
@@ -62,19 +63,20 @@ export function harnessVersion(): string {
   return `${head}+${h.digest('hex').slice(0, 12)}`;
 }
 
-async function guest(image: string, furcArgs: string[], report: string, o: KmutantsOptions): Promise<GuestRun> {
+async function guest(image: string, furcArgs: string[], report: string, o: KmutantsOptions, timeoutS: number): Promise<GuestRun> {
   const cwd = mkdtempSync(`${tmpdir()}/furc-kmut-`);
+  const t0 = Date.now();
   try {
-    const r = await runVm({ kernel: image, timeoutS: o.guestTimeoutS, memM: o.debug.includes('kasan') ? 2048 : 1024, accel: o.accel, furcArgs: [...furcArgs, report], cwd, note: () => {} });
+    const r = await runVm({ kernel: image, timeoutS, memM: o.debug.includes('kasan') ? 2048 : 1024, accel: o.accel, furcArgs: [...furcArgs, report], cwd, note: () => {} });
     let rep: RunReport | null = null;
     try { rep = JSON.parse(readFileSync(`${cwd}/${report}`, 'utf8')); } catch { /* no report */ }
-    return { failure: r.failure, status: r.status, splats: r.splats, report: rep };
+    return { failure: r.failure, status: r.status, splats: r.splats, report: rep, seconds: (Date.now() - t0) / 1000 };
   } finally { rmSync(cwd, { recursive: true, force: true }); }
 }
 
-async function evidence(image: string, o: KmutantsOptions): Promise<Evidence> {
-  const run = await guest(image, ['run', '--target', 'kernel', '--format', 'json', '--out'], 'run.json', o);
-  const fuzz = await guest(image, ['fuzz', '--target', 'kernel', '--seed', String(o.seed), '--runs', String(o.fuzzRuns), '--time', String(o.fuzzSeconds), '--format', 'json', '--report'], 'fuzz.json', o);
+async function evidence(image: string, o: KmutantsOptions, timeoutS: number): Promise<Evidence> {
+  const run = await guest(image, ['run', '--target', 'kernel', '--format', 'json', '--out'], 'run.json', o, timeoutS);
+  const fuzz = await guest(image, ['fuzz', '--target', 'kernel', '--seed', String(o.seed), '--runs', String(o.fuzzRuns), '--time', String(o.fuzzSeconds), '--format', 'json', '--report'], 'fuzz.json', o, timeoutS);
   return { run, fuzz };
 }
 
@@ -106,13 +108,16 @@ export async function runKmutants(o: KmutantsOptions): Promise<{ results: Mutant
     let ev = load<Evidence>(k);
     if (!ev) {
       o.say(`baseline run ${n}/2 on ${baseImg.release}`);
-      ev = await evidence(baseImg.image, o);
+      ev = await evidence(baseImg.image, o, o.guestTimeoutS ?? 1800);
       if (ev.run.failure || !ev.run.report) throw new Error(`the unmutated kernel did not run the suite: ${ev.run.failure ?? `furc exited ${ev.run.status}`}`);
       save(k, ev);
     }
     baselines.push(ev);
   }
   const baselineS = (Date.now() - t0) / 1000;
+  // A mutant that hangs is killed once its guest takes three times as long as the slowest unmutated one.
+  const timeoutS = o.guestTimeoutS ?? Math.round(Math.min(1800, Math.max(240, 3 * Math.max(...baselines.flatMap((b) => [b.run.seconds, b.fuzz.seconds])))));
+  o.say(`guest timeout ${timeoutS} s`);
 
   const patched = applySeries(parsePatches(o.patches), (p) => { try { return readFileSync(`${o.base.tree}/${p}`, 'utf8'); } catch { return null; } });
   const text = (f: string) => (patched.has(f) ? patched.get(f)! : (() => { try { return readFileSync(`${o.base.tree}/${f}`, 'utf8'); } catch { return null; } })());
@@ -140,7 +145,7 @@ export async function runKmutants(o: KmutantsOptions): Promise<{ results: Mutant
     const job = (async () => {
       try {
         const tg = Date.now();
-        const outcome = classify(baselines, await evidence(img.image, o));
+        const outcome = classify(baselines, await evidence(img.image, o, timeoutS));
         const res: MutantResult = { ...base, outcome, buildS, guestS: (Date.now() - tg) / 1000, cached: false };
         save(k, res); results.push(res);
         o.say(`${tag}: ${show(outcome)} (build ${buildS.toFixed(0)} s, guests ${res.guestS.toFixed(0)} s)`);
