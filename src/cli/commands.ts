@@ -86,6 +86,23 @@ export const KERNEL_BUILD = {
   },
 } as const satisfies Command;
 
+export const KMUTANTS = {
+  name: 'kmutants', help: "the kernel's FUSE-over-io_uring code mutated (src/kmutants/list.ts), each mutant built, booted, run through the suite and a fixed-seed fuzz: the kernel mutation score",
+  options: {
+    ...BUILD,
+    only: { kind: 'string', value: 'ID,…', help: 'just these mutants' },
+    list: { kind: 'flag', help: 'list the mutants and stop' },
+    jobs: { kind: 'int', value: 'N', min: 1, max: 16, help: 'guests side by side (default: 1: build, boot, build, boot)' },
+    'build-jobs': { kind: 'int', value: 'N', min: 1, max: 256, help: 'make -j (default: 2)' },
+    seed: { kind: 'int', value: 'S', help: 'the fuzz seed (default: 20261121, as CI)' },
+    'fuzz-runs': { kind: 'int', value: 'N', min: 1, max: 100_000, help: 'fuzz cases per guest (default: 30)' },
+    'fuzz-time': { kind: 'int', value: 'SECONDS', min: 5, max: 86_400, help: 'fuzz time bound per guest (default: 60)' },
+    'guest-timeout': { kind: 'int', value: 'S', min: 60, max: 86_400, help: 'a guest past this is a hang (default: 3x the slowest baseline guest, 4..30 min)' },
+    accel: { kind: 'enum', values: ['auto', 'kvm', 'tcg'], help: 'as furc vm (default: auto)' },
+    out: { kind: 'outFile', value: 'FILE', help: 'the results as JSON' },
+  },
+} as const satisfies Command;
+
 export const VM = {
   name: 'vm', help: 'furc inside a QEMU guest of a kernel image; exit 3 when the guest could not run it',
   tail: '-- <furc arguments>',
@@ -104,7 +121,7 @@ export const VM = {
 } as const satisfies Command;
 
 /** In the order `furc --help` lists them. */
-export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM, KERNEL_BUILD] as const;
+export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM, KERNEL_BUILD, KMUTANTS] as const;
 
 /** The declaration `furc <argv>` is read against (`spec diff` is its own command), or null for an unknown command. */
 export function commandOf(argv: readonly string[]): { cmd: Command; args: readonly string[] } | null {

@@ -71,6 +71,7 @@ describe('furc kernel build refuses bad input before any work', () => {
     [['kernel', 'build', '--source', '/nonexistent-tree'], 'furc: --source /nonexistent-tree: no such directory'],
     [['kernel', 'build', '--source', '/etc'], 'furc: --source /etc: not a Linux source tree (no Makefile, Kconfig and arch/x86 at its top)'],
     [['vm', '--kernel', 'x', '--debian', '7.2', '--', 'probe'], 'furc: --kernel and --source/--debian exclude each other: boot an image, or build one'],
+    [['kmutants', '--debian', '7.2', '--only', 'errno-nonesuch'], 'furc: --only errno-nonesuch: no such mutant (furc kmutants --list shows them)'],
   ])('should answer %j with one line and exit 2', async (args, line) => {
     const r = await furc(args);
     expect(r.code).toBe(2);

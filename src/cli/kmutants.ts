@@ -1,21 +1,13 @@
 // `furc kmutants`: mutation testing of the kernel's FUSE-over-io_uring code, the measure of what this harness can notice.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { UsageError } from '../../spec/errors.js';
 import { BuildInputError, resolveBase } from '../kbuild/build.js';
 import { KMUTANTS } from '../kmutants/list.js';
 import { runKmutants, score, type MutantResult } from '../kmutants/run.js';
-import { buildArgs, BUILD_OPTIONS } from './kernel.js';
+import { parse } from './args.js';
+import { KMUTANTS as CMD } from './commands.js';
+import { buildArgs } from './kernel.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
-
-export const KMUTANTS_USAGE = 'furc kmutants (--source DIR | --debian 7.2|7.3) [--patch FILE]… [--debug KIND]… [--only ID,…] [--jobs N] [--build-jobs N] [--seed S] [--fuzz-runs N] [--fuzz-time S] [--guest-timeout S] [--accel auto|kvm|tcg] [--out FILE.json] [--list]';
-
-const int = (v: string | undefined, name: string, d: number, min: number, max: number) => {
-  if (v === undefined) return d;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${v}: want an integer in ${min}..${max}`);
-  return n;
-};
 
 const secs = (s: number) => (s >= 90 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
@@ -24,23 +16,17 @@ export function renderTable(rs: readonly MutantResult[]): string[] {
   return rs.map((r) => `${r.id.padEnd(w)}  ${r.kind.padEnd(17)}  ${(r.outcome.kind === 'killed' ? 'killed' : r.outcome.kind === 'survived' ? 'SURVIVED' : r.outcome.kind).padEnd(13)}  ${r.cached ? 'cached' : `${secs(r.buildS).padStart(6)} + ${secs(r.guestS).padStart(7)}`}  ${r.outcome.kind === 'killed' ? r.outcome.by : r.outcome.kind === 'skip' ? r.outcome.why : r.outcome.kind === 'build-failure' ? r.outcome.error : ''}`);
 }
 
-export async function kmutantsCommand(args: string[], io: Io): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({ args, strict: true, allowPositionals: false, options: { ...BUILD_OPTIONS, only: { type: 'string' }, 'build-jobs': { type: 'string' }, seed: { type: 'string' }, 'fuzz-runs': { type: 'string' }, 'fuzz-time': { type: 'string' }, 'guest-timeout': { type: 'string' }, accel: { type: 'string' }, out: { type: 'string' }, list: { type: 'boolean' } } }).values;
-  } catch (e) { throw new UsageError(`${(e as Error).message} (usage: ${KMUTANTS_USAGE})`); }
+export async function kmutantsCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values: v } = parse(CMD, args);
   const only = v.only?.split(',').filter(Boolean);
   const bad = only?.find((id) => !KMUTANTS.some((m) => m.id === id));
   if (bad) throw new UsageError(`--only ${bad}: no such mutant (furc kmutants --list shows them)`);
   const mutants = only ? KMUTANTS.filter((m) => only.includes(m.id)) : KMUTANTS;
   if (v.list) { for (const m of mutants) io.out(`${m.id.padEnd(30)} ${m.kind.padEnd(17)} ${m.file}: ${m.reason}`); return 0; }
-  const jobs = int(v.jobs, 'jobs', 1, 1, 16);
-  const a = buildArgs({ ...v, jobs: v['build-jobs'] }, KMUTANTS_USAGE);
-  const accel = v.accel ?? 'auto';
-  if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') throw new UsageError(`--accel ${accel}: want auto, kvm or tcg`);
+  const a = buildArgs({ ...v, jobs: v['build-jobs'] });
   const o = {
-    patches: a.patches, debug: a.debug, mutants, jobs, buildJobs: a.jobs, seed: int(v.seed, 'seed', 20261121, 0, 2 ** 31), fuzzRuns: int(v['fuzz-runs'], 'fuzz-runs', 30, 1, 100_000),
-    fuzzSeconds: int(v['fuzz-time'], 'fuzz-time', 60, 5, 86_400), guestTimeoutS: v['guest-timeout'] === undefined ? null : int(v['guest-timeout'], 'guest-timeout', 0, 60, 86_400), accel: accel as 'auto' | 'kvm' | 'tcg',
+    patches: a.patches, debug: a.debug, mutants, jobs: v.jobs ?? 1, buildJobs: a.jobs, seed: v.seed ?? 20261121, fuzzRuns: v['fuzz-runs'] ?? 30,
+    fuzzSeconds: v['fuzz-time'] ?? 60, guestTimeoutS: v['guest-timeout'] ?? null, accel: v.accel ?? 'auto',
     say: (s: string) => io.err(`furc kmutants: ${s}`),
   };
   let base;

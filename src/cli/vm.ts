@@ -28,7 +28,7 @@ function parseVm(args: readonly string[]) {
   const wantsBuild = o.source !== undefined || o.debian !== undefined;
   if (o.kernel !== undefined && wantsBuild) throw new UsageError('--kernel and --source/--debian exclude each other: boot an image, or build one');
   if (!wantsBuild && (o.patch.length || o.debug.length)) throw new UsageError('--patch and --debug need --source DIR or --debian SERIES');
-  if (o.kernel === undefined && !wantsBuild) throw new UsageError(`--kernel IMAGE (or --source DIR or --debian SERIES, to build one) is required (usage: ${usageLine(VM)})`);
+  if (o.kernel === undefined && !wantsBuild) throw new UsageError('--kernel IMAGE is required (or --source DIR or --debian SERIES, to build one)');
   const build = wantsBuild ? buildArgs(o) : null;
   return { kernel: o.kernel ?? '', build, modules: o.modules, timeoutS: o.timeout ?? 600, memM: o.mem ?? 1024, accel: o.accel ?? 'auto', log: o.log,
     setup: o['guest-setup'], timeScale: o['time-scale'], verbose: o.verbose, furcArgs };
