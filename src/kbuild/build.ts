@@ -8,7 +8,7 @@ import { DEBIAN_SOURCES, DebianError, fetchDeb, lookup, provenance, unpackSource
 import { FRAGMENTS, TINY_FRAGMENTS, type DebugKind } from './fragments.js';
 import { explain, KconfigError, merge, mismatches, parseDotConfig, parseFragment, renderAllconfig, scanKconfig, unknown, where, type Setting, type Symbols } from './kconfig.js';
 import { applySeries, parsePatchFile, PatchError, type Patch } from './patch.js';
-import { missingTool, toolchainId } from './tools.js';
+import { missingBuildTool, missingFetchTool, toolchainId } from './tools.js';
 import { syncMirror, walk, walkId, writeNew, writeOverlay } from './tree.js';
 
 /** Bad input or a missing host piece: one line, exit 2, nothing built. */
@@ -42,8 +42,6 @@ const readOr = (p: string) => { try { return readFileSync(p, 'utf8'); } catch { 
 
 /** The base tree of a source spec: a directory as it is, or Debian's package unpacked once into the cache after every check. */
 export async function resolveBase(spec: SourceSpec, say: (s: string) => void, cache = CACHE): Promise<Base> {
-  const tool = missingTool(spec.kind === 'debian');
-  if (tool) throw new BuildInputError(tool);
   if (spec.kind === 'dir') {
     let dir: string;
     try { dir = realpathSync(spec.path); } catch { throw new BuildInputError(`--source ${spec.path}: no such directory`); }
@@ -56,6 +54,8 @@ export async function resolveBase(spec: SourceSpec, say: (s: string) => void, ca
   }
   const src = DEBIAN_SOURCES[spec.series];
   if (!src) throw new BuildInputError(`--debian ${spec.series}: want one of ${Object.keys(DEBIAN_SOURCES).join(', ')}`);
+  const fetchTool = missingFetchTool();
+  if (fetchTool) throw new BuildInputError(fetchTool);
   try {
     const e = await lookup(src, DOWNLOADS, say);
     const dest = `${dirs(cache).src}/${e.pkg}_${e.version}`;
@@ -158,6 +158,9 @@ export async function buildImage(base: Base, o: BuildOptions): Promise<Built> {
     return { image: `${image}/bzImage`, release: meta.release, cached: true, seconds: (Date.now() - t0) / 1000, changed: [], slot: null };
   }
 
+  // Only a build needs the compiler and make; an image already in the cache does not.
+  const buildTool = missingBuildTool();
+  if (buildTool) throw new BuildInputError(buildTool);
   let changed: string[] = [];
   const slot = `${d.slots}/${sha(`${base.slotId}\n${configId}\n${tool}`).slice(0, 24)}`;
   const release = await lock(slot, o.say);

@@ -11,25 +11,34 @@ const runs = (cmd: string, args: string[], input?: string) => {
   return r.error ? null : r;
 };
 
-const NEEDED: readonly [string, string[], string][] = [
-  ['make', ['--version'], 'make'], ['flex', ['--version'], 'flex'], ['bison', ['--version'], 'bison'],
-  ['bc', ['--version'], 'bc'], ['perl', ['-v'], 'perl'], ['tar', ['--version'], 'tar'], ['xz', ['--version'], 'xz-utils'],
+const FOR_BUILD: readonly [string, string[], string][] = [
+  ['make', ['--version'], 'make'], ['flex', ['--version'], 'flex'], ['bison', ['--version'], 'bison'], ['bc', ['--version'], 'bc'], ['perl', ['-v'], 'perl'],
 ];
-const FOR_DEBIAN: readonly [string, string[], string][] = [['dpkg-deb', ['--version'], 'dpkg'], ['gpgv', ['--version'], 'gpgv']];
+const FOR_DEBIAN: readonly [string, string[], string][] = [
+  ['gpgv', ['--version'], 'gpgv'], ['xz', ['--version'], 'xz-utils'], ['dpkg-deb', ['--version'], 'dpkg'], ['tar', ['--version'], 'tar'],
+];
 
-/** One line naming the first missing piece, or null when everything is there. */
-export function missingTool(debian: boolean): string | null {
+/** One line naming the first program a Debian source needs that is missing (verifying and unpacking), or null. */
+export function missingFetchTool(): string | null {
+  for (const [cmd, args, pkg] of FOR_DEBIAN) {
+    const r = runs(cmd, args);
+    if (!r || r.status !== 0) return `${cmd} not found: install the Debian package ${pkg}`;
+  }
+  return existsSync(KEYRING) ? null : `${KEYRING} not found: install the Debian package debian-archive-keyring`;
+}
+
+/** One line naming the first missing piece of a kernel build (compiler, make, kconfig's flex and bison, objtool's libelf), or null. */
+export function missingBuildTool(): string | null {
   const cc = compiler();
   const v = runs(cc, ['--version']);
   if (!v || v.status !== 0) return `no C compiler: '${cc}' ${v ? `exited ${v.status}` : 'was not found'} (install the Debian package gcc, or set CC)`;
-  for (const [cmd, args, pkg] of [...NEEDED, ...(debian ? FOR_DEBIAN : [])]) {
+  for (const [cmd, args, pkg] of FOR_BUILD) {
     const r = runs(cmd, args);
     if (!r || r.status !== 0) return `${cmd} not found: install the Debian package ${pkg}`;
   }
   // objtool, which every x86_64 build runs, is built against libelf.
   const elf = runs(cc, ['-E', '-x', 'c', '-'], '#include <gelf.h>\n');
   if (!elf || elf.status !== 0) return `libelf headers not found (${cc} cannot include <gelf.h>): install the Debian package libelf-dev (objtool needs it)`;
-  if (debian && !existsSync(KEYRING)) return `${KEYRING} not found: install the Debian package debian-archive-keyring`;
   return null;
 }
 
