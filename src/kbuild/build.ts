@@ -99,8 +99,9 @@ export function repoFragments(debug: readonly DebugKind[]): Setting[][] {
   });
 }
 
-interface SlotState { overlay: Record<string, string | null>; configured: boolean }
-const loadState = (slot: string): SlotState => { try { return JSON.parse(readFileSync(`${slot}/slot.json`, 'utf8')); } catch { return { overlay: {}, configured: false }; } };
+/** What a slot's tree and objects currently hold: the patched paths, and the config (by hash) its .config was made from. */
+interface SlotState { overlay: Record<string, string | null>; configId: string | null }
+const loadState = (slot: string): SlotState => { try { return { overlay: {}, configId: null, ...JSON.parse(readFileSync(`${slot}/slot.json`, 'utf8')) }; } catch { return { overlay: {}, configId: null }; } };
 const saveState = (slot: string, s: SlotState) => writeNew(`${slot}/slot.json`, JSON.stringify(s, null, 2) + '\n');
 
 /** The first line that says what went wrong in a failed make run, with the slot's tree path stripped. */
@@ -162,7 +163,8 @@ export async function buildImage(base: Base, o: BuildOptions): Promise<Built> {
   const buildTool = missingBuildTool();
   if (buildTool) throw new BuildInputError(buildTool);
   let changed: string[] = [];
-  const slot = `${d.slots}/${sha(`${base.slotId}\n${configId}\n${tool}`).slice(0, 24)}`;
+  // One slot per source and set of fragments: an edited fragment reconfigures it in place, and kbuild rebuilds what the changed symbols touch.
+  const slot = `${d.slots}/${sha(`${base.slotId}\n${[FRAGMENTS.minimal, ...o.debug.map((k) => FRAGMENTS[k])].join(' ')}\n${tool}`).slice(0, 24)}`;
   const release = await lock(slot, o.say);
   try {
     const fresh = !existsSync(`${slot}/tree`);
@@ -178,13 +180,13 @@ export async function buildImage(base: Base, o: BuildOptions): Promise<Built> {
         if (n) o.say(`${n} file(s) changed in ${base.label} since the last build`);
       }
       const state = loadState(slot);
-      if (!state.configured || !existsSync(`${slot}/obj/.config`)) {
+      if (state.configId !== configId || !existsSync(`${slot}/obj/.config`)) {
         writeNew(`${slot}/allconfig`, allconfig);
         const r = await make(`${slot}/tree`, `${slot}/obj`, [`KCONFIG_ALLCONFIG=${slot}/allconfig`, 'allnoconfig'], `${slot}/config.log`, 1);
         if (!r.ok) throw new BuildInputError(`kconfig failed: ${firstError(r.text, `${slot}/tree`)}`);
         const bad = mismatches(asked.values(), parseDotConfig(readFileSync(`${slot}/obj/.config`, 'utf8')));
         if (bad.length) { rmSync(`${slot}/obj/.config`, { force: true }); throw new BuildInputError(explain(bad[0]!, known)); }
-        state.configured = true;
+        state.configId = configId;
         saveState(slot, state);
       }
       // Record the union first: if we die while writing, the next run re-checks every one of these paths.
