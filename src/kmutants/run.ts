@@ -46,10 +46,13 @@ export interface MutantResult {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** git HEAD of the checkout plus a hash of dist/ and the native addon: results are only reused for the same harness. */
+/**
+ * The harness's version: the last commit of the code that makes up the harness (a README edit does not count) plus a hash
+ * of dist/ and the native addon, which is what actually runs in the guest. Results are reused only for the same version.
+ */
 export function harnessVersion(): string {
   let head = 'no-git';
-  try { head = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().slice(0, 12); } catch { /* not a checkout */ }
+  try { head = execFileSync('git', ['-C', ROOT, 'log', '-1', '--format=%h', '--', 'spec', 'src', 'fuzz', 'properties', 'native-probe', 'package.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { /* not a checkout */ }
   const h = createHash('sha256');
   const add = (dir: string) => {
     if (!existsSync(dir)) return;
@@ -60,7 +63,7 @@ export function harnessVersion(): string {
   };
   add(`${ROOT}dist`);
   add(`${ROOT}build/Release`);
-  return `${head}+${h.digest('hex').slice(0, 12)}`;
+  return `${head || 'no-git'}+${h.digest('hex').slice(0, 12)}`;
 }
 
 async function guest(image: string, furcArgs: string[], report: string, o: KmutantsOptions, timeoutS: number): Promise<GuestRun> {
@@ -92,16 +95,17 @@ function pool(n: number) {
 
 export async function runKmutants(o: KmutantsOptions): Promise<{ results: MutantResult[]; harness: string; baselineS: number }> {
   const harness = harnessVersion();
-  const key = (what: string) => sha([harness, o.base.contentId, ...o.patches.map((p) => sha(p.text)), o.debug.join(','), o.seed, o.fuzzRuns, o.fuzzSeconds, what].join('\n'));
+  const build = (extra: PatchInput[]) => buildImage(o.base, { patches: [...o.patches, ...extra], debug: o.debug, jobs: o.buildJobs, say: () => {} });
+  const t0 = Date.now();
+  const baseImg = await build([]);
+  // The unmutated image's path is a hash of its source, patches, config and toolchain: all of it is in every key.
+  const key = (what: string) => sha([harness, baseImg.image, o.seed, o.fuzzRuns, o.fuzzSeconds, what].join('\n'));
   const store = `${dirs(CACHE).results}`;
   mkdirSync(store, { recursive: true });
   const load = <T>(k: string): T | null => { try { return JSON.parse(readFileSync(`${store}/${k}.json`, 'utf8')); } catch { return null; } };
   const save = (k: string, v: unknown) => writeNew(`${store}/${k}.json`, JSON.stringify(v) + '\n');
-  const build = (extra: PatchInput[]) => buildImage(o.base, { patches: [...o.patches, ...extra], debug: o.debug, jobs: o.buildJobs, say: () => {} });
 
   // Two runs of the unmutated kernel: cases whose outcome differs between them say nothing about a mutant.
-  const t0 = Date.now();
-  const baseImg = await build([]);
   const baselines: Evidence[] = [];
   for (const n of [1, 2]) {
     const k = key(`baseline-${n}`);
