@@ -21,6 +21,16 @@ describe('classifying a mutant against two baseline runs', () => {
     expect(classify(baselines, ev([...SUITE.slice(0, 2), c('common.flaky', { kind: 'ERROR', detail: 'x' })]))).toEqual({ kind: 'survived' });
   });
 
+  it('should name a fingerprint probe that answers otherwise when no case moved, and never the release string', () => {
+    const withFp = (cmd0: string, release: string): Evidence => {
+      const e = ev(SUITE);
+      return { ...e, run: { ...e.run, report: { ...e.run.report!, fingerprint: { release, cmd_ops: { 0: cmd0 } } as never } } };
+    };
+    const bases = [withFp('-EINVAL', '7.2.13'), withFp('-EINVAL', '7.2.13')];
+    expect(classify(bases, withFp('-EINVAL', '7.2.13-dirty'))).toEqual({ kind: 'survived' });
+    expect(classify(bases, withFp('-EOPNOTSUPP', '7.2.13'))).toEqual({ kind: 'killed', by: 'fingerprint.cmd_ops: {"0":"-EINVAL"} → {"0":"-EOPNOTSUPP"}' });
+  });
+
   it('should prefer a guest that did not finish over everything else', () => {
     expect(classify(baselines, ev(SUITE, [], { failure: 'the guest did not finish within 600 s (hang?)', report: null }))).toEqual({ kind: 'killed', by: 'suite guest: the guest did not finish within 600 s (hang?)' });
   });

@@ -28,7 +28,8 @@ const findings = (r: RunReport | null) => (r?.results ?? []).filter((x) => x.rul
 
 /**
  * The first thing that tells the mutant apart from every baseline run: a guest that did not finish, a new splat,
- * a case whose outcome differs (cases that already differ between baseline runs are ignored), or a new fuzz finding.
+ * a case whose outcome differs, a fingerprint probe that answers otherwise (what already differs between baseline runs
+ * is ignored), or a new fuzz finding.
  */
 export function classify(baselines: readonly Evidence[], m: Evidence): Outcome {
   const known = new Set(baselines.flatMap((b) => [...b.run.splats, ...b.fuzz.splats].map((s) => splatKey(s.line))));
@@ -39,12 +40,15 @@ export function classify(baselines: readonly Evidence[], m: Evidence): Outcome {
     if (!g.report) return { kind: 'killed', by: `${what}: furc exited ${g.status ?? '?'} without a report` };
   }
   const b0 = baselines[0]!.run.report!;
-  const unstable = new Set(baselines.slice(1).flatMap((b) => diffReports(b0, b.run.report!).filter((d) => d.kind === 'case').map((d) => d.id)));
-  const cases = diffReports(b0, m.run.report!).filter((d) => d.kind === 'case' && !unstable.has(d.id));
+  const unstable = new Set(baselines.slice(1).flatMap((b) => diffReports(b0, b.run.report!).map((d) => d.id)));
+  const moved = diffReports(b0, m.run.report!).filter((d) => d.status !== 'identity' && !unstable.has(d.id));
+  // A case first; else the fingerprint, whose probes (cmd_ops answers, offered flags) furc diff also reports.
+  const cases = moved.filter((d) => d.kind === 'case'), fp = moved.filter((d) => d.kind === 'fingerprint');
   if (cases.length) {
     const d = cases[0]!;
     return { kind: 'killed', by: `case ${d.id}: ${d.a} → ${d.b}${cases.length > 1 ? ` (and ${cases.length - 1} more)` : ''}` };
   }
+  if (fp.length) return { kind: 'killed', by: `${fp[0]!.id}: ${fp[0]!.a} → ${fp[0]!.b}` };
   const seen = new Set(baselines.flatMap((b) => findings(b.fuzz.report)));
   const f = findings(m.fuzz.report).find((x) => !seen.has(x));
   if (f) return { kind: 'killed', by: `fuzz: ${f}` };
