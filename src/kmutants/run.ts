@@ -47,18 +47,18 @@ export interface MutantResult {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
- * The harness's version: the last commit of the code that makes up the harness (a README edit does not count) plus a hash
- * of dist/ and the native addon, which is what actually runs in the guest. Results are reused only for the same version.
+ * The harness's version: the last commit of the code that makes up the harness (a README or test edit does not count) plus
+ * a hash of dist/ and the native addon, which is what actually runs in the guest. Results are reused only for the same version.
  */
 export function harnessVersion(): string {
   let head = 'no-git';
-  try { head = execFileSync('git', ['-C', ROOT, 'log', '-1', '--format=%h', '--', 'spec', 'src', 'fuzz', 'properties', 'native-probe', 'package.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { /* not a checkout */ }
+  try { head = execFileSync('git', ['-C', ROOT, 'log', '-1', '--format=%h', '--', 'spec', 'src', 'fuzz', 'native-probe', 'package.json', ':(exclude)*.test.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { /* not a checkout */ }
   const h = createHash('sha256');
   const add = (dir: string) => {
     if (!existsSync(dir)) return;
     for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = `${dir}/${d.name}`;
-      if (d.isDirectory()) add(p); else if (d.isFile()) h.update(`${p}\0`).update(readFileSync(p));
+      if (d.isDirectory()) add(p); else if (d.isFile() && !d.name.endsWith('.test.js')) h.update(`${p}\0`).update(readFileSync(p));
     }
   };
   add(`${ROOT}dist`);
