@@ -10,6 +10,8 @@ export type Option =
   | { readonly kind: 'string'; readonly value: string; readonly help: string; readonly required?: true }
   | { readonly kind: 'int'; readonly value: string; readonly help: string; readonly min?: number; readonly max?: number }
   | { readonly kind: 'enum'; readonly values: readonly string[]; readonly help: string }
+  /** Given any number of times (furc kernel build's --patch): the values in order. */
+  | { readonly kind: 'list'; readonly value: string; readonly help: string }
   /** A path furc writes: a file, or a directory it writes files into; checked before any work. */
   | { readonly kind: 'outFile' | 'outDir'; readonly value: string; readonly help: string; readonly default?: string };
 
@@ -28,6 +30,7 @@ type ValueOf<O extends Option> =
   O extends { kind: 'flag' } ? boolean
   : O extends { kind: 'int' } ? number | undefined
   : O extends { kind: 'enum'; values: readonly (infer V)[] } ? V | undefined
+  : O extends { kind: 'list' } ? readonly string[]
   : O extends { required: true } | { default: string } ? string
   : string | undefined;
 
@@ -40,6 +43,7 @@ const shape = (name: string, o: Option): string => match(o)
   .with({ kind: 'flag' }, () => `--${name}`)
   .with({ kind: 'enum' }, (e) => `--${name} ${e.values.join('|')}`)
   .with({ kind: 'string' }, { kind: 'int' }, { kind: 'outFile' }, { kind: 'outDir' }, (v) => `--${name} ${v.value}`)
+  .with({ kind: 'list' }, (v) => `--${name} ${v.value}…`)
   .exhaustive();
 
 export function usageLine(cmd: Command): string {
@@ -69,8 +73,9 @@ function oneLine(e: unknown, cmd: Command, argv: readonly string[]): string {
     .otherwise(() => { throw e; });
 }
 
-function convert(name: string, o: Option, v: string | boolean | undefined): unknown {
+function convert(name: string, o: Option, v: string | boolean | string[] | undefined): unknown {
   return match(o)
+    .with({ kind: 'list' }, () => (Array.isArray(v) ? v : []))
     .with({ kind: 'flag' }, () => v === true)
     .with({ kind: 'string' }, (s) => {
       if (v === undefined && s.required) throw new UsageError(`--${name} ${s.value} is required`);
@@ -104,12 +109,12 @@ export function outputsOf<C extends Command>(cmd: C, p: Parsed<C>): { flag: stri
  * or an output path that cannot be written is one-line UsageError. `under` confines output paths to a directory.
  */
 export function parse<C extends Command>(cmd: C, argv: readonly string[], under?: string): Parsed<C> {
-  const options = Object.fromEntries(Object.entries(cmd.options).map(([n, o]) => [n, { type: o.kind === 'flag' ? 'boolean' as const : 'string' as const }]));
+  const options = Object.fromEntries(Object.entries(cmd.options).map(([n, o]) => [n, { type: o.kind === 'flag' ? 'boolean' as const : 'string' as const, multiple: o.kind === 'list' }]));
   let got: ReturnType<typeof parseArgs>;
   try {
     got = parseArgs({ args: [...argv], options, strict: true, allowPositionals: cmd.positionals !== undefined });
   } catch (e) { throw new UsageError(oneLine(e, cmd, argv)); }
-  const values = Object.fromEntries(Object.entries(cmd.options).map(([n, o]) => [n, convert(n, o, got.values[n] as string | boolean | undefined)]));
+  const values = Object.fromEntries(Object.entries(cmd.options).map(([n, o]) => [n, convert(n, o, got.values[n] as string | boolean | string[] | undefined)]));
   const want = cmd.positionals?.names.length ?? 0;
   const n = got.positionals.length;
   if (cmd.positionals && (cmd.positionals.variadic ? n < want - 1 : n !== want)) throw new UsageError(`usage: ${usageLine(cmd)}`);

@@ -2,6 +2,8 @@
 import { REVISIONS } from '../../spec/types.js';
 import { FORMATS } from '../report/report.js';
 import type { Command } from './args.js';
+import { DEBIAN_SOURCES } from '../kbuild/debian.js';
+import { DEBUG_KINDS } from '../kbuild/fragments.js';
 
 const TARGETS = ['kernel', 'model'] as const;
 const revision = (help: string) => ({ kind: 'enum', values: REVISIONS, help }) as const;
@@ -70,11 +72,47 @@ export const REPLAY = {
   positionals: { names: ['FILE'], variadic: true }, options: {},
 } as const satisfies Command;
 
+/** Where a kernel comes from and what goes into it: furc kernel build, furc vm and furc kmutants read these alike. */
+const BUILD = {
+  source: { kind: 'string', value: 'DIR', help: 'a kernel source tree without an in-tree build' },
+  debian: { kind: 'enum', values: Object.keys(DEBIAN_SOURCES), help: "Debian's linux-source package of that series, checked against the archive's signed index" },
+  patch: { kind: 'list', value: 'FILE', help: 'a git format-patch file, an mbox or a plain diff, applied in the order given' },
+  debug: { kind: 'list', value: 'KIND', help: `add kconfig/debug-KIND.config (${DEBUG_KINDS.join(', ')})` },
+} as const;
+
+export const KERNEL_BUILD = {
+  name: 'kernel build', help: 'a minimal QEMU kernel from a source tree and a patch series, built out of tree and cached by its inputs; prints the image path (exit 1 on a compile error)',
+  options: {
+    ...BUILD,
+    jobs: { kind: 'int', value: 'N', min: 1, max: 256, help: 'make -j (default: 2)' },
+    json: { kind: 'flag', help: 'print what was built as JSON instead of the path' },
+    verbose: { kind: 'flag', help: "echo make's output" },
+  },
+} as const satisfies Command;
+
+export const KMUTANTS = {
+  name: 'kmutants', help: "the kernel's FUSE-over-io_uring code mutated (src/kmutants/list.ts), each mutant built, booted, run through the suite and a fixed-seed fuzz: the kernel mutation score",
+  options: {
+    ...BUILD,
+    only: { kind: 'string', value: 'ID,…', help: 'just these mutants' },
+    list: { kind: 'flag', help: 'list the mutants and stop' },
+    jobs: { kind: 'int', value: 'N', min: 1, max: 16, help: 'guests side by side (default: 1: build, boot, build, boot)' },
+    'build-jobs': { kind: 'int', value: 'N', min: 1, max: 256, help: 'make -j (default: 2)' },
+    seed: { kind: 'int', value: 'S', help: 'the fuzz seed (default: 20261121, as CI)' },
+    'fuzz-runs': { kind: 'int', value: 'N', min: 1, max: 100_000, help: 'fuzz cases per guest (default: 30)' },
+    'fuzz-time': { kind: 'int', value: 'SECONDS', min: 5, max: 86_400, help: 'fuzz time bound per guest (default: 60)' },
+    'guest-timeout': { kind: 'int', value: 'S', min: 60, max: 86_400, help: 'a guest past this is a hang (default: 3x the slowest baseline guest, 4..30 min)' },
+    accel: { kind: 'enum', values: ['auto', 'kvm', 'tcg'], help: 'as furc vm (default: auto)' },
+    out: { kind: 'outFile', value: 'FILE', help: 'the results as JSON' },
+  },
+} as const satisfies Command;
+
 export const VM = {
   name: 'vm', help: 'furc inside a QEMU guest of a kernel image; exit 3 when the guest could not run it',
   tail: '-- <furc arguments>',
   options: {
-    kernel: { kind: 'string', value: 'IMAGE', help: 'bzImage or vmlinux to boot', required: true },
+    kernel: { kind: 'string', value: 'IMAGE', help: 'bzImage or vmlinux to boot (or build one with --source or --debian)' },
+    ...BUILD,
     modules: { kind: 'string', value: 'DIR', help: "the image's lib/modules/<release>, when virtio-pci, 9p or fuse are modules" },
     timeout: { kind: 'int', value: 'S', min: 10, max: 86_400, help: 'bound on the whole run (default: 600)' },
     mem: { kind: 'int', value: 'MIB', min: 256, max: 65_536, help: 'guest memory (default: 1024)' },
@@ -89,12 +127,13 @@ export const VM = {
 } as const satisfies Command;
 
 /** In the order `furc --help` lists them. */
-export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM] as const;
+export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM, KERNEL_BUILD, KMUTANTS] as const;
 
 /** The declaration `furc <argv>` is read against (`spec diff` is its own command), or null for an unknown command. */
 export function commandOf(argv: readonly string[]): { cmd: Command; args: readonly string[] } | null {
   const [name, ...rest] = argv;
   if (name === 'spec' && rest[0] === 'diff') return { cmd: SPEC_DIFF, args: rest.slice(1) };
+  if (name === 'kernel' && rest[0] === 'build') return { cmd: KERNEL_BUILD, args: rest.slice(1) };
   const cmd = COMMANDS.find((c) => c.name === name);
   return cmd ? { cmd, args: rest } : null;
 }

@@ -12,6 +12,8 @@ import { UsageError } from '../../spec/errors.js';
 import { parse, usageLine, type Parsed } from './args.js';
 import { commandOf, RUN, VM } from './commands.js';
 import { reportOptions } from './run.js';
+import { BuildFailure } from '../kbuild/build.js';
+import { buildArgs, buildFromArgs } from './kernel.js';
 
 /** Exit status when the guest could not run furc (no boot, panic, hang, missing piece). */
 export const VM_FAILED = 3;
@@ -30,8 +32,14 @@ function parseVm(args: readonly string[]) {
   // Read here, before booting: the guest writes only through the current directory's share, so its outputs must lie under it.
   const innerArgs = parse(inner.cmd, inner.args, process.cwd());
   if (inner.cmd === RUN) reportOptions(innerArgs.values as Parsed<typeof RUN>['values']);
-  return { kernel: o.kernel, modules: o.modules, timeoutS: o.timeout ?? 600, memM: o.mem ?? 1024, accel: o.accel ?? 'auto', log: o.log,
-    setup: o['guest-setup'], timeScale: o['time-scale'], verbose: o.verbose, furcArgs, ...(o.standalone ? { standalone: resolve(o.binary ?? defaultBinary()) } : {}) } as const;
+  // --source/--debian build the image first (furc kernel build); their options are checked like that command's.
+  const wantsBuild = o.source !== undefined || o.debian !== undefined;
+  if (o.kernel !== undefined && wantsBuild) throw new UsageError('--kernel and --source/--debian exclude each other: boot an image, or build one');
+  if (!wantsBuild && (o.patch.length || o.debug.length)) throw new UsageError('--patch and --debug need --source DIR or --debian SERIES');
+  if (o.kernel === undefined && !wantsBuild) throw new UsageError('--kernel IMAGE is required (or --source DIR or --debian SERIES, to build one)');
+  const build = wantsBuild ? buildArgs(o) : null;
+  return { kernel: o.kernel ?? '', build, modules: o.modules, timeoutS: o.timeout ?? 600, memM: o.mem ?? 1024, accel: o.accel ?? 'auto', log: o.log,
+    setup: o['guest-setup'], timeScale: o['time-scale'], verbose: o.verbose, furcArgs, ...(o.standalone ? { standalone: resolve(o.binary ?? defaultBinary()) } : {}) };
 }
 
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -50,6 +58,12 @@ function logText(r: VmResult, argv: readonly string[]): string {
 
 export async function vmCommand(args: readonly string[], io: Io): Promise<number> {
   const o = parseVm(args);
+  if (o.build) {
+    try { o.kernel = (await buildFromArgs(o.build, io, o.verbose)).image; } catch (e) {
+      if (e instanceof BuildFailure) { io.err(`furc vm: compile error: ${e.message}`); return VM_FAILED; }
+      throw e;
+    }
+  }
   try {
     const r = await runVm({ ...o, cwd: process.cwd(), note: io.err, onLine: o.verbose ? (l) => io.err(`| ${l}`) : undefined });
     writeFileSync(o.log, logText(r, args));
