@@ -55,6 +55,7 @@ export const FUZZ = {
     target: { kind: 'enum', values: TARGETS, help: 'what is fuzzed against the model (default: model)' },
     revision: revision('the revision (default: R0)'),
     seed: { kind: 'int', value: 'S', help: 'fast-check seed (default: from the clock, printed)' },
+    shard: { kind: 'string', value: 'i/N', help: 'fuzz as shard i of N: seed S+i-1 (needs --seed)' },
     runs: { kind: 'int', value: 'N', help: 'at most this many cases (default: 1000)' },
     time: { kind: 'int', value: 'SECONDS', help: 'at most this long (default: 60)' },
     out: { kind: 'outDir', value: 'DIR', help: 'save each finding as a corpus file and a C reproducer here' },
