@@ -8,6 +8,8 @@ import { layoutCommand } from './layout.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand } from './spec.js';
 import { vmCommand } from './vm.js';
+import { matrixCommand } from './matrix.js';
+import { guestCommand } from '../matrix/guest.js';
 import { TIME_SCALE_ERROR } from '../kernel/timeScale.js';
 
 export const USAGE = `usage: ${COMMANDS.map(usageLine).join('\n       ')}\n(furc <command> --help explains each option)`;
@@ -35,6 +37,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'fuzz': return await fuzzCommand(args, io);
       case 'replay': return await replayCommand(args, io);
       case 'vm': return await vmCommand(args, io);
+      case 'matrix': return await matrixCommand(args, io);
+      case 'matrix-guest': return await guestCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }
