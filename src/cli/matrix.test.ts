@@ -75,6 +75,11 @@ describe('furc matrix and merge refuse bad input with one line and exit 2', () =
     });
   }
 
+  it('should refuse to run matrix-guest outside a furc vm guest, where it would drive this machine\'s FUSE', async () => {
+    const r = await furc('matrix-guest', '--seed', '1', '--fuzz-runs', '1', '--fuzz-time', '10');
+    expect([r.exitCode, r.stderr]).toEqual([2, "furc: matrix-guest runs inside a furc vm guest only (it drives this machine's FUSE)"]);
+  });
+
   it('should refuse a kernels file whose line 2 names an image that does not exist, before running line 1', async () => {
     writeFileSync(`${work}/bad.txt`, `6.17.13 report=${ROOT}fixtures/kernels/6.17.13+deb13-amd64.json\nmine ./bzImage\n`);
     const r = await furc('matrix', '--kernels', `${work}/bad.txt`, '--out', 'bad');
