@@ -37,7 +37,9 @@ export function kernelBuilds(suite: string, index: readonly Pkg[]): DebianBuild[
   for (const image of index) {
     const m = IMAGE.exec(image.name);
     if (!m) continue;
-    const release = m[1]!, upstream = m[3] ? `${m[2]}~${m[3]}` : m[2]!;
+    // The package version says what the name may not: experimental's linux-image-7.3-amd64 is 7.3~rc7-1~exp1.
+    const fromVersion = image.version.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
+    const release = m[1]!, upstream = fromVersion.startsWith(m[2]!) ? fromVersion : m[3] ? `${m[2]}~${m[3]}` : m[2]!;
     const part = (kind: 'binary' | 'modules') => {
       const name = `linux-${kind}-${release}`, v = pinnedVersion(image.depends, name);
       return v === null ? null : exact(name, v) ?? poolRef(name, v, 'amd64');

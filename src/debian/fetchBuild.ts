@@ -38,7 +38,7 @@ export async function fetchBuild(b: DebianBuild, idx: SuiteIndex, note: (s: stri
   try {
     const lines = [
       `Debian ${b.release} (${b.packageVersion}) from ${b.suite}, fetched ${new Date().toISOString()}`,
-      `${b.suite} InRelease: gpgv OK against ${DEBIAN_KEYRING} (${idx.release.signers.join('; ')}), Date: ${idx.release.date}`,
+      `${b.suite} InRelease: gpgv OK against ${DEBIAN_KEYRING} (${idx.release.signers.join('; ')}), Date: ${idx.release.date}${idx.release.expired ? `, ${idx.release.expired}` : ''}`,
       `main/binary-amd64/Packages.xz sha256 matches InRelease (${idx.indexSha256})`,
     ];
     const parts = [{ checked: true, pkg: b.image } as PkgRef, b.binary, b.modules].filter((r): r is PkgRef => r !== null);

@@ -39,11 +39,12 @@ describe('kernel builds of an index', () => {
     pkg('linux-image-7.0.12+deb13-amd64', '7.0.12-1~bpo13+1'),
     pkg('linux-image-7.0.12+deb13-amd64', '7.0.12-2~bpo13+1'),
     pkg('linux-image-7.0.12+deb13-rt-amd64', '7.0.12-2~bpo13+1'),
+    pkg('linux-image-7.3-amd64', '7.3~rc7-1~exp1'),
   ];
   const builds = kernelBuilds('trixie-backports', index);
 
-  it('should list 6.18.5, 7.0.12, 7.1.7 and 7.2.12 in version order, generic amd64 only (no -cloud, no -rt)', () => {
-    expect(builds.map((b) => b.upstream)).toEqual(['6.18.5', '7.0.12', '7.1.7', '7.2.12']);
+  it('should list 6.18.5, 7.0.12, 7.1.7, 7.2.12 and 7.3~rc7 in version order, generic amd64 only (no -cloud, no -rt)', () => {
+    expect(builds.map((b) => b.upstream)).toEqual(['6.18.5', '7.0.12', '7.1.7', '7.2.12', '7.3~rc7']);
   });
 
   it('should take the newest upload of 7.0.12 (7.0.12-2~bpo13+1) when the index lists two', () => {

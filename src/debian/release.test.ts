@@ -29,6 +29,14 @@ describe('InRelease of trixie-backports (signed 2026-11-28)', () => {
 
   it('should refuse it on 2026-12-06, after its Valid-Until of 2026-12-05', (ctx) => {
     if (why) return ctx.skip(why);
-    expect(() => verifyInRelease(FIXTURE, DEBIAN_KEYRING, new Date('2026-12-06T00:00:00Z'))).toThrow('expired (Valid-Until Sat, 05 Dec 2026 14:09:31 UTC)');
+    expect(() => verifyInRelease(FIXTURE, DEBIAN_KEYRING, new Date('2026-12-06T00:00:00Z'))).toThrow('expired (Valid-Until Sat, 05 Dec 2026 14:09:31 UTC); fetch it again, or accept a stale mirror with FURC_DEBIAN_ALLOW_EXPIRED=1');
+  });
+
+  it('should accept it on 2026-12-06 under FURC_DEBIAN_ALLOW_EXPIRED=1, saying it is expired', (ctx) => {
+    if (why) return ctx.skip(why);
+    process.env.FURC_DEBIAN_ALLOW_EXPIRED = '1';
+    try {
+      expect(verifyInRelease(FIXTURE, DEBIAN_KEYRING, new Date('2026-12-06T00:00:00Z')).expired).toBe('EXPIRED since Sat, 05 Dec 2026 14:09:31 UTC, accepted because FURC_DEBIAN_ALLOW_EXPIRED=1');
+    } finally { delete process.env.FURC_DEBIAN_ALLOW_EXPIRED; }
   });
 });

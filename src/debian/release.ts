@@ -12,6 +12,8 @@ export interface Release {
   readonly validUntil: string | null;
   /** Primary key fingerprints of the good signatures, with the key's user id. */
   readonly signers: readonly string[];
+  /** Set when Valid-Until had passed and FURC_DEBIAN_ALLOW_EXPIRED=1 let it through: the provenance says so. */
+  readonly expired?: string;
   /** SHA256 section: path → digest and size. */
   readonly files: ReadonlyMap<string, { readonly sha256: string; readonly size: number }>;
 }
@@ -33,8 +35,10 @@ export function verifyInRelease(file: string, keyring = DEBIAN_KEYRING, now = ne
     const valid = [...status.matchAll(/^\[GNUPG:\] VALIDSIG (\S+)/gm)].map((m, i) => `${m[1]} (${goods[i] ?? '?'})`);
     if (valid.length === 0) throw new ArchiveError(`${file}: gpgv reported no VALIDSIG against ${keyring}`);
     const r = parseRelease(readFileSync(`${dir}/text`, 'utf8'), valid);
-    if (r.validUntil && Date.parse(r.validUntil) < now.getTime()) throw new ArchiveError(`${file}: expired (Valid-Until ${r.validUntil}); fetch it again`);
-    return r;
+    if (!r.validUntil || Date.parse(r.validUntil) >= now.getTime()) return r;
+    // As apt's Check-Valid-Until=false: a stale mirror still carries a good signature, but could be replaying an old archive.
+    if (process.env.FURC_DEBIAN_ALLOW_EXPIRED !== '1') throw new ArchiveError(`${file}: expired (Valid-Until ${r.validUntil}); fetch it again, or accept a stale mirror with FURC_DEBIAN_ALLOW_EXPIRED=1`);
+    return { ...r, expired: `EXPIRED since ${r.validUntil}, accepted because FURC_DEBIAN_ALLOW_EXPIRED=1` };
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 

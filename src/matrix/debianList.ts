@@ -11,13 +11,14 @@ import { join } from 'node:path';
 
 export interface SuiteGlob { readonly suite: string; readonly glob: string }
 
-/** An item without a colon belongs to the suite named before it: `trixie-backports:6.17.13,6.18.*`. */
+/** An item without a colon is a version glob of the suite before it (`trixie-backports:6.17.13,6.18.*`) or, if it starts with a letter, a whole suite (`sid`). */
 export function parseDebianList(spec: string): SuiteGlob[] {
   let suite: string | null = null;
   return spec.split(',').map((part) => {
     const colon = part.indexOf(':');
-    if (colon >= 0) suite = part.slice(0, colon);
-    const glob = colon >= 0 ? part.slice(colon + 1) : part;
+    const whole = colon < 0 && /^[a-z]/.test(part);
+    if (colon >= 0 || whole) suite = whole ? part : part.slice(0, colon);
+    const glob = whole ? '*' : colon >= 0 ? part.slice(colon + 1) : part;
     if (!suite || !/^[a-z][a-z0-9-]*$/.test(suite)) throw new UsageError(`--debian ${spec}: '${part}' names no suite (want SUITE[:VERSION-GLOB], e.g. trixie-backports:7.2.*)`);
     return { suite, glob: glob === '' ? '*' : glob };
   });
