@@ -9,6 +9,7 @@ import { runCommand, probeCommand } from './run.js';
 import { specCommand } from './spec.js';
 import { vmCommand } from './vm.js';
 import { matrixCommand } from './matrix.js';
+import { mergeCommand } from './merge.js';
 import { guestCommand } from '../matrix/guest.js';
 import { TIME_SCALE_ERROR } from '../kernel/timeScale.js';
 
@@ -38,6 +39,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'replay': return await replayCommand(args, io);
       case 'vm': return await vmCommand(args, io);
       case 'matrix': return await matrixCommand(args, io);
+      case 'merge': return await mergeCommand(args, io);
       case 'matrix-guest': return await guestCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);

@@ -14,7 +14,7 @@ const furc = (...args: string[]) => execa(process.execPath, [FURC, ...args], { c
 
 // Four builds already run elsewhere: the matrix reads their reports instead of booting them.
 const KERNELS = `${work}/kernels.txt`;
-writeFileSync(KERNELS, ['6.1.0-56 report=6.1.0-56-amd64.json', '6.17.13 report=6.17.13+deb13-amd64.json', '6.18.44 report=6.18.44-fc-v669.json', '7.3.4 report=7.3.4+deb13-amd64.json']
+writeFileSync(KERNELS, ['6.1.0-57 report=6.1.0-57-amd64.json', '6.17.13 report=6.17.13+deb13-amd64.json', '6.18.44 report=6.18.44-fc-v669.json', '7.3.4 report=7.3.4+deb13-amd64.json']
   .map((l) => l.replace('report=', `report=${ROOT}fixtures/kernels/`)).join('\n') + '\n');
 const BASELINE = `${ROOT}fixtures/matrix/debian.baseline.json`;
 const baseline = JSON.parse(readFileSync(BASELINE, 'utf8')) as MatrixBaseline;
@@ -49,7 +49,7 @@ describe('furc matrix on recorded reports', () => {
 
   it('should mark with * the 2 builds shard 1/2 owns in --list, fetching and booting nothing', async () => {
     const r = await furc('matrix', '--kernels', KERNELS, '--shard', '1/2', '--list');
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('*')).map((l) => l.split(/\s+/)[1])).toEqual(['6.1.0-56', '6.18.44']);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('*')).map((l) => l.split(/\s+/)[1])).toEqual(['6.1.0-57', '6.18.44']);
     expect(r.exitCode).toBe(0);
   });
 });
@@ -59,10 +59,10 @@ describe('furc matrix and merge refuse bad input with one line and exit 2', () =
     ['both lists', ['matrix', '--debian', 'sid', '--kernels', KERNELS], /^furc: give exactly one of --debian SUITE\[:GLOB\] and --kernels FILE/],
     ['no list', ['matrix'], /^furc: give exactly one of/],
     ['shard 0/2', ['matrix', '--kernels', KERNELS, '--shard', '0/2'], /^furc: --shard 0\/2: want i\/N/],
-    ['jobs 0', ['matrix', '--kernels', KERNELS, '--jobs', '0'], /^furc: --jobs 0: want a whole number from 1 to 64$/],
+    ['jobs 0', ['matrix', '--kernels', KERNELS, '--jobs', '0'], /^furc: --jobs takes a whole number from 1 to 64, got '0'$/],
     ['cache size', ['matrix', '--prune', '--cache-max', 'lots'], /^furc: --cache-max lots: want a size such as 8G or 500M$/],
     ['prune with a list', ['matrix', '--prune', '--kernels', KERNELS], /^furc: --prune only takes --cache-max \(got --kernels\)$/],
-    ['unknown option', ['matrix', '--kernels', KERNELS, '--colour'], /^furc: Unknown option '--colour'/],
+    ['unknown option', ['matrix', '--kernels', KERNELS, '--colour'], /^furc: unknown option '--colour' \(usage: furc matrix /],
     ['suite without name', ['matrix', '--debian', ':7.2.*'], /^furc: --debian :7\.2\.\*: ':7\.2\.\*' names no suite/],
     ['merge of nothing', ['merge'], /^furc: usage: furc merge/],
     ['merge of a missing path', ['merge', 'nowhere'], /^furc: nowhere: no such file or directory$/],

@@ -1,18 +1,17 @@
 // `furc merge`: shard outputs joined, timelines into the one an unsharded run writes and corpora into one deduplicated corpus.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadMatrixBaseline } from '../matrix/baseline.js';
 import { mergeMatrix } from '../matrix/merge.js';
-import { checkOutDir, OUTPUT_FILES, writeMatrixOutputs } from '../matrix/outputs.js';
+import { OUTPUT_FILES, writeMatrixOutputs } from '../matrix/outputs.js';
 import { summaryText } from '../matrix/render/text.js';
-import { loadMatrixReport, MatrixReportError, type MatrixReport } from '../matrix/report.js';
+import { loadMatrixReport, type MatrixReport } from '../matrix/report.js';
 import { timeline } from '../matrix/timeline.js';
 import { mergeCorpora } from '../merge/corpus.js';
 import type { Io } from './main.js';
-import { UsageError } from './spec.js';
-
-export const MERGE_USAGE = 'furc merge [--out DIR] [--baseline FILE] SHARD-OUTPUT… (directories from furc matrix/fuzz --out, or timeline.json files)';
+import { UsageError } from '../../spec/errors.js';
+import { parse, usageLine } from './args.js';
+import { MERGE } from './commands.js';
 
 /** What one input contributes: a timeline report and corpus files (<hash>-<slug>.json beside it or under corpus/). */
 function readInput(p: string): { report: MatrixReport | null; corpus: string[] } {
@@ -26,20 +25,16 @@ function readInput(p: string): { report: MatrixReport | null; corpus: string[] }
   return { report: existsSync(tl) ? loadMatrixReport(tl) : null, corpus };
 }
 
-export async function mergeCommand(args: string[], io: Io): Promise<number> {
-  let got;
-  try { got = parseArgs({ args, options: { out: { type: 'string' }, baseline: { type: 'string' } }, strict: true, allowPositionals: true }); } catch (e) { throw new UsageError(`${(e as Error).message.split('\n')[0]} (usage: ${MERGE_USAGE})`); }
-  if (got.positionals.length === 0) throw new UsageError(`usage: ${MERGE_USAGE}`);
-  const out = got.values.out ?? 'furc-merged';
-  const baseline = got.values.baseline ? loadMatrixBaseline(got.values.baseline) : null;
-  let inputs;
-  try { inputs = got.positionals.map((p) => ({ path: p, ...readInput(p) })); } catch (e) { if (e instanceof MatrixReportError) throw new UsageError(e.message); throw e; }
-  checkOutDir(out);
+export async function mergeCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parse(MERGE, args);
+  if (positionals.length === 0) throw new UsageError(`usage: ${usageLine(MERGE)} (directories from furc matrix or fuzz --out, or timeline.json files)`);
+  const out = v.out;
+  const baseline = v.baseline ? loadMatrixBaseline(v.baseline) : null;
+  const inputs = positionals.map((p) => ({ path: p, ...readInput(p) }));
   let status = 0;
   const reports = inputs.flatMap((x) => (x.report ? [{ path: x.path, report: x.report }] : []));
   if (reports.length) {
-    let merged: MatrixReport;
-    try { merged = mergeMatrix(reports); } catch (e) { if (e instanceof MatrixReportError) throw new UsageError(e.message); throw e; }
+    let merged = mergeMatrix(reports);
     // A baseline given here re-judges the joined builds; otherwise the one the shards ran with stands.
     if (baseline) merged = { ...merged, plan: { ...merged.plan, baseline }, timeline: timeline(merged.builds, baseline) };
     writeMatrixOutputs(merged, out);
