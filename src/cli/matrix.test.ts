@@ -6,11 +6,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../paths.js';
 import type { MatrixBaseline } from '../matrix/baseline.js';
 import type { MatrixReport } from '../matrix/report.js';
+import { main } from './main.js';
 
 const FURC = `${ROOT}dist/src/cli/furc.js`;
 const work = mkdtempSync(`${tmpdir()}/furc-matrix-test-`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const furc = (...args: string[]) => execa(process.execPath, [FURC, ...args], { cwd: work, reject: false, env: { FURC_CACHE: `${work}/cache` } });
+/** In-process, for the refusals: they must not start anything, so no process is needed to contain them. */
+async function furcHere(...argv: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const exitCode = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { exitCode, stdout: out.join('\n'), stderr: err.join('\n') };
+}
 
 // Four builds already run elsewhere: the matrix reads their reports instead of booting them.
 const KERNELS = `${work}/kernels.txt`;
@@ -69,20 +76,20 @@ describe('furc matrix and merge refuse bad input with one line and exit 2', () =
   ];
   for (const [what, args, msg] of cases) {
     it(`should refuse ${what}: ${args.slice(1).join(' ') || '(nothing)'}`, async () => {
-      const r = await furc(...args);
+      const r = await furcHere(...args);
       expect([r.exitCode, r.stderr.split('\n').length]).toEqual([2, 1]);
       expect(r.stderr).toMatch(msg);
     });
   }
 
   it('should refuse to run matrix-guest outside a furc vm guest, where it would drive this machine\'s FUSE', async () => {
-    const r = await furc('matrix-guest', '--seed', '1', '--fuzz-runs', '1', '--fuzz-time', '10');
+    const r = await furcHere('matrix-guest', '--seed', '1', '--fuzz-runs', '1', '--fuzz-time', '10');
     expect([r.exitCode, r.stderr]).toEqual([2, "furc: matrix-guest runs inside a furc vm guest only (it drives this machine's FUSE)"]);
   });
 
   it('should refuse a kernels file whose line 2 names an image that does not exist, before running line 1', async () => {
     writeFileSync(`${work}/bad.txt`, `6.17.13 report=${ROOT}fixtures/kernels/6.17.13+deb13-amd64.json\nmine ./bzImage\n`);
-    const r = await furc('matrix', '--kernels', `${work}/bad.txt`, '--out', 'bad');
+    const r = await furcHere('matrix', '--kernels', `${work}/bad.txt`, '--out', `${work}/bad`);
     expect([r.exitCode, r.stderr]).toEqual([2, `furc: ${work}/bad.txt:2: image ${work}/bzImage is not a file`]);
   });
 });
