@@ -10,8 +10,8 @@ import type { MatrixReport } from './report.js';
 const work = mkdtempSync(`${tmpdir()}/furc-matrix-vmtest-`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const hasQemu = (() => { try { return execaSync('qemu-system-x86_64', ['--version']).exitCode === 0; } catch { return false; } })();
-// Two guests under TCG take about six minutes here: too long for every CI run, so it is asked for explicitly.
-const why = process.env.FURC_MATRIX_VM !== '1' ? 'boots two Debian kernels (about 6 min under TCG) and may fetch them: set FURC_MATRIX_VM=1 to run it'
+// Two guests under TCG take about two minutes here (more on a cold cache): too long for every CI run, so it is asked for explicitly.
+const why = process.env.FURC_MATRIX_VM !== '1' ? 'boots two Debian kernels side by side (about 2 min under TCG once cached) and may fetch them: set FURC_MATRIX_VM=1 to run it'
   : !hasQemu ? 'qemu-system-x86_64 missing: apt-get install qemu-system-x86'
   : !findBusybox() ? 'static busybox missing: apt-get install busybox-static'
   : process.getuid?.() !== 0 ? 'not root: the guest shares / over 9p with security_model=none' : null;
