@@ -44,6 +44,13 @@ describe('matrix engine (fake runner)', () => {
     expect(r.builds.filter((b) => !b.error)).toHaveLength(5);
   });
 
+  it('should record a guest that hung past its bound as an ERROR row carrying furc vm\'s one line, the fuzz of others intact', async () => {
+    const hung = { suite: null, fuzz: null, error: 'the guest did not finish within 2400 s (hang?); last console line: furc-init: running furc', bootS: 12.5 };
+    const r = await run(undefined, 2, tRunner({ ...SUITES, '7.1.3': hung }));
+    expect(r.builds.find((b) => b.label === '7.1.3')).toMatchObject({ error: hung.error, cells: {} });
+    expect(r.runs[0]!.builds['7.1.3']!.bootS).toBe(12.5);
+  });
+
   it('should find fuse_dev.missing changing at 6.18.5, 7.1.3, 7.1.7 and 7.3.4', async () => {
     const r = await run();
     const row = r.timeline.rows.find((x) => x.id === 'R0/register/common.fuse_dev.missing')!;
