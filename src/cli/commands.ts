@@ -57,6 +57,7 @@ export const FUZZ = {
     target: { kind: 'enum', values: TARGETS, help: 'what is fuzzed against the model (default: model)' },
     revision: revision('the revision (default: R0)'),
     seed: { kind: 'int', value: 'S', help: 'fast-check seed (default: from the clock, printed)' },
+    shard: { kind: 'string', value: 'i/N', help: 'fuzz as shard i of N: seed S+i-1 (needs --seed)' },
     runs: { kind: 'int', value: 'N', help: 'at most this many cases (default: 1000)' },
     time: { kind: 'int', value: 'SECONDS', help: 'at most this long (default: 60)' },
     jobs: { kind: 'int', value: 'N', min: 1, max: 64, help: 'fuzz with N workers at once, seeds seed+i*1000003, findings merged (default: 1)' },
@@ -126,8 +127,47 @@ export const VM = {
   },
 } as const satisfies Command;
 
+export const MATRIX = {
+  name: 'matrix', help: 'the suite and a fixed-seed fuzz in one furc vm guest per kernel build, written as one timeline; exit 1 on an unexpected change or a build without results',
+  options: {
+    debian: { kind: 'string', value: 'SUITE[:GLOB][,GLOB…]', help: "builds from Debian's signed archive, e.g. trixie-backports:7.2.* or trixie-backports:6.17.13,6.18.5,sid" },
+    kernels: { kind: 'string', value: 'FILE', help: 'your own builds, one per line: LABEL IMAGE [modules=DIR] [header=fuse.h], or LABEL report=FILE (a build run elsewhere)' },
+    shard: { kind: 'string', value: 'i/N', help: 'run only shard i of N of the builds; furc merge joins the shards' },
+    jobs: { kind: 'int', value: 'N', min: 1, max: 64, help: 'guests at once (default: one per two cores, within free memory)' },
+    out: { kind: 'outDir', value: 'DIR', default: 'furc-matrix', help: 'timeline.json, timeline.junit.xml, timeline.html, logs/ and corpus/ (default: furc-matrix)' },
+    baseline: { kind: 'string', value: 'FILE', help: 'expected changes: {"expected": [{"id", "a"?, "b"?, "to"?, "why"?}]}, with * globs' },
+    seed: { kind: 'int', value: 'S', help: 'the fuzz seed, the same in every build (default: 20261130)' },
+    'fuzz-runs': { kind: 'int', value: 'N', min: 0, max: 100_000, help: 'fuzz cases per build, 0 for none (default: 25)' },
+    'fuzz-time': { kind: 'int', value: 'S', min: 1, max: 86_400, help: 'bound on each fuzz run (default: 600)' },
+    timeout: { kind: 'int', value: 'S', min: 10, max: 86_400, help: 'bound on each guest (default: 2400)' },
+    mem: { kind: 'int', value: 'MIB', min: 256, max: 65_536, help: 'guest memory (default: 1024)' },
+    accel: { kind: 'enum', values: ['auto', 'kvm', 'tcg'], help: 'auto decides once per run from a remembered or one short KVM trial (default: auto)' },
+    'cache-max': { kind: 'string', value: 'SIZE', help: 'bound on the kernel cache, e.g. 8G (default: 8G)' },
+    list: { kind: 'flag', help: 'print the builds and which of them this shard runs, then stop' },
+    prune: { kind: 'flag', help: 'trim the kernel cache to --cache-max and remove leftovers, then stop' },
+  },
+} as const satisfies Command;
+
+export const MERGE = {
+  name: 'merge', help: 'shard outputs joined: timelines into the one an unsharded run writes, corpora into one deduplicated corpus; exit 1 as furc matrix',
+  positionals: { names: ['SHARD-OUTPUT'], variadic: true },
+  options: {
+    out: { kind: 'outDir', value: 'DIR', default: 'furc-merged', help: 'where the merged timeline and corpus go (default: furc-merged)' },
+    baseline: { kind: 'string', value: 'FILE', help: "judge the joined timeline by this baseline instead of the shards' own" },
+  },
+} as const satisfies Command;
+
+export const MATRIX_GUEST = {
+  name: 'matrix-guest', help: 'what furc matrix runs inside each guest: the suite, then a fuzz of the revision it found (refused outside a guest)',
+  options: {
+    seed: { kind: 'int', value: 'S', help: 'the fuzz seed' },
+    'fuzz-runs': { kind: 'int', value: 'N', help: 'fuzz cases, 0 for none' },
+    'fuzz-time': { kind: 'int', value: 'S', help: 'bound on the fuzz run' },
+  },
+} as const satisfies Command;
+
 /** In the order `furc --help` lists them. */
-export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM, KERNEL_BUILD, KMUTANTS] as const;
+export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM, KERNEL_BUILD, KMUTANTS, MATRIX, MERGE, MATRIX_GUEST] as const;
 
 /** The declaration `furc <argv>` is read against (`spec diff` is its own command), or null for an unknown command. */
 export function commandOf(argv: readonly string[]): { cmd: Command; args: readonly string[] } | null {

@@ -19,6 +19,7 @@ import type { Io } from './main.js';
 import { parse } from './args.js';
 import { FUZZ, REPLAY } from './commands.js';
 import { UsageError } from '../../spec/errors.js';
+import { parseShard, shardSeeds, UNSHARDED } from '../shard.js';
 
 const model = () => new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
 
@@ -29,7 +30,10 @@ export async function fuzzCommand(args: readonly string[], io: Io): Promise<numb
   const t = o.target ?? 'model';
   const rev = o.revision ?? 'R0';
   const jobs = o.jobs ?? 1;
-  const base = { model: model(), revision: rev, seed: o.seed ?? Date.now() % 1_000_000, runs: o.runs ?? 1000,
+  // Shard i of N fuzzes its own seed derived from --seed, so N machines never repeat each other's cases.
+  if (o.shard !== undefined && o.seed === undefined) throw new UsageError('--shard needs --seed: every shard derives its seed from the same base');
+  const shard = o.shard === undefined ? UNSHARDED : parseShard(o.shard);
+  const base = { model: model(), revision: rev, seed: shardSeeds(o.seed ?? Date.now() % 1_000_000, shard, 1)[0]!, runs: o.runs ?? 1000,
     seconds: o.time ?? 60, outDir: o.out ?? null, nrCpus: cpus(), progress: io.err, steer: o.steer !== 'off', limits: kernelLimits() };
   const report = (s: FuzzSummary, fp: Fingerprint | null = null) => {
     if (format) writeFileSync(o.report!, render(fuzzReport(t, rev, base.seed, s, fp), format));

@@ -111,8 +111,8 @@ describe('furc', () => {
     const r = await run('fuzz', '--help');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe('usage: furc fuzz [--target kernel|model] [--revision R0|R4|R7|R8] [--seed S] [--runs N] [--time SECONDS] [--jobs N] [--steer on|off] [--out DIR] [--format ktap|junit|json] [--report FILE]');
-    expect(lines.filter((l) => /^  --/.test(l))).toHaveLength(10);
+    expect(lines[0]).toBe('usage: furc fuzz [--target kernel|model] [--revision R0|R4|R7|R8] [--seed S] [--shard i/N] [--runs N] [--time SECONDS] [--jobs N] [--steer on|off] [--out DIR] [--format ktap|junit|json] [--report FILE]');
+    expect(lines.filter((l) => /^  --/.test(l))).toHaveLength(11);
     expect(lines).toContainEqual(expect.stringMatching(/^  --runs N +at most this many cases \(default: 1000\)$/));
   });
 });

@@ -10,6 +10,9 @@ import { specCommand } from './spec.js';
 import { vmCommand } from './vm.js';
 import { kernelBuildCommand } from './kernel.js';
 import { kmutantsCommand } from './kmutants.js';
+import { matrixCommand } from './matrix.js';
+import { mergeCommand } from './merge.js';
+import { guestCommand } from '../matrix/guest.js';
 import { TIME_SCALE_ERROR } from '../kernel/timeScale.js';
 
 export const USAGE = `usage: ${COMMANDS.map(usageLine).join('\n       ')}\n(furc <command> --help explains each option)`;
@@ -40,6 +43,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'kernel': if (args[0] === 'build') return await kernelBuildCommand(args.slice(1), io);
         throw new UsageError(`unknown command 'kernel ${args[0] ?? ''}' (known: kernel build)`);
       case 'kmutants': return await kmutantsCommand(args, io);
+      case 'matrix': return await matrixCommand(args, io);
+      case 'merge': return await mergeCommand(args, io);
+      case 'matrix-guest': return await guestCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);
     }

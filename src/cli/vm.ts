@@ -44,7 +44,7 @@ function parseVm(args: readonly string[]) {
 
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
-function logText(r: VmResult, argv: readonly string[]): string {
+export function logText(r: VmResult, argv: readonly string[]): string {
   return [
     `# furc vm ${argv.join(' ')}`,
     `# kernel ${r.image.version ?? r.image.release ?? '(unknown)'} (${r.image.format}), ${r.accel.toUpperCase()}, init after ${secs(r.run.bootMs)}, total ${secs(r.run.ms)}`,

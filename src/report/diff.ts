@@ -40,7 +40,7 @@ export function loadBaseline(path: string): Baseline {
   return b as Baseline;
 }
 
-const outcome = (r: RunReport['results'][number]): string => {
+export const outcome = (r: RunReport['results'][number]): string => {
   const v = r.verdict;
   if (v.kind === 'SKIP') return `SKIP(${v.reason})`;
   if (v.kind === 'TIMEOUT' || v.kind === 'ERROR') return v.kind;

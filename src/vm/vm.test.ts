@@ -32,7 +32,7 @@ const furcVm = (own: string[], inner: string[]) =>
   execa(process.execPath, [FURC, 'vm', ...(own.includes('--kernel') ? [] : ['--kernel', k!.kernel]), ...own, '--log', `${work}/vm.log`, '--', ...inner], { cwd: work, reject: false, timeout: 300_000 });
 
 /** The one line saying why the guest could not run furc (other lines: the KVM trial, the summary). */
-const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('furc vm: ') && !/KVM did not boot|guest log in|kernel log:/.test(l));
+const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('furc vm: ') && !/KVM did not boot|KVM failed a trial|guest log in|kernel log:/.test(l));
 
 const qemuLeft = async () => (await execa('pgrep', ['-f', `qemu-system-x86_64 .*${work}`], { reject: false })).stdout.trim();
 

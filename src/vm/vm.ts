@@ -11,6 +11,7 @@ import { ResultsError, unpackResults } from './results.js';
 import { checkBinary, STANDALONE_MODULES, standaloneInitramfs, writeBack } from './standalone.js';
 import { APPEND, lastLine, runQemu, type Accel, type QemuRun } from './qemu.js';
 import { attributeSplats, type Splat } from './splats.js';
+import { rememberedNoKvm, rememberNoKvm } from './kvmMemo.js';
 import { findTools, kvmOpenable, VmError } from './tools.js';
 
 /** Under KVM a kernel reaches init in a couple of seconds; past this the trial is abandoned for TCG. */
@@ -110,7 +111,7 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     });
     const deadline = Date.now() + o.timeoutS * 1000;
     const left = () => Math.max(1000, deadline - Date.now());
-    const noKvm = o.accel === 'tcg' ? 'asked for TCG' : kvmOpenable();
+    const noKvm = o.accel === 'tcg' ? 'asked for TCG' : kvmOpenable() ?? (o.accel === 'auto' ? rememberedNoKvm(tools.qemu) : null);
     if (noKvm && o.accel === 'kvm') throw new VmError(`--accel kvm: ${noKvm}`);
     let accel: Accel = noKvm ? 'tcg' : 'kvm';
     if (noKvm && o.accel === 'auto') o.note(`furc vm: ${noKvm}; using TCG`);
@@ -121,6 +122,7 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     const kvmFailed = e.kind === 'silent' || e.kind === 'no-boot' ? `init did not start within ${KVM_TRIAL_MS / 1000} s; last console line: ${lastLine(run.console) || '(none)'}`
       : e.kind === 'qemu-error' && /kvm/i.test(e.reason) ? e.reason : null;
     if (trial && kvmFailed) {
+      rememberNoKvm(tools.qemu, kvmFailed);
       o.note(`furc vm: KVM did not boot the kernel (${kvmFailed}); falling back to TCG`);
       accel = 'tcg';
       run = await runQemu(plan(accel), { timeoutMs: left(), silentMs: Math.min(60_000, left()), onLine: o.onLine });
