@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { NativeProbe } from './native.js';
 
-export type { NativeProbe } from './native.js';
+export type { NativeProbe, RaceState } from './native.js';
 
 const require = createRequire(import.meta.url);
 let cached: NativeProbe | string | undefined;
