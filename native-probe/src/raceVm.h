@@ -362,6 +362,8 @@ static void* race_thread(void* p) {
   /* A signal meant for the process (a client's SIGCHLD) must not end one of this thread's syscalls early. */
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL);
+  /* Named, so a runner can tell its threads from io_uring's io-wq workers and from the runtime's own. */
+  pthread_setname_np(pthread_self(), "furc-race");
   __atomic_store_n(&c->tid[t], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
   __atomic_store_n(&c->state[t], RACE_T_RUNNING, __ATOMIC_RELEASE);
   while (i < end && c->steps[i].op != RACE_END) {

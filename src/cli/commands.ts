@@ -1,6 +1,7 @@
 // Every furc command's arguments, as data: the parser reads argv against these, and usage and --help are printed from them.
 import { REVISIONS } from '../../spec/types.js';
 import { FORMATS } from '../report/report.js';
+import { RACE } from './raceCommand.js';
 import type { Command } from './args.js';
 
 const TARGETS = ['kernel', 'model'] as const;
@@ -83,7 +84,7 @@ export const VM = {
 } as const satisfies Command;
 
 /** In the order `furc --help` lists them. */
-export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM] as const;
+export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, RACE, VM] as const;
 
 /** The declaration `furc <argv>` is read against (`spec diff` is its own command), or null for an unknown command. */
 export function commandOf(argv: readonly string[]): { cmd: Command; args: readonly string[] } | null {

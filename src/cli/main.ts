@@ -5,6 +5,7 @@ import { commandOf, COMMANDS } from './commands.js';
 import { diffCommand } from './diff.js';
 import { fuzzCommand, replayCommand } from './fuzz.js';
 import { layoutCommand } from './layout.js';
+import { raceCommand } from './race.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand } from './spec.js';
 import { vmCommand } from './vm.js';
@@ -34,6 +35,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'diff': return diffCommand(args, io);
       case 'fuzz': return await fuzzCommand(args, io);
       case 'replay': return await replayCommand(args, io);
+      case 'race': return await raceCommand(args, io);
       case 'vm': return await vmCommand(args, io);
       case undefined: case '-h': case '--help': io.out(USAGE); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}' (try: furc --help)`);

@@ -55,13 +55,14 @@ export class WorkerChannel {
   private nextId = 1;
   private disposed = false;
 
-  constructor(private readonly deadlineMs: number) {}
+  /** `script`: the worker to run (the kernel worker by default; furc race has its own). */
+  constructor(private readonly deadlineMs: number, private readonly script: string = WORKER) {}
 
   /** The live worker's pid (diagnostics and the worker-death test). */
   get pid(): number | undefined { return this.proc?.pid; }
 
   private start(): Proc {
-    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, WORKER], {
+    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, this.script], {
       stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', reject: false, buffer: false, cleanup: true,
     });
     const p = new Proc(child);
