@@ -46,16 +46,16 @@ export async function raceCommand(args: readonly string[], io: Io): Promise<numb
     const file = saveRaceFinding(o.out, {
       found: new Date().toISOString(), source: `furc race --seed ${seed}`, kernel: release(), revision: s.hello.revision, nrCpus: s.hello.nrCpus,
       scenario: f.scenario, seed, iteration: f.iteration, maxJitterNs, jitterNs: f.jitterNs, mutant: o.mutant ?? null, finding: f.finding, outcome: f.outcome,
-      replay: `npx furc race --target kernel --scenario ${f.scenario} --seed ${seed} --iterations 1 (iteration ${f.iteration}; or the .c beside this file)`,
+      replay: `npx furc race --target kernel --scenario ${f.scenario} --seed ${seed} --from ${f.iteration} --iterations 1 --jitter-us ${maxJitterNs / 1000 / TIME_SCALE} (or the .c beside this file: cc -O1 -pthread -o repro FILE.c && sudo ./repro)`,
     });
-    writeRaceReproducer(file.replace(/\.json$/, '.c'), s.hello.revision, s.hello.nrCpus, { scenario: f.scenario, seed, iteration: f.iteration, maxJitterNs });
+    writeRaceReproducer(file.replace(/\.json$/, '.c'), s.hello.revision, s.hello.nrCpus, { scenario: f.scenario, seed, iteration: f.iteration, maxJitterNs }, f.finding.kind === 'outcome' ? f.outcome : [], titleOf(f.finding));
     saved.push(file);
   };
   let hello: RaceSummary['hello'] = null;
   const stop = watchdog(seconds + 300, 'furc race', () => undefined, io.err);
   try {
     const s = await withEnableUring(io.err, () => race({
-      scenarios: ids, seconds, iterations: o.iterations ?? null, seed, maxJitterNs, say: io.err,
+      scenarios: ids, seconds, iterations: o.iterations ?? null, from: o.from ?? 0, seed, maxJitterNs, say: io.err,
       ...(o.revision ? { revision: o.revision } : {}), ...(o.mutant ? { mutant: o.mutant } : {}), ...(o['inject-stall'] ? { stall: o['inject-stall'] } : {}),
       onFinding: (f) => onFinding(f, { hello }), onHello: (h) => { hello = h; },
     }));
@@ -73,7 +73,8 @@ function describe(f: RaceFinding): string {
   switch (f.finding.kind) {
     case 'outcome': {
       const n = f.finding.nearest;
-      return ind([`observed: ${f.outcome.join(', ')}`, `nearest of the ${f.finding.allowed} allowed: ${n?.outcome.join(', ') ?? '-'}`, `  (via ${n?.order.join(' → ') ?? '-'})`].join('\n'));
+      return ind([`observed: ${f.outcome.join(', ')}`, `nearest of the ${f.finding.allowed} allowed: ${n?.outcome.join(', ') ?? '-'}`, `  (via ${n?.order.join(' → ') ?? '-'})`,
+        ...(f.finding.inside ? ['clients still inside the kernel once the race had settled (before the teardown abort):', f.finding.inside] : [])].join('\n'));
     }
     case 'hang': return ind(`${f.finding.what}\n${f.finding.stacks}`);
     case 'splat': return ind(f.finding.lines.join('\n'));
@@ -83,7 +84,7 @@ function describe(f: RaceFinding): string {
 
 function printSummary(s: RaceSummary, seed: number, before: string | null, after: string | null, saved: readonly string[], io: Io): void {
   const rev = s.hello?.revision ?? 'none';
-  io.out(`race kernel ${rev} (${s.hello?.nrCpus ?? '?'} CPUs): seed ${seed}, ${s.iterations} iterations in ${s.seconds.toFixed(1)} s (${(s.iterations / Math.max(s.seconds, 0.001)).toFixed(2)} iterations/s; worker start and revision detection ${(s.helloMs / 1000).toFixed(1)} s before), ${[...s.scenarios.values()].filter((x) => x.iterations > 0).length} scenarios, ${s.findings.length} findings`);
+  io.out(`race kernel ${rev} (${s.hello?.nrCpus ?? '?'} CPUs): seed ${seed}, ${s.iterations} iterations in ${s.seconds.toFixed(1)} s (${(s.iterations / Math.max(s.seconds, 0.001)).toFixed(2)} iterations/s; worker start, revision detection and the model's orderings ${(s.helloMs / 1000).toFixed(1)} s before, of which the model ${((s.hello?.modelMs ?? 0) / 1000).toFixed(1)} s), ${[...s.scenarios.values()].filter((x) => x.iterations > 0).length} scenarios, ${s.findings.length} findings`);
   const w = Math.max(...[...s.scenarios.keys()].map((k) => k.length), 8);
   for (const [id, st] of s.scenarios) {
     io.out(`  ${id.padEnd(w)}  ${String(st.iterations).padStart(5)} iterations  ${st.iterations ? (st.ms / st.iterations).toFixed(0).padStart(5) : '    -'} ms each  outcomes seen ${st.outcomes.size}/${st.allowed}  ${st.findings} findings`);

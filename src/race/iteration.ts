@@ -37,7 +37,8 @@ export interface IterationRequest {
 }
 
 export type Finding =
-  | { readonly kind: 'outcome'; readonly observed: Outcome; readonly allowed: number; readonly nearest: ReturnType<typeof nearest> }
+  /** `inside`: kernel stacks of the clients still waiting once the race had settled, before the teardown's abort. */
+  | { readonly kind: 'outcome'; readonly observed: Outcome; readonly allowed: number; readonly nearest: ReturnType<typeof nearest>; readonly inside: string }
   | { readonly kind: 'hang'; readonly what: string; readonly stacks: string }
   | { readonly kind: 'splat'; readonly lines: readonly string[] }
   | { readonly kind: 'leak'; readonly what: string };
@@ -153,6 +154,7 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
     if (st.rows.some((r) => isStep(built, r, 'umount') && r[4] === 0)) conn.unmounted = true;
 
     settle(ctx, built, pollClients, busySlots, bound, hang);
+    const inside = clientStacks(busySlots());
     const dev = conn.pendingOnDev();
 
     // Teardown: abort, then every SQE still held on an open ring completes, every client returns, the mount goes.
@@ -168,7 +170,7 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
       clients: answers, dev,
     };
     const outcome = kernelLines(built, ctx.rev, observation);
-    if (!allowed.outcomes.has(outcomeKey(outcome))) findings.push({ kind: 'outcome', observed: outcome, allowed: allowed.outcomes.size, nearest: nearest(allowed, outcome) });
+    if (!allowed.outcomes.has(outcomeKey(outcome))) findings.push({ kind: 'outcome', observed: outcome, allowed: allowed.outcomes.size, nearest: nearest(allowed, outcome), inside });
     return finish(outcome);
   } finally {
     teardown(ctx, conn, bound, (f) => findings.push(f));

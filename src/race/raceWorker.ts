@@ -9,13 +9,22 @@ import { cpus, detectRevision } from '../kernel/detect.js';
 import { removeOwnMountDir, sweepDeadWorkers } from '../kernel/mountDirs.js';
 import { ParamLock } from '../kernel/paramLock.js';
 import { fromWire, toWire } from '../kernel/wire.js';
-import { runIteration, UMOUNT_SLOT, type IterationRequest, type WorkerCtx } from './iteration.js';
+import { buildRace, runIteration, UMOUNT_SLOT, type IterationRequest, type WorkerCtx } from './iteration.js';
+import { allowedOutcomes } from './oracle.js';
+import { SCENARIOS } from './scenarios/index.js';
 import { Kmsg } from './kmsg.js';
 
 export type RaceWorkerRequest = { op: 'hello'; revision?: RevisionId } | { op: 'iteration'; req: IterationRequest };
 
 /** Revision this kernel is raced as, its evidence, possible CPUs and the client pids (to check none is left). */
-export interface Hello { readonly revision: RevisionId | 'none'; readonly why: string | null; readonly nrCpus: number; readonly clientPids: readonly number[] }
+export interface Hello {
+  readonly revision: RevisionId | 'none';
+  readonly why: string | null;
+  readonly nrCpus: number;
+  readonly clientPids: readonly number[];
+  /** Time spent enumerating every scenario's orderings on the model. */
+  readonly modelMs: number;
+}
 
 const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ id: 0, ok: false, fatal: probe }) + '\n'); process.exit(1); }
@@ -41,8 +50,16 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         rev = d.revision === 'R8' || d.revision === 'R0' ? d.revision : d.evidence.R0 === null ? 'R0' : 'none';
         why = rev === 'none' ? d.evidence.R0 : null;
       }
-      if (rev !== 'none') ctx = { p, pool, lock, rev: revision(rev), cfg: baseConfig(rev, nrCpus), nrCpus, kmsg, allowed: new Map() };
-      const hello: Hello = { revision: rev, why, nrCpus, clientPids: Array.from({ length: pool.size }, (_, s) => pool.pid(s)) };
+      const t0 = Date.now();
+      if (rev !== 'none') {
+        ctx = { p, pool, lock, rev: revision(rev), cfg: baseConfig(rev, nrCpus), nrCpus, kmsg, allowed: new Map() };
+        // Every scenario's allowed outcomes now: they depend on the scenario alone, not on an iteration's jitter.
+        for (const s of SCENARIOS.filter((x) => x.revisions.includes(rev as RevisionId))) {
+          const { built } = buildRace(ctx.rev, ctx.cfg, nrCpus, { scenario: s.id, seed: 0, iteration: 0, maxJitterNs: 0 }, 1);
+          ctx.allowed.set(`${s.id}/`, allowedOutcomes(ctx.cfg, built));
+        }
+      }
+      const hello: Hello = { revision: rev, why, nrCpus, clientPids: Array.from({ length: pool.size }, (_, s) => pool.pid(s)), modelMs: Date.now() - t0 };
       answer({ ok: true, race: hello });
       return;
     }

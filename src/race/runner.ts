@@ -16,6 +16,8 @@ export interface RaceOptions {
   readonly scenarios: readonly string[] | null;
   readonly seconds: number;
   readonly iterations: number | null;
+  /** Index of the first iteration (its jitter and its scenario, round-robin from the first). */
+  readonly from?: number;
   readonly seed: number;
   readonly maxJitterNs: number;
   readonly mutant?: string;
@@ -99,7 +101,8 @@ export async function race(o: RaceOptions): Promise<RaceSummary> {
     for (const s of list) stats.set(s.id, { iterations: 0, outcomes: new Map(), allowed: 0, findings: 0, ms: 0 });
     const deadline = t0 + o.seconds * 1000;
     let lastSaid = Date.now();
-    for (let i = 0; (o.iterations === null || i < o.iterations) && Date.now() < deadline; i++) {
+    const from = o.from ?? 0;
+    for (let i = from; (o.iterations === null || i < from + o.iterations) && Date.now() < deadline; i++) {
       const s = list[i % list.length]!;
       const req: IterationRequest = { scenario: s.id, seed: o.seed, iteration: i, maxJitterNs: o.maxJitterNs, ...(o.mutant ? { mutant: o.mutant } : {}), ...(o.stall ? { stall: o.stall } : {}) };
       const st = stats.get(s.id)!;
