@@ -12,6 +12,7 @@ import { saveRaceFinding, titleOf } from '../race/corpus.js';
 import { buildRace } from '../race/iteration.js';
 import { leftBehind } from '../race/leftovers.js';
 import { allowedOutcomes } from '../race/oracle.js';
+import { MUTANTS } from '../race/mutants.js';
 import { writeRaceReproducer } from '../race/reproC.js';
 import { race, type RaceFinding, type RaceSummary } from '../race/runner.js';
 import { SCENARIOS } from '../race/scenarios/index.js';
@@ -26,14 +27,14 @@ export async function raceCommand(args: readonly string[], io: Io): Promise<numb
   const ids = o.scenario ? o.scenario.split(',').map((s) => s.trim()).filter(Boolean) : null;
   const unknown = ids?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
   if (unknown.length) throw new UsageError(`unknown race scenario '${unknown[0]}' (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
-  if ((o.target ?? 'model') === 'model') return modelTarget(ids, o.revision, io, o.json);
+  if ((o.target ?? 'model') === 'model') return modelTarget(ids, o.revision, io, o.json, o.mutant);
   const why = KernelTarget.unavailable();
   if (why) { io.err(`furc: cannot race this kernel: ${why}`); return 4; }
   const seed = o.seed ?? Date.now() % 1_000_000;
   const maxJitterNs = (o['jitter-us'] ?? 200) * 1000 * TIME_SCALE;
   const seconds = o.time ?? 60;
   const saved: string[] = [];
-  const enableBefore = readParam();
+  let enableBefore: string | null = null;
   const seen = new Set<string>();
   const onFinding = (f: RaceFinding, s: Pick<RaceSummary, 'hello'>) => {
     const key = `${f.scenario}\n${f.finding.kind}\n${f.finding.kind === 'outcome' ? f.outcome.join('\n') : titleOf(f.finding)}`;
@@ -54,11 +55,12 @@ export async function raceCommand(args: readonly string[], io: Io): Promise<numb
   let hello: RaceSummary['hello'] = null;
   const stop = watchdog(seconds + 300, 'furc race', () => undefined, io.err);
   try {
-    const s = await withEnableUring(io.err, () => race({
+    // Read once this run is registered: a value an interrupted run left has been put back by then.
+    const s = await withEnableUring(io.err, () => { enableBefore = readParam(); return race({
       scenarios: ids, seconds, iterations: o.iterations ?? null, from: o.from ?? 0, seed, maxJitterNs, say: io.err,
       ...(o.revision ? { revision: o.revision } : {}), ...(o.mutant ? { mutant: o.mutant } : {}), ...(o['inject-stall'] ? { stall: o['inject-stall'] } : {}),
       onFinding: (f) => onFinding(f, { hello }), onHello: (h) => { hello = h; },
-    }));
+    }); });
     const enableAfter = readParam();
     if (o.json) io.out(JSON.stringify(summaryJson(s, seed, enableBefore, enableAfter, saved), null, 2));
     else printSummary(s, seed, enableBefore, enableAfter, saved, io);
@@ -106,14 +108,14 @@ function summaryJson(s: RaceSummary, seed: number, before: string | null, after:
 }
 
 /** Every scenario's allowed outcomes per revision: what the kernel may end each race with, and one ordering for each. */
-function modelTarget(ids: readonly string[] | null, only: RevisionId | undefined, io: Io, json: boolean): number {
+function modelTarget(ids: readonly string[] | null, only: RevisionId | undefined, io: Io, json: boolean, mutant: string | undefined): number {
   const nr = cpus();
   const rows: { scenario: string; revision: RevisionId; orders: number; impossible: number; outcomes: { lines: readonly string[]; order: readonly string[] }[] }[] = [];
   for (const sc of SCENARIOS.filter((x) => ids === null || ids.includes(x.id))) {
     for (const rev of sc.revisions.filter((r) => only === undefined || r === only)) {
       const cfg = baseConfig(rev, nr);
       const { built } = buildRace(revision(rev), cfg, nr, { scenario: sc.id, seed: 0, iteration: 0, maxJitterNs: 0 }, 1);
-      const a = allowedOutcomes(cfg, built);
+      const a = allowedOutcomes(cfg, built, mutant ? MUTANTS[mutant]!.variant : {});
       rows.push({ scenario: sc.id, revision: rev, orders: a.orders, impossible: a.impossible, outcomes: [...a.outcomes.values()].map((v) => ({ lines: v.outcome, order: v.order })) });
     }
   }

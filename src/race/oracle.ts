@@ -133,6 +133,9 @@ export function allowedOutcomes(cfg: ConnConfig, b: BuiltRace, v: ModelVariant =
   let impossible = 0;
   for (const order of interleavings(r.lists)) {
     const named = order.map(([i, c]) => [r.threads[i]!, c] as [number | null, RaceCmd]);
+    // A waiting client is already inside its stat: it cannot begin after a lazy umount took the path away.
+    const umountAt = named.findIndex(([, c]) => c.kind === 'umount');
+    if (umountAt >= 0 && named.slice(umountAt).some(([t, c]) => t === null && c.kind === 'client')) { impossible++; continue; }
     const run = runOrder(cfg, b, r.prefix, named, v);
     if (!run) { impossible++; continue; }
     const labels = named.map(([t, c]) => label(t, c));
