@@ -33,6 +33,7 @@ enum race_op {
   RACE_UMOUNT = 14,     /* umount2(path at arena+a, b) */
   RACE_EXIT = 15,       /* this thread exits now: the kernel cancels the io_uring requests it submitted */
   RACE_REAP = 16,       /* waits up to b ns for any CQE on rings[slot] and logs what is there; res = how many */
+  RACE_READ_FD = 17,    /* read(fds[slot], arena+a, len) once readable within b ns; res = bytes or -errno */
 };
 
 enum race_status { RACE_OK = 0, RACE_TIMEOUT = 1, RACE_CLOSED = 2, RACE_STOPPED = 3 };
@@ -41,6 +42,7 @@ enum race_status { RACE_OK = 0, RACE_TIMEOUT = 1, RACE_CLOSED = 2, RACE_STOPPED 
 #define RACE_F_NOT 2    /* JUMP_IF: jump when the test fails */
 #define RACE_F_LAST 4   /* JUMP_IF: test the previous step's res (== b) instead of memory */
 #define RACE_F_STOP 8   /* JUMP_IF: test whether the runner asked the threads to stop */
+#define RACE_F_STATUS 16 /* JUMP_IF: test the previous step's status (== b) */
 
 /* JUMP_IF without LAST or STOP compares `len` (1..8) little-endian bytes at arena+a with b; len 0 always jumps. */
 struct race_step {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -277,9 +278,10 @@ static uint16_t race_barrier(struct race_ctx* c, uint32_t id) {
   return RACE_OK;
 }
 
-static int race_test(struct race_ctx* c, const struct race_step* s, int32_t last) {
+static int race_test(struct race_ctx* c, const struct race_step* s, int32_t last, uint16_t last_status) {
   uint64_t v = 0;
   if (s->flags & RACE_F_STOP) return race_stopping(c);
+  if (s->flags & RACE_F_STATUS) return last_status == s->b;
   if (s->flags & RACE_F_LAST) return (int64_t)last == (int64_t)s->b;
   if (s->len == 0) return 1;
   memcpy(&v, c->arena + s->a, s->len > 8 ? 8 : s->len);
@@ -298,7 +300,7 @@ static void race_record(struct race_ctx* c, unsigned t, uint32_t i, const struct
 }
 
 /* Runs step i of thread t; returns the next step index, or UINT32_MAX when the thread is to exit now. */
-static uint32_t race_step_run(struct race_ctx* c, unsigned t, uint32_t i, int32_t* last) {
+static uint32_t race_step_run(struct race_ctx* c, unsigned t, uint32_t i, int32_t* last, uint16_t* last_status) {
   const struct race_step* s = &c->steps[i];
   uint16_t status = RACE_OK;
   int32_t res = 0;
@@ -312,7 +314,7 @@ static uint32_t race_step_run(struct race_ctx* c, unsigned t, uint32_t i, int32_
     case RACE_COPY: memmove(c->arena + s->a, c->arena + s->b, s->len); break;
     case RACE_STORE: memcpy(c->arena + s->a, s->imm, s->len > 16 ? 16 : s->len); break;
     case RACE_JUMP_IF: {
-      int hit = race_test(c, s, *last);
+      int hit = race_test(c, s, *last, *last_status);
       if ((s->flags & RACE_F_NOT) ? !hit : hit) next = c->h->start[t] + s->target;
       break;
     }
@@ -343,12 +345,22 @@ static uint32_t race_step_run(struct race_ctx* c, unsigned t, uint32_t i, int32_
       res = (int32_t)write(c->fds[s->slot], c->arena + s->a, s->len);
       if (res < 0) res = -errno;
       break;
+    case RACE_READ_FD: {
+      struct pollfd p;
+      if (s->slot < 0 || s->slot >= RACE_MAX_FDS || c->fds[s->slot] < 0) { status = RACE_CLOSED; res = -EBADF; break; }
+      p.fd = c->fds[s->slot]; p.events = POLLIN; p.revents = 0;
+      res = poll(&p, 1, (int)(s->b / 1000000ULL));
+      if (res == 0) { status = RACE_TIMEOUT; res = -ETIMEDOUT; break; }
+      res = res < 0 ? -errno : (int32_t)read(c->fds[s->slot], c->arena + s->a, s->len);
+      if (res < 0) res = -errno;
+      break;
+    }
     case RACE_UMOUNT: res = umount2((const char*)(c->arena + s->a), (int)s->b) < 0 ? -errno : 0; break;
     case RACE_EXIT: next = UINT32_MAX; break;
     default: res = -EINVAL; status = RACE_CLOSED; break;
   }
   if (s->flags & RACE_F_RECORD) race_record(c, t, i, s, status, res, t0, race_now() - c->t0);
-  if (s->op != RACE_JUMP_IF) *last = res;
+  if (s->op != RACE_JUMP_IF) { *last = res; *last_status = status; }
   return next;
 }
 
@@ -358,6 +370,7 @@ static void* race_thread(void* p) {
   unsigned t = a->t;
   uint32_t i = c->h->start[t], end = c->h->start[t + 1];
   int32_t last = 0;
+  uint16_t last_status = RACE_OK;
   sigset_t all;
   /* A signal meant for the process (a client's SIGCHLD) must not end one of this thread's syscalls early. */
   sigfillset(&all);
@@ -368,7 +381,7 @@ static void* race_thread(void* p) {
   __atomic_store_n(&c->state[t], RACE_T_RUNNING, __ATOMIC_RELEASE);
   while (i < end && c->steps[i].op != RACE_END) {
     __atomic_store_n(&c->pc[t], i, __ATOMIC_RELEASE);
-    i = race_step_run(c, t, i, &last);
+    i = race_step_run(c, t, i, &last, &last_status);
     if (i == UINT32_MAX) { __atomic_store_n(&c->state[t], RACE_T_EXITED, __ATOMIC_RELEASE); free(a); return NULL; }
   }
   __atomic_store_n(&c->pc[t], i, __ATOMIC_RELEASE);

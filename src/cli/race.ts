@@ -89,7 +89,7 @@ function printSummary(s: RaceSummary, seed: number, before: string | null, after
   io.out(`race kernel ${rev} (${s.hello?.nrCpus ?? '?'} CPUs): seed ${seed}, ${s.iterations} iterations in ${s.seconds.toFixed(1)} s (${(s.iterations / Math.max(s.seconds, 0.001)).toFixed(2)} iterations/s; worker start, revision detection and the model's orderings ${(s.helloMs / 1000).toFixed(1)} s before, of which the model ${((s.hello?.modelMs ?? 0) / 1000).toFixed(1)} s), ${[...s.scenarios.values()].filter((x) => x.iterations > 0).length} scenarios, ${s.findings.length} findings`);
   const w = Math.max(...[...s.scenarios.keys()].map((k) => k.length), 8);
   for (const [id, st] of s.scenarios) {
-    io.out(`  ${id.padEnd(w)}  ${String(st.iterations).padStart(5)} iterations  ${st.iterations ? (st.ms / st.iterations).toFixed(0).padStart(5) : '    -'} ms each  outcomes seen ${st.outcomes.size}/${st.allowed}  ${st.findings} findings`);
+    io.out(`  ${id.padEnd(w)}  ${String(st.iterations).padStart(5)} iterations  ${st.iterations ? (st.ms / st.iterations).toFixed(0).padStart(5) : '    -'} ms each  outcomes seen ${st.outcomes.size}/${st.allowed}  ${st.requests} requests served  ${st.findings} findings`);
   }
   for (const e of s.errors) io.out(`error: ${e}`);
   for (const f of saved) io.out(`saved: ${f}`);
@@ -101,7 +101,7 @@ function summaryJson(s: RaceSummary, seed: number, before: string | null, after:
   return {
     revision: s.hello?.revision ?? 'none', nrCpus: s.hello?.nrCpus ?? null, seed, iterations: s.iterations, seconds: s.seconds,
     iterationsPerSecond: s.iterations / Math.max(s.seconds, 0.001),
-    scenarios: Object.fromEntries([...s.scenarios].map(([id, st]) => [id, { iterations: st.iterations, msEach: st.iterations ? st.ms / st.iterations : null, allowed: st.allowed, findings: st.findings, outcomes: Object.fromEntries(st.outcomes) }])),
+    scenarios: Object.fromEntries([...s.scenarios].map(([id, st]) => [id, { iterations: st.iterations, msEach: st.iterations ? st.ms / st.iterations : null, allowed: st.allowed, requests: st.requests, findings: st.findings, outcomes: Object.fromEntries(st.outcomes) }])),
     findings: s.findings.map((f) => ({ scenario: f.scenario, iteration: f.iteration, title: titleOf(f.finding), finding: f.finding, outcome: f.outcome })),
     errors: s.errors, saved, leftovers: { ...s.leftovers, enableUring: { before, after } },
   };

@@ -8,7 +8,7 @@ export type RunString = 'mountpoint' | 'abort';
 export type Reloc =
   | { readonly kind: 'ptr'; readonly at: number; readonly to: number }
   | { readonly kind: 'fd'; readonly at: number; readonly slot: number }
-  | { readonly kind: 'text'; readonly at: number; readonly name: RunString; readonly max: number };
+  | { readonly kind: 'text'; readonly at: number; readonly name: RunString; readonly max: number; readonly suffix?: string };
 
 export interface Arena {
   readonly size: number;
@@ -49,8 +49,8 @@ export class ArenaBuilder {
 
   ptr(at: number, to: number): void { this.relocs.push({ kind: 'ptr', at, to }); }
   fd(at: number, slot: number): void { this.relocs.push({ kind: 'fd', at, slot }); }
-  /** `max` bytes at `at` (an existing allocation) that will hold a run string. */
-  textAt(at: number, name: RunString, max: number): void { this.relocs.push({ kind: 'text', at, name, max }); }
+  /** `max` bytes at `at` (an existing allocation) that will hold a run string, then `suffix`. */
+  textAt(at: number, name: RunString, max: number, suffix = ''): void { this.relocs.push({ kind: 'text', at, name, max, ...(suffix ? { suffix } : {}) }); }
   /** A fresh allocation for a run string. */
   runText(name: RunString, max = 256): number { const at = this.alloc(max); this.textAt(at, name, max); return at; }
 
@@ -72,7 +72,7 @@ export function materialize(a: Arena, mem: Uint8Array, base: bigint, fds: readon
     } else {
       const s = strings[r.name];
       if (s === undefined) throw new ArenaError(`run string ${r.name} not given`);
-      const b = Buffer.from(`${s}\0`);
+      const b = Buffer.from(`${s}${r.suffix ?? ''}\0`);
       if (b.length > r.max) throw new ArenaError(`run string ${r.name} of ${b.length} bytes does not fit in ${r.max}`);
       mem.set(b, r.at);
     }

@@ -40,7 +40,14 @@ export interface Entry {
   tag: string;
 }
 
-export interface TagInfo { readonly tag: string; readonly ring: number; readonly thread: number; readonly cmd_op: number }
+/** An SQE of the race: its tag, ring, submitting thread, command, and the queue of the entry it holds (if any). */
+export interface TagInfo { readonly tag: string; readonly ring: number; readonly thread: number; readonly cmd_op: number; readonly queue: number | null }
+
+/** How a race is judged: its whole outcome against every interleaving's, or each line against the lines any gives (traffic). */
+export type OracleKind = 'outcome' | 'lines';
+
+/** A client a thread drives in a loop: its slot and CPU, where its last answer lands, and whether it still owes one. */
+export interface LoopClient { readonly tag: string; readonly slot: number; readonly cpu: number; readonly answer: number; readonly owes: number }
 
 export interface BuiltRace {
   readonly program: Program;
@@ -55,6 +62,8 @@ export interface BuiltRace {
   /** Every client op: its pool slot and CPU (the queue its requests go to). */
   readonly clients: ReadonlyMap<string, { readonly slot: number; readonly cpu: number }>;
   readonly rings: readonly number[];
+  readonly oracle: OracleKind;
+  readonly loops: readonly LoopClient[];
 }
 
 export class BuildError extends Error {}
@@ -80,13 +89,22 @@ export class RaceBuild {
   private nextUd = 1n;
   private readonly abortPath: number;
   private readonly one: number;
+  /** A byte a thread sets once its teardown is done: loops end on it (they have no other way to learn the race is over). */
+  private readonly flag: number;
+  private oracle: OracleKind = 'outcome';
+  private readonly loops: LoopClient[] = [];
+  private nextLoop = 0;
 
   constructor(readonly env: RaceEnv) {
     this.model = new RaceModel(env.cfg);
     this.maxPayload = maxPayloadSz(env.cfg.init!, env.rev.a);
     this.abortPath = this.arena.runText('abort');
     this.one = this.arena.data(Buffer.from('1'));
+    this.flag = this.arena.alloc(8);
   }
+
+  /** Judge this race line by line (its loops make whole outcomes incomparable). */
+  judgeByLines(): void { this.oracle = 'lines'; }
 
   thread(name: string): number {
     if (this.phase !== 'prefix') throw new BuildError('threads are declared before the race');
@@ -129,7 +147,7 @@ export class RaceBuild {
 
   private newTag(tag: string, ring: number, thread: number, cmd_op: number, entry: Entry | null): bigint {
     const ud = this.nextUd++;
-    this.tags.set(ud, { tag, ring, thread, cmd_op });
+    this.tags.set(ud, { tag, ring, thread, cmd_op, queue: entry?.qid ?? null });
     if (entry) this.snaps.push({ ud, off: entry.hdr, len: headerParts(this.env.rev).size });
     return ud;
   }
@@ -180,26 +198,109 @@ export class RaceBuild {
     this.command({ kind: 'uring_cmd', tag, sqe: spec }, i);
   }
 
+  /** The steps that write a reply (`error`, `body`) into e's header and payload and point the SQE at `sqe` to it. */
+  private replySteps(e: Entry, sqe: number, error: number, body: Uint8Array): Step[] {
+    const rev = this.env.rev;
+    const parts = headerParts(rev);
+    const outH = rev.lookup('fuse_out_header');
+    const field = (l: { fields: readonly { name: string; offset: number }[] }, n: string) => l.fields.find((f) => f.name === n)!.offset;
+    const commitAt = e.hdr + parts.ent + field(parts.entLayout, 'commit_id');
+    const sqeCommit = sqe + field(rev.lookup('io_uring_sqe$uring_cmd'), 'cmd') + field(rev.lookup(rev.cmdReq), 'commit_id');
+    const sz = new Uint8Array(4);
+    new DataView(sz.buffer).setUint32(0, body.length, true);
+    return [
+      { op: 'store', dst: e.hdr + parts.inOut, bytes: encode(outH, { len: outH.size + body.length, error, unique: 0n } as Rec, rev.lookup) },
+      { op: 'copy', dst: e.hdr + parts.inOut + field(outH, 'unique'), src: commitAt, len: 8 },
+      ...(body.length ? [{ op: 'copy' as const, dst: e.pay, src: this.arena.data(body), len: body.length }] : []),
+      { op: 'store', dst: e.hdr + parts.ent + field(parts.entLayout, 'payload_sz'), bytes: sz },
+      { op: 'copy', dst: sqeCommit, src: commitAt, len: 8 },
+    ];
+  }
+
+  /**
+   * Thread i serves entry e until its SQE fails (teardown) or the flag is set: whatever request arrives is answered from
+   * `replies` by opcode (others -EIO), with one COMMIT_AND_FETCH SQE reused for every answer. Engine steps only.
+   */
+  serveLoop(i: number, e: Entry, replies: ReadonlyMap<number, { error: number; body: Uint8Array }>, waitNs: number): void {
+    const rev = this.env.rev;
+    const opcodeAt = e.hdr + headerParts(rev).inOut + rev.lookup('fuse_in_header').fields.find((f) => f.name === 'opcode')!.offset;
+    const first = [...this.tags].find(([, v]) => v.tag === e.tag)![0];
+    const spec: UringCmdSpec = { cmd_op: FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: e.qid };
+    const ud = this.newTag(`${e.tag}.k`, e.ring, i, spec.cmd_op, e);
+    const sqe = this.sqe(spec, ud, null);
+    const L = (n: string) => `serve${ud}.${n}`;
+    const wait = (name: string, on: bigint): Step[] => [
+      { op: 'label', name: L(name) },
+      { op: 'wait_cqe', ring: e.ring, ud: on, timeoutNs: waitNs },
+      { op: 'jump_if', test: { kind: 'status', value: 'timeout' }, to: L(`${name}.idle`) },
+      { op: 'jump_if', test: { kind: 'status', value: 'ok' }, not: true, to: L('end') },
+      { op: 'jump_if', test: { kind: 'always' }, to: L('got') },
+      { op: 'label', name: L(`${name}.idle`) },
+      { op: 'jump_if', test: { kind: 'mem', at: this.flag, len: 1, value: 1n }, to: L('end') },
+      { op: 'jump_if', test: { kind: 'always' }, to: L(name) },
+    ];
+    const handler = (name: string, r: { error: number; body: Uint8Array }): Step[] => [
+      { op: 'label', name: L(name) }, ...this.replySteps(e, sqe, r.error, r.body), { op: 'submit', ring: e.ring, sqe, record: true, tag: Number(ud) },
+      { op: 'jump_if', test: { kind: 'always' }, to: L('commit') },
+    ];
+    this.t(i).steps.push(
+      ...wait('register', first), ...wait('commit', ud),
+      { op: 'label', name: L('got') },
+      { op: 'jump_if', test: { kind: 'last', value: 0 }, not: true, to: L('end') },
+      ...[...replies.keys()].map((op): Step => ({ op: 'jump_if', test: { kind: 'mem', at: opcodeAt, len: 4, value: BigInt(op) }, to: L(`op${op}`) })),
+      { op: 'jump_if', test: { kind: 'always' }, to: L('other') },
+      ...[...replies].flatMap(([op, r]) => handler(`op${op}`, r)), ...handler('other', { error: REPLY_ERROR, body: new Uint8Array() }),
+      { op: 'label', name: L('end') },
+    );
+    e.tag = `${e.tag}.k`;
+  }
+
+  /**
+   * Thread i drives client `slot` through `ops` in a loop until one fails, its answer is late or the flag is set; the
+   * model sees it as one `open` of `file` (a request issued around the teardown).
+   */
+  clientLoop(i: number, slot: number, cpu: number, tag: string, file: string, ops: readonly ClientRequest[], waitNs: number): void {
+    // `open` opens `file` under the mount point; the other ops work on the handle it opened.
+    if (this.clients.has(tag)) throw new BuildError(`client tag ${tag} used twice`);
+    this.clients.set(tag, { slot, cpu });
+    const answer = this.arena.alloc(24), owes = this.arena.alloc(8);
+    this.loops.push({ tag, slot, cpu, answer, owes });
+    const L = (n: string) => `loop${this.nextLoop}.${n}`;
+    this.nextLoop++;
+    const steps: Step[] = [{ op: 'label', name: L('top') }, { op: 'jump_if', test: { kind: 'mem', at: this.flag, len: 1, value: 1n }, to: L('end') }];
+    for (const req of ops) {
+      const at = this.arena.data(encodeClientOp({ ...req, cpu }));
+      if (req.verb === 'open' || req.verb === 'stat') this.arena.textAt(at + PATH_AT, 'mountpoint', PATH_MAX, req.verb === 'open' ? `/${file}` : '');
+      steps.push(
+        { op: 'store', dst: owes, bytes: Uint8Array.of(1) },
+        { op: 'write_fd', fd: CLIENT_FD0 + slot, data: at, len: 512 },
+        { op: 'read_fd', fd: CLIENT_FD0 + slot, into: answer, len: 24, timeoutNs: waitNs },
+        { op: 'jump_if', test: { kind: 'status', value: 'ok' }, not: true, to: L('end') },
+        { op: 'store', dst: owes, bytes: Uint8Array.of(0) },
+        { op: 'jump_if', test: { kind: 'mem', at: answer, len: 8, value: BigInt.asUintN(64, -1n) }, to: L('end') },
+      );
+    }
+    steps.push({ op: 'jump_if', test: { kind: 'always' }, to: L('top') }, { op: 'label', name: L('end') });
+    this.t(i).steps.push(...steps);
+    this.command({ kind: 'client', tag, op: 'open', file, cpu, client: slot }, i);
+  }
+
+  /** Thread i sleeps (glue: no model command). */
+  sleep(i: number, ns: number): void { this.t(i).steps.push({ op: 'sleep', ns }); }
+
+  /** Thread i sets the flag loops end on (glue). */
+  raiseFlag(i: number): void { this.t(i).steps.push({ op: 'store', dst: this.flag, bytes: Uint8Array.of(1) }); }
+
   /**
    * COMMIT_AND_FETCH of whatever `e` holds, answered with `error` and no payload: the out header, its unique and the
    * SQE's commit_id are copied from the header the kernel wrote, at run time (the engine knows no FUSE).
    */
   commit(i: number, e: Entry, error: number, tag: string, ring = e.ring): void {
     this.order(i);
-    const rev = this.env.rev;
-    const parts = headerParts(rev);
-    const outH = rev.lookup('fuse_out_header');
-    const field = (l: { fields: readonly { name: string; offset: number }[] }, n: string) => l.fields.find((f) => f.name === n)!.offset;
-    const commitAt = e.hdr + parts.ent + field(parts.entLayout, 'commit_id');
     const spec: UringCmdSpec = { cmd_op: FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: e.qid, reply: { unique: 'match', error, payload_sz: 0 } };
     const ud = this.newTag(tag, ring, i, spec.cmd_op, e);
     const sqe = this.sqe(spec, ud, null);
-    const sqeCommit = sqe + field(rev.lookup('io_uring_sqe$uring_cmd'), 'cmd') + field(rev.lookup(rev.cmdReq), 'commit_id');
-    const steps = this.t(i).steps;
-    steps.push({ op: 'store', dst: e.hdr + parts.inOut, bytes: encode(outH, { len: outH.size, error, unique: 0n } as Rec, rev.lookup) });
-    steps.push({ op: 'copy', dst: e.hdr + parts.inOut + field(outH, 'unique'), src: commitAt, len: 8 });
-    steps.push({ op: 'store', dst: e.hdr + parts.ent + field(parts.entLayout, 'payload_sz'), bytes: new Uint8Array(4) });
-    steps.push({ op: 'copy', dst: sqeCommit, src: commitAt, len: 8 });
+    this.t(i).steps.push(...this.replySteps(e, sqe, error, new Uint8Array()));
     this.submit(i, ring, sqe, ud);
     // The model names the request by the commit_id the prefix delivered to this entry; one never delivered is unknown.
     const known = this.delivered.get(e.tag);
@@ -289,7 +390,7 @@ export class RaceBuild {
     return {
       program: { threads: this.threads.map((t) => ({ name: t.name, steps: [...t.steps, ...(t.exits ? [] : [{ op: 'end' as const }])] })), barriers: [...this.barriers], snaps: [...this.snaps] },
       arena: this.arena.build(), prefix: [...this.prefix], racing: this.threads.map((t) => [...t.racing]), tags: new Map(this.tags),
-      preClients: [...this.preClients], clients: new Map(this.clients), rings: [...this.rings],
+      preClients: [...this.preClients], clients: new Map(this.clients), rings: [...this.rings], oracle: this.oracle, loops: [...this.loops],
     };
   }
 }

@@ -3,7 +3,7 @@ import type { NativeProbe } from '../../native-probe/index.js';
 import type { RaceState } from '../../native-probe/index.js';
 import type { ConnConfig } from '../../spec/model/commands.js';
 import type { Revision } from '../../spec/revisions.js';
-import { asleepInFuse, taskState, type ClientPool } from '../kernel/clients.js';
+import { asleepInFuse, decode as decodeClientAnswer, taskState, type ClientPool } from '../kernel/clients.js';
 import type { ParamLock } from '../kernel/paramLock.js';
 import { blockedStacks } from '../kernel/stuck.js';
 import { scaled } from '../kernel/timeScale.js';
@@ -13,7 +13,7 @@ import { jitters } from './jitter.js';
 import type { Kmsg } from './kmsg.js';
 import { MUTANTS } from './mutants.js';
 import { allowedOutcomes, nearest, type Allowed } from './oracle.js';
-import { kernelLines, outcomeKey, type KernelObservation, type Outcome } from './outcome.js';
+import { kernelLines, lineKind, outcomeKey, type KernelObservation, type Outcome } from './outcome.js';
 import { encodeProgram, resolve } from './program.js';
 import { RACE_STATUS } from './programLayout.js';
 import { RaceConn } from './raceConn.js';
@@ -56,6 +56,8 @@ export interface IterationResult {
   /** Wall time of the whole iteration and of the program alone (first step to last), ms. */
   readonly ms: number;
   readonly raceMs: number;
+  /** Requests the kernel delivered to the ring in this iteration (CQEs of 0 with a request). */
+  readonly requests: number;
 }
 
 export interface WorkerCtx {
@@ -117,6 +119,7 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
   const busySlots = () => [...built.clients.values()].map((c) => c.slot).filter((s) => pool.busy(s));
   const clientStacks = (slots: readonly number[]) => slots.map((s) => blockedStacks(pool.pid(s))).join('\n');
   let raceMs = 0;
+  let requests = 0;
   let st: RaceState | null = null;
   try {
     // Clients that must already wait: started first, each until it sleeps in FUSE.
@@ -147,9 +150,16 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
     }
     st = stateOf(p);
     raceMs = Math.max(0, ...st.rows.map((r) => r[6])) / 1e6;
-    // Clients a thread started owe an answer now.
+    // Clients a thread started owe an answer now; so does a looping client whose last op had no answer in time.
     const starts = writeFdSlots(built, st);
     for (const slot of starts) pool.expect(slot);
+    const arena = new Uint8Array(mem);
+    for (const l of built.loops) {
+      if (arena[l.owes] === 1) { pool.expect(l.slot); continue; }
+      const last = decodeClientAnswer(Buffer.from(arena.subarray(l.answer, l.answer + 24))).res;
+      // A loop that ended on the flag after a good answer says nothing about the teardown.
+      if (last < 0) answers.set(l.tag, last);
+    }
     if (st.rows.some((r) => isStep(built, r, 'close_fd'))) conn.fdClosed = true;
     if (st.rows.some((r) => isStep(built, r, 'umount') && r[4] === 0)) conn.unmounted = true;
 
@@ -169,37 +179,44 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
       cqes: st.cqes.map(([, ud, res, , , , snap]) => ({ ud, res, snap })),
       clients: answers, dev,
     };
-    const outcome = kernelLines(built, ctx.rev, observation);
-    if (!allowed.outcomes.has(outcomeKey(outcome))) findings.push({ kind: 'outcome', observed: outcome, allowed: allowed.outcomes.size, nearest: nearest(allowed, outcome), inside });
+    const lines = kernelLines(built, ctx.rev, observation);
+    requests = lines.filter((l) => / 0 op=\d+$/.test(l)).length;
+    // Loops make whole outcomes incomparable: the lines oracle keeps each kind of line once.
+    const outcome = built.oracle === 'lines' ? [...new Set(lines.map((l) => lineKind(built, l)))].sort() : lines;
+    if (built.oracle === 'lines') {
+      const kinds = new Set([...allowed.outcomes.values()].flatMap((a) => a.outcome.map((l) => lineKind(built, l))));
+      const odd = outcome.filter((k) => !kinds.has(k));
+      if (odd.length) findings.push({ kind: 'outcome', observed: odd, allowed: kinds.size, nearest: { outcome: [...kinds].sort(), order: ['(any ordering: lines oracle)'], missing: [], extra: odd }, inside });
+    } else if (!allowed.outcomes.has(outcomeKey(outcome))) findings.push({ kind: 'outcome', observed: outcome, allowed: allowed.outcomes.size, nearest: nearest(allowed, outcome), inside });
     return finish(outcome);
   } finally {
-    teardown(ctx, conn, bound, (f) => findings.push(f));
+    teardown(ctx, conn, [...built.clients.values()].map((c) => c.slot), bound, (f) => findings.push(f));
     ctx.lock?.release();
   }
 
   function finish(outcome: Outcome): IterationResult {
-    return { scenario: req.scenario, conn: conn.id, iteration: req.iteration, seed: req.seed, jitterNs, outcome, allowed: allowed.outcomes.size, findings, ms: Date.now() - t0, raceMs };
+    return { scenario: req.scenario, conn: conn.id, iteration: req.iteration, seed: req.seed, jitterNs, outcome, allowed: allowed.outcomes.size, findings, ms: Date.now() - t0, raceMs, requests };
   }
 }
 
+/** Every step of the program by its global index (what result rows name), resolved once per race. */
+const flatSteps = (() => {
+  const cache = new WeakMap<BuiltRace, ReturnType<typeof resolve>['steps']>();
+  return (b: BuiltRace) => {
+    let steps = cache.get(b);
+    if (!steps) { steps = b.program.threads.flatMap((t) => resolve(t).steps); cache.set(b, steps); }
+    return steps;
+  };
+})();
+
+const stepOf = (b: BuiltRace, r: RaceState['rows'][number]) => flatSteps(b)[r[1]]!;
+
 /** Whether result row `r` is of a step with op `op`. */
-function isStep(b: BuiltRace, r: RaceState['rows'][number], op: string): boolean {
-  const steps = resolve(b.program.threads[r[0]]!).steps;
-  const first = b.program.threads.slice(0, r[0]).reduce((n, t) => n + resolve(t).steps.length, 0);
-  return steps[r[1] - first]?.op === op;
-}
+const isStep = (b: BuiltRace, r: RaceState['rows'][number], op: string): boolean => stepOf(b, r).op === op;
 
 /** Pool slots whose op a thread wrote to its socket (write_fd rows that wrote the whole op). */
 function writeFdSlots(b: BuiltRace, st: RaceState): number[] {
-  const out: number[] = [];
-  for (const r of st.rows) {
-    if (!isStep(b, r, 'write_fd') || r[4] <= 0) continue;
-    const steps = resolve(b.program.threads[r[0]]!).steps;
-    const first = b.program.threads.slice(0, r[0]).reduce((n, t) => n + resolve(t).steps.length, 0);
-    const s = steps[r[1] - first]!;
-    if (s.op === 'write_fd') out.push(s.fd - CLIENT_FD0);
-  }
-  return out;
+  return st.rows.flatMap((r) => { const s = stepOf(b, r); return s.op === 'write_fd' && r[4] > 0 ? [s.fd - CLIENT_FD0] : []; });
 }
 
 /** Until nothing moves: no new CQE, no client answer, every busy client asleep in FUSE, io-wq idle (three calm rounds). */
@@ -229,9 +246,11 @@ function reapHeld(ctx: WorkerCtx, b: BuiltRace, bound: number, hang: (w: string,
   for (;;) {
     const st = stateOf(ctx.p);
     const closed = new Set(st.rows.filter((r) => isStep(b, r, 'close_ring')).map((r) => stepOf(b, r)).flatMap((s) => (s.op === 'close_ring' ? [s.ring] : [])));
-    const done = new Set(st.cqes.map((c) => c[1]));
-    const held = st.rows.filter((r) => isStep(b, r, 'submit') && RACE_STATUS[r[3]] === 'ok' && r[4] >= 0)
-      .map((r) => BigInt(r[2])).filter((ud) => !done.has(ud) && !closed.has(b.tags.get(ud)!.ring));
+    // An SQE reused in a loop is held when it went in more often than it came back.
+    const count = (uds: bigint[]) => uds.reduce((m, u) => m.set(u, (m.get(u) ?? 0) + 1), new Map<bigint, number>());
+    const back = count(st.cqes.map((c) => c[1]));
+    const sent = count(st.rows.filter((r) => isStep(b, r, 'submit') && RACE_STATUS[r[3]] === 'ok' && r[4] >= 0).map((r) => BigInt(r[2])));
+    const held = [...sent].filter(([ud, n]) => n > (back.get(ud) ?? 0) && !closed.has(b.tags.get(ud)!.ring)).map(([ud]) => ud);
     if (held.length === 0) return;
     if (Date.now() > until) {
       hang(`SQEs ${held.map((u) => b.tags.get(u)!.tag).join(', ')} got no CQE within ${bound} ms of the abort`, st.threads.map(([tid], t) => threadStack(tid, `thread ${b.program.threads[t]!.name}`)).join('\n'));
@@ -241,10 +260,6 @@ function reapHeld(ctx: WorkerCtx, b: BuiltRace, bound: number, hang: (w: string,
   }
 }
 
-function stepOf(b: BuiltRace, r: RaceState['rows'][number]) {
-  const first = b.program.threads.slice(0, r[0]).reduce((n, t) => n + resolve(t).steps.length, 0);
-  return resolve(b.program.threads[r[0]]!).steps[r[1] - first]!;
-}
 
 function waitClients(pollClients: () => void, busySlots: () => number[], bound: number, hang: (w: string, s: string) => void, stacks: (s: readonly number[]) => string, when: string): void {
   const until = Date.now() + bound;
@@ -258,10 +273,18 @@ function waitClients(pollClients: () => void, busySlots: () => number[], bound: 
 }
 
 /** Whatever the iteration did: threads joined, rings closed, /dev/fuse closed, unmounted, the connection gone. */
-function teardown(ctx: WorkerCtx, conn: RaceConn, bound: number, report: (f: Finding) => void): void {
+function teardown(ctx: WorkerCtx, conn: RaceConn, slots: readonly number[], bound: number, report: (f: Finding) => void): void {
   const { p, pool } = ctx;
   const hang = (what: string, stacks: string) => report({ kind: 'hang', what, stacks });
   conn.abort();
+  // Files a client still has open pin the superblock, and so the connection: every client closes them.
+  for (const slot of slots) {
+    if (pool.busy(slot)) pool.replace(slot);
+    pool.submit(slot, { verb: 'reset' });
+  }
+  const resetUntil = Date.now() + bound;
+  while (slots.some((s) => pool.busy(s)) && Date.now() < resetUntil) { pool.poll(); nap(1); }
+  for (const slot of slots.filter((s) => pool.busy(s))) { hang(`client slot ${slot} did not close its files within ${bound} ms of the abort`, blockedStacks(pool.pid(slot))); pool.replace(slot); }
   let umounting = false;
   if (!conn.unmounted) {
     // From a client: a umount that hangs (the 2026 REGISTER/abort race) must not take the worker with it.

@@ -50,3 +50,11 @@ export function kernelLines(b: BuiltRace, rev: Revision, o: KernelObservation): 
   for (const op of o.dev) out.push(`dev opcode=${op}`);
   return out.sort();
 }
+
+/** A line as the lines oracle compares it: an SQE by the queue of the entry it holds, a delivery without its opcode. */
+export function lineKind(b: BuiltRace, line: string): string {
+  const [tag, ...rest] = line.split(' ');
+  const info = [...b.tags.values()].find((t) => t.tag === tag);
+  const what = rest.join(' ').replace(/^0 op=\d+$/, '0');
+  return info && info.queue !== null ? `q${info.queue} ${what}` : `${tag} ${what}`;
+}

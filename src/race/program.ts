@@ -1,12 +1,13 @@
 // A race program as data: per-thread steps over arena offsets, fd slots and ring slots; encoded for the engine.
 import { match } from 'ts-pattern';
 import { encode, encodeInto } from '../../spec/codec/codec.js';
-import { RACE_F, RACE_MAGIC, RACE_MAX, RACE_OP, race_header, race_snap, race_step, raceLookup, type RaceOpName } from './programLayout.js';
+import { RACE_F, RACE_MAGIC, RACE_MAX, RACE_OP, RACE_STATUS, race_header, race_snap, race_step, raceLookup, type RaceOpName, type RaceStatus } from './programLayout.js';
 
 /** What a jump tests: memory (len bytes at an arena offset equal to value), the previous step's res, a stop request, nothing. */
 export type JumpTest =
   | { readonly kind: 'mem'; readonly at: number; readonly len: number; readonly value: bigint }
   | { readonly kind: 'last'; readonly value: number }
+  | { readonly kind: 'status'; readonly value: RaceStatus }
   | { readonly kind: 'stop' }
   | { readonly kind: 'always' };
 
@@ -30,6 +31,8 @@ export type Step = { readonly record?: boolean; readonly tag?: number } & (
   | { readonly op: 'close_fd'; readonly fd: number }
   | { readonly op: 'write_path'; readonly path: number; readonly data: number; readonly len: number }
   | { readonly op: 'write_fd'; readonly fd: number; readonly data: number; readonly len: number }
+  /** Waits up to timeoutNs for fd slot `fd` to be readable, then reads `len` bytes into the arena at `into`. */
+  | { readonly op: 'read_fd'; readonly fd: number; readonly into: number; readonly len: number; readonly timeoutNs: number }
   | { readonly op: 'umount'; readonly path: number; readonly flags: number }
   | { readonly op: 'exit' }
 );
@@ -79,6 +82,7 @@ function fields(s: Exclude<Step, { op: 'label' }>, labels: Map<string, number>, 
       return match(x.test)
         .with({ kind: 'mem' }, (t) => ({ ...base, a: n(t.at), len: t.len, b: BigInt.asUintN(64, t.value) }))
         .with({ kind: 'last' }, (t) => ({ ...base, flags: base.flags | RACE_F.last, b: BigInt.asUintN(64, n(t.value)) }))
+        .with({ kind: 'status' }, (t) => ({ ...base, flags: base.flags | RACE_F.status, b: n(RACE_STATUS.indexOf(t.value)) }))
         .with({ kind: 'stop' }, () => ({ ...base, flags: base.flags | RACE_F.stop }))
         .with({ kind: 'always' }, () => ({ ...base, len: 0 }))
         .exhaustive();
@@ -90,6 +94,7 @@ function fields(s: Exclude<Step, { op: 'label' }>, labels: Map<string, number>, 
     .with({ op: 'close_fd' }, (x) => ({ op: x.op, slot: x.fd }))
     .with({ op: 'write_path' }, (x) => ({ op: x.op, a: n(x.path), b: n(x.data), len: x.len }))
     .with({ op: 'write_fd' }, (x) => ({ op: x.op, slot: x.fd, a: n(x.data), len: x.len }))
+    .with({ op: 'read_fd' }, (x) => ({ op: x.op, slot: x.fd, a: n(x.into), len: x.len, b: n(x.timeoutNs) }))
     .with({ op: 'umount' }, (x) => ({ op: x.op, a: n(x.path), b: n(x.flags) }))
     .exhaustive();
 }

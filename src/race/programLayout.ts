@@ -42,12 +42,12 @@ export const raceLookup = registry([race_step, race_snap, race_header]);
 /** enum race_op. */
 export const RACE_OP = {
   end: 0, ring_setup: 1, submit: 2, wait_cqe: 3, copy: 4, store: 5, jump_if: 6, barrier: 7, spin: 8, sleep: 9,
-  close_ring: 10, close_fd: 11, write_path: 12, write_fd: 13, umount: 14, exit: 15, reap: 16,
+  close_ring: 10, close_fd: 11, write_path: 12, write_fd: 13, umount: 14, exit: 15, reap: 16, read_fd: 17,
 } as const;
 export type RaceOpName = keyof typeof RACE_OP;
 
 /** RACE_F_*. */
-export const RACE_F = { record: 1, not: 2, last: 4, stop: 8 } as const;
+export const RACE_F = { record: 1, not: 2, last: 4, stop: 8, status: 16 } as const;
 
 /** enum race_status, by value. */
 export const RACE_STATUS = ['ok', 'timeout', 'closed', 'stopped'] as const;

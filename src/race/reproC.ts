@@ -32,17 +32,17 @@ function engineSource(): string {
 function arenaSource(a: Arena): string {
   const chunks = a.chunks.map((c, i) => `static const unsigned char chunk${i}[] = {\n${hex(c.bytes)}\n};`).join('\n');
   const table = a.chunks.map((c, i) => `  {${c.at}, chunk${i}, ${c.bytes.length}},`).join('\n');
-  const relocs = a.relocs.map((r) => (r.kind === 'ptr' ? `  {0, ${r.at}, ${r.to}, 0},` : r.kind === 'fd' ? `  {1, ${r.at}, ${r.slot}, 0},` : `  {2, ${r.at}, ${r.name === 'mountpoint' ? 0 : 1}, ${r.max}},`)).join('\n');
+  const relocs = a.relocs.map((r) => (r.kind === 'ptr' ? `  {0, ${r.at}, ${r.to}, 0, ""},` : r.kind === 'fd' ? `  {1, ${r.at}, ${r.slot}, 0, ""},` : `  {2, ${r.at}, ${r.name === 'mountpoint' ? 0 : 1}, ${r.max}, ${cstr(r.suffix ?? '')}},`)).join('\n');
   return `#define ARENA_SIZE ${a.size}
 ${chunks}
 static const struct { unsigned at; const unsigned char *bytes; unsigned len; } chunks[] = {
 ${table}
   {0, 0, 0}
 };
-/* kind 0: u64 := arena + to; 1: i32 := fds[to]; 2: string to (0 mount point, 1 fusectl abort file) in max bytes */
-static const struct { int kind; unsigned at; unsigned to; unsigned max; } relocs[] = {
+/* kind 0: u64 := arena + to; 1: i32 := fds[to]; 2: string to (0 mount point, 1 fusectl abort file), then suffix, in max bytes */
+static const struct { int kind; unsigned at; unsigned to; unsigned max; const char *suffix; } relocs[] = {
 ${relocs}
-  {-1, 0, 0, 0}
+  {-1, 0, 0, 0, ""}
 };`;
 }
 
@@ -56,6 +56,7 @@ function programSource(b: BuiltRace, rev: RevisionId, nrCpus: number): string {
   const tags = [...b.tags].map(([ud, t]) => `  {${ud}ULL, ${cstr(t.tag)}},`).join('\n');
   const clients = [...b.clients].map(([tag, c]) => `  {${c.slot}, ${c.cpu}, ${cstr(tag)}},`).join('\n');
   const pre = b.preClients.map((c) => `  {${c.slot}, {\n${hex(encodeClientOp(c.req))}\n  }},`).join('\n');
+  const loops = b.loops.map((l) => `  {${l.slot}, ${l.answer}, ${l.owes}},`).join('\n');
   const errnos = Object.entries(ERRNO).map(([n, v]) => `  {${v}, ${cstr(n)}},`).join('\n');
   return `static const unsigned char program[] = {
 ${hex(encodeProgram(b.program))}
@@ -89,6 +90,10 @@ static const struct { int slot, cpu; const char *tag; } clients[] = {
 ${clients}
   {-1, -1, 0}
 };
+static const struct { int slot; unsigned answer, owes; } loops[] = {
+${loops}
+  {-1, 0, 0}
+};
 static const struct { int slot; unsigned char op[512]; } pre_clients[] = {
 ${pre}
   {-1, {0}}
@@ -110,7 +115,7 @@ const RUNTIME = String.raw`
 #include <sys/wait.h>
 
 static int client_fd[UMOUNT_SLOT + 1], client_pid[UMOUNT_SLOT + 1], client_busy[UMOUNT_SLOT + 1];
-static long long client_res[UMOUNT_SLOT + 1];
+static long long client_res[UMOUNT_SLOT + 1], client_out[UMOUNT_SLOT + 1];
 static char param_before[2] = "N", dir[128], abort_path[128];
 static int hangs;
 
@@ -138,16 +143,27 @@ static int asleep_in_fuse(int pid) {
   return strstr(b, "fuse") || strstr(b, "request_wait");
 }
 
-/* A client process: one 512-byte op at a time (stat or umount of the path at PATH_AT, on the CPU at offset 4). */
+/* A client process (native-probe/src/clientProto.h): one 512-byte op at a time on the CPU at offset 4; stat, open,
+ * read, close, umount of the path at PATH_AT, reset; it answers with {res, errno, mismatch}. */
 static void client_loop(int sock) {
-  unsigned char op[512]; struct stat st; int64_t r[3];
+  unsigned char op[512]; static char data[1 << 20]; struct stat st; int64_t r[3]; int fd = -1;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (;;) {
-    uint32_t verb; int32_t cpu; cpu_set_t set;
+    uint32_t verb, flags; int32_t cpu; uint64_t size; int64_t off; cpu_set_t set; char *path = (char *)op + PATH_AT;
     if (read(sock, op, sizeof op) != (ssize_t)sizeof op) _exit(0);
-    memcpy(&verb, op, 4); memcpy(&cpu, op + 4, 4);
+    memcpy(&verb, op, 4); memcpy(&cpu, op + 4, 4); memcpy(&flags, op + 12, 4); memcpy(&size, op + 24, 8); memcpy(&off, op + 32, 8);
+    if (size > sizeof data) size = sizeof data;
     if (cpu >= 0) { CPU_ZERO(&set); CPU_SET(cpu, &set); sched_setaffinity(0, sizeof set, &set); }
-    op[511] = 0; r[0] = verb == 1 ? stat((char *)op + PATH_AT, &st) : verb == 7 ? umount2((char *)op + PATH_AT, MNT_DETACH) : -1;
+    op[511] = 0;
+    switch (verb) {
+      case 1: r[0] = stat(path, &st); break;
+      case 2: if (fd >= 0) close(fd); fd = open(path, (int)flags | O_CLOEXEC); r[0] = fd < 0 ? -1 : 0; break;
+      case 3: r[0] = off < 0 ? read(fd, data, size) : pread(fd, data, size, off); break;
+      case 6: r[0] = close(fd); fd = -1; break;
+      case 7: r[0] = umount2(path, MNT_DETACH); break;
+      case 9: if (fd >= 0) close(fd); fd = -1; r[0] = 0; break;
+      default: r[0] = -1; errno = ENOSYS;
+    }
     r[1] = r[0] < 0 ? errno : 0; r[2] = -1;
     if (write(sock, r, 24) != 24) _exit(1);
   }
@@ -229,7 +245,7 @@ static int iteration(int it, unsigned seed) {
   for (i = 0; relocs[i].kind >= 0; i++) {
     if (relocs[i].kind == 0) { uint64_t v = (uint64_t)(uintptr_t)arena + relocs[i].to; memcpy(arena + relocs[i].at, &v, 8); }
     else if (relocs[i].kind == 1) memcpy(arena + relocs[i].at, &fds[relocs[i].to], 4);
-    else snprintf((char *)arena + relocs[i].at, relocs[i].max, "%s", relocs[i].to == 0 ? dir : abort_path);
+    else snprintf((char *)arena + relocs[i].at, relocs[i].max, "%s%s", relocs[i].to == 0 ? dir : abort_path, relocs[i].suffix);
   }
   /* New jitter every iteration: each busy-wait drawn from [0, its bound]. */
   memcpy(prog, program, sizeof prog);
@@ -264,11 +280,25 @@ static int iteration(int it, unsigned seed) {
     while ((n = read(fuse_fd, b, sizeof b)) > 0) { uint32_t op; memcpy(&op, b + 4, 4); if (op != 2 && op != 42 && op != 36) { snprintf(line, sizeof line, "dev opcode=%u", op); lines[nl++] = strdup(line); } }
     fcntl(fuse_fd, F_SETFL, fl);
   }
+  for (i = 0; loops[i].slot >= 0; i++) {
+    int64_t res; int32_t err;
+    if (arena[loops[i].owes]) { client_busy[loops[i].slot] = 1; continue; }
+    memcpy(&res, arena + loops[i].answer, 8); memcpy(&err, arena + loops[i].answer + 8, 4);
+    if (res < 0) client_res[loops[i].slot] = -err;
+  }
   fusectl_abort();
   for (i = 0; i < 20; i++) for (j = 0; j < NR_RINGS; j++) race_reap(&ctx, j, 5000000);
   until = ms_now() + 3000;
   while (clients_busy(0) && ms_now() < until) { client_poll(); nap_ms(1); }
   if (clients_busy(0)) { printf("iteration %d: HANG: clients inside the kernel 3 s after the abort\n", it); client_hang("after the abort"); }
+  memcpy(client_out, client_res, sizeof client_out);
+  {
+    /* Files a client still has open pin the superblock, and so the connection. */
+    unsigned char op[512]; memset(op, 0, sizeof op); op[0] = 9; memset(op + 4, 0xff, 4);
+    for (i = 0; clients[i].tag; i++) if (!client_busy[clients[i].slot]) client_send(clients[i].slot, op);
+    until = ms_now() + 3000;
+    while (clients_busy(0) && ms_now() < until) { client_poll(); nap_ms(1); }
+  }
   {
     unsigned char op[512]; memset(op, 0, sizeof op); op[0] = 7; memset(op + 4, 0xff, 4);
     client_send(UMOUNT_SLOT, op);
@@ -296,7 +326,7 @@ static int iteration(int it, unsigned seed) {
       lines[nl++] = strdup(line);
     }
   }
-  for (i = 0; clients[i].tag; i++) { snprintf(line, sizeof line, "client@cpu%d %s", clients[i].cpu, errname((int)client_res[clients[i].slot], buf)); lines[nl++] = strdup(line); }
+  for (i = 0; clients[i].tag; i++) { snprintf(line, sizeof line, "client@cpu%d %s", clients[i].cpu, errname((int)client_out[clients[i].slot], buf)); lines[nl++] = strdup(line); }
   qsort(lines, nl, sizeof lines[0], cmp);
   found = nl == (int)(sizeof finding / sizeof finding[0]) - 1;
   printf("iteration %d:", it);

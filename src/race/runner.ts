@@ -37,6 +37,8 @@ export interface ScenarioStats {
   allowed: number;
   findings: number;
   ms: number;
+  /** Requests delivered over the ring, all iterations together. */
+  requests: number;
 }
 
 export interface RaceFinding {
@@ -98,7 +100,7 @@ export async function race(o: RaceOptions): Promise<RaceSummary> {
     const rev = hello.revision;
     const list = SCENARIOS.filter((s) => s.revisions.includes(rev) && (o.scenarios === null || o.scenarios.includes(s.id)));
     if (list.length === 0) { errors.push(`no race scenario of ${o.scenarios?.join(', ') ?? 'any'} applies to ${rev}`); return done(); }
-    for (const s of list) stats.set(s.id, { iterations: 0, outcomes: new Map(), allowed: 0, findings: 0, ms: 0 });
+    for (const s of list) stats.set(s.id, { iterations: 0, outcomes: new Map(), allowed: 0, findings: 0, ms: 0, requests: 0 });
     const deadline = t0 + o.seconds * 1000;
     let lastSaid = Date.now();
     const from = o.from ?? 0;
@@ -112,6 +114,7 @@ export async function race(o: RaceOptions): Promise<RaceSummary> {
         conns.push(r.conn);
         st.iterations++;
         st.ms += r.ms;
+        st.requests += r.requests;
         st.allowed = r.allowed;
         const k = outcomeKey(r.outcome);
         st.outcomes.set(k, (st.outcomes.get(k) ?? 0) + 1);

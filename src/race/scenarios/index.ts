@@ -8,12 +8,13 @@ import { firstRegister } from './firstRegister.js';
 import { registerVs } from './registerVs.js';
 import type { RaceScenario } from './scenario.js';
 import { serverExitStates } from './serverExitStates.js';
+import { traffic } from './traffic.js';
 
 export type { RaceScenario } from './scenario.js';
 
 export const SCENARIOS: readonly RaceScenario[] = [
   firstRegister(false), firstRegister(true), registerVs('abort'), registerVs('umount'), registerVs('server-exit'), addQueueVsAbort,
-  commitVsRingExit, commitVsThreadExit, deliveryVsThreadExit, serverExitStates,
+  commitVsRingExit, commitVsThreadExit, deliveryVsThreadExit, serverExitStates, traffic('abort'), traffic('server-exit'),
 ];
 
 export const scenarioIds = (): string[] => SCENARIOS.map((s) => s.id);
