@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { seaAddon } from './fromSea.js';
 import type { NativeProbe } from './native.js';
 
-export type { NativeProbe } from './native.js';
+export type { NativeProbe, RaceState } from './native.js';
 
 const require = createRequire(import.meta.url);
 let cached: NativeProbe | string | undefined;

@@ -47,4 +47,27 @@ export interface NativeProbe {
   kill(pid: number, signal: number): number;
   /** Calling thread's effective capabilities := permitted & ~clearMask (bit n = capability n); 0n restores; 0 or -errno. */
   capSetEffective(clearMask: bigint): number;
+  /**
+   * Starts a race program (native-probe/src/raceProto.h: header, then steps) on one thread per program thread, over
+   * `arena` (the memory its arena offsets name) and `fds` (its fd slots). 0, or -EBUSY while a race is live, -EINVAL.
+   */
+  raceStart(program: Buffer, arena: ArrayBuffer, fds: readonly number[]): number;
+  /** Waits up to timeoutMs; the number of threads still running their steps (0: every one reached END or exited). */
+  raceWait(timeoutMs: number): number;
+  /** Logs the CQEs that ring slot `slot` posts within timeoutMs; how many, or -errno. */
+  raceReap(slot: number, timeoutMs: number): number;
+  /** Makes every blocking step (barrier, wait, spin) end now with status STOPPED. */
+  raceStop(): number;
+  /** What the race did so far: per thread [tid, state, pc]; recorded steps; every CQE reaped (with its snapshot). */
+  raceState(): RaceState | number;
+  /** Closes the rings still open, releases the threads and joins them; how many could not be joined (stuck in the kernel). */
+  raceFinish(timeoutMs: number): number;
+}
+
+/** state: 0 new, 1 running, 2 held at END, 3 exited; status: 0 ok, 1 timeout, 2 closed, 3 stopped; times in ns from start. */
+export interface RaceState {
+  readonly threads: Array<[tid: number, state: number, pc: number]>;
+  readonly rows: Array<[thread: number, step: number, tag: number, status: number, res: number, t0: number, t1: number]>;
+  readonly cqes: Array<[ring: number, userData: bigint, res: number, flags: number, t: number, consumed: boolean, snapshot: Buffer | null]>;
+  readonly dropped: number;
 }

@@ -33,6 +33,12 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, JS_flock));
   exports.Set("kill", Napi::Function::New(env, JS_kill));
   exports.Set("capSetEffective", Napi::Function::New(env, JS_capSetEffective));
+  exports.Set("raceStart", Napi::Function::New(env, JS_raceStart));
+  exports.Set("raceWait", Napi::Function::New(env, JS_raceWait));
+  exports.Set("raceReap", Napi::Function::New(env, JS_raceReap));
+  exports.Set("raceStop", Napi::Function::New(env, JS_raceStop));
+  exports.Set("raceState", Napi::Function::New(env, JS_raceState));
+  exports.Set("raceFinish", Napi::Function::New(env, JS_raceFinish));
   return exports;
 }
 

@@ -1,6 +1,7 @@
 // Every furc command's arguments, as data: the parser reads argv against these, and usage and --help are printed from them.
 import { REVISIONS } from '../../spec/types.js';
 import { FORMATS } from '../report/report.js';
+import { RACE } from './raceCommand.js';
 import type { Command } from './args.js';
 import { DEBIAN_SOURCES } from '../kbuild/debian.js';
 import { DEBUG_KINDS } from '../kbuild/fragments.js';
@@ -167,7 +168,7 @@ export const MATRIX_GUEST = {
 } as const satisfies Command;
 
 /** In the order `furc --help` lists them. */
-export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, VM, KERNEL_BUILD, KMUTANTS, MATRIX, MERGE, MATRIX_GUEST] as const;
+export const COMMANDS = [SPEC, SPEC_DIFF, PROBE, RUN, LAYOUT, DIFF, FUZZ, REPLAY, RACE, VM, KERNEL_BUILD, KMUTANTS, MATRIX, MERGE, MATRIX_GUEST] as const;
 
 /** The declaration `furc <argv>` is read against (`spec diff` is its own command), or null for an unknown command. */
 export function commandOf(argv: readonly string[]): { cmd: Command; args: readonly string[] } | null {

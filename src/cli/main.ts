@@ -5,6 +5,7 @@ import { commandOf, COMMANDS } from './commands.js';
 import { diffCommand } from './diff.js';
 import { fuzzCommand, replayCommand } from './fuzz.js';
 import { layoutCommand } from './layout.js';
+import { raceCommand } from './race.js';
 import { runCommand, probeCommand } from './run.js';
 import { specCommand } from './spec.js';
 import { vmCommand } from './vm.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'diff': return diffCommand(args, io);
       case 'fuzz': return await fuzzCommand(args, io);
       case 'replay': return await replayCommand(args, io);
+      case 'race': return await raceCommand(args, io);
       case 'vm': return await vmCommand(args, io);
       case 'kernel': if (args[0] === 'build') return await kernelBuildCommand(args.slice(1), io);
         throw new UsageError(`unknown command 'kernel ${args[0] ?? ''}' (known: kernel build)`);

@@ -22,11 +22,12 @@ export interface ClientRequest {
 /** res: the syscall's result, or -errno; mismatch: first byte a READ got that is not the pattern's, or -1. */
 export interface ClientAnswer { readonly res: number; readonly mismatch: number }
 
-const OP_SIZE = 512, RESULT_SIZE = 24, PATH_AT = 40, PATH_MAX = 472;
+export const OP_SIZE = 512, RESULT_SIZE = 24, PATH_AT = 40, PATH_MAX = 472;
 
 export class ClientError extends Error {}
 
-function encode(r: ClientRequest): Buffer {
+/** The 512-byte ClientOp of a request (clientProto.h); a race program writes it to a client socket itself. */
+export function encode(r: ClientRequest): Buffer {
   const b = Buffer.alloc(OP_SIZE);
   b.writeUInt32LE(VERB[r.verb], 0);
   b.writeInt32LE(r.cpu ?? -1, 4);
@@ -42,7 +43,8 @@ function encode(r: ClientRequest): Buffer {
   return b;
 }
 
-function decode(b: Buffer): ClientAnswer {
+/** A 24-byte ClientResult. */
+export function decode(b: Buffer): ClientAnswer {
   const res = Number(b.readBigInt64LE(0));
   return { res: res < 0 ? -b.readInt32LE(8) : res, mismatch: Number(b.readBigInt64LE(16)) };
 }
@@ -81,6 +83,9 @@ export class ClientPool {
     if (n !== OP_SIZE) throw new ClientError(`client ${slot} (pid ${s.pid}) did not take its op: ${n}`);
     s.busy = true;
   }
+
+  /** Slot `slot` owes an answer to an op someone else wrote to its socket (a race program's thread). */
+  expect(slot: number): void { this.slots[slot]!.busy = true; }
 
   /** Answers that have arrived, without waiting. */
   poll(): { slot: number; answer: ClientAnswer }[] {

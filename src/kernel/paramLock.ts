@@ -57,7 +57,8 @@ export class RunLock {
     this.fd = openLock(p, 'runs.lock');
     const alone = p.flock(this.fd, LOCK_EX | LOCK_NB) === 0;
     if (alone) {
-      // No live run: a saved value is a leftover of a killed one, and the switch goes back to it first.
+      // No live run: registry entries of killed runs go, and a saved value (their leftover) is put back first.
+      for (const f of readdirSync(LOCK_DIR)) if (/^run\.\d+$/.test(f)) rmSync(`${LOCK_DIR}/${f}`, { force: true });
       if (!existsSync(SAVED) && existsSync(OLD_SAVED)) writeFileSync(SAVED, readFileSync(OLD_SAVED, 'utf8').split(/\s+/)[0]!);
       rmSync(OLD_SAVED, { force: true });
       if (existsSync(SAVED)) {

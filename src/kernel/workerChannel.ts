@@ -56,13 +56,15 @@ export class WorkerChannel {
   private nextId = 1;
   private disposed = false;
 
-  constructor(private readonly deadlineMs: number) {}
+  /** `script`: the worker to run (the kernel worker by default; furc race has its own). */
+  constructor(private readonly deadlineMs: number, private readonly script: string = WORKER) {}
 
   /** The live worker's pid (diagnostics and the worker-death test). */
   get pid(): number | undefined { return this.proc?.pid; }
 
   private start(): Proc {
-    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, IN_SEA ? WORKER_ARG : WORKER], {
+    // The packed executable is its own kernel worker (an argument picks the role); furc race's worker needs dist/.
+    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, IN_SEA && this.script === WORKER ? WORKER_ARG : this.script], {
       stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', reject: false, buffer: false, cleanup: true,
     });
     const p = new Proc(child);

@@ -1,0 +1,72 @@
+// The connection one race iteration works on: /dev/fuse, a mount in the worker's namespace, INIT answered.
+import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
+import type { NativeProbe } from '../../native-probe/index.js';
+import type { ConnConfig } from '../../spec/model/commands.js';
+import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
+import { initReply, parseInitIn, parseRequest } from '../kernel/fuseMsg.js';
+import { newMountDir } from '../kernel/mountDirs.js';
+import { connectionId, ensureFusectl } from '../kernel/procfs.js';
+import { scaled } from '../kernel/timeScale.js';
+
+const O_RDWR = 2, MS_NOSUID = 2, MS_NODEV = 4;
+const NAP = new Int32Array(new SharedArrayBuffer(4));
+/** /dev/fuse reads want at least max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write). */
+const READ_SIZE = (1 << 17) + 8192;
+
+export class RaceConnError extends Error {}
+
+export class RaceConn {
+  readonly fusefd: number;
+  readonly dir: string;
+  readonly id: number;
+  fdClosed = false;
+  unmounted = false;
+
+  constructor(private readonly p: NativeProbe, cfg: ConnConfig) {
+    const check = (r: number, what: string) => { if (r < 0) throw new RaceConnError(`${what} failed: ${r}`); return r; };
+    this.fusefd = check(p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
+    this.dir = newMountDir();
+    try {
+      check(p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
+    } catch (e) { p.close(this.fusefd); rmdirSync(this.dir); throw e; }
+    this.id = connectionId(this.dir);
+    ensureFusectl(p);
+    const init = p.read(this.fusefd, READ_SIZE, scaled(2000));
+    if (typeof init === 'number') throw new RaceConnError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
+    const { h, body } = parseRequest(init);
+    if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new RaceConnError(`expected FUSE_INIT, got opcode ${h.opcode}`);
+    check(p.write(this.fusefd, initReply(h.unique, parseInitIn(body), cfg.init!).bytes), 'write INIT reply');
+  }
+
+  get abortPath(): string { return `/sys/fs/fuse/connections/${this.id}/abort`; }
+  get exists(): boolean { return existsSync(`/sys/fs/fuse/connections/${this.id}`); }
+
+  abort(): void { try { writeFileSync(this.abortPath, '1'); } catch { /* already gone */ } }
+
+  /** Requests waiting on /dev/fuse (the ring was not ready for them), read and left unanswered: their opcodes. */
+  pendingOnDev(): number[] {
+    const out: number[] = [];
+    if (this.fdClosed) return out;
+    for (let i = 0; i < 64; i++) {
+      const b = this.p.read(this.fusefd, READ_SIZE, 0);
+      if (typeof b === 'number') break;
+      const op = parseRequest(b).h.opcode;
+      if (op !== FUSE_OPCODE.FUSE_FORGET && op !== FUSE_OPCODE.FUSE_BATCH_FORGET && op !== FUSE_OPCODE.FUSE_INTERRUPT) out.push(op);
+    }
+    return out;
+  }
+
+  closeFd(): void { if (!this.fdClosed) this.p.close(this.fusefd); this.fdClosed = true; }
+
+  /** Whether the connection's fusectl directory went within `ms` (its last /dev/fuse reference gone). */
+  waitGone(ms: number): boolean {
+    const until = Date.now() + ms;
+    while (this.exists) {
+      if (Date.now() > until) return false;
+      Atomics.wait(NAP, 0, 0, 1);
+    }
+    return true;
+  }
+
+  removeDir(): void { try { rmdirSync(this.dir); } catch { /* busy until a lazy detach completes */ } }
+}
