@@ -90,7 +90,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
     await inflight;
     if (!result.failed || !result.counterexample) break;
     if (o.stopAtFirst) {
-      findings.push({ seed, path: result.counterexamplePath ?? '', outcome: { steps: [], mismatchAt: null, problem: null, fired: [] }, reproduced: '1/1', file: null, solid: true });
+      findings.push({ seed, path: result.counterexamplePath ?? '', outcome: { steps: [], mismatchAt: null, problem: null, fired: [], trace: { steps: [], teardown: [] } }, reproduced: '1/1', file: null, solid: true });
       break;
     }
     // fast-check cannot shrink inside a set-up macro or a steered start: drop single steps while the case still fails.

@@ -15,6 +15,8 @@ export interface CaseOutcome {
   readonly problem: string | null;
   /** Rule rows the model fired in the case (its coverage). */
   readonly fired: readonly string[];
+  /** The target's own trace, for callers that summarise what it did. */
+  readonly trace: CaseTrace;
 }
 
 /**
@@ -57,5 +59,5 @@ export async function runCase(model: Target, target: Target, c: FuzzCase): Promi
     if (mt.steps[i] === undefined) break;
   }
   const problem = 'error' in tt.teardown ? tt.teardown.error : null;
-  return { steps, mismatchAt, problem, fired: mt.fired ?? [] };
+  return { steps, mismatchAt, problem, fired: mt.fired ?? [], trace: tt };
 }

@@ -7,7 +7,9 @@ import { HarnessError, KernelHealthError, TimeoutError } from '../kernel/kernelT
 import { caseId } from '../report/report.js';
 import { runScenario } from '../target/runScenario.js';
 import type { Target } from '../target/target.js';
+import { ModelTarget } from '../target/modelTarget.js';
 import { breakRows, expectedOutcome, orderedChecks, showOutcome, validOutcome } from './cases.js';
+import { dataCases, runDataCase } from './data.js';
 
 export type Verdict =
   | { readonly kind: 'PASS' }
@@ -32,28 +34,37 @@ export interface CaseResult {
 const replayOf = (family: string, rule: string, target: string) =>
   `FURC_TARGETS=${target} npx vitest run properties/rules/firstFailingRuleWins.test.ts -t "${family} .*${rule.replace(/\./g, '\\.')}"`;
 
+const dataReplayOf = (family: string, rule: string, target: string) =>
+  `FURC_TARGETS=${target} npx vitest run properties/kernel/data.test.ts -t "${family} ${rule.replace(/\./g, '\\.')}"`;
+
 export async function runSuite(target: Target, revs: readonly RevisionId[], nrCpus: number, onResult: (r: CaseResult) => void = () => {}): Promise<CaseResult[]> {
   const out: CaseResult[] = [];
   const emit = (r: CaseResult) => { out.push(r); onResult(r); };
+  // Data cases are judged against the model's trace of the same steps (the model given this target's cpus and caps).
+  const reference = new ModelTarget(await target.info());
   for (const rev of revs) {
     const skip = await target.unsupported(rev);
     const unreachable = Object.values(revision(rev).tables).flatMap((t) => t!.rows)
       .filter((r): r is Check => r.kind === 'check' && r.unreachable !== undefined);
+    const runOne = async (family: string, rule: string, replay: string, run: () => Promise<Observation>, known: readonly KnownDifference[]) => {
+      const base = { revision: rev, family, rule, replay };
+      if (skip) { emit({ ...base, verdict: { kind: 'SKIP', reason: skip } }); return; }
+      target.mark?.(caseId({ family, rule }));
+      const got = await verdictOf(run);
+      const k = got.verdict.kind === 'FAIL' ? known.find((x) => x.observed === got.observed) : undefined;
+      const { verdict, observed } = k ? { ...got, verdict: { kind: 'XFAIL', rule, link: k.link } as Verdict } : got;
+      emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
+    };
     for (const fam of families(rev, nrCpus)) {
       const cases: (readonly [string, () => Promise<Observation>, readonly KnownDifference[]])[] = [
         [`${fam.table}.baseline`, async () => check(await runScenario(target, fam.baseline, fam.observe), showOutcome(validOutcome(fam))), []],
         ...orderedChecks(fam).map((row) => [row.id, async () =>
           check(await runScenario(target, breakRows(fam, [row]), fam.observe), showOutcome(expectedOutcome(fam, row))), row.known ?? []] as const),
       ];
-      for (const [rule, run, known] of cases) {
-        const base = { revision: rev, family: fam.name, rule, replay: replayOf(fam.name, rule, target.name) };
-        if (skip) { emit({ ...base, verdict: { kind: 'SKIP', reason: skip } }); continue; }
-        target.mark?.(caseId({ family: fam.name, rule }));
-        const got = await verdictOf(run);
-        const k = got.verdict.kind === 'FAIL' ? known.find((x) => x.observed === got.observed) : undefined;
-        const { verdict, observed } = k ? { ...got, verdict: { kind: 'XFAIL', rule, link: k.link } as Verdict } : got;
-        emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
-      }
+      for (const [rule, run, known] of cases) await runOne(fam.name, rule, replayOf(fam.name, rule, target.name), run, known);
+    }
+    for (const d of dataCases(rev, nrCpus)) {
+      await runOne(d.family, d.rule, dataReplayOf(d.family, d.rule, target.name), () => runDataCase(reference, target, d), []);
     }
     for (const row of unreachable) {
       emit({ revision: rev, family: `${rev} forced`, rule: row.id, replay: 'npx vitest run properties/rules/unreachable.test.ts',
