@@ -9,6 +9,8 @@ export interface NativeProbe {
   /** Buffer with what was read, or -errno (-ETIMEDOUT when nothing arrived within timeoutMs). */
   read(fd: number, size: number, timeoutMs: number): Buffer | number;
   write(fd: number, data: Buffer): number;
+  /** pipe2(O_CLOEXEC): [read fd, write fd], or -errno. */
+  pipe(): [number, number] | number;
   mount(source: string, target: string, fstype: string, flags: number, data: string): number;
   umount2(target: string, flags: number): number;
   /** PR_SET_PDEATHSIG(SIGKILL) on the calling process. */
@@ -27,14 +29,13 @@ export interface NativeProbe {
   ringReap(ring: number, timeoutMs: number, max: number): Array<[bigint, number, number]> | number;
   ringRegister(ring: number, opcode: number, arg: Buffer, nr: number): number;
   ringClose(ring: number): number;
-  /** Page-aligned anonymous mapping as an ArrayBuffer, or -errno. */
-  alloc(size: number): ArrayBuffer | number;
+  /** Page-aligned anonymous mapping as an ArrayBuffer, or -errno; with `at`, mapped exactly there or -EEXIST. */
+  alloc(size: number, at?: bigint): ArrayBuffer | number;
   /** mprotect of whole pages [offset, offset+len) of an alloc()ed buffer; prot is PROT_READ 1 | PROT_WRITE 2 (0: none). */
   protect(buf: ArrayBuffer, offset: number, len: number, prot: number): number;
   /** munmap of whole pages of an alloc()ed buffer; JS must never touch them again (the finalizer skips them). */
   unmap(buf: ArrayBuffer, offset: number, len: number): number;
   addressOf(buf: ArrayBuffer | ArrayBufferView): bigint;
-  unmappedAddress(): bigint | number;
   /**
    * Forks n client processes now (before any ring or mount exists): [pid, socket fd] each. A client reads one
    * 512-byte ClientOp at a time from its socket and answers with a 24-byte ClientResult (native-probe/src/clientProto.h).

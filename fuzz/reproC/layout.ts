@@ -9,7 +9,7 @@ import type { Field, Layout } from '../../spec/types.js';
 import { FUSE_DEV_IOC, FUSE_INIT_FLAG, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import { IORING } from '../../spec/uapi/io_uring.js';
-import { KERNEL_ADDR } from '../../src/kernel/regions.js';
+import { ARENA, KERNEL_ADDR } from '../../src/kernel/regions.js';
 
 /** One emitted #define: a field's offset (with its width as NAME_W), a layout's size, or a constant. */
 export interface CDefine {
@@ -104,7 +104,7 @@ export function constantDefines(): CDefine[] {
     ...(['FUSE_LOOKUP', 'FUSE_FORGET', 'FUSE_GETATTR', 'FUSE_OPEN', 'FUSE_READ', 'FUSE_WRITE', 'FUSE_RELEASE', 'FUSE_FSYNC', 'FUSE_FLUSH',
       'FUSE_INIT', 'FUSE_CREATE', 'FUSE_INTERRUPT', 'FUSE_BATCH_FORGET'] as const).map((k) => c(k, O[k])),
     c('FUSE_DEV_IOC_SYNC_INIT', FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT), c('FUSE_INIT_EXT', FUSE_INIT_FLAG.FUSE_INIT_EXT),
-    c('ROOT_INO', ROOT_INO), c('PATTERN_LEN', PATTERN_LEN), c('KERNEL_ADDR', KERNEL_ADDR),
+    c('ROOT_INO', ROOT_INO), c('PATTERN_LEN', PATTERN_LEN), c('KERNEL_ADDR', KERNEL_ADDR), c('ARENA_BASE', ARENA.base), c('ARENA_SIZE', ARENA.size),
     ...(['ENOENT', 'EBADF', 'ENOSYS', 'EINTR', 'ERESTARTSYS', 'ETIMEDOUT', 'ENODEV', 'ECONNABORTED', 'ENOTCONN'] as const).map((k) => c(k, ERRNO[k])),
   ];
 }

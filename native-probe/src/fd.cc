@@ -34,6 +34,15 @@ Napi::Value JS_read(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(info.Env(), buf.Data(), r);
 }
 
+// pipe() → [read fd, write fd] (close-on-exec), or -errno.
+Napi::Value JS_pipe(const Napi::CallbackInfo& info) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return Napi::Number::New(info.Env(), -errno);
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, fds[0]); a.Set(1u, fds[1]);
+  return a;
+}
+
 Napi::Value JS_write(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "fd"); REQUIRE_BUFFER(1, "data");
   auto b = info[1].As<Napi::Buffer<uint8_t>>();

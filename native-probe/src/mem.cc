@@ -24,15 +24,26 @@ void release(Napi::Env, void*, Mapping* m) {
 Addon& addon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
 }  // namespace
 
-// alloc(size) → ArrayBuffer backed by an anonymous private mapping (page-aligned), or -errno.
+// alloc(size[, at]) → ArrayBuffer backed by an anonymous private mapping (page-aligned), or -errno; with `at`, exactly
+// there or -EEXIST when something is mapped in the way (MAP_FIXED_NOREPLACE).
 Napi::Value JS_alloc(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(1); REQUIRE_NUMBER(0, "size");
   size_t size = info[0].As<Napi::Number>().Int64Value();
   if (size == 0) size = 1;
   long page = sysconf(_SC_PAGESIZE);
   size_t len = (size + page - 1) / page * page;
-  char* p = (char*)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* at = nullptr;
+  int fixed = 0;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    REQUIRE_BIGINT(1, "at");
+    bool lossless = true;
+    at = (void*)(uintptr_t)info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    fixed = MAP_FIXED_NOREPLACE;
+  }
+  char* p = (char*)mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | fixed, -1, 0);
   if (p == MAP_FAILED) return Napi::Number::New(info.Env(), -errno);
+  // A kernel before 4.17 takes MAP_FIXED_NOREPLACE as a hint: elsewhere is as good as taken.
+  if (at && p != at) { munmap(p, len); return Napi::Number::New(info.Env(), -EEXIST); }
   // Regions shared with the kernel stay out of forked clients.
   madvise(p, len, MADV_DONTFORK);
   Addon& a = addon(info.Env());
@@ -86,13 +97,4 @@ Napi::Value JS_addressOf(const Napi::CallbackInfo& info) {
   }
   Napi::TypeError::New(info.Env(), "Expected argument 0 (buffer) to be an ArrayBuffer or a typed array").ThrowAsJavaScriptException();
   return info.Env().Undefined();
-}
-
-// unmappedAddress() → a user address with nothing mapped at it (mapped, then unmapped).
-Napi::Value JS_unmappedAddress(const Napi::CallbackInfo& info) {
-  long page = sysconf(_SC_PAGESIZE);
-  void* p = mmap(nullptr, page * 16, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return Napi::Number::New(info.Env(), -errno);
-  munmap(p, page * 16);
-  return Napi::BigInt::New(info.Env(), (uint64_t)(uintptr_t)p + page * 8);
 }

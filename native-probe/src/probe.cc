@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, JS_close));
   exports.Set("ioctl", Napi::Function::New(env, JS_ioctl));
   exports.Set("waitAny", Napi::Function::New(env, JS_waitAny));
+  exports.Set("pipe", Napi::Function::New(env, JS_pipe));
   exports.Set("read", Napi::Function::New(env, JS_read));
   exports.Set("write", Napi::Function::New(env, JS_write));
   exports.Set("mount", Napi::Function::New(env, JS_mount));
@@ -27,7 +28,6 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("protect", Napi::Function::New(env, JS_protect));
   exports.Set("unmap", Napi::Function::New(env, JS_unmap));
   exports.Set("addressOf", Napi::Function::New(env, JS_addressOf));
-  exports.Set("unmappedAddress", Napi::Function::New(env, JS_unmappedAddress));
   exports.Set("clientPool", Napi::Function::New(env, JS_clientPool));
   exports.Set("childExit", Napi::Function::New(env, JS_childExit));
   exports.Set("flock", Napi::Function::New(env, JS_flock));

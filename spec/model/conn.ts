@@ -50,6 +50,13 @@ export class ConnModel {
   readonly rev: Revision;
   /** Rule ids the model evaluated as failing and effect rows it applied, in order: the fuzzer's coverage. */
   readonly fired: string[] = [];
+  /**
+   * Set when the trace from here on is one of several the scheduler may pick: the ring became ready and woke more clients
+   * for a queue than it had available entries, so which request takes the entry is the order they run in.
+   */
+  schedulerOrder: string | null = null;
+  /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
+  private answering: bigint | null = null;
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
@@ -193,8 +200,13 @@ export class ConnModel {
    * request makes the filesystem answer it (a WRITE grows the file); a later one carries only its error.
    */
   private serverAnswers(sqe: UringCmdSpec): void {
-    const req = this.st.requests.get(resolvedCommitId(this.probe(sqe)));
+    const id = resolvedCommitId(this.probe(sqe));
+    // Whatever the kernel makes of it, the server has now answered that request (a teardown does not tell it otherwise).
+    for (const q of this.st.ring?.queues.values() ?? []) for (const e of q.entries) if (e.serverHolds === id) e.serverHolds = null;
+    const req = this.st.requests.get(id);
+    this.answering = null;
     if (!req || req.where !== 'ring' || req.answer !== null) return;
+    this.answering = id;
     const error = sqe.reply?.error ?? 0;
     req.answer = error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error, body: EMPTY };
   }
@@ -211,7 +223,7 @@ export class ConnModel {
     applyRegisterMode(this.st, q, p);
     const iov = p.cmd.iov ?? [];
     const e: Entry = {
-      id: this.st.nextEntryId++, tag, regTag: tag, ...entryMemory(this.st, q, p), state: 'FRRS_AVAILABLE', unique: null,
+      id: this.st.nextEntryId++, tag, regTag: tag, ...entryMemory(this.st, q, p), state: 'FRRS_AVAILABLE', unique: null, serverHolds: null,
       payload_len: iov[1]?.len ?? 0, payload_addr: iov[1]?.addr ?? 'null', buf_index: p.cmd.buf_index ?? 0, buf_id: null,
       availSeq: this.st.availClock++,
     };
@@ -222,7 +234,17 @@ export class ConnModel {
     const ring = this.st.ring!;
     if (!ring.ready && this.everyQueueAvailable()) {
       ring.ready = true;
-      for (const u of this.blocked.splice(0)) events.push(...this.dispatch(this.st.requests.get(u)!));
+      const woken = this.blocked.splice(0);
+      for (const q of ring.queues.values()) {
+        const reqs = woken.map((u) => this.st.requests.get(u)!).filter((r) => r.qid === q.qid);
+        // Alike requests (the same opcode, inode and arguments) look the same whichever takes the entry.
+        const kinds = new Set(reqs.map((r) => `${r.opcode}:${r.nodeid}:${argOf({ opcode: r.opcode, nodeid: r.nodeid, opIn: r.opIn, payload: r.payload })}`));
+        const n = reqs.length;
+        if (kinds.size > 1 && n > q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').length) {
+          this.schedulerOrder ??= `${n} clients woken together for ${q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').length} available entries of queue ${q.qid}`;
+        }
+      }
+      for (const u of woken) events.push(...this.dispatch(this.st.requests.get(u)!));
     }
     return events;
   }
@@ -249,7 +271,8 @@ export class ConnModel {
     // header still holds the request's fuse_in_header (its opcode reads as a positive error), an unwritten payload_sz
     // the one delivered.
     const r = p.cmd.reply ?? { unique: 'match' as const, error: 0, payload_sz: 'exact' as const };
-    const given: FsAnswer = req.answer ?? { error: r.error, body: EMPTY };
+    // Only the first COMMIT naming a request carries the filesystem's answer; a later one writes its error and no payload.
+    const given: FsAnswer = this.answering === req.unique && req.answer ? req.answer : { error: r.error, body: EMPTY };
     const error = r.error !== 0 ? r.error : given.error;
     const body = error === 0 ? given.body : EMPTY;
     const sent = { unique: r.unique, error, payload_sz: r.payload_sz === 'exact' ? body.length : r.payload_sz };
@@ -346,6 +369,8 @@ export class ConnModel {
     }
     e.state = 'FRRS_USERSPACE';
     e.unique = req.unique;
+    e.serverHolds = req.unique;
+    q.lastDelivered = req.unique;
     req.where = 'ring';
     this.fired.push(ringEffect(req.opcode));
     this.st.held.delete(e.tag);
@@ -504,17 +529,20 @@ export class ConnModel {
     this.flushBg(q);
   }
 
-  /** `serve`: COMMIT_AND_FETCH with the filesystem's answer for each delivered, unanswered request, by entry tag. */
+  /**
+   * `serve`: COMMIT_AND_FETCH with the filesystem's answer for each request the server was handed and has not answered,
+   * by entry tag: the server's view, so a request an abort already ended is still answered (and the kernel refuses it).
+   */
   private serve(tag: string): Event[] {
     const out: Event[] = [];
     for (let n = 1; n <= SERVE_MAX; n++) {
       const next = [...this.st.ring?.queues.values() ?? []].flatMap((q) => q.entries.map((e) => ({ q, e })))
-        .filter(({ e }) => e.state === 'FRRS_USERSPACE' && e.unique !== null && this.st.requests.get(e.unique)?.answer === null)
+        .filter(({ e }) => e.serverHolds !== null)
         .sort((a, b) => a.e.tag.localeCompare(b.e.tag))[0];
       if (!next) return out;
       const m = next.q.mode;
       out.push(...this.uringCmd(`${tag}.${n}`, {
-        cmd_op: COMMIT, qid: next.q.qid, commit_id: next.e.unique!, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
+        cmd_op: COMMIT, qid: next.q.qid, commit_id: next.e.serverHolds!, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
         ...(m.payload === 'pool' && m.registered_index !== null ? { fixed: true, buf_index: m.registered_index } : {}),
       }).events);
     }

@@ -35,6 +35,8 @@ export interface Entry {
   tag: string;
   state: Frrs;
   unique: bigint | null;
+  /** The server's view: the request its last CQE from this entry carried, until a COMMIT names it (what `serve` answers). */
+  serverHolds: bigint | null;
   readonly payload_len: number;
   readonly payload_addr: 'valid' | 'null' | 'unmapped' | 'kernel';
   readonly buf_index: number;
@@ -96,6 +98,8 @@ export interface Queue {
   /** The pool's memory (ADD_BUFPOOL without a registered buffer): a `mem` step can fault it. */
   readonly poolMem: Mem;
   readonly busyBufs: Set<number>;
+  /** The server's view: the last request a CQE of this queue handed it (what a COMMIT naming 'current' names). */
+  lastDelivered?: bigint;
 }
 
 export interface Ring {

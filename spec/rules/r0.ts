@@ -107,7 +107,8 @@ export const commitRows = (ref: string): Check[] => [
 export function resolvedCommitId(p: Probe): bigint {
   const c = p.cmd.commit_id ?? 0n;
   if (typeof c === 'bigint') return c;
-  const current = p.queue?.entries.find((e) => e.state === 'FRRS_USERSPACE')?.unique ?? 0n;
+  // The server names what it last saw on the queue, whatever the kernel did with it since (an abort ends it).
+  const current = p.queue?.lastDelivered ?? 0n;
   return c === 'current' ? current : current + (1n << 40n);
 }
 

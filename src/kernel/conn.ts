@@ -10,7 +10,7 @@ import { decode } from '../../spec/codec/codec.js';
 import { revision, type Revision } from '../../spec/revisions.js';
 import { FOPEN, FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
-import { IORING_OP_NOP, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
+import { IORING_OP_NOP, IORING_REGISTER_FILES, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { FixedArena } from './arena.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
@@ -81,6 +81,8 @@ export class KernelConn {
   private readonly fenced = new Set<bigint>();
   private readonly memory: Memory;
   private ringExited = false;
+  /** Read end of a pipe whose only write end is a file registered in the ring: it hangs up once the ring is freed. */
+  private ringGone = -1;
   private capsDropped = false;
   private arena: FixedArena | null = null;
   private readonly pools = new Map<number, { region: Region; fixed: number | null }>();
@@ -117,6 +119,7 @@ export class KernelConn {
 
   private mountAndInit(onConnection: (id: number) => void): void {
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
+    this.ringGone = this.ringExitSignal();
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
     if (this.cfg.sync_init) {
       // With a mount, mount(2) itself would wait for an INIT reply this single-threaded server cannot send.
@@ -175,8 +178,7 @@ export class KernelConn {
       .with({ kind: 'abort' }, () => { this.abort(); return this.settleUntilIdle(DEADLINE.teardown, 'abort'); })
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'server_exit' }, () => {
-        if (!this.ringExited) this.p.ringClose(this.ring);
-        this.ringExited = true;
+        this.closeRing();
         if (this.fusefd >= 0) this.p.close(this.fusefd);
         this.fusefd = -1;
         // The ring goes away in io_uring's exit work; only then is /dev/fuse released and the connection aborted.
@@ -185,11 +187,40 @@ export class KernelConn {
       })
       .with({ kind: 'ring_exit' }, () => {
         // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here.
-        if (!this.ringExited) this.p.ringClose(this.ring);
-        this.ringExited = true;
+        this.closeRing();
         return [];
       })
       .exhaustive();
+  }
+
+  /**
+   * A pipe's write end registered as the ring's only fixed file, ours closed: io_ring_ctx_free() drops the last reference
+   * after io_uring's exit work has cancelled every command the ring held, so the read end hanging up says "ring gone".
+   */
+  private ringExitSignal(): number {
+    const fds = this.p.pipe();
+    if (typeof fds === 'number') throw new KernelError(`pipe failed: ${fds}`);
+    const files = Buffer.alloc(4);
+    files.writeInt32LE(fds[1]);
+    const r = this.p.ringRegister(this.ring, IORING_REGISTER_FILES, files, 1);
+    this.p.close(fds[1]);
+    if (r < 0) { this.p.close(fds[0]); throw new KernelError(`IORING_REGISTER_FILES failed: ${r}`); }
+    return fds[0];
+  }
+
+  /**
+   * Closes the ring and waits until io_uring's exit work has cancelled its commands: a request queued meanwhile would
+   * otherwise meet an entry still armed on a dying ring (and end -ECANCELED) or not, as the workqueue's timing has it.
+   */
+  private closeRing(): void {
+    if (this.ringExited) return;
+    this.p.ringClose(this.ring);
+    this.ringExited = true;
+    if (this.ringGone < 0) return;
+    const r = this.timed('ring exit', () => this.p.waitAny([this.ringGone], DEADLINE.exit));
+    this.p.close(this.ringGone);
+    this.ringGone = -1;
+    if (r === 0) throw new KernelError(`ring not freed within ${DEADLINE.exit} ms of its close (io_uring exit work still running)`);
   }
 
   private client(c: ClientCommand): Event[] {
@@ -533,6 +564,8 @@ export class KernelConn {
     this.resetClients();
     if (!this.ringExited && this.ring >= 0) this.p.ringClose(this.ring);
     this.ringExited = true;
+    if (this.ringGone >= 0) this.p.close(this.ringGone);
+    this.ringGone = -1;
     if (this.fusefd >= 0) this.p.close(this.fusefd);
     this.fusefd = -1;
     if (this.dir && !this.unmounted) try { this.umount(); } catch (e) { problems.push((e as Error).message); }

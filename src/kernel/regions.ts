@@ -2,6 +2,7 @@
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { encodeInto } from '../../spec/codec/codec.js';
+import { negErrno } from '../../spec/errno.js';
 import type { Addr, MemProt } from '../../spec/model/commands.js';
 import { registry } from '../../spec/uapi/dsl.js';
 import { iovec } from '../../spec/uapi/io_uring.js';
@@ -78,6 +79,24 @@ export class Region {
   }
 }
 
+/**
+ * Where regions go: a window low in the address space, filled upward and never reused while a case could still see a
+ * hole. mmap without an address takes the highest free gap below the mmap base, so neither a later region nor anyone
+ * else's mapping (the worker's heap, a ring) fills a page a case unmapped: it stays unmapped until the case ends.
+ */
+export const ARENA = { base: 0x1000_0000_0000n, size: 0x100_0000_0000n } as const;
+const EEXIST = negErrno('EEXIST');
+let cursor = ARENA.base;
+
+/** `bytes` (page-rounded) of the arena's next addresses plus a guard page; wraps to the start after 1 TiB. */
+function nextAt(bytes: number): bigint {
+  const len = BigInt(Math.ceil(Math.max(bytes, 1) / PAGE) * PAGE);
+  if (cursor + len + BigInt(PAGE) > ARENA.base + ARENA.size) cursor = ARENA.base;
+  const at = cursor;
+  cursor += len + BigInt(PAGE);
+  return at;
+}
+
 /** Allocates regions for one connection and keeps their buffers alive as long as the kernel may use them. */
 export class Memory {
   private readonly keep: ArrayBuffer[] = [];
@@ -85,7 +104,9 @@ export class Memory {
   constructor(private readonly p: NativeProbe) {}
 
   private map(bytes: number): ArrayBuffer {
-    const ab = this.p.alloc(bytes);
+    let ab: ArrayBuffer | number = EEXIST;
+    // Something still mapped in the way (a region of a case not yet collected after a wrap): take the next addresses.
+    for (let tries = 0; ab === EEXIST && tries < 64; tries++) ab = this.p.alloc(bytes, nextAt(bytes));
     if (typeof ab === 'number') throw new RegionError(`mmap of ${bytes} bytes failed: ${ab}`);
     this.keep.push(ab);
     return ab;
@@ -107,11 +128,8 @@ export class Memory {
     return match(addr)
       .with('valid', () => { const r = this.region(len, place); return { addr: r.addr, region: r }; })
       .with('null', () => ({ addr: 0n, region: null }))
-      .with('unmapped', () => {
-        const a = this.p.unmappedAddress();
-        if (typeof a === 'number') throw new RegionError(`no unmapped address: ${a}`);
-        return { addr: a, region: null };
-      })
+      // The middle of 16 arena pages nothing maps: no later region or mapping lands there.
+      .with('unmapped', () => ({ addr: nextAt(16 * PAGE) + BigInt(8 * PAGE), region: null }))
       .with('kernel', () => ({ addr: KERNEL_ADDR, region: null }))
       .exhaustive();
   }

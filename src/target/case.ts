@@ -18,6 +18,8 @@ export interface CaseTrace {
   readonly teardown: readonly Event[] | { readonly error: string };
   /** The model's trace only: the rule rows that fired and the effect rows applied (coverage). */
   readonly fired?: readonly string[];
+  /** The model's trace only: from this step on it is one of several orders the scheduler may pick, and why. */
+  readonly schedulerOrder?: { readonly from: number; readonly why: string };
 }
 
 /** A commit id that no request carries: far past any unique a case can reach. */

@@ -2,7 +2,7 @@
 import { ConnModel, type ModelMutation } from '../../spec/model/conn.js';
 import type { AssumptionValues, RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from './target.js';
-import { traceCase, type CaseTrace, type FuzzCase } from './case.js';
+import { NOT_RUN, traceCase, type CaseTrace, type FuzzCase } from './case.js';
 
 export class ModelTarget implements Target {
   readonly name = 'model' as const;
@@ -14,11 +14,18 @@ export class ModelTarget implements Target {
 
   async unsupported(_rev: RevisionId): Promise<string | null> { return null; }
 
-  /** A case's trace, with the rows its model fired. */
+  /** A case's trace, with the rows its model fired and the step from which the scheduler's order decides. */
   async runCase(c: FuzzCase): Promise<CaseTrace> {
     const m = new ConnModel(c.config, this.overrides, this.mutation);
-    const trace = await traceCase(async () => sessionOf(m), c);
-    return { ...trace, fired: m.fired };
+    let runs = 0, racyAt: number | null = null;
+    const session = sessionOf(m);
+    const trace = await traceCase(async () => ({
+      run: async (cmd) => { const ev = await session.run(cmd); if (m.schedulerOrder !== null && racyAt === null) racyAt = runs; runs++; return ev; },
+      close: session.close,
+    }), c);
+    // The k-th command run is the k-th step that was not skipped for want of a mount.
+    const from = racyAt === null ? -1 : trace.steps.map((s, i) => ({ s, i })).filter(({ s }) => !('error' in s && s.error === NOT_RUN))[racyAt]?.i ?? -1;
+    return { ...trace, fired: m.fired, ...(from >= 0 ? { schedulerOrder: { from, why: m.schedulerOrder! } } : {}) };
   }
 
   async open(cfg: Parameters<Target['open']>[0]): Promise<Session> {

@@ -9,11 +9,28 @@ enum { A_VALID, A_NULL, A_UNMAPPED, A_KERNEL };
 /* len bytes at map + at; head: the first page's protection, tail: the rest's (Region of regions.ts). */
 struct region { char *map; size_t at, len; int head, tail; };
 
-/* An anonymous private mapping kept out of forked clients (native-probe alloc()). */
+/* The next addresses of a window low in the address space, plus a guard page (nextAt of regions.ts): a page a case
+   unmapped stays unmapped, since neither a later region nor a hint-less mmap (the highest free gap) lands there. */
+static uint64_t arena_cursor = SPEC_ARENA_BASE;
+static uint64_t arena_next(size_t bytes) {
+  uint64_t len = ((bytes ? bytes : 1) + (uint64_t)page_size - 1) / (uint64_t)page_size * (uint64_t)page_size;
+  if (arena_cursor + len + (uint64_t)page_size > (uint64_t)SPEC_ARENA_BASE + SPEC_ARENA_SIZE) arena_cursor = SPEC_ARENA_BASE;
+  uint64_t at = arena_cursor;
+  arena_cursor += len + (uint64_t)page_size;
+  return at;
+}
+
+/* An anonymous private mapping in the arena, kept out of forked clients (native-probe alloc(size, at)). */
 static char *map_pages(size_t bytes) {
   if (bytes == 0) bytes = 1;
   size_t len = (bytes + (size_t)page_size - 1) / (size_t)page_size * (size_t)page_size;
-  char *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *p = MAP_FAILED;
+  for (int tries = 0; p == MAP_FAILED && tries < 64; tries++) {
+    void *at = (void *)(uintptr_t)arena_next(bytes);
+    p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != MAP_FAILED && p != at) { munmap(p, len); p = MAP_FAILED; errno = EEXIST; }
+    if (p == MAP_FAILED && errno != EEXIST) break;
+  }
   if (p == MAP_FAILED) step_fail("mmap of %zu bytes failed: %d", bytes, -errno);
   madvise(p, len, MADV_DONTFORK);
   return p;
@@ -74,13 +91,8 @@ static void region_set(struct region *r, int prot, int part) {
   if (part != PART_HEAD && last < split) r->tail = r->head;
 }
 
-/* A user address with nothing mapped at it (native-probe unmappedAddress()). */
-static uint64_t unmapped_address(void) {
-  void *p = mmap(0, (size_t)page_size * 16, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) step_fail("no unmapped address: %d", -errno);
-  munmap(p, (size_t)page_size * 16);
-  return (uint64_t)(uintptr_t)p + (uint64_t)page_size * 8;
-}
+/* A user address with nothing mapped at it: the middle of 16 arena pages nothing maps (Memory.address). */
+static uint64_t unmapped_address(void) { return arena_next((size_t)page_size * 16) + (uint64_t)page_size * 8; }
 /* The address an Addr names: a fresh region for 'valid', or one of the invalid kinds (Memory.address). */
 static uint64_t address_of(int kind, size_t len, int straddle, struct region **out) {
   *out = 0;
