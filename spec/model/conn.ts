@@ -68,6 +68,8 @@ export class ConnModel {
   private abortedBeforeInit = false;
   private readonly fs: FsState;
   private readonly dcache = new Set<string>();
+  private readonly negative = new Set<string>();
+  private readonly unhashed = new Set<string>();
   private readonly slots = new Map<number, Slot>();
   private readonly vfs: VfsContext;
   private readonly faulted: { req: Request; errno: number }[] = [];
@@ -92,7 +94,7 @@ export class ConnModel {
     this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
     this.vfs = {
       maxWrite: this.st.max_write, maxPages: this.st.max_pages, pageSize: Number(this.rev.a['kernel.page_size']),
-      dcache: this.dcache, fs: this.fs, background: () => { throw new Error('background request outside a client op'); },
+      dcache: this.dcache, negative: this.negative, unhashed: this.unhashed, fs: this.fs, background: () => { throw new Error('background request outside a client op'); },
     };
     // 7.3 creates the ring at INIT, and only when io_uring was negotiated.
     if (cfg.revision === 'R8' && negotiated) this.createRing();
@@ -470,7 +472,16 @@ export class ConnModel {
       }
       it = op.gen.next(NONE_RESULT);
     }
-    for (const w of woken) out.push(...this.advance(w, () => this.slot(w).op!.gen.next(NONE_RESULT)));
+    const goesOn = sl.op !== null;
+    for (const w of woken) {
+      const before = this.st.nextUnique;
+      out.push(...this.advance(w, () => this.slot(w).op!.gen.next(NONE_RESULT)));
+      // Waker and waiter both send a request from one CPU: whichever the scheduler runs first queues first (a woken
+      // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
+      if (goesOn && this.st.nextUnique !== before && this.slot(w).op?.cpu === op.cpu) {
+        this.schedulerOrder ??= `a directory lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`;
+      }
+    }
     return out;
   }
 

@@ -50,6 +50,10 @@ export interface VfsContext {
   readonly pageSize: number;
   /** Names with a positive dentry (LOOKUP or CREATE succeeded; entry_valid outlasts a case). */
   readonly dcache: Set<string>;
+  /** Names with a hashed negative dentry: a LOOKUP answered ENOENT (fuse_lookup hashes it, already expired). */
+  readonly negative: Set<string>;
+  /** Names whose negative dentry another open unhashed while a CREATE of it was in flight: the CREATE instantiates a dentry nobody finds. */
+  readonly unhashed: Set<string>;
   readonly fs: FsState;
   /** Queues a background request (RELEASE) from the client's context: it needs no answer to go on. */
   background: (r: ReqSpec) => void;
@@ -78,13 +82,19 @@ function* closeFile(ctx: VfsContext, f: ClientFile): Generator<Yielded, number, 
  * seen on 6.18.44); a positive entry is OPENed, a missing one CREATEd when asked to, else -ENOENT.
  */
 function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yielded, ClientFile | number, ReqResult> {
-  // A cached name opens without the directory (lookup_fast); a lookup or any O_CREAT open takes it.
-  const locked = create || !ctx.dcache.has(name);
+  // lookup_fast() first, O_CREAT too (6.12 "fs: try an opportunistic lookup for O_CREAT opens too"): a cached positive
+  // name opens without the directory's lock. A negative dentry never revalidates (fuse_dentry_revalidate: "always do a
+  // fresh lookup"): it is unhashed (d_invalidate) before the lookup under the lock.
+  if (ctx.negative.delete(name)) ctx.unhashed.add(name);
+  const locked = !ctx.dcache.has(name);
   if (locked) yield ACQUIRE;
   if (!ctx.dcache.has(name)) {
     const r = yield req(O.FUSE_LOOKUP, ROOT_INO, null, 128, { payload: cstr(name) });
     if (r.error === 0) ctx.dcache.add(name);
-    else if (!(r.error === negErrno('ENOENT') && create)) { yield RELEASE; return r.error; }
+    else {
+      if (r.error === negErrno('ENOENT')) { ctx.negative.add(name); ctx.unhashed.delete(name); }
+      if (!(r.error === negErrno('ENOENT') && create)) { yield RELEASE; return r.error; }
+    }
   }
   if (ctx.dcache.has(name)) {
     if (locked) yield RELEASE;
@@ -95,7 +105,9 @@ function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yi
   const r = yield req(O.FUSE_CREATE, ROOT_INO, { flags: O_RDWR | O_CREAT | O_LARGEFILE, mode: 0o100644, umask: 0, open_flags: 0 }, 144, { payload: cstr(name) });
   yield RELEASE;
   if (r.error !== 0) return r.error;
-  ctx.dcache.add(name);
+  // fuse_create_open() instantiates the dentry its LOOKUP left negative, unless another open unhashed it meanwhile.
+  ctx.negative.delete(name);
+  if (!ctx.unhashed.delete(name)) ctx.dcache.add(name);
   const ino = ctx.fs.files.get(name)?.ino ?? 0n;
   return { name, ino, fh: ino, pos: 0 };
 }
