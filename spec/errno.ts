@@ -10,6 +10,7 @@ export const ERRNO = {
   ENOMEM: 12,
   EFAULT: 14,
   EEXIST: 17,
+  EROFS: 30,
   ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,

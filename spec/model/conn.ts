@@ -51,8 +51,8 @@ export class ConnModel {
   /** Rule ids the model evaluated as failing and effect rows it applied, in order: the fuzzer's coverage. */
   readonly fired: string[] = [];
   /**
-   * Set when the trace from here on is one of several the scheduler may pick: the ring became ready and woke more clients
-   * for a queue than it had available entries, so which request takes the entry is the order they run in.
+   * Set when the trace from here on is one of several the scheduler may pick: the ring became ready and woke unlike
+   * requests for one queue, so which takes which entry (or waits) is the order their clients run in.
    */
   schedulerOrder: string | null = null;
   /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
@@ -94,7 +94,7 @@ export class ConnModel {
     this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
     this.vfs = {
       maxWrite: this.st.max_write, maxPages: this.st.max_pages, pageSize: Number(this.rev.a['kernel.page_size']),
-      dcache: this.dcache, negative: this.negative, unhashed: this.unhashed, fs: this.fs, background: () => { throw new Error('background request outside a client op'); },
+      dcache: this.dcache, negative: this.negative, unhashed: this.unhashed, detached: () => this.detached, fs: this.fs, background: () => { throw new Error('background request outside a client op'); },
     };
     // 7.3 creates the ring at INIT, and only when io_uring was negotiated.
     if (cfg.revision === 'R8' && negotiated) this.createRing();
@@ -134,7 +134,8 @@ export class ConnModel {
     while (this.faulted.length > 0) {
       for (const { req, errno } of this.faulted.splice(0)) out.push(...this.finished(req, { error: errno, body: EMPTY }));
     }
-    return out;
+    // A faulted request may have been the last thing holding a detached mount's superblock.
+    return this.afterClientDone(out);
   }
 
   private createRing(): void {
@@ -242,9 +243,8 @@ export class ConnModel {
         // Alike requests (the same opcode, inode and arguments) look the same whichever takes the entry.
         const kinds = new Set(reqs.map((r) => `${r.opcode}:${r.nodeid}:${argOf({ opcode: r.opcode, nodeid: r.nodeid, opIn: r.opIn, payload: r.payload })}`));
         const n = reqs.length;
-        if (kinds.size > 1 && n > q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').length) {
-          this.schedulerOrder ??= `${n} clients woken together for ${q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').length} available entries of queue ${q.qid}`;
-        }
+        // Which takes which entry (or waits) is the order they run in: the ring's readiness wakes them all at once.
+        if (kinds.size > 1) this.schedulerOrder ??= `${n} unlike requests woken together for queue ${q.qid}`;
       }
       for (const u of woken) events.push(...this.dispatch(this.st.requests.get(u)!));
     }

@@ -54,6 +54,8 @@ export interface VfsContext {
   readonly negative: Set<string>;
   /** Names whose negative dentry another open unhashed while a CREATE of it was in flight: the CREATE instantiates a dentry nobody finds. */
   readonly unhashed: Set<string>;
+  /** Whether the mount was detached (lazy umount): a path walk that starts now no longer reaches the filesystem. */
+  readonly detached: () => boolean;
   readonly fs: FsState;
   /** Queues a background request (RELEASE) from the client's context: it needs no answer to go on. */
   background: (r: ReqSpec) => void;
@@ -82,6 +84,8 @@ function* closeFile(ctx: VfsContext, f: ClientFile): Generator<Yielded, number, 
  * seen on 6.18.44); a positive entry is OPENed, a missing one CREATEd when asked to, else -ENOENT.
  */
 function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yielded, ClientFile | number, ReqResult> {
+  // After a lazy umount the walk lands in what the mount covered: an empty read-only tmpfs the harness mounts there.
+  if (ctx.detached()) return negErrno(create ? 'EROFS' : 'ENOENT');
   // lookup_fast() first, O_CREAT too (6.12 "fs: try an opportunistic lookup for O_CREAT opens too"): a cached positive
   // name opens without the directory's lock. A negative dentry never revalidates (fuse_dentry_revalidate: "always do a
   // fresh lookup"): it is unhashed (d_invalidate) before the lookup under the lock.

@@ -27,7 +27,7 @@ import { scaled } from './timeScale.js';
 const O_RDWR = 2, O_CREAT = 0o100;
 /** Capability numbers (linux/capability.h). */
 const CAP_IPC_LOCK = 14n, CAP_SYS_ADMIN = 21n;
-const MS_NOSUID = 2, MS_NODEV = 4;
+const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MNT_DETACH = 2;
 /** user_data bit of the harness's own NOP fences. */
 const FENCE = 1n << 62n;
 const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT, FUSE_IO_URING_CMD_ADD_BUFPOOL: ADD_BUFPOOL } = FUSE_URING_CMD;
@@ -83,6 +83,8 @@ export class KernelConn {
   private ringExited = false;
   /** Read end of a pipe whose only write end is a file registered in the ring: it hangs up once the ring is freed. */
   private ringGone = -1;
+  /** The read-only tmpfs under the mount is mounted (teardown removes it after the fuse mount). */
+  private under = false;
   private capsDropped = false;
   private arena: FixedArena | null = null;
   private readonly pools = new Map<number, { region: Region; fixed: number | null }>();
@@ -129,6 +131,10 @@ export class KernelConn {
     }
     if (!this.cfg.mount) return;
     this.dir = newMountDir();
+    // Under the mount, an empty read-only tmpfs: after a lazy umount a client's path walk finds nothing there (ENOENT,
+    // EROFS for O_CREAT) instead of creating files in /tmp.
+    this.check(this.p.mount('furc-under', this.dir, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV, 'size=4k'), `mount read-only tmpfs on ${this.dir}`);
+    this.under = true;
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
     onConnection(this.connId);
@@ -569,6 +575,7 @@ export class KernelConn {
     if (this.fusefd >= 0) this.p.close(this.fusefd);
     this.fusefd = -1;
     if (this.dir && !this.unmounted) try { this.umount(); } catch (e) { problems.push((e as Error).message); }
+    if (this.under) { const r = this.p.umount2(this.dir!, MNT_DETACH); if (r < 0) problems.push(`umount2 of the tmpfs under ${this.dir} failed: ${r}`); this.under = false; }
     if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
     try { this.waitConnectionGone(); } catch (e) { problems.push((e as Error).message); }
     if (!this.keepParam) this.env.lock?.release();

@@ -22,7 +22,8 @@ export function sleepingInFuse(pid: number): boolean {
 
 /** The fusectl connection id of a mount: its st_dev minor, read from mountinfo (no stat: that would send GETATTR). */
 export function connectionId(dir: string): number {
-  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === dir);
+  // The fuse mount, not the tmpfs the harness puts under it at the same point.
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === dir && l.split(' - ')[1]?.startsWith('fuse '));
   if (!line) throw new ProcfsError(`mount ${dir} not in /proc/self/mountinfo`);
   const [major, minor] = line.split(' ')[2]!.split(':').map(Number);
   return ((major! & 0xfff) << 20) | minor!;

@@ -30,8 +30,9 @@ static int cap_set_effective(uint64_t clear) {
 static int connection_id(const char *dir) {
   char line[8192]; int id = -1; FILE *m = fopen("/proc/self/mountinfo", "r");
   while (m && fgets(line, sizeof line, m)) {
-    unsigned ma, mi; char mp[512];
-    if (sscanf(line, "%*d %*d %u:%u %*s %511s", &ma, &mi, mp) == 3 && !strcmp(mp, dir)) id = (int)(((ma & 0xfff) << 20) | mi);
+    unsigned ma, mi; char mp[512]; const char *fs = strstr(line, " - ");
+    /* The fuse mount, not the tmpfs under it at the same point. */
+    if (sscanf(line, "%*d %*d %u:%u %*s %511s", &ma, &mi, mp) == 3 && !strcmp(mp, dir) && fs && !strncmp(fs + 3, "fuse ", 5)) id = (int)(((ma & 0xfff) << 20) | mi);
   }
   if (m) fclose(m);
   return id;
@@ -55,6 +56,9 @@ static void open_conn(void) {
   strcpy(mnt_dir, "/tmp/furc-repro-XXXXXX");
   if (!mkdtemp(mnt_dir)) step_fail("mkdtemp: %d", -errno);
   have_dir = 1;
+  /* Under the mount, an empty read-only tmpfs: after a lazy umount a path walk finds nothing there (Conn.mountAndInit). */
+  if (mount("furc-under", mnt_dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k") < 0) step_fail("mount read-only tmpfs on %s failed: %d", mnt_dir, -errno);
+  have_under = 1;
   char o[160]; snprintf(o, sizeof o, "fd=%d,rootmode=40000,user_id=0,group_id=0", fuse_fd);
   if (mount("furc", mnt_dir, "fuse", MS_NOSUID | MS_NODEV, o) < 0) step_fail("mount fuse on %s failed: %d", mnt_dir, -errno);
   conn_id = connection_id(mnt_dir);
@@ -132,6 +136,8 @@ static void teardown(void) {
   if (fuse_fd >= 0) close(fuse_fd);
   fuse_fd = -1;
   if (have_dir && !unmounted) { if (setjmp(j) == 0) umount_step(); else printf("  problem: %s\n", fail_msg); }
+  if (have_under) umount2(mnt_dir, MNT_DETACH);
+  have_under = 0;
   if (have_dir) rmdir(mnt_dir);
   if (conn_id >= 0) {
     /* The connection's fusectl directory goes when its last /dev/fuse reference does (the ring's exit work). */

@@ -25,7 +25,7 @@ static struct sub *subs; static int nsubs, cap_subs;
 struct devreq { uint64_t unique, nodeid; uint32_t opcode, pid; unsigned char *opin, *payload; size_t plen; };
 static struct devreq devq[4096]; static int ndevq;
 
-static int fuse_fd = -1, cfg_mount = CFG_MOUNT, have_dir, unmounted, conn_id = -1, caps_dropped;
+static int fuse_fd = -1, cfg_mount = CFG_MOUNT, have_dir, have_under, unmounted, conn_id = -1, caps_dropped;
 static char mnt_dir[128];
 static unsigned char *dev_buf;
 
