@@ -73,10 +73,10 @@ export class ConnModel {
   private readonly slots = new Map<number, Slot>();
   private readonly vfs: VfsContext;
   private readonly faulted: { req: Request; errno: number }[] = [];
-  /** The client holding the root directory (see DirLock in vfs.ts), and those waiting for it in order. */
-  private dirOwner: number | null = null;
+  /** Per lock (see DirLock in vfs.ts): the client holding it, and those waiting for it in order. */
+  private readonly lockOwner = new Map<string, number>();
+  private readonly lockWaiters = new Map<string, number[]>();
   private opSeq = 0;
-  private readonly dirWaiters: number[] = [];
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
     const rev = revision(cfg.revision, overrides);
@@ -463,12 +463,12 @@ export class ConnModel {
       const y = it.value;
       if (!isLock(y)) { out.push(...this.issue(n, y, op.cpu)); break; }
       if (y.lock === 'acquire') {
-        if (this.dirOwner !== null) { this.dirWaiters.push(n); break; }
-        this.dirOwner = n;
+        if (this.lockOwner.has(y.key)) { this.lockWaiters.set(y.key, [...this.lockWaiters.get(y.key) ?? [], n]); break; }
+        this.lockOwner.set(y.key, n);
       } else {
-        // The next waiter gets the directory now, but runs only after this client, which is on its CPU, goes on.
-        this.dirOwner = this.dirWaiters.shift() ?? null;
-        if (this.dirOwner !== null) woken.push(this.dirOwner);
+        // The next waiter gets the lock now, but runs only after this client, which is on its CPU, goes on.
+        const next = this.lockWaiters.get(y.key)?.shift();
+        if (next === undefined) this.lockOwner.delete(y.key); else { this.lockOwner.set(y.key, next); woken.push(next); }
       }
       it = op.gen.next(NONE_RESULT);
     }
@@ -479,7 +479,7 @@ export class ConnModel {
       // Waker and waiter both send a request from one CPU: whichever the scheduler runs first queues first (a woken
       // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
       if (goesOn && this.st.nextUnique !== before && this.slot(w).op?.cpu === op.cpu) {
-        this.schedulerOrder ??= `a directory lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`;
+        this.schedulerOrder ??= `a lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`;
       }
     }
     return out;

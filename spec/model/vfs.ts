@@ -28,16 +28,19 @@ export interface ReqSpec {
 export interface ReqResult { readonly error: number; readonly body: Uint8Array }
 
 /**
- * The root directory's lock: without FUSE_PARALLEL_DIROPS fuse_lock_inode() serialises LOOKUPs of a directory, and an
- * O_CREAT open holds the directory's i_rwsem exclusively through its LOOKUP and CREATE (seen on 6.18.44: a second
- * client's open waits in fuse_lock_inode, state D, until the first LOOKUP is answered).
+ * A sleeping lock a client op takes: the root directory's ('dir': without FUSE_PARALLEL_DIROPS fuse_lock_inode()
+ * serialises LOOKUPs, and an O_CREAT open holds the directory's i_rwsem through its LOOKUP and CREATE; seen on
+ * 6.18.44: a second client's open waits in fuse_lock_inode until the first LOOKUP is answered), or a file's i_rwsem
+ * ('inode N': a direct write holds it through its WRITEs, fuse_dio_lock() exclusive without
+ * FOPEN_PARALLEL_DIRECT_WRITES; fsync holds it through FSYNC; flush takes it before FLUSH to sync writes).
  */
-export type DirLock = { readonly lock: 'acquire' | 'release' };
+export type DirLock = { readonly lock: 'acquire' | 'release'; readonly key: string };
 export type Yielded = ReqSpec | DirLock;
 export type OpResult = { readonly res: number; readonly data?: string };
 export type ClientOpGen = Generator<Yielded, OpResult, ReqResult>;
 export const isLock = (y: Yielded): y is DirLock => 'lock' in y;
-const ACQUIRE: DirLock = { lock: 'acquire' }, RELEASE: DirLock = { lock: 'release' };
+const ACQUIRE: DirLock = { lock: 'acquire', key: 'dir' }, RELEASE: DirLock = { lock: 'release', key: 'dir' };
+const inodeLock = (lock: DirLock['lock'], ino: bigint): DirLock => ({ lock, key: `inode ${ino}` });
 export const NONE_RESULT: ReqResult = { error: 0, body: new Uint8Array() };
 
 /** One client process: its open file (one per client) and file position. */
@@ -74,6 +77,9 @@ const OWNER = 0n;
 
 /** close(2): FLUSH (force, waited for), then RELEASE queued in the background before close returns (__fput). */
 function* closeFile(ctx: VfsContext, f: ClientFile): Generator<Yielded, number, ReqResult> {
+  // fuse_flush(): inode_lock(); fuse_sync_writes(); inode_unlock() before it sends FLUSH.
+  yield inodeLock('acquire', f.ino);
+  yield inodeLock('release', f.ino);
   const r = yield req(O.FUSE_FLUSH, f.ino, { fh: f.fh, unused: 0, lock_owner: OWNER }, 0, { force: true });
   ctx.background(req(O.FUSE_RELEASE, f.ino, { fh: f.fh, flags: O_RDWR | O_LARGEFILE, release_flags: 0, lock_owner: 0n }, 0, { force: true, background: true }));
   return r.error;
@@ -156,10 +162,19 @@ export function clientOp(ctx: VfsContext, c: ClientCommand, file: { get: () => C
       }
       case 'read': case 'write':
         if (!f) return { res: negErrno('EBADF') };
-        return yield* directIo(ctx, f, c.op === 'write', c.size ?? 0, c.offset);
+        if (c.op === 'read') return yield* directIo(ctx, f, false, c.size ?? 0, c.offset);
+        {
+          // fuse_direct_write_iter(): the lock first, even for 0 bytes (generic_write_checks comes after it).
+          yield inodeLock('acquire', f.ino);
+          const w = yield* directIo(ctx, f, true, c.size ?? 0, c.offset);
+          yield inodeLock('release', f.ino);
+          return w;
+        }
       case 'fsync': {
         if (!f) return { res: negErrno('EBADF') };
+        yield inodeLock('acquire', f.ino);
         const r = yield req(O.FUSE_FSYNC, f.ino, { fh: f.fh, fsync_flags: 0 }, 0);
+        yield inodeLock('release', f.ino);
         return { res: r.error };
       }
       case 'close': {
