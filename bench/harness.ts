@@ -1,4 +1,4 @@
-// Harness side of `npm run bench`: the baseline's two jobs, built with the spec codec and issued through the addon.
+// Harness side of `npm run bench`: the baseline's jobs, built with the spec codec and issued through the addon.
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { loadProbe, type NativeProbe } from '../native-probe/index.js';
 import { revision } from '../spec/revisions.js';
@@ -6,17 +6,24 @@ import { baseConfig } from '../spec/scenarios/families.js';
 import type { UringCmdSpec } from '../spec/model/commands.js';
 import { cpus } from '../src/kernel/detect.js';
 import { initReply, parseInitIn, parseRequest, rootAttrOut } from '../src/kernel/fuseMsg.js';
+import { readHeader, writeReply } from '../src/kernel/delivery.js';
+import { answer, newFs } from '../spec/fs/fs.js';
+import { FOPEN, FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
 import { uringCmdSqe } from '../src/kernel/sqe.js';
 import { ClientPool } from '../src/kernel/clients.js';
+import { iovecArray } from '../src/kernel/regions.js';
+import { fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
+import { IORING_SETUP_SQE128 } from '../spec/uapi/io_uring.js';
 
 const R0 = revision('R0');
 const MAX = 131072;
+const HEADER = fuse_uring_req_header.size;
 const init = baseConfig('R0', 1).init!;
 
 interface Conn { ring: number; fd: number; dir: string; hdr: Uint8Array[]; iovs: ArrayBuffer[]; keep: ArrayBuffer[] }
 
 function open(p: NativeProbe): Conn {
-  const ring = p.ringSetup(64, 1 << 10);
+  const ring = p.ringSetup(64, IORING_SETUP_SQE128);
   const fd = p.open('/dev/fuse', 2);
   const dir = mkdtempSync('/tmp/furc-bench-');
   if (ring < 0 || fd < 0 || p.mount('furc', dir, 'fuse', 6, `fd=${fd},rootmode=40000,user_id=0,group_id=0`) < 0) throw new Error('set-up failed');
@@ -26,10 +33,10 @@ function open(p: NativeProbe): Conn {
   p.write(fd, initReply(h.unique, parseInitIn(body), init).bytes);
   const c: Conn = { ring, fd, dir, hdr: [], iovs: [], keep: [] };
   for (let q = 0; q < cpus(); q++) {
-    const hdr = p.alloc(288) as ArrayBuffer, payload = p.alloc(MAX) as ArrayBuffer, iov = p.alloc(32) as ArrayBuffer;
-    const dv = new DataView(iov);
-    dv.setBigUint64(0, p.addressOf(hdr), true); dv.setBigUint64(8, 288n, true);
-    dv.setBigUint64(16, p.addressOf(payload), true); dv.setBigUint64(24, BigInt(MAX), true);
+    const hdr = p.alloc(HEADER) as ArrayBuffer, payload = p.alloc(MAX) as ArrayBuffer;
+    const list = iovecArray([{ addr: p.addressOf(hdr), len: HEADER }, { addr: p.addressOf(payload), len: MAX }]);
+    const iov = p.alloc(list.length) as ArrayBuffer;
+    new Uint8Array(iov).set(list);
     c.hdr.push(new Uint8Array(hdr)); c.keep.push(hdr, payload, iov);
     const sqe: UringCmdSpec = { cmd_op: 1, qid: q, sqe_len: 2 };
     p.ringSubmit(ring, uringCmdSqe(R0, fd, BigInt(q), sqe, 0n, { iovArray: p.addressOf(iov), bufpool: 0n }));
@@ -53,30 +60,44 @@ function main(): void {
     return;
   }
   const c = open(p);
-  const attr = rootAttrOut();
   const payloads = c.keep.filter((_, i) => i % 3 === 1).map((b) => new Uint8Array(b));
-  const t0 = process.hrtime.bigint();
-  const pool = new ClientPool(p, 1);
-  pool.submit(0, { verb: 'statloop', path: c.dir, size: n });
-  for (let done = 0; done < n;) {
+  // Every header byte read or written through the spec's layouts (src/kernel/delivery.ts), as the kernel target does.
+  const reply = (q: number, unique: bigint, body: Uint8Array) => {
+    const h = c.hdr[q]!;
+    writeReply(R0, (from, to) => h.subarray(from, to), { unique, error: 0, payloadSz: body.length });
+    payloads[q]!.set(body);
+    p.ringSubmit(c.ring, uringCmdSqe(R0, c.fd, BigInt(q), { cmd_op: 2, qid: q }, unique, { iovArray: 0n, bufpool: 0n }));
+  };
+  const reap = (): [number, number][] => {
     const rows = p.ringReap(c.ring, 1000, 64);
     if (typeof rows === 'number') throw new Error(`reap: ${rows}`);
-    for (const [ud, res] of rows) {
-      if (res < 0) throw new Error(`cqe ${res}`);
-      const q = Number(ud);
-      const h = c.hdr[q]!;
-      const dv = new DataView(h.buffer, h.byteOffset, h.byteLength);
-      const unique = dv.getBigUint64(264, true);
-      dv.setUint32(0, 16 + attr.length, true); dv.setInt32(4, 0, true); dv.setBigUint64(8, unique, true); dv.setUint32(272, attr.length, true);
-      payloads[q]!.set(attr);
-      p.ringSubmit(c.ring, uringCmdSqe(R0, c.fd, ud, { cmd_op: 2, qid: q }, unique, { iovArray: 0n, bufpool: 0n }));
-      done++;
+    return rows.map(([ud, res]) => { if (res < 0) throw new Error(`cqe ${res}`); return [Number(ud), res]; });
+  };
+  const pool = new ClientPool(p, 1);
+  const t0 = process.hrtime.bigint();
+  let units = 0;
+  if (job === 'reads') {
+    // The data job: the spec's filesystem answers LOOKUP, OPEN (FOPEN_DIRECT_IO) and each 128 KiB READ of 'big'.
+    const fs = newFs(FOPEN.FOPEN_DIRECT_IO);
+    pool.submit(0, { verb: 'readloop', path: `${c.dir}/big`, size: MAX, mode: n });
+    for (let released = false; !released;) {
+      for (const [q] of reap()) {
+        const d = readHeader(R0, c.hdr[q]!);
+        const a = answer(fs, { opcode: d.opcode, nodeid: d.nodeid, opIn: d.opIn, payload: payloads[q]!.subarray(0, d.payload_sz) });
+        if (d.opcode === FUSE_OPCODE.FUSE_READ) units += a.body.length;
+        released ||= d.opcode === FUSE_OPCODE.FUSE_RELEASE;
+        reply(q, d.unique, a.body);
+      }
     }
+  } else {
+    const attr = rootAttrOut();
+    pool.submit(0, { verb: 'statloop', path: c.dir, size: n });
+    while (units < n) for (const [q] of reap()) { reply(q, readHeader(R0, c.hdr[q]!).unique, attr); units++; }
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   while (pool.poll().length === 0) p.waitAny([pool.fdOf(0)], 1000);
   pool.killAll();
-  console.log((n / secs).toFixed(1));
+  console.log((job === 'reads' ? units / secs / 1e6 : units / secs).toFixed(1));
   close(p, c);
 }
 

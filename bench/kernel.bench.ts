@@ -18,6 +18,7 @@ const FUZZ_SECONDS = 20;
 const JOBS = [
   { job: 'cycles', n: 300, what: 'connection cycles/s (open, mount, INIT, ring, one REGISTER per queue, teardown)' },
   { job: 'requests', n: 30000, what: 'requests/s over the ring (client stat → GETATTR CQE → COMMIT_AND_FETCH)' },
+  { job: 'reads', n: 4000, what: 'MB/s of 128 KiB reads over the ring (FOPEN_DIRECT_IO: each read one READ whose 131072 bytes the server copies into its payload buffer)' },
 ] as const;
 
 const inPrivateNs = async (cmd: string, args: string[]) =>

@@ -1,4 +1,4 @@
-// `npm run corpus:record`: runs the curated cases on this kernel (root) and writes fixtures/regressions/*.json and .c.
+// `npm run corpus:record [-- SLUG…]`: runs the curated cases (or those named) on this kernel (root) and writes fixtures/regressions/*.json and .c.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
@@ -16,7 +16,9 @@ const k = new KernelTarget();
 try {
   await withEnableUring((s) => console.error(s), async () => {
     const fp = await k.fingerprint();
-    for (const c of curated(cpus())) {
+    // Slugs on the command line record just those (the others keep their recording).
+    const only = process.argv.slice(2);
+    for (const c of curated(cpus()).filter((x) => only.length === 0 || only.includes(x.slug))) {
       const fcase = { config: c.config, steps: c.steps };
       const runs = [];
       for (let i = 0; i < 3; i++) runs.push(await runCase(new ModelTarget({ nr_cpus: cpus(), caps: c.config.caps }), k, fcase));

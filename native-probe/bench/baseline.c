@@ -1,5 +1,5 @@
 /* Raw-C baseline for `npm run bench`: the same two jobs as the harness, with no harness in the way.
- * usage: baseline cycles N | baseline requests N   (root, inside a private mount namespace) */
+ * usage: baseline cycles N | baseline requests N | baseline reads N   (root, inside a private mount namespace) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -86,10 +86,67 @@ static void conn_close(struct conn *c) {
   for (int q = 0; q < c->nq; q++) { munmap(c->ents[q].hdr, HDR); munmap(c->ents[q].payload, MAX_PAYLOAD); }
 }
 
+static double now(void);
+
+/* Waits for the next CQE; its entry's queue and its fuse_in_header opcode and unique. */
+static int next_req(struct conn *c, uint32_t *opcode, uint64_t *unique) {
+  while (*c->r.cq_head == __atomic_load_n(c->r.cq_tail, __ATOMIC_ACQUIRE))
+    if (syscall(__NR_io_uring_enter, c->r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) die("wait");
+  struct io_uring_cqe *e = &c->r.cqes[*c->r.cq_head & *c->r.cq_mask];
+  int q = (int)e->user_data, res = e->res;
+  __atomic_store_n(c->r.cq_head, *c->r.cq_head + 1, __ATOMIC_RELEASE);
+  if (res < 0) { fprintf(stderr, "baseline: cqe %d\n", res); exit(1); }
+  memcpy(opcode, c->ents[q].hdr + 4, 4); memcpy(unique, c->ents[q].hdr + 8, 8);
+  return q;
+}
+
+/* Answers with `psz` payload bytes already in the entry's payload buffer. */
+static void answer(struct conn *c, int q, uint64_t unique, uint32_t psz) {
+  char *h = c->ents[q].hdr; uint32_t len = 16 + psz; int32_t err = 0;
+  memcpy(h, &len, 4); memcpy(h + 4, &err, 4); memcpy(h + 8, &unique, 8); memcpy(h + 256 + 16, &psz, 4);
+  submit_cmd(&c->r, c->fd, 2, q, unique, NULL, q);
+}
+
+/* The data job: a client opens one file (FOPEN_DIRECT_IO) and reads 128 KiB at offset 0 N times; prints MB/s. */
+static int reads(struct conn *c, long n) {
+  char path[96]; snprintf(path, sizeof path, "%s/big", c->dir);
+  double t0 = now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    static char buf[MAX_PAYLOAD];
+    int fd = open(path, O_RDONLY | O_CLOEXEC); if (fd < 0) _exit(errno);
+    for (long i = 0; i < n; i++) if (pread(fd, buf, MAX_PAYLOAD, 0) != MAX_PAYLOAD) _exit(EIO);
+    close(fd); _exit(0);
+  }
+  long bytes = 0;
+  for (;;) {
+    uint32_t op; uint64_t unique; int q = next_req(c, &op, &unique);
+    char *pl = c->ents[q].payload;
+    if (op == 1) { /* LOOKUP: fuse_entry_out of a 1 MiB regular file, inode 2, valid for a day */
+      memset(pl, 0, 128); uint64_t ino = 2, valid = 86400, size = 1 << 20; uint32_t mode = 0100644, nlink = 1;
+      memcpy(pl, &ino, 8); memcpy(pl + 16, &valid, 8); memcpy(pl + 24, &valid, 8);
+      memcpy(pl + 40, &ino, 8); memcpy(pl + 48, &size, 8); memcpy(pl + 40 + 60, &mode, 4); memcpy(pl + 40 + 64, &nlink, 4);
+      answer(c, q, unique, 128);
+    } else if (op == 14) { /* OPEN: fuse_open_out with FOPEN_DIRECT_IO */
+      memset(pl, 0, 16); uint32_t fl = 1; memcpy(pl + 8, &fl, 4); answer(c, q, unique, 16);
+    } else if (op == 15) { /* READ: the bytes are whatever the buffer holds */
+      uint32_t size; memcpy(&size, c->ents[q].hdr + 128 + 16, 4); /* op_in (fuse_read_in) at 128, its size at 16 */
+      bytes += size; answer(c, q, unique, size);
+    } else if (op == 25 || op == 18) { answer(c, q, unique, 0); if (op == 18) break; }
+    else answer(c, q, unique, 0);
+  }
+  double secs = now() - t0;
+  int status; waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status)) { fprintf(stderr, "baseline: reader failed: %d\n", status); return 1; }
+  printf("%.1f\n", bytes / secs / 1e6);
+  conn_close(c);
+  return 0;
+}
+
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
-  if (argc != 3) { fprintf(stderr, "usage: baseline cycles|requests N\n"); return 2; }
+  if (argc != 3) { fprintf(stderr, "usage: baseline cycles|requests|reads N\n"); return 2; }
   long n = atol(argv[2]);
   struct conn c;
   if (!strcmp(argv[1], "cycles")) {
@@ -99,6 +156,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   conn_open(&c);
+  if (!strcmp(argv[1], "reads")) return reads(&c, n);
   double t0 = now();
   pid_t pid = fork();
   if (pid == 0) { struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }

@@ -83,6 +83,17 @@ inline uint8_t patternAt(const uint8_t* table, uint32_t seed, uint64_t off) {
       case CLIENT_STATLOOP:
         for (uint64_t i = 0; i < op.size && r.res == 0; i++) r.res = stat(op.path, &st);
         break;
+      case CLIENT_READLOOP: {
+        int fd = open(op.path, O_RDONLY | O_CLOEXEC);
+        r.res = fd < 0 ? -1 : 0;
+        for (uint32_t i = 0; fd >= 0 && i < op.mode; i++) {
+          ssize_t n = pread(fd, data, size, 0);
+          if (n < 0) { r.res = -1; break; }
+          r.res += n;
+        }
+        if (fd >= 0) { int e = errno; close(fd); errno = e; }
+        break;
+      }
       case CLIENT_RESET:
         for (int& f : fds) { if (f >= 0) close(f); f = -1; }
         break;

@@ -13,6 +13,7 @@ enum ClientVerb : uint32_t {
   CLIENT_UMOUNT = 7,    // umount2(path, MNT_DETACH)
   CLIENT_STATLOOP = 8,  // stat(path) `size` times (the request benchmark)
   CLIENT_RESET = 9,     // close every handle (between cases)
+  CLIENT_READLOOP = 10, // open(path) read-only, then `mode` preads of `size` bytes at 0, unchecked (the data benchmark)
 };
 
 struct ClientOp {

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
 
-export type ClientVerb = 'stat' | 'open' | 'read' | 'write' | 'fsync' | 'close' | 'umount' | 'statloop' | 'reset';
-const VERB: Readonly<Record<ClientVerb, number>> = { stat: 1, open: 2, read: 3, write: 4, fsync: 5, close: 6, umount: 7, statloop: 8, reset: 9 };
+export type ClientVerb = 'stat' | 'open' | 'read' | 'write' | 'fsync' | 'close' | 'umount' | 'statloop' | 'reset' | 'readloop';
+const VERB: Readonly<Record<ClientVerb, number>> = { stat: 1, open: 2, read: 3, write: 4, fsync: 5, close: 6, umount: 7, statloop: 8, reset: 9, readloop: 10 };
 
 export interface ClientRequest {
   readonly verb: ClientVerb;
