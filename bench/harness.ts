@@ -81,7 +81,10 @@ function main(): void {
     const fs = newFs(FOPEN.FOPEN_DIRECT_IO);
     pool.submit(0, { verb: 'readloop', path: `${c.dir}/big`, size: MAX, mode: n });
     for (let released = false; !released;) {
-      for (const [q] of reap()) {
+      // A reader that failed before its RELEASE (no file, no verb) ends the job instead of a wait for nothing.
+      const rows = reap();
+      if (rows.length === 0) for (const d of pool.poll()) throw new Error(`reader ended early: ${JSON.stringify(d.answer)}`);
+      for (const [q] of rows) {
         const d = readHeader(R0, c.hdr[q]!);
         const a = answer(fs, { opcode: d.opcode, nodeid: d.nodeid, opIn: d.opIn, payload: payloads[q]!.subarray(0, d.payload_sz) });
         if (d.opcode === FUSE_OPCODE.FUSE_READ) units += a.body.length;
