@@ -3,8 +3,7 @@ import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { diffReports, loadBaseline, loadReport } from '../report/diff.js';
-import { caseId } from '../report/report.js';
+import { diffReports, loadReport } from '../report/diff.js';
 import { expectOnlyUringAbsent } from './noUring.testkit.js';
 import { imageInfo } from './image.js';
 import { findBusybox } from './tools.js';
@@ -13,11 +12,7 @@ import { backportsKernel, debianKernel } from './vm.testkit.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FURC = `${ROOT}dist/src/cli/furc.js`;
 const HERE_FIXTURE = `${ROOT}fixtures/kernels/6.18.44-fc-v669.json`;
-const DEB61_FIXTURE = `${ROOT}fixtures/kernels/6.1.0-57-amd64.json`;
-const DEB617_FIXTURE = `${ROOT}fixtures/kernels/6.17.13+deb13-amd64.json`;
-const DEB713_FIXTURE = `${ROOT}fixtures/kernels/7.1.3+deb13-amd64.json`;
 const DEB73_FIXTURE = `${ROOT}fixtures/kernels/7.3.4+deb13-amd64.json`;
-const VOLATILE = `${ROOT}fixtures/kernels/volatile.baseline.json`;
 const work = mkdtempSync(`${tmpdir()}/furc-vmtest-`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -35,56 +30,6 @@ const furcVm = (own: string[], inner: string[]) =>
 const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('furc vm: ') && !/KVM did not boot|KVM failed a trial|guest log in|kernel log:/.test(l));
 
 const qemuLeft = async () => (await execa('pgrep', ['-f', `qemu-system-x86_64 .*${work}`], { reject: false })).stdout.trim();
-
-describe('a pre-io_uring kernel against this one (recorded reports)', () => {
-  it('should differ from the 6.18 fixture only in the fingerprint and in every case turning SKIP(no FUSE-over-io_uring …)', () => {
-    const a = loadReport(HERE_FIXTURE), b = loadReport(DEB61_FIXTURE);
-    expectOnlyUringAbsent(diffReports(a, b), a, b);
-  });
-});
-
-describe('other kernel builds against this one (recorded reports)', () => {
-  it('should show 6.17 differing from 6.18 only in its fingerprint and in both fuse_dev rows answering ENOTCONN (no SYNC_INIT ioctl), reported XFAIL', () => {
-    const a = loadReport(HERE_FIXTURE), b = loadReport(DEB617_FIXTURE);
-    const cases = diffReports(a, b).filter((d) => d.kind === 'case');
-    expect(cases.map((d) => [d.id, d.a, d.b])).toEqual([
-      ['R0/register/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'cqe -ENOTCONN'], ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN'],
-      ['R0/commit_and_fetch/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'cqe -ENOTCONN'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN']]);
-    expect(b.results.filter((r) => r.verdict.kind === 'XFAIL').map(caseId)).toEqual(cases.map((d) => d.id));
-    expect(b.summary).toMatchObject({ FAIL: 0, TIMEOUT: 0, ERROR: 0 });
-  });
-
-  it('should show 7.1.3 (issue 16) with no FAIL, TIMEOUT or ERROR: fuse_dev.missing blocks (XFAIL, fixed by 1ec674d3d0ed) and sync_init_pending PASS on both R0 families', () => {
-    const b = loadReport(DEB713_FIXTURE);
-    expect(b.results.filter((r) => !['PASS', 'SKIP', 'XFAIL'].includes(r.verdict.kind)).map((r) => [caseId(r), r.verdict.kind])).toEqual([]);
-    expect(b.results.filter((r) => r.verdict.kind === 'XFAIL').map((r) => [caseId(r), r.observed, r.verdict])).toEqual(['register', 'commit_and_fetch'].map((fam) => [
-      `R0/${fam}/common.fuse_dev.missing`, 'blocked, then cqe -ERESTARTSYS',
-      { kind: 'XFAIL', rule: 'common.fuse_dev.missing', link: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id=1ec674d3d0ed' }]));
-    expect(b.results.filter((r) => r.rule === 'common.fuse_dev.sync_init_pending' && r.revision === 'R0').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([
-      ['R0/register/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'PASS'], ['R0/commit_and_fetch/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'PASS']]);
-  });
-
-  it('should show 7.1.3 differing from 6.18 only in its release, its offered INIT flags and the two fuse_dev.missing cases that block instead of answering EPERM', () => {
-    const a = loadReport(HERE_FIXTURE), b = loadReport(DEB713_FIXTURE);
-    const diffs = diffReports(a, b, loadBaseline(VOLATILE)).filter((d) => d.status !== 'expected');
-    expect(diffs.filter((d) => d.kind === 'fingerprint').map((d) => [d.id, d.b])).toEqual([['fingerprint.release', '"7.1.3+deb13-amd64"'], ['fingerprint.init_flags_offered', '"0x7ff73fffffb"']]);
-    expect(diffs.filter((d) => d.kind === 'case').map((d) => [d.id, d.a, d.b])).toEqual([
-      ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'blocked, then cqe -ERESTARTSYS'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'blocked, then cqe -ERESTARTSYS']]);
-    expect(b.summary).toMatchObject({ cases: a.summary.cases, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
-  });
-
-  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 102 reachable R8 cases PASS', () => {
-    const a = loadReport(HERE_FIXTURE), b = loadReport(DEB73_FIXTURE);
-    const cases = diffReports(a, b).filter((d) => d.kind === 'case');
-    for (const d of cases.filter((x) => x.id.startsWith('R0/'))) expect(d.b).toMatch(/^SKIP\(superseded by R8 on this kernel: ADD_QUEUE \(cmd_op 3\) answered 0/);
-    expect(cases.every((d) => d.id.startsWith('R0/') || (d.id.startsWith('R8/') && d.a.startsWith('SKIP(')))).toBe(true);
-    const r8 = b.results.filter((r) => r.revision === 'R8');
-    const unreachable = (r: (typeof r8)[number]) => r.verdict.kind === 'SKIP' && r.verdict.reason.startsWith('unreachable from userspace');
-    expect(r8.filter((r) => !unreachable(r) && r.verdict.kind !== 'PASS').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([]);
-    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(102);
-    expect(b.summary).toMatchObject({ PASS: 102, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
-  });
-});
 
 describe('furc vm with Debian 6.1 (vm)', () => {
   it('should print the guest fingerprint: release 6.1, FUSE 7.38, revision none, REGISTER -EOPNOTSUPP (vm)', async (ctx) => {
