@@ -1,5 +1,5 @@
 // furc vm --standalone on Debian's 7.3 kernel: the packed executable on an initramfs root, against npm's furc in the 9p guest.
-// CI boots once for a probe (about 45 s under TCG); the full suite, about 90 s a boot, runs twice with FURC_VM_FULL=1.
+// CI boots once for a probe (about 12 s under TCG); the full suite, about 35 s a boot, runs twice with FURC_VM_FULL=1.
 import { execa, execaSync } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,0 +1,70 @@
+// The recorded reports of Debian builds (furc vm --accel tcg) against this machine's: what each kernel does differently, and nothing more.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { diffReports, loadBaseline, loadReport } from '../report/diff.js';
+import { caseId } from '../report/report.js';
+import { expectOnlyUringAbsent } from './noUring.testkit.js';
+
+const K = fileURLToPath(new URL('../../fixtures/kernels/', import.meta.url));
+const HERE_FIXTURE = `${K}6.18.44-fc-v669.json`;
+const VOLATILE = `${K}volatile.baseline.json`;
+const EFAULT_FIX = 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=3a0a8bc5';
+const caseDiffs = (b: string) => diffReports(loadReport(HERE_FIXTURE), loadReport(`${K}${b}`), loadBaseline(VOLATILE)).filter((d) => d.kind === 'case' && d.status !== 'expected');
+const notPass = (b: string) => loadReport(`${K}${b}`).results.filter((r) => r.verdict.kind !== 'PASS' && r.verdict.kind !== 'SKIP');
+
+describe('a pre-io_uring kernel against this one (recorded reports)', () => {
+  it('should differ from the 6.18 fixture only in the fingerprint and in every case turning SKIP(no FUSE-over-io_uring …)', () => {
+    const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}6.1.0-57-amd64.json`);
+    expectOnlyUringAbsent(diffReports(a, b), a, b);
+  });
+});
+
+describe('other kernel builds against this one (recorded reports)', () => {
+  it('should show 6.17 differing from 6.18 in both fuse_dev rows answering ENOTCONN (no SYNC_INIT ioctl) and in reply.header.fault answering the client 0 (EFAULT clobber), all five XFAIL', () => {
+    expect(caseDiffs('6.17.13+deb13-amd64.json').map((d) => [d.id, d.a, d.b])).toEqual([
+      ['R0/register/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'cqe -ENOTCONN'], ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN'],
+      ['R0/commit_and_fetch/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'cqe -ENOTCONN'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN'],
+      ['R0/reply/reply.header.fault', 'client -EFAULT', 'client 0']]);
+    expect(notPass('6.17.13+deb13-amd64.json').map((r) => [caseId(r), r.verdict.kind])).toEqual(caseDiffs('6.17.13+deb13-amd64.json').map((d) => [d.id, 'XFAIL']));
+  });
+
+  it('should show 7.1.3 (issue 16) with no FAIL, TIMEOUT or ERROR: fuse_dev.missing blocks (XFAIL, 1ec674d3d0ed) and reply.header.fault answers the client 0 (XFAIL, 3a0a8bc5)', () => {
+    const b = loadReport(`${K}7.1.3+deb13-amd64.json`);
+    expect(notPass('7.1.3+deb13-amd64.json').map((r) => [caseId(r), r.observed, r.verdict])).toEqual([
+      ...['register', 'commit_and_fetch'].map((fam) => [`R0/${fam}/common.fuse_dev.missing`, 'blocked, then cqe -ERESTARTSYS',
+        { kind: 'XFAIL', rule: 'common.fuse_dev.missing', link: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id=1ec674d3d0ed' }]),
+      ['R0/reply/reply.header.fault', 'client 0', { kind: 'XFAIL', rule: 'reply.header.fault', link: EFAULT_FIX }]]);
+    expect(b.results.filter((r) => r.rule === 'common.fuse_dev.sync_init_pending' && r.revision === 'R0').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([
+      ['R0/register/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'PASS'], ['R0/commit_and_fetch/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'PASS']]);
+  });
+
+  it('should show 7.1.3 differing from 6.18 only in its release, its offered INIT flags, the two fuse_dev.missing cases that block and reply.header.fault answering 0', () => {
+    const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}7.1.3+deb13-amd64.json`);
+    const diffs = diffReports(a, b, loadBaseline(VOLATILE)).filter((d) => d.status !== 'expected');
+    expect(diffs.filter((d) => d.kind === 'fingerprint').map((d) => [d.id, d.b])).toEqual([['fingerprint.release', '"7.1.3+deb13-amd64"'], ['fingerprint.init_flags_offered', '"0x7ff73fffffb"']]);
+    expect(caseDiffs('7.1.3+deb13-amd64.json').map((d) => [d.id, d.a, d.b])).toEqual([
+      ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'blocked, then cqe -ERESTARTSYS'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'blocked, then cqe -ERESTARTSYS'],
+      ['R0/reply/reply.header.fault', 'client -EFAULT', 'client 0']]);
+    expect(b.summary).toMatchObject({ cases: a.summary.cases, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
+  });
+
+  it('should show 7.2.12 (EFAULT clobber fixed) differing from 6.18 in no case, its 8 R0 data cases PASS', () => {
+    const b = loadReport(`${K}7.2.12+deb13-amd64.json`);
+    expect(caseDiffs('7.2.12+deb13-amd64.json')).toEqual([]);
+    expect(b.results.filter((r) => r.family === 'R0 data').map((r) => r.verdict.kind)).toEqual(Array(8).fill('PASS'));
+    expect(b.results.find((r) => caseId(r) === 'R0/reply/reply.header.fault')).toMatchObject({ observed: 'client -EFAULT', verdict: { kind: 'PASS' } });
+  });
+
+  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 124 reachable R8 cases PASS, 8 of them in each of R8 data and R8 data.registered_pool', () => {
+    const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}7.3.4+deb13-amd64.json`);
+    const cases = diffReports(a, b).filter((d) => d.kind === 'case');
+    for (const d of cases.filter((x) => x.id.startsWith('R0/'))) expect(d.b).toMatch(/^SKIP\(superseded by R8 on this kernel: ADD_QUEUE \(cmd_op 3\) answered 0/);
+    expect(cases.every((d) => d.id.startsWith('R0/') || (d.id.startsWith('R8/') && d.a.startsWith('SKIP(')))).toBe(true);
+    const r8 = b.results.filter((r) => r.revision === 'R8');
+    const unreachable = (r: (typeof r8)[number]) => r.verdict.kind === 'SKIP' && r.verdict.reason.startsWith('unreachable from userspace');
+    expect(r8.filter((r) => !unreachable(r) && r.verdict.kind !== 'PASS').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([]);
+    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(124);
+    for (const fam of ['R8 data', 'R8 data.registered_pool']) expect(r8.filter((r) => r.family === fam).map((r) => r.verdict.kind), fam).toEqual(Array(8).fill('PASS'));
+    expect(b.summary).toMatchObject({ PASS: 124, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
+  });
+});
