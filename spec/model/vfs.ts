@@ -32,7 +32,7 @@ export interface ReqResult { readonly error: number; readonly body: Uint8Array }
  * serialises LOOKUPs, and an O_CREAT open holds the directory's i_rwsem through its LOOKUP and CREATE; seen on
  * 6.18.44: a second client's open waits in fuse_lock_inode until the first LOOKUP is answered), or a file's i_rwsem
  * ('inode N': a direct write holds it through its WRITEs, fuse_dio_lock() exclusive without
- * FOPEN_PARALLEL_DIRECT_WRITES; fsync holds it through FSYNC; flush takes it before FLUSH to sync writes).
+ * FOPEN_PARALLEL_DIRECT_WRITES; fsync holds it through FSYNC).
  */
 export type DirLock = { readonly lock: 'acquire' | 'release'; readonly key: string };
 export type Yielded = ReqSpec | DirLock;
@@ -77,9 +77,7 @@ const OWNER = 0n;
 
 /** close(2): FLUSH (force, waited for), then RELEASE queued in the background before close returns (__fput). */
 function* closeFile(ctx: VfsContext, f: ClientFile): Generator<Yielded, number, ReqResult> {
-  // fuse_flush(): inode_lock(); fuse_sync_writes(); inode_unlock() before it sends FLUSH.
-  yield inodeLock('acquire', f.ino);
-  yield inodeLock('release', f.ino);
+  // fuse_flush() sends FLUSH without the inode lock: seen on 6.18.44 with another client's WRITE holding it (ghost10 de6a4a865226).
   const r = yield req(O.FUSE_FLUSH, f.ino, { fh: f.fh, unused: 0, lock_owner: OWNER }, 0, { force: true });
   ctx.background(req(O.FUSE_RELEASE, f.ino, { fh: f.fh, flags: O_RDWR | O_LARGEFILE, release_flags: 0, lock_owner: 0n }, 0, { force: true, background: true }));
   return r.error;
