@@ -127,6 +127,12 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
       accel = 'tcg';
       run = await runQemu(plan(accel), { timeoutMs: left(), silentMs: Math.min(60_000, left()), onLine: o.onLine });
     }
+    // TCG has been seen to trip an int3 Oops before init while the kernel patches its own text (the next boot is fine):
+    // the guest never ran furc, so it is booted once more, and said so.
+    if (accel === 'tcg' && run.bootMs === null && run.end.kind === 'fatal' && /Oops: int3/.test(run.console)) {
+      o.note(`furc vm: the kernel died before init under TCG (${run.end.reason}); booting it once more`);
+      run = await runQemu(plan(accel), { timeoutMs: left(), silentMs: Math.min(60_000, left()), onLine: o.onLine });
+    }
     // Standalone: the frames the guest sent on ttyS1, its cwd files written back here; otherwise the 9p share's files.
     let files: Map<string, Buffer> | null = null, lost: string | null = null;
     if (o.standalone && run.end.kind === 'done') {
