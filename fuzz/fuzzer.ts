@@ -74,6 +74,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   // fast-check's time limit abandons the run in flight; it must finish before the target is used again, or two
   // cases would interleave on one kernel worker (the "lost reply" hang).
   let inflight: Promise<unknown> = Promise.resolve();
+  // The last failing run seen (shrinking ends on the smallest): what a divergence that never comes back looked like.
+  const lastBad: { v: { c: FuzzCase; out: CaseOutcome } | null } = { v: null };
   while (cases < o.runs && Date.now() < deadline) {
     const check = fc.check(fc.asyncProperty(arb, async (c) => {
       if (Date.now() > shrinkDeadline) return true;
@@ -81,7 +83,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
       const run = runCase(o.model, o.target, c);
       inflight = run.catch(() => null);
       const out = await run;
-      if (bad(out)) return false;
+      if (bad(out)) { lastBad.v = { c, out }; return false; }
       if (steering.observe(c, out.fired).length > 0) lastNewRow = (Date.now() - t0) / 1000;
       return true;
     }), { seed, numRuns: Math.max(1, o.runs - cases), interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false,
@@ -103,7 +105,17 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
       const r = await runCase(o.model, o.target, c);
       if (bad(r)) { hits++; outcome ??= r; }
     }
-    if (!outcome) { o.progress(`fuzz: seed ${seed} path "${result.counterexamplePath}" did not fail again in ${n} re-runs; not saved`); seed++; continue; }
+    if (!outcome) {
+      // Kept apart for whoever hunts ghosts: the smallest case that failed once, and what it did then.
+      const lb = lastBad.v;
+      const ghost = o.outDir && lb ? saveFinding(`${o.outDir}/unreproduced`, {
+        found: new Date().toISOString().slice(0, 10), source: `furc fuzz --target ${o.target.name} --revision ${o.revision} --seed ${seed} (failed once, then 0/${n})`,
+        seed, path: result.counterexamplePath ?? '', target: o.target.name, fingerprint: o.fingerprint, case: lb.c, steps: lb.out.steps,
+        mustReach: lb.c.steps.length, reproduced: `0/${n}`, problem: lb.out.problem,
+      }, lb.out) : null;
+      o.progress(`fuzz: seed ${seed} path "${result.counterexamplePath}" did not fail again in ${n} re-runs; not a finding${ghost ? ` (its one failure: ${ghost})` : ''}`);
+      seed++; continue;
+    }
     const path = result.counterexamplePath ?? '';
     let file: string | null = null;
     if (o.outDir) {
