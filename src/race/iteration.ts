@@ -2,6 +2,7 @@
 import type { NativeProbe } from '../../native-probe/index.js';
 import type { RaceState } from '../../native-probe/index.js';
 import type { ConnConfig } from '../../spec/model/commands.js';
+import { errnoName, negErrno } from '../../spec/errno.js';
 import type { Revision } from '../../spec/revisions.js';
 import { asleepInFuse, decode as decodeClientAnswer, taskState, type ClientPool } from '../kernel/clients.js';
 import type { ParamLock } from '../kernel/paramLock.js';
@@ -185,6 +186,11 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
     const outcome = built.oracle === 'lines' ? [...new Set(lines.map((l) => lineKind(built, l)))].sort() : lines;
     if (built.oracle === 'lines') {
       const kinds = new Set([...allowed.outcomes.values()].flatMap((a) => a.outcome.map((l) => lineKind(built, l))));
+      // A serving thread that got a request just before the server closed its rings submits its COMMIT to a closed ring
+      // fd: io_uring_enter answers -EBADF. That is the server's own thread, not FUSE, so a queue that commits may show it.
+      if (built.racing.some((r) => r.some((c) => c.kind === 'server_exit'))) {
+        for (const k of [...kinds]) { const q = /^(q\d+) 0$/.exec(k); if (q) kinds.add(lineKind(built, `${q[1]} ${errnoName(negErrno('EBADF'))}`)); }
+      }
       const odd = outcome.filter((k) => !kinds.has(k));
       if (odd.length) findings.push({ kind: 'outcome', observed: odd, allowed: kinds.size, nearest: { outcome: [...kinds].sort(), order: ['(any ordering: lines oracle)'], missing: [], extra: odd }, inside });
     } else if (!allowed.outcomes.has(outcomeKey(outcome))) findings.push({ kind: 'outcome', observed: outcome, allowed: allowed.outcomes.size, nearest: nearest(allowed, outcome), inside });

@@ -1,6 +1,7 @@
 // What the model allows a race to end with: the outcome of every interleaving of the racing commands, from one start.
 import type { ModelMutation } from '../../spec/model/conn.js';
-import { errnoName } from '../../spec/errno.js';
+import { errnoName, negErrno } from '../../spec/errno.js';
+import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import type { ConnConfig, Event } from '../../spec/model/commands.js';
 import type { BuiltRace } from './build.js';
 import { modelLines, outcomeKey, type Outcome } from './outcome.js';
@@ -139,12 +140,32 @@ export function allowedOutcomes(cfg: ConnConfig, b: BuiltRace, v: ModelVariant =
     const run = runOrder(cfg, b, r.prefix, named, v);
     if (!run) { impossible++; continue; }
     const labels = named.map(([t, c]) => label(t, c));
-    variants(run.lines, run.catchable, b).forEach((outcome, k) => {
+    variants(run.lines, run.catchable, b).flatMap((o) => abortInsideRegister(o, named)).forEach((outcome, k) => {
       const key = outcomeKey(outcome);
       if (!outcomes.has(key)) outcomes.set(key, { outcome, order: k === 0 ? labels : [...labels, '+ a delivery caught in flight by an exit or ring close'] });
     });
   }
   return { outcomes, orders: n, impossible };
+}
+
+/**
+ * An abort ordered after a REGISTER may land inside it: past the command's checks, before fuse_uring_do_register()
+ * re-checks the connection, which then fails it -ECONNABORTED ("fuse: fix race between registration and connection
+ * abortion", 952b5d36; stable 6.18.39 and 7.1.4) where the ordering says the abort later cancels it with -ENOTCONN.
+ */
+function abortInsideRegister(lines: string[], named: readonly [number | null, RaceCmd][]): string[][] {
+  const abortAt = named.findIndex(([, c]) => c.kind === 'abort');
+  if (abortAt < 0) return [lines];
+  const regs = named.slice(0, abortAt).flatMap(([, c]) => (c.kind === 'uring_cmd' && c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER ? [c.tag] : []));
+  const [ENOTCONN, ECONNABORTED] = [errnoName(negErrno('ENOTCONN')), errnoName(negErrno('ECONNABORTED'))];
+  let out: string[][] = [lines];
+  for (const tag of regs) {
+    out = out.flatMap((ls) => {
+      const i = ls.indexOf(`${tag} ${ENOTCONN}`);
+      return i < 0 ? [ls] : [ls, ls.map((l, k) => (k === i ? `${tag} ${ECONNABORTED}` : l)).sort()];
+    });
+  }
+  return out;
 }
 
 /** The allowed outcome closest to `o` (fewest differing lines), for a finding's report. */
