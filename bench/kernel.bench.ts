@@ -60,6 +60,13 @@ async function main(): Promise<void> {
       console.log(`  raw C:   ${cyclesC.toFixed(0)}  connection cycles/s`);
       console.log(`  harness: ${rate.toFixed(2)}  cases/s (${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`);
       console.log(`ratio: ${(rate / cyclesC).toFixed(4)}`);
+      // Where a case's time goes: the worker's phases (Conn.profile), and the rest (model, steering, IPC, Node).
+      const perCase = (ms: number) => `${(ms / s.cases).toFixed(2)} ms/case`;
+      const phases = Object.entries(k.profile).sort((a, b) => b[1] - a[1]);
+      const inWorker = phases.reduce((n, [, ms]) => n + ms, 0);
+      console.log(`profile of a fuzz case (${(1000 / rate).toFixed(2)} ms each):`);
+      for (const [phase, ms] of phases) console.log(`  ${phase.padEnd(24)} ${perCase(ms)}`);
+      console.log(`  ${'outside the worker'.padEnd(24)} ${perCase(s.seconds * 1000 - inWorker)}`);
     } finally { stop(); k.dispose(); }
   });
 }

@@ -223,7 +223,7 @@ export class KernelConn {
     this.p.ringClose(this.ring);
     this.ringExited = true;
     if (this.ringGone < 0) return;
-    const r = this.timed('ring exit', () => this.p.waitAny([this.ringGone], DEADLINE.exit));
+    const r = this.p.waitAny([this.ringGone], DEADLINE.exit);
     this.p.close(this.ringGone);
     this.ringGone = -1;
     if (r === 0) throw new KernelError(`ring not freed within ${DEADLINE.exit} ms of its close (io_uring exit work still running)`);
