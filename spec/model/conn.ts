@@ -55,6 +55,10 @@ export class ConnModel {
    * requests for one queue, so which takes which entry (or waits) is the order their clients run in.
    */
   schedulerOrder: string | null = null;
+  /** The step that set schedulerOrder is itself the scheduler's (not only what follows it). */
+  schedulerOrderFromThisStep = false;
+  /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
+  private readonly interchangeable = new Set<number>();
   /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
   private answering: bigint | null = null;
   private blocked: bigint[] = [];
@@ -240,8 +244,11 @@ export class ConnModel {
       const woken = this.blocked.splice(0);
       for (const q of ring.queues.values()) {
         const reqs = woken.map((u) => this.st.requests.get(u)!).filter((r) => r.qid === q.qid);
-        // Alike requests (the same opcode, inode and arguments) look the same whichever takes the entry.
+        // Alike requests (the same opcode, inode and arguments) look the same whichever takes the entry; which of their
+        // clients goes on first shows only if a later step names one of them (see client()).
         const kinds = new Set(reqs.map((r) => `${r.opcode}:${r.nodeid}:${argOf({ opcode: r.opcode, nodeid: r.nodeid, opIn: r.opIn, payload: r.payload })}`));
+        const clients = new Set(reqs.flatMap((r) => (r.client === null ? [] : [r.client])));
+        if (kinds.size === 1 && clients.size > 1) for (const c of clients) this.interchangeable.add(c);
         const n = reqs.length;
         // Which takes which entry (or waits) is the order they run in: the ring's readiness wakes them all at once.
         if (kinds.size > 1) this.schedulerOrder ??= `${n} unlike requests woken together for queue ${q.qid}`;
@@ -429,6 +436,14 @@ export class ConnModel {
     let n = c.client ?? 0;
     if (c.client === undefined && c.op === 'stat') while (this.slot(n).op) n++;
     const sl = this.slot(n);
+    // Naming one of them while they differ (one done, one waiting) depends on which the scheduler ran first.
+    const ic = [...this.interchangeable];
+    if (c.client !== undefined && this.interchangeable.has(n) && ic.some((x) => this.slot(x).op !== null) && ic.some((x) => this.slot(x).op === null)) {
+      if (this.schedulerOrder === null) {
+        this.schedulerOrder = `client ${n} named while clients ${ic.join(', ')}, woken together with alike requests, differ in which is done`;
+        this.schedulerOrderFromThisStep = true;
+      }
+    }
     if (sl.op) return [{ kind: 'client_busy', tag: c.tag }];
     const gen = clientOp(this.vfs, c, { get: () => sl.file, set: (f) => { sl.file = f; } });
     sl.op = { tag: c.tag, gen, cpu: c.cpu, seq: this.opSeq++ };

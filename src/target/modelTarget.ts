@@ -24,7 +24,9 @@ export class ModelTarget implements Target {
       close: session.close,
     }), c);
     // The k-th command run is the k-th step that was not skipped for want of a mount.
-    const from = racyAt === null ? -1 : trace.steps.map((s, i) => ({ s, i })).filter(({ s }) => !('error' in s && s.error === NOT_RUN))[racyAt]?.i ?? -1;
+    const at = racyAt === null ? -1 : trace.steps.map((s, i) => ({ s, i })).filter(({ s }) => !('error' in s && s.error === NOT_RUN))[racyAt]?.i ?? -1;
+    // A step that is itself the scheduler's leaves the one before it as the last compared (by shape).
+    const from = at >= 0 && m.schedulerOrderFromThisStep ? at - 1 : at;
     return { ...trace, fired: m.fired, ...(from >= 0 ? { schedulerOrder: { from, why: m.schedulerOrder! } } : {}) };
   }
 
