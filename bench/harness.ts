@@ -25,7 +25,8 @@ interface Conn { ring: number; fd: number; dir: string; hdr: Uint8Array[]; iovs:
 function open(p: NativeProbe): Conn {
   const ring = p.ringSetup(64, IORING_SETUP_SQE128);
   const fd = p.open('/dev/fuse', 2);
-  const dir = mkdtempSync('/tmp/furc-bench-');
+  // Mount points under the directory npm run bench made (and removes, even if this process is killed).
+  const dir = mkdtempSync(`${process.env.FURC_BENCH_DIR ?? '/tmp'}/h-`);
   if (ring < 0 || fd < 0 || p.mount('furc', dir, 'fuse', 6, `fd=${fd},rootmode=40000,user_id=0,group_id=0`) < 0) throw new Error('set-up failed');
   const msg = p.read(fd, MAX + 8192, 2000);
   if (typeof msg === 'number') throw new Error(`no INIT: ${msg}`);

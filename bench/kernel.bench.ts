@@ -1,6 +1,6 @@
 // `npm run bench`: raw-C baseline and harness side by side in one run; prints rates and harness/C ratios.
 import { execa } from 'execa';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withEnableUring } from '../src/cli/kernelRun.js';
 import { ParamLock } from '../src/kernel/paramLock.js';
@@ -21,8 +21,12 @@ const JOBS = [
   { job: 'reads', n: 4000, what: 'MB/s of 128 KiB reads over the ring (FOPEN_DIRECT_IO: each read one READ whose 131072 bytes the server copies into its payload buffer)' },
 ] as const;
 
+// Every mount point of both sides lives under one directory, removed when the bench ends or is stopped.
+const BENCH_DIR = mkdtempSync('/tmp/furc-bench-');
+const removeBenchDir = () => rmSync(BENCH_DIR, { recursive: true, force: true });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { removeBenchDir(); process.exit(130); });
 const inPrivateNs = async (cmd: string, args: string[]) =>
-  Number((await execa('unshare', ['--mount', '--propagation', 'private', cmd, ...args])).stdout.trim());
+  Number((await execa('unshare', ['--mount', '--propagation', 'private', cmd, ...args], { env: { FURC_BENCH_DIR: BENCH_DIR } })).stdout.trim());
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -71,4 +75,4 @@ async function main(): Promise<void> {
   });
 }
 
-await main();
+try { await main(); } finally { removeBenchDir(); }

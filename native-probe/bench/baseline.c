@@ -54,12 +54,14 @@ static void submit_cmd(struct ring *r, int fusefd, uint32_t op, uint16_t qid, ui
 
 static int nr_cpus(void) { int n = 0; cpu_set_t s; for (int c = 0; c < 1024; c++) { char p[64]; snprintf(p, sizeof p, "/sys/devices/system/cpu/cpu%d", c); if (access(p, F_OK) == 0) n++; else break; } (void)s; return n ? n : 1; }
 
-struct conn { struct ring r; int fd; char dir[64]; int nq; struct ent ents[64]; struct iovec iov[64][2]; };
+struct conn { struct ring r; int fd; char dir[256]; int nq; struct ent ents[64]; struct iovec iov[64][2]; };
 
 static void conn_open(struct conn *c) {
   ring_setup(&c->r);
   c->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC); if (c->fd < 0) die("open /dev/fuse");
-  strcpy(c->dir, "/tmp/furc-bench-XXXXXX"); if (!mkdtemp(c->dir)) die("mkdtemp");
+  /* Mount points under the directory npm run bench made (and removes, even if this process is killed). */
+  const char *base = getenv("FURC_BENCH_DIR");
+  snprintf(c->dir, sizeof c->dir, "%s/c-XXXXXX", base ? base : "/tmp"); if (!mkdtemp(c->dir)) die("mkdtemp");
   char opts[128]; snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0", c->fd);
   if (mount("furc", c->dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) die("mount");
   static char buf[MAX_PAYLOAD + 8192];

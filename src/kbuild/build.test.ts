@@ -3,15 +3,15 @@ import { execa, execaSync } from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffReports, loadReport } from '../report/diff.js';
 import { findBusybox } from '../vm/tools.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FURC = `${ROOT}dist/src/cli/furc.js`;
 const DEB7212 = `${ROOT}fixtures/kernels/7.2.12+deb13-amd64.json`;
-const work = mkdtempSync(`${tmpdir()}/furc-buildtest-`);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Made only when the tests run: a skipped describe runs no hooks, so a directory made up here would outlive every run.
+let work = '';
 
 const hasQemu = (() => { try { return execaSync('qemu-system-x86_64', ['--version']).exitCode === 0; } catch { return false; } })();
 const why = process.env.FURC_BUILD_TESTS !== '1' ? 'FURC_BUILD_TESTS=1 is not set: these tests build Debian 7.2.13 (up to 10 min cold) and boot it'
@@ -42,6 +42,8 @@ async function cpuSeconds(args: string[]): Promise<{ code: number | undefined; s
 
 describe.skipIf(why !== null)(`furc kernel build of Debian 7.2.13${why ? ` — SKIP: ${why}` : ''}`, () => {
   let image = '';
+  beforeAll(() => { work = mkdtempSync(`${tmpdir()}/furc-buildtest-`); });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('should print the path of a 7.2.13 bzImage, and print it again from the cache within 10 s', async () => {
     const a = await furc(['kernel', 'build', '--debian', '7.2']);
