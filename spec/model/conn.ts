@@ -9,7 +9,7 @@ import { revision, type Revision, type TableId } from '../revisions.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import type { AssumptionValues } from '../types.js';
 import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsState } from '../fs/fs.js';
-import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
+import { FOPEN, FUSE_OPCODE, FUSE_OPCODE_NAME } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from './commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
@@ -38,9 +38,8 @@ export interface CmdOutcome { readonly rule: Check | null; readonly events: Even
 interface Slot { file: ClientFile | null; op: { readonly tag: string; readonly gen: ClientOpGen; readonly cpu: number; readonly seq: number } | null }
 
 const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
-const OPCODE_NAME = new Map(Object.entries(FUSE_OPCODE).map(([k, v]) => [Number(v), k]));
 /** Coverage id of a request of `opcode` delivered through the ring (not a rule row: an effect of the data plane). */
-export const ringEffect = (opcode: number): string => `ring.${OPCODE_NAME.get(opcode) ?? opcode}`;
+export const ringEffect = (opcode: number): string => `ring.${FUSE_OPCODE_NAME.get(opcode) ?? opcode}`;
 const EMPTY = new Uint8Array();
 /** A `serve` step answers at most this many requests (the kernel target's bound). */
 const SERVE_MAX = 512;
@@ -51,12 +50,10 @@ export class ConnModel {
   /** Rule ids the model evaluated as failing and effect rows it applied, in order: the fuzzer's coverage. */
   readonly fired: string[] = [];
   /**
-   * Set when the trace from here on is one of several the scheduler may pick: the ring became ready and woke unlike
-   * requests for one queue, so which takes which entry (or waits) is the order their clients run in.
+   * Set when the trace from here on is one of several the scheduler may pick (unlike requests woken together, a lock
+   * handed over on one CPU, a step naming one of interchangeable clients); `thisStep`: the setting step is one of them.
    */
-  schedulerOrder: string | null = null;
-  /** The step that set schedulerOrder is itself the scheduler's (not only what follows it). */
-  schedulerOrderFromThisStep = false;
+  schedulerOrder: { readonly why: string; readonly thisStep: boolean } | null = null;
   /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
   private readonly interchangeable = new Set<number>();
   /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
@@ -251,7 +248,7 @@ export class ConnModel {
         if (kinds.size === 1 && clients.size > 1) for (const c of clients) this.interchangeable.add(c);
         const n = reqs.length;
         // Which takes which entry (or waits) is the order they run in: the ring's readiness wakes them all at once.
-        if (kinds.size > 1) this.schedulerOrder ??= `${n} unlike requests woken together for queue ${q.qid}`;
+        if (kinds.size > 1) this.schedulerOrder ??= { why: `${n} unlike requests woken together for queue ${q.qid}`, thisStep: false };
       }
       for (const u of woken) events.push(...this.dispatch(this.st.requests.get(u)!));
     }
@@ -439,10 +436,7 @@ export class ConnModel {
     // Naming one of them while they differ (one done, one waiting) depends on which the scheduler ran first.
     const ic = [...this.interchangeable];
     if (c.client !== undefined && this.interchangeable.has(n) && ic.some((x) => this.slot(x).op !== null) && ic.some((x) => this.slot(x).op === null)) {
-      if (this.schedulerOrder === null) {
-        this.schedulerOrder = `client ${n} named while clients ${ic.join(', ')}, woken together with alike requests, differ in which is done`;
-        this.schedulerOrderFromThisStep = true;
-      }
+      this.schedulerOrder ??= { why: `client ${n} named while clients ${ic.join(', ')}, woken together with alike requests, differ in which is done`, thisStep: true };
     }
     if (sl.op) return [{ kind: 'client_busy', tag: c.tag }];
     const gen = clientOp(this.vfs, c, { get: () => sl.file, set: (f) => { sl.file = f; } });
@@ -494,7 +488,7 @@ export class ConnModel {
       // Waker and waiter both send a request from one CPU: whichever the scheduler runs first queues first (a woken
       // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
       if (goesOn && this.st.nextUnique !== before && this.slot(w).op?.cpu === op.cpu) {
-        this.schedulerOrder ??= `a lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`;
+        this.schedulerOrder ??= { why: `a lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`, thisStep: false };
       }
     }
     return out;

@@ -126,6 +126,9 @@ export const FUSE_OPCODE = {
   FUSE_BATCH_FORGET: 42, FUSE_READDIRPLUS: 44, FUSE_STATX: 52,
 } as const;
 
+/** FUSE_OPCODE read backwards: an opcode's name, for traces and coverage. */
+export const FUSE_OPCODE_NAME: ReadonlyMap<number, string> = new Map(Object.entries(FUSE_OPCODE).map(([k, v]) => [Number(v), k]));
+
 /** fuse_open_out.open_flags the harness's server may answer with. */
 export const FOPEN = { FOPEN_DIRECT_IO: 1 << 0, FOPEN_KEEP_CACHE: 1 << 1, FOPEN_IO_URING_ZERO_COPY: 1 << 8 } as const;
 export type FuseOpcodeName = keyof typeof FUSE_OPCODE;

@@ -6,7 +6,7 @@ import type { Command, Event } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
 import { families } from '../../spec/scenarios/families.js';
-import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
+import { FUSE_OPCODE_NAME } from '../../spec/uapi/fuse_kernel.js';
 import type { RevisionId } from '../../spec/types.js';
 import { runCase } from '../../fuzz/runCase.js';
 import type { FuzzCase, Step } from '../target/case.js';
@@ -52,7 +52,7 @@ export function dataCases(rev: RevisionId, nrCpus: number): DataCase[] {
   });
 }
 
-const OPNAME = new Map(Object.entries(FUSE_OPCODE).map(([k, v]) => [v, k.replace(/^FUSE_/, '')]));
+const opName = (op: number) => FUSE_OPCODE_NAME.get(op)?.replace(/^FUSE_/, '') ?? `op${op}`;
 
 /** What a trace carried, in one line: the requests through the ring in order (runs of one opcode counted), then each client result. */
 export function dataSummary(steps: readonly (readonly Event[] | { error: string })[], from: number): string {
@@ -60,18 +60,14 @@ export function dataSummary(steps: readonly (readonly Event[] | { error: string 
   for (const s of steps.slice(from)) {
     if (!Array.isArray(s)) { clients.push(`error: ${(s as { error: string }).error}`); continue; }
     for (const e of s) {
-      if (e.kind === 'cqe' && e.req) reqs.push(OPNAME.get(e.req.opcode) ?? `op${e.req.opcode}`);
+      if (e.kind === 'cqe' && e.req) reqs.push(opName(e.req.opcode));
       if (e.kind === 'client_done') clients.push(`${e.tag} ${errnoName(e.res)}${e.data !== undefined ? ` data=${e.data}` : ''}`);
-      if (e.kind === 'dev_request') reqs.push(`/dev/fuse ${OPNAME.get(e.opcode) ?? e.opcode}`);
+      if (e.kind === 'dev_request') reqs.push(`/dev/fuse ${opName(e.opcode)}`);
     }
   }
-  const runs: string[] = [];
-  for (const q of reqs) {
-    const last = runs.length ? runs[runs.length - 1]! : '';
-    const m = /^(.*?)(?:×(\d+))?$/.exec(last)!;
-    if (m[1] === q) runs[runs.length - 1] = `${q}×${Number(m[2] ?? 1) + 1}`; else runs.push(q);
-  }
-  return `ring: ${runs.join(' ') || 'nothing'}; ${clients.join(', ')}`;
+  const runs: { name: string; n: number }[] = [];
+  for (const name of reqs) { const last = runs.at(-1); if (last?.name === name) last.n++; else runs.push({ name, n: 1 }); }
+  return `ring: ${runs.map((r) => (r.n > 1 ? `${r.name}×${r.n}` : r.name)).join(' ') || 'nothing'}; ${clients.join(', ')}`;
 }
 
 export interface DataObservation { readonly observed: string; readonly failure: string | null }

@@ -26,8 +26,8 @@ export class ModelTarget implements Target {
     // The k-th command run is the k-th step that was not skipped for want of a mount.
     const at = racyAt === null ? -1 : trace.steps.map((s, i) => ({ s, i })).filter(({ s }) => !('error' in s && s.error === NOT_RUN))[racyAt]?.i ?? -1;
     // A step that is itself the scheduler's leaves the one before it as the last compared (by shape).
-    const from = at >= 0 && m.schedulerOrderFromThisStep ? at - 1 : at;
-    return { ...trace, fired: m.fired, ...(from >= 0 ? { schedulerOrder: { from, why: m.schedulerOrder! } } : {}) };
+    const from = at >= 0 && m.schedulerOrder!.thisStep ? at - 1 : at;
+    return { ...trace, fired: m.fired, ...(from >= 0 ? { schedulerOrder: { from, why: m.schedulerOrder!.why } } : {}) };
   }
 
   async open(cfg: Parameters<Target['open']>[0]): Promise<Session> {
