@@ -15,7 +15,7 @@ import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type De
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
 import { applyRegisterMode, entryMemory } from './modes.js';
 import { BUFFER_POLICIES, bufferPlacement, release } from './buffers.js';
-import { clientOp, isLock, NONE_RESULT, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
+import { clientOp, isLock, NONE_RESULT, WAITED, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
 
 const E = negErrno;
 
@@ -459,7 +459,7 @@ export class ConnModel {
     const sl = this.slot(n);
     const op = sl.op!;
     const out: Event[] = [];
-    const woken: number[] = [];
+    const woken: { n: number; with: ReqResult }[] = [];
     this.vfs.background = (spec) => out.push(...this.issue(null, spec, op.cpu));
     let it = next();
     for (;;) {
@@ -471,25 +471,33 @@ export class ConnModel {
       }
       const y = it.value;
       if (!isLock(y)) { out.push(...this.issue(n, y, op.cpu)); break; }
-      if (y.lock === 'acquire') {
+      if (y.lock === 'acquire' || y.lock === 'lookup') {
         if (this.lockOwner.has(y.key)) { this.lockWaiters.set(y.key, [...this.lockWaiters.get(y.key) ?? [], n]); break; }
         this.lockOwner.set(y.key, n);
-      } else {
+      } else if (y.lock === 'release') {
         // The next waiter gets the lock now, but runs only after this client, which is on its CPU, goes on.
         const next = this.lockWaiters.get(y.key)?.shift();
-        if (next === undefined) this.lockOwner.delete(y.key); else { this.lockOwner.set(y.key, next); woken.push(next); }
+        if (next === undefined) this.lockOwner.delete(y.key); else { this.lockOwner.set(y.key, next); woken.push({ n: next, with: NONE_RESULT }); }
+      } else {
+        // d_lookup_done() wakes every sleeper on the dentry; none owns it, each walks again.
+        this.lockOwner.delete(y.key);
+        for (const w of this.lockWaiters.get(y.key) ?? []) woken.push({ n: w, with: WAITED });
+        this.lockWaiters.delete(y.key);
       }
       it = op.gen.next(NONE_RESULT);
     }
     const goesOn = sl.op !== null;
-    for (const w of woken) {
+    const sent = new Map<number, number>(goesOn ? [[op.cpu, n]] : []);
+    for (const { n: w, with: result } of woken) {
       const before = this.st.nextUnique;
-      out.push(...this.advance(w, () => this.slot(w).op!.gen.next(NONE_RESULT)));
-      // Waker and waiter both send a request from one CPU: whichever the scheduler runs first queues first (a woken
+      out.push(...this.advance(w, () => this.slot(w).op!.gen.next(result)));
+      const cpu = this.slot(w).op?.cpu;
+      if (this.st.nextUnique === before || cpu === undefined) continue;
+      // Two of waker and waiters send a request from one CPU: whichever the scheduler runs first queues first (a woken
       // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
-      if (goesOn && this.st.nextUnique !== before && this.slot(w).op?.cpu === op.cpu) {
-        this.schedulerOrder ??= { why: `a lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`, thisStep: false };
-      }
+      const other = sent.get(cpu);
+      if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: false };
+      else sent.set(cpu, w);
     }
     return out;
   }
