@@ -99,7 +99,7 @@ export class ConnModel {
       io_uring: negotiated, negotiated,
       max_write: init ? negotiatedMaxWrite(init) : 4096, max_pages: init ? negotiatedMaxPages(init, this.rev.a) : 32,
       ring: null, ringExited: false, requests: new Map(), nextUnique: 2n, nextEntryId: 0, availClock: 0, memlock_used: 0, held: new Map(),
-      activeBg: 0, maxBackground: SERVER_INIT.max_background,
+      activeBg: 0, maxBackground: init?.max_background ?? SERVER_INIT.max_background,
     };
     this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
     this.vfs = {

@@ -1,0 +1,44 @@
+// Background depth over the ring: readahead's READs kept in flight up to min(max_background, entries), refilled as each
+// is answered. The judge is checked on the shapes a right and a broken kernel give; the kernel on every commit family.
+import { describe, expect, it } from 'vitest';
+import { REVISIONS } from '../../spec/types.js';
+import { backgroundCases, BG_COMMITS, BG_MAX, BG_READ, judgeDepth, runBackgroundCase } from '../../src/conformance/background.js';
+import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+
+const ok = `${BG_READ} data=ok`;
+
+describe('the background depth judge', () => {
+  it('should pass 32 READs kept at depth 4 through 6 COMMITs', () => {
+    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: ok }, 4)).toBeNull();
+  });
+
+  it('should fail the pre-fix shape: 4 in flight after the read, then 3, 2, 1 as COMMITs end them without refilling', () => {
+    expect(judgeDepth({ total: 32, depths: [4, 3, 2, 1, 1, 1, 1], readResult: ok }, 4)).toMatch(/^3 background READs in flight after COMMIT 1 with 31 unanswered/);
+  });
+
+  it('should fail 5 in flight with max_background 4', () => {
+    expect(judgeDepth({ total: 32, depths: [5, 5, 5, 5, 5, 5, 5], readResult: ok }, 4)).toMatch(/^5 background READs in flight after the read, more than 4/);
+  });
+
+  it('should fail a read that did not return its 65536 bytes, whatever the depths', () => {
+    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: '-5' }, 4)).toMatch(/^the read returned -5/);
+  });
+
+  it('should bound each case by max_background 4 below its 6 entries on queue 0, or by the 2 buffers of a registered pool', () => {
+    const bounds = Object.fromEntries(REVISIONS.flatMap((rev) => backgroundCases(rev, NR_CPUS)).map((b) => [b.family, b.bound]));
+    // The registered-pool family's ADD_BUFPOOL gives queue 0 room for two payloads of max_payload_sz.
+    expect(bounds).toEqual({ 'R0 data': BG_MAX, 'R4 data': BG_MAX, 'R7 data': BG_MAX, 'R8 data': BG_MAX, 'R8 data.registered_pool': 2 });
+  });
+});
+
+describe.each(tTargets().filter((t) => t.name === 'kernel').map((t) => [t.name, t] as const))('background depth (%s)', (_n, tt) => {
+  for (const rev of REVISIONS) {
+    for (const b of backgroundCases(rev, NR_CPUS)) {
+      it(`${b.family} : should keep ${b.bound} readahead READs in flight after a ${BG_READ}-byte buffered read and after each of ${BG_COMMITS} COMMITs`, async (ctx) => {
+        const target = await tReady(ctx, tt, rev);
+        const r = await runBackgroundCase(target, b);
+        expect(r.failure, r.observed).toBeNull();
+      });
+    }
+  }
+});
