@@ -9,19 +9,24 @@ const ok = `${BG_READ} data=ok`;
 
 describe('the background depth judge', () => {
   it('should pass 32 READs kept at depth 4 through 6 COMMITs', () => {
-    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: ok }, 4)).toBeNull();
+    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: ok, refused: [] }, 4)).toBeNull();
   });
 
   it('should fail the pre-fix shape: 4 in flight after the read, then 3, 2, 1 as COMMITs end them without refilling', () => {
-    expect(judgeDepth({ total: 32, depths: [4, 3, 2, 1, 1, 1, 1], readResult: ok }, 4)).toMatch(/^3 background READs in flight after COMMIT 1 with 31 unanswered/);
+    expect(judgeDepth({ total: 32, depths: [4, 3, 2, 1, 1, 1, 1], readResult: ok, refused: [] }, 4)).toMatch(/^3 background READs in flight after COMMIT 1 with 31 unanswered/);
+  });
+
+  it('should name a refused COMMIT (7.3 refuses a registered-pool COMMIT without IORING_URING_CMD_FIXED with EINVAL) instead of its depths', () => {
+    expect(judgeDepth({ total: 2, depths: [2, 1, 0, -1, -2, -3, -4], readResult: 'not done', refused: ['COMMIT 1 -EINVAL', 'COMMIT 2 -EINVAL'] }, 2))
+      .toBe('the kernel refused COMMIT 1 -EINVAL, COMMIT 2 -EINVAL: nothing was answered, so no depth was measured');
   });
 
   it('should fail 5 in flight with max_background 4', () => {
-    expect(judgeDepth({ total: 32, depths: [5, 5, 5, 5, 5, 5, 5], readResult: ok }, 4)).toMatch(/^5 background READs in flight after the read, more than 4/);
+    expect(judgeDepth({ total: 32, depths: [5, 5, 5, 5, 5, 5, 5], readResult: ok, refused: [] }, 4)).toMatch(/^5 background READs in flight after the read, more than 4/);
   });
 
   it('should fail a read that did not return its 65536 bytes, whatever the depths', () => {
-    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: '-5' }, 4)).toMatch(/^the read returned -5/);
+    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: '-5', refused: [] }, 4)).toMatch(/^the read returned -5/);
   });
 
   it('should bound each case by max_background 4 below its 6 entries on queue 0, or by the 2 buffers of a registered pool', () => {

@@ -2,6 +2,7 @@
 // (FUSE_ASYNC_READ); the kernel keeps min(max_background, the queue's entries) of them in flight, and refills that depth
 // as each is answered ("fuse: fix io-uring background queue dispatch on request completion", 2026-04-08, cut it to ~1).
 // The model has no page cache, so these cases are judged on what the kernel's own trace shows against those bounds.
+import { errnoName } from '../../spec/errno.js';
 import type { Command, Event } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
@@ -65,6 +66,8 @@ export interface DepthObservation {
   /** READs delivered and not yet answered on queue 0, after the read step and after each COMMIT step. */
   readonly depths: readonly number[];
   readonly readResult: string;
+  /** COMMIT steps the kernel refused (their own CQE negative): their number (1-based) and errno. */
+  readonly refused: readonly string[];
 }
 
 /** Counts in-flight background READs step by step from a trace of a background case. */
@@ -76,13 +79,16 @@ export function observeDepth(b: BackgroundCase, t: CaseTrace): DepthObservation 
   for (let k = 1; k <= BG_COMMITS; k++) { delivered += reads(b.readStep + k); depths.push(delivered - k); }
   let total = delivered;
   for (let i = b.readStep + BG_COMMITS + 1; i < t.steps.length; i++) total += reads(i);
+  const refused = Array.from({ length: BG_COMMITS }, (_, k) => events(b.readStep + 1 + k).find((e) => e.kind === 'cqe' && e.tag === `commit.${k}` && e.res < 0))
+    .flatMap((e, k) => (e?.kind === 'cqe' ? [`COMMIT ${k + 1} ${errnoName(e.res)}`] : []));
   const done = t.steps.flatMap((_, i) => events(i)).find((e) => e.kind === 'client_done' && e.tag === 'read');
   const readResult = done?.kind === 'client_done' ? `${done.res}${done.data ? ` data=${done.data}` : ''}` : 'not done';
-  return { total, depths, readResult };
+  return { total, depths, readResult, refused };
 }
 
 /** null when the depths are what the bound allows and demands; else what was wrong. */
 export function judgeDepth(o: DepthObservation, bound: number): string | null {
+  if (o.refused.length) return `the kernel refused ${o.refused.join(', ')}: nothing was answered, so no depth was measured`;
   if (o.readResult !== `${BG_READ} data=ok`) return `the read returned ${o.readResult}, not ${BG_READ} bytes of the file`;
   if (o.total < BG_COMMITS + bound) return `readahead sent only ${o.total} READs, too few to measure a depth of ${bound} over ${BG_COMMITS} COMMITs`;
   const over = o.depths.findIndex((d) => d > bound);
@@ -92,7 +98,8 @@ export function judgeDepth(o: DepthObservation, bound: number): string | null {
   return null;
 }
 
-export const showDepth = (o: DepthObservation): string => `READs ${o.total}; in flight ${o.depths.join(' ')}; read ${o.readResult}`;
+export const showDepth = (o: DepthObservation): string =>
+  `READs ${o.total}; in flight ${o.depths.join(' ')}; read ${o.readResult}${o.refused.length ? `; refused ${o.refused.join(', ')}` : ''}`;
 
 /** Runs a background case on the target: null failure when the kernel kept the depth the bound says. */
 export async function runBackgroundCase(target: Target, b: BackgroundCase): Promise<{ observed: string; failure: string | null }> {
