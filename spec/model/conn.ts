@@ -57,10 +57,11 @@ export class ConnModel {
    */
   schedulerOrder: { readonly why: string; readonly thisStep: boolean } | null = null;
   /**
-   * Where the kernel may take either of two ways, which it took: the tag of the CQE that delivered a request in the
-   * step being run, from the kernel's trace (null: no trace to follow, so the usual way).
+   * Where the kernel may take either of two ways, which it took: the tag of the CQE that delivered a request like this
+   * one (opcode, nodeid, argument) in the step being run, from the kernel's trace (null: no trace to follow, so the
+   * usual way). Not by unique: the kernel's count includes INIT, the model's does not.
    */
-  observed: ((unique: bigint) => string | undefined) | null = null;
+  observed: ((r: { readonly opcode: number; readonly nodeid: bigint; readonly arg: string | undefined }) => string | undefined) | null = null;
   /** The entry a COMMIT is putting back while the request it ended wakes its task (see entryFor). */
   private returning: Entry | null = null;
   /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
@@ -615,7 +616,8 @@ export class ConnModel {
     const first = this.availableEntry(q);
     if (first === undefined || first !== this.returning) return first;
     const other = this.availableEntry(q, first);
-    const seen = this.mutation.clientFirstAfterCommit ? other?.tag : this.observed?.(req.unique);
+    const seen = this.mutation.clientFirstAfterCommit ? other?.tag
+      : this.observed?.({ opcode: req.opcode, nodeid: req.nodeid, arg: argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) });
     return other !== undefined && seen === other.tag ? other : first;
   }
 

@@ -22,7 +22,9 @@ export class ModelTarget implements Target {
     const trace = await traceCase(async () => ({
       run: async (cmd, step) => {
         const seen = observed?.steps[step];
-        m.observed = seen && !('error' in seen) ? (unique) => seen.flatMap((e) => (e.kind === 'cqe' && e.req?.unique === unique ? [e.tag] : []))[0] : null;
+        m.observed = seen && !('error' in seen)
+          ? (r) => seen.flatMap((e) => (e.kind === 'cqe' && e.req?.opcode === r.opcode && e.req.nodeid === r.nodeid && e.req.arg === r.arg ? [e.tag] : []))[0]
+          : null;
         const ev = await session.run(cmd);
         if (m.schedulerOrder !== null && racyAt === null) racyAt = runs;
         runs++;
