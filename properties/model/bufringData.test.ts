@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Command, ConnConfig, Event, UringCmdSpec } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
-import { FUSE_URING_BUF_RING$R4 } from '../../spec/rules/r4.js';
+import { FUSE_URING_BUF_RING$R4 } from '../../spec/uapi/fuse_uring.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { baseConfig } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';

@@ -5,7 +5,7 @@ import { errnoName } from '../../spec/errno.js';
 import type { UringCmdSpec } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
-import { FUSE_URING_ZERO_COPY$R4 } from '../../spec/rules/r4.js';
+import { FUSE_URING_ZERO_COPY$R4 } from '../../spec/uapi/fuse_uring.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
