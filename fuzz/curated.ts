@@ -4,6 +4,7 @@ import type { ConnConfig } from '../spec/model/commands.js';
 import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
 import { fileLife } from '../src/conformance/data.js';
 import { ERRNO } from '../spec/errno.js';
+import { FUSE_INIT_FLAG } from '../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 
 const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
@@ -72,6 +73,10 @@ export function curated(nrCpus: number): Curated[] {
     { slug: 'data-past-max-payload-splits-in-two',
       source: 'data case R0 data.rw.over_max_payload_sz: 131073 bytes written and read back through 128 KiB ring payloads, two WRITEs and two READs, each byte checked both ways',
       config, steps: [reg('s0', 0), ...others(1), ...fileLife(131073)] },
+    { slug: 'open-of-a-name-in-lookup-waits-for-that-lookup',
+      source: 'furc fuzz seed 31 finding 81192686a863; model fixed: without O_CREAT, d_alloc_parallel() makes the name in-lookup before fuse_lookup() takes fuse_lock_inode(), so a second open of that name sleeps in d_wait_lookup() and sends its OPEN as soon as the first LOOKUP is answered, ahead of a LOOKUP of another name waiting for the lock',
+      config: { ...config, init: config.init && { ...config.init, flags: config.init.flags & ~FUSE_INIT_FLAG.FUSE_OVER_IO_URING } },
+      steps: [client('a', 'open', 0, { file: 'big' }), client('b', 'open', 1, { file: 'empty' }), client('c', 'open', 2, { file: 'big' }), { kind: 'dev_reply', error: 0 }] },
     { slug: 'eagain-before-init-arrives-from-io-wq', config: { ...config, init: null },
       source: 'kernel target finding: -EAGAIN is reissued from io-wq and completes after a NOP fence; harness fixed (SETTLE.async)',
       steps: [reg('s0', 0), reg('s1', 0)] },

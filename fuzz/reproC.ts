@@ -16,6 +16,7 @@ import { RING } from './reproC/runtime/ring.js';
 import { SERVER } from './reproC/runtime/server.js';
 import { stepLabel } from './runCase.js';
 import { devReadSize } from '../src/kernel/fuseMsg.js';
+import { jsonText } from '../src/report/json.js';
 
 /**
  * The harness's own numbers (not UAPI), each from where the kernel target declares it; the C applies
@@ -115,7 +116,7 @@ function configC(c: FuzzCase, rev: Revision): string {
   ].join('\n');
 }
 
-const showConfig = (c: FuzzCase) => JSON.stringify(c.config, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+const showConfig = (c: FuzzCase) => jsonText(c.config, 'hex', 0);
 
 export function reproducerSource(c: FuzzCase): string {
   const rev = revision(c.config.revision);

@@ -1,8 +1,11 @@
 // Buffer-index layouts: no shared slots, header slots inside the headers region, sparse slots iff ZERO_COPY.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { bufferLayout, HEADER_SZ, type BufferParams } from '../../spec/bufindex.js';
+import { revision } from '../../spec/revisions.js';
 import { REVISIONS } from '../../spec/types.js';
+import { readHeader } from '../../src/layout/headerProbe.js';
 
 const SEED = Number(process.env.FURC_SEED ?? 20261121);
 
@@ -63,27 +66,53 @@ describe.each(REVISIONS)('buffer-index layout of %s', (rev) => {
   });
 });
 
-describe('documented slot positions', () => {
-  const p: BufferParams = { queue_depth: 8, bufring: true, zero_copy: true, headers_size: 8 * HEADER_SZ, payload_size: 0, buf_size: 4096, max_payload_sz: 131072 };
-  it('should put R4 zero-copy headers at fixed index queue_depth (8) and client pages at 0..7', () => {
-    const l = bufferLayout('R4', p);
-    expect(l.fixed.find((s) => s.role === 'headers')?.index).toBe(8);
-    expect(l.fixed.filter((s) => s.sparse).map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+// The doc patches are the oracle: each test quotes the sentence it reads, over any queue depth, and header offsets are
+// multiples of sizeof(struct fuse_uring_req_header) as a compiler reads it from a kernel's uapi fuse.h.
+const KERNEL_FUSE_H = `${process.env.FURC_KSRC ?? '/var/cache/furc/src/linux-source-7.2'}/include/uapi/linux/fuse.h`;
+const depth = fc.integer({ min: 1, max: 64 });
+const zc = (queue_depth: number, buf_indices?: number[]): BufferParams => ({
+  queue_depth, bufring: true, zero_copy: true, headers_size: (queue_depth + 1) * HEADER_SZ, payload_size: 0, buf_size: 4096, max_payload_sz: 131072,
+  ...(buf_indices ? { buf_indices } : {}),
+});
+
+describe('slot positions the Dec-2025 doc (seed 002) and the April doc state', () => {
+  // 002:71-74: "a sparse buffer for every entry in the queue. This is where the client's pages will reside" and
+  // "a fixed buffer at index queue_depth (tailing the sparse buffer). This is where the headers will reside".
+  it('should put R4 zero-copy headers at fixed index queue_depth, after one sparse slot per entry, for any queue depth', () => {
+    fc.assert(fc.property(depth, (qd) => {
+      const l = bufferLayout('R4', zc(qd));
+      expect(l.fixed.filter((s) => s.role === 'headers').map((s) => s.index)).toEqual([qd]);
+      expect(l.fixed.filter((s) => s.sparse).map((s) => s.index).sort((a, b) => a - b)).toEqual([...Array(qd).keys()]);
+    }), { seed: SEED });
   });
-  it('should put R4 headers at fixed index 0 without zero-copy', () => {
-    expect(bufferLayout('R4', { ...p, zero_copy: false }).fixed).toEqual([{ index: 0, role: 'headers', sparse: false }]);
+
+  // 002:39: "a fixed buffer at index 0. This is where the headers will reside".
+  it('should put R4 headers at fixed index 0 and register nothing else without zero-copy, for any queue depth', () => {
+    fc.assert(fc.property(depth, (qd) => {
+      expect(bufferLayout('R4', { ...zc(qd), zero_copy: false }).fixed).toEqual([{ index: 0, role: 'headers', sparse: false }]);
+    }), { seed: SEED });
   });
-  it('should place R7 entry 3 header at 3 × 288 = 864 in the headers iovec', () => {
-    expect(bufferLayout('R7', p).headerSlots[3]).toEqual({ entry: 3, region: 'headers', offset: 864 });
+
+  // 002:50-51: headers go "at the buffer id that corresponds to the server (which the server needs to specify through
+  // sqe->buf_index)"; the April doc: "ent N header slot (sqe->buf_index=N)". Any distinct ids, in any order.
+  it('should place each R4 and R7 entry header at its buf_index times sizeof(struct fuse_uring_req_header) read from a kernel fuse.h', async (ctx) => {
+    if (!existsSync(KERNEL_FUSE_H)) return ctx.skip(`no kernel uapi header at ${KERNEL_FUSE_H} (FURC_KSRC names a kernel tree)`);
+    const size = Number((await readHeader(KERNEL_FUSE_H, revision('R0'))).get('size fuse_uring_req_header'));
+    fc.assert(fc.property(depth.chain((qd) => fc.tuple(fc.constant(qd), fc.shuffledSubarray([...Array(qd).keys()], { minLength: qd, maxLength: qd }))), ([qd, ids]) => {
+      for (const rev of ['R4', 'R7'] as const) {
+        expect(bufferLayout(rev, zc(qd, ids)).headerSlots).toEqual(ids.map((id, entry) => ({ entry, region: 'headers', offset: id * size })));
+      }
+    }), { seed: SEED });
   });
-  it('should place the header and the sparse slot of an entry registered with buf_index 5 at 5 × 288 = 1440 and fixed index 5', () => {
-    const l = bufferLayout('R4', { ...p, buf_indices: [5, 0] });
-    expect(l.headerSlots[0]).toEqual({ entry: 0, region: 'headers', offset: 1440 });
-    expect(l.fixed.find((s) => s.entry === 0)).toEqual({ index: 5, role: 'zero_copy_pages', sparse: true, entry: 0 });
+
+  // 002:79: the client's pages go to "the sparse buffer entry corresponding to the ent in the queue", the entry's buf_index.
+  it('should register an R4 zero-copy entry of buf_index 5 at sparse fixed index 5', () => {
+    expect(bufferLayout('R4', zc(8, [5, 0])).fixed.find((s) => s.entry === 0)).toEqual({ index: 5, role: 'zero_copy_pages', sparse: true, entry: 0 });
   });
+
   // Spec audit B1: v4 never bounds buf_index, so a server's buf_index 8 on a queue_depth-8 zero-copy queue lands on the headers.
   it('should let an R4 zero-copy entry with buf_index 8 on a queue_depth-8 queue share fixed index 8 with the headers buffer', () => {
-    const l = bufferLayout('R4', { ...p, buf_indices: [0, 1, 2, 3, 4, 5, 6, 8] });
+    const l = bufferLayout('R4', zc(8, [0, 1, 2, 3, 4, 5, 6, 8]));
     expect(l.fixed.filter((s) => s.index === 8).map((s) => s.role).sort()).toEqual(['headers', 'zero_copy_pages']);
   });
 });

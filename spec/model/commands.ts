@@ -97,6 +97,8 @@ export interface ConnConfig {
     readonly flags: bigint;
     readonly max_write: number;
     readonly max_pages: number;
+    /** fuse_init_out.max_background (SERVER_INIT's when absent): how many background requests the kernel keeps in flight. */
+    readonly max_background?: number;
   };
   readonly caps: { readonly CAP_SYS_ADMIN: boolean; readonly CAP_IPC_LOCK: boolean };
   readonly memlock_limit: number;

@@ -15,7 +15,7 @@ import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type De
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from './state.js';
 import { applyRegisterMode, entryMemory } from './modes.js';
 import { BUFFER_POLICIES, bufferPlacement, release } from './buffers.js';
-import { clientOp, isLock, NONE_RESULT, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
+import { clientOp, isLock, NONE_RESULT, WAITED, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
 
 const E = negErrno;
 
@@ -29,6 +29,8 @@ export interface ModelMutation {
   readonly payloadAfterOpIn?: boolean;
   /** Wrong payload_sz rule: ent_in_out.payload_sz believed to count op_in too. */
   readonly payloadSzCountsOpIn?: boolean;
+  /** Not wrong: the other way the kernel may go, a woken client's next request beating its entry's return (entryFor). */
+  readonly clientFirstAfterCommit?: boolean;
 }
 
 /** Result of one uring command: the rule that failed (if any) and the events it caused. */
@@ -54,6 +56,13 @@ export class ConnModel {
    * handed over on one CPU, a step naming one of interchangeable clients); `thisStep`: the setting step is one of them.
    */
   schedulerOrder: { readonly why: string; readonly thisStep: boolean } | null = null;
+  /**
+   * Where the kernel may take either of two ways, which it took: the tag of the CQE that delivered a request in the
+   * step being run, from the kernel's trace (null: no trace to follow, so the usual way).
+   */
+  observed: ((unique: bigint) => string | undefined) | null = null;
+  /** The entry a COMMIT is putting back while the request it ended wakes its task (see entryFor). */
+  private returning: Entry | null = null;
   /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
   private readonly interchangeable = new Set<number>();
   /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
@@ -90,7 +99,7 @@ export class ConnModel {
       io_uring: negotiated, negotiated,
       max_write: init ? negotiatedMaxWrite(init) : 4096, max_pages: init ? negotiatedMaxPages(init, this.rev.a) : 32,
       ring: null, ringExited: false, requests: new Map(), nextUnique: 2n, nextEntryId: 0, availClock: 0, memlock_used: 0, held: new Map(),
-      activeBg: 0, maxBackground: SERVER_INIT.max_background,
+      activeBg: 0, maxBackground: init?.max_background ?? SERVER_INIT.max_background,
     };
     this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
     this.vfs = {
@@ -302,7 +311,8 @@ export class ConnModel {
     // fuse_uring_commit() ends the request (waking its task) and the entry fetches the next queued one in the same
     // call; the woken task's next request comes after, when it runs (fuse_uring_commit_fetch).
     const fetched = this.fetch(q, e);
-    ended.push(...this.finished(req, result));
+    this.returning = e.state === 'FRRS_AVAILABLE' ? e : null;
+    try { ended.push(...this.finished(req, result)); } finally { this.returning = null; }
     return { rule: null, events: this.afterClientDone([...fetched, ...ended]) };
   }
 
@@ -459,7 +469,7 @@ export class ConnModel {
     const sl = this.slot(n);
     const op = sl.op!;
     const out: Event[] = [];
-    const woken: number[] = [];
+    const woken: { n: number; with: ReqResult }[] = [];
     this.vfs.background = (spec) => out.push(...this.issue(null, spec, op.cpu));
     let it = next();
     for (;;) {
@@ -471,25 +481,33 @@ export class ConnModel {
       }
       const y = it.value;
       if (!isLock(y)) { out.push(...this.issue(n, y, op.cpu)); break; }
-      if (y.lock === 'acquire') {
+      if (y.lock === 'acquire' || y.lock === 'lookup') {
         if (this.lockOwner.has(y.key)) { this.lockWaiters.set(y.key, [...this.lockWaiters.get(y.key) ?? [], n]); break; }
         this.lockOwner.set(y.key, n);
-      } else {
+      } else if (y.lock === 'release') {
         // The next waiter gets the lock now, but runs only after this client, which is on its CPU, goes on.
         const next = this.lockWaiters.get(y.key)?.shift();
-        if (next === undefined) this.lockOwner.delete(y.key); else { this.lockOwner.set(y.key, next); woken.push(next); }
+        if (next === undefined) this.lockOwner.delete(y.key); else { this.lockOwner.set(y.key, next); woken.push({ n: next, with: NONE_RESULT }); }
+      } else {
+        // d_lookup_done() wakes every sleeper on the dentry; none owns it, each walks again.
+        this.lockOwner.delete(y.key);
+        for (const w of this.lockWaiters.get(y.key) ?? []) woken.push({ n: w, with: WAITED });
+        this.lockWaiters.delete(y.key);
       }
       it = op.gen.next(NONE_RESULT);
     }
     const goesOn = sl.op !== null;
-    for (const w of woken) {
+    const sent = new Map<number, number>(goesOn ? [[op.cpu, n]] : []);
+    for (const { n: w, with: result } of woken) {
       const before = this.st.nextUnique;
-      out.push(...this.advance(w, () => this.slot(w).op!.gen.next(NONE_RESULT)));
-      // Waker and waiter both send a request from one CPU: whichever the scheduler runs first queues first (a woken
+      out.push(...this.advance(w, () => this.slot(w).op!.gen.next(result)));
+      const cpu = this.slot(w).op?.cpu;
+      if (this.st.nextUnique === before || cpu === undefined) continue;
+      // Two of waker and waiters send a request from one CPU: whichever the scheduler runs first queues first (a woken
       // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
-      if (goesOn && this.st.nextUnique !== before && this.slot(w).op?.cpu === op.cpu) {
-        this.schedulerOrder ??= { why: `a lock handed from client ${n} to client ${w} on cpu ${op.cpu}, both sending requests`, thisStep: false };
-      }
+      const other = sent.get(cpu);
+      if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: false };
+      else sent.set(cpu, w);
     }
     return out;
   }
@@ -575,16 +593,30 @@ export class ConnModel {
     const q = this.st.ring.queues.get(req.qid)!;
     // fuse_uring_queue_fuse_req(): the new request takes list_first_entry() of ent_avail_queue (the most recently
     // available entry); with none, or no free buffer, it waits on fuse_req_queue behind older ones.
-    const e = this.availableEntry(q);
+    const e = this.entryFor(q, req);
     const r = e ? this.offer(q, e, req) : 'nobuf';
     if (r === 'nobuf') { q.pending.push(req.unique); return []; }
     // A faulted copy ends this request; the entry then goes on to whatever its queue holds.
     return r === 'fault' ? this.drain(q, e!) : [r];
   }
 
-  private availableEntry(q: Queue): Entry | undefined {
+  private availableEntry(q: Queue, except?: Entry): Entry | undefined {
     const order = this.mutation.oldestEntryFirst ? 1 : -1;
-    return q.entries.filter((x) => x.state === 'FRRS_AVAILABLE').sort((a, b) => order * (a.availSeq - b.availSeq))[0];
+    return q.entries.filter((x) => x.state === 'FRRS_AVAILABLE' && x !== except).sort((a, b) => order * (a.availSeq - b.availSeq))[0];
+  }
+
+  /**
+   * fuse_uring_commit() wakes the request's task before fuse_uring_get_next_fuse_req() puts the entry back on
+   * ent_avail_queue: a woken client on another CPU whose next request gets there first takes the next available entry
+   * instead (seen on 6.18.44, findings 5beaad206e31 and 822ca15dc781). Either is the kernel's; the model takes the
+   * usual one unless the observed trace shows the other.
+   */
+  private entryFor(q: Queue, req: Request): Entry | undefined {
+    const first = this.availableEntry(q);
+    if (first === undefined || first !== this.returning) return first;
+    const other = this.availableEntry(q, first);
+    const seen = this.mutation.clientFirstAfterCommit ? other?.tag : this.observed?.(req.unique);
+    return other !== undefined && seen === other.tag ? other : first;
   }
 
   private toDev(req: Request): Event {

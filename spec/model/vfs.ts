@@ -32,9 +32,11 @@ export interface ReqResult { readonly error: number; readonly body: Uint8Array }
  * serialises LOOKUPs, and an O_CREAT open holds the directory's i_rwsem through its LOOKUP and CREATE; seen on
  * 6.18.44: a second client's open waits in fuse_lock_inode until the first LOOKUP is answered), or a file's i_rwsem
  * ('inode N': a direct write holds it through its WRITEs, fuse_dio_lock() exclusive without
- * FOPEN_PARALLEL_DIRECT_WRITES; fsync holds it through FSYNC).
+ * FOPEN_PARALLEL_DIRECT_WRITES; fsync holds it through FSYNC). 'lookup' is d_alloc_parallel()'s in-lookup dentry
+ * ('lookup NAME'): the first open of an uncached name owns it until its LOOKUP is answered ('lookup_done'); another
+ * open of that name sleeps in d_wait_lookup() and is resumed with WAITED, all of them at once, to walk again.
  */
-export type DirLock = { readonly lock: 'acquire' | 'release'; readonly key: string };
+export type DirLock = { readonly lock: 'acquire' | 'release' | 'lookup' | 'lookup_done'; readonly key: string };
 export type Yielded = ReqSpec | DirLock;
 export type OpResult = { readonly res: number; readonly data?: string };
 export type ClientOpGen = Generator<Yielded, OpResult, ReqResult>;
@@ -42,6 +44,9 @@ export const isLock = (y: Yielded): y is DirLock => 'lock' in y;
 const ACQUIRE: DirLock = { lock: 'acquire', key: 'dir' }, RELEASE: DirLock = { lock: 'release', key: 'dir' };
 const inodeLock = (lock: DirLock['lock'], ino: bigint): DirLock => ({ lock, key: `inode ${ino}` });
 export const NONE_RESULT: ReqResult = { error: 0, body: new Uint8Array() };
+/** What a 'lookup' resumes with when the client slept on another's in-lookup dentry instead of owning it. */
+export const WAITED: ReqResult = { error: 0, body: new Uint8Array() };
+const inLookup = (lock: 'lookup' | 'lookup_done', name: string): DirLock => ({ lock, key: `lookup ${name}` });
 
 /** One client process: its open file (one per client) and file position. */
 export interface ClientFile { readonly name: string; readonly ino: bigint; readonly fh: bigint; pos: number }
@@ -93,19 +98,31 @@ function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yi
   // lookup_fast() first, O_CREAT too (6.12 "fs: try an opportunistic lookup for O_CREAT opens too"): a cached positive
   // name opens without the directory's lock. A negative dentry never revalidates (fuse_dentry_revalidate: "always do a
   // fresh lookup"): it is unhashed (d_invalidate) before the lookup under the lock.
-  if (ctx.negative.delete(name)) ctx.unhashed.add(name);
+  // Without O_CREAT, lookup_slow() holds the directory shared and d_alloc_parallel() makes the name in-lookup before
+  // fuse_lookup() takes fuse_lock_inode(): an open of the same name sleeps on that dentry, not on the lock, and walks
+  // again once it is answered (seen on 6.18.44: the second open of "big" sends OPEN at once, finding 81192686a863).
+  let owns = false;
+  for (;;) {
+    if (ctx.negative.delete(name)) ctx.unhashed.add(name);
+    if (create || ctx.dcache.has(name)) break;
+    if ((yield inLookup('lookup', name)) !== WAITED) { owns = true; break; }
+  }
   const locked = !ctx.dcache.has(name);
   if (locked) yield ACQUIRE;
+  function* unlock(): Generator<Yielded, void, ReqResult> {
+    yield RELEASE;
+    if (owns) yield inLookup('lookup_done', name);
+  }
   if (!ctx.dcache.has(name)) {
     const r = yield req(O.FUSE_LOOKUP, ROOT_INO, null, 128, { payload: cstr(name) });
     if (r.error === 0) ctx.dcache.add(name);
     else {
       if (r.error === negErrno('ENOENT')) { ctx.negative.add(name); ctx.unhashed.delete(name); }
-      if (!(r.error === negErrno('ENOENT') && create)) { yield RELEASE; return r.error; }
+      if (!(r.error === negErrno('ENOENT') && create)) { yield* unlock(); return r.error; }
     }
   }
   if (ctx.dcache.has(name)) {
-    if (locked) yield RELEASE;
+    if (locked) yield* unlock();
     const ino = ctx.fs.files.get(name)?.ino ?? 0n;
     const r = yield req(O.FUSE_OPEN, ino, { flags: O_RDWR | O_LARGEFILE, open_flags: 0 }, 16);
     return r.error !== 0 ? r.error : { name, ino, fh: ino, pos: 0 };

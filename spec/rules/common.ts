@@ -82,8 +82,9 @@ const aborted = (ref: string): Check => ({
 });
 
 // A fusectl abort without FUSE_ABORT_ERROR clears fc->connected only; a lazy umount would not while a client is inside.
-const disconnected = (ref: string): Check => ({
-  kind: 'check', id: 'common.conn.disconnected', errno: E('ENOTCONN'), source: src(`${ref}; fs/fuse/dev.c:fuse_abort_conn`),
+/** `abort`: the function that clears connected, fuse_abort_conn() until the 7.2 fuse_chan rework renamed it fuse_chan_abort(). */
+const disconnected = (ref: string, abort = 'fuse_abort_conn'): Check => ({
+  kind: 'check', id: 'common.conn.disconnected', errno: E('ENOTCONN'), source: src(`${ref}; fs/fuse/dev.c:${abort}`),
   when: (p) => !p.st.connected,
   violate: (s) => withPrior(s, [{ kind: 'abort' }]),
   excludes: ['common.fuse_dev.missing'],
@@ -125,7 +126,7 @@ export function commonR8(): RuleTable {
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (7.3)',
     rows: [
-      sqe128(F73), syncInitPending(F73, []), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73), disabled(F73), notNegotiated,
+      sqe128(F73), syncInitPending(F73, []), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73, 'fuse_chan_abort'), disabled(F73), notNegotiated,
       unknownOp(F73, Object.values(FUSE_URING_CMD).filter((v) => v !== 0)),
     ],
   };

@@ -27,7 +27,7 @@ export function deliverR0(): RuleTable {
     rows: [
       {
         kind: 'check', id: 'deliver.header.fault', errno: E('EFAULT'),
-        source: src(`${SEND}; copy_header_to_ring (copy_to_user of op_in, ring_ent_in_out, in_out)`),
+        source: src(`${SEND} → fuse_uring_args_to_ring (copy_to_user of op_in and ring_ent_in_out, then of in_out; 7.2+ through copy_header_to_ring)`),
         when: (p) => p.entry !== undefined && (p.entry.hdr.head !== 'rw' || p.entry.hdr.tail !== 'rw'),
         violate: fault('header'),
       },

@@ -85,33 +85,36 @@ const isZc = (p: Probe) => p.queue?.mode.zero_copy ?? false;
 
 export function registerR8(): RuleTable {
   const REG = `${M73}:fuse_uring_register`;
+  // 7.3's fuse_uring_register() checks the ring and qid and creates the queue; the entry's checks are fuse_uring_create_ring_ent()'s.
+  const ENT = `${M73}:fuse_uring_create_ring_ent`;
+  const IOV = `${ENT} → fuse_uring_get_iovec_from_sqe`;
   return {
     id: 'register', title: 'FUSE_IO_URING_CMD_REGISTER (7.3)',
     rows: [
       ringMissing('register.ring.missing', E('EINVAL'), 'fuse_uring_register'),
       qidRange(REG, 'register.qid.out_of_range'),
       { kind: 'effect', id: 'register.queue.create', effect: 'create_queue', source: src(`${REG} (missing queue → non-zero-copy)`) },
-      sqeLen(REG),
-      iovFault(REG),
+      sqeLen(IOV),
+      iovFault(IOV),
       {
-        kind: 'check', id: 'register.zero_copy_index.without_zero_copy', errno: E('EINVAL'), source: src(REG),
+        kind: 'check', id: 'register.zero_copy_index.without_zero_copy', errno: E('EINVAL'), source: src(ENT),
         when: (p) => (p.cmd.ent_zero_copy_buf_index ?? 0) !== 0 && !isZc(p),
         violate: (s) => withProbe(s, { ent_zero_copy_buf_index: 7 }),
       },
-      headersShort(REG),
+      headersShort(ENT),
       {
-        kind: 'check', id: 'register.pool.payload_iov.nonzero', errno: E('EINVAL'), source: src(`${REG} (pool queue)`),
+        kind: 'check', id: 'register.pool.payload_iov.nonzero', errno: E('EINVAL'), source: src(`${ENT} (pool queue)`),
         when: (p) => isPool(p) && ((p.cmd.iov?.[1]?.len ?? 0) !== 0 || (p.cmd.iov?.[1]?.addr ?? 'null') !== 'null'),
         violate: (s) => withIov(s, 1, { len: 4096, addr: 'valid' }),
       },
       {
-        kind: 'check', id: 'register.pool.fixed.mismatch', errno: E('EINVAL'), source: src(`${REG} (registered pool)`),
+        kind: 'check', id: 'register.pool.fixed.mismatch', errno: E('EINVAL'), source: src(`${ENT} (registered pool: fuse_uring_cmd_index_ok)`),
         when: (p) => isPool(p) && p.queue!.mode.registered_index !== null && (!p.cmd.fixed || (p.cmd.buf_index ?? 0) !== p.queue!.mode.registered_index),
         violate: (s) => withProbe(s, { fixed: false }),
       },
-      payloadShort(`${REG} (per-entry payload)`, (p) => !isPool(p)),
+      payloadShort(`${ENT} (per-entry payload)`, (p) => !isPool(p)),
       {
-        kind: 'check', id: 'register.zero_copy.without_pool', errno: E('EINVAL'), source: src(`${REG} (zero-copy needs a pool)`),
+        kind: 'check', id: 'register.zero_copy.without_pool', errno: E('EINVAL'), source: src(`${ENT} (zero-copy needs a pool)`),
         when: (p) => !isPool(p) && isZc(p),
         violate: (s) => ({ ...s, prior: [{ kind: 'uring_cmd', tag: 'add_queue.zc', sqe: { cmd_op: 3, qid: s.probe.qid, flags: FUSE_URING_ZERO_COPY$R8 } }, ...s.prior] }),
       },

@@ -39,7 +39,7 @@ export function replyR0(): RuleTable {
       {
         // Before "fuse: fix EFAULT clobber in fuse_uring_commit" (3a0a8bc5; 6.18.39, 7.1.4) the residual byte count of the
         // failed copy_from_user overwrote -EFAULT and the request ended as if answered, out args uninitialised.
-        kind: 'check', id: 'reply.header.fault', errno: E('EFAULT'), source: src(`${COMMIT} (copy_header_from_ring of the out header; EFAULT-clobber fix)`),
+        kind: 'check', id: 'reply.header.fault', errno: E('EFAULT'), source: src(`${COMMIT} (copy_from_user of the out header, 7.2+ through copy_header_from_ring; EFAULT-clobber fix)`),
         when: (p) => p.entry !== undefined && !readable(p.entry.hdr.head),
         violate: faultOfLandingEntry('header'),
         known: [EFAULT_CLOBBER],

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
+import { COMMANDS } from './commands.js';
 
 async function run(...argv: string[]) {
   const out: string[] = [];
@@ -91,11 +92,33 @@ describe('furc', () => {
     expect(r.out).toBe('');
   });
 
-  it('should name each case on the live line by its case id, and in KTAP by the same id in [A-Za-z0-9_-]: R0_register_register-headers-too_short', async () => {
+  // Every option of every command that names a file or directory furc writes, read from the declarations.
+  const outputs = COMMANDS.flatMap((c) => Object.entries(c.options).filter(([, o]) => o.kind === 'outFile' || o.kind === 'outDir').map(([n]) => [c.name, n] as const));
+
+  it('should find output options on run, fuzz, race, vm, kmutants, matrix and merge, and on no other command', () => {
+    expect([...new Set(outputs.map(([c]) => c))].sort()).toEqual(['fuzz', 'kmutants', 'matrix', 'merge', 'race', 'run', 'vm']);
+  });
+
+  // Each command's defaults: run, fuzz and race on the model; nothing is booted, built or downloaded before the refusal.
+  it.each(outputs)('should refuse furc %s --%s /nonexistent/dir/x before any work, with one line and exit 2', async (name, opt) => {
+    const argv = name === 'vm' ? ['vm', '--kernel', 'k', `--${opt}`, '/nonexistent/dir/x', '--', 'probe'] : [name, `--${opt}`, '/nonexistent/dir/x'];
+    const r = await run(...argv);
+    expect([r.code, r.err, r.out]).toEqual([2, [`furc: --${opt} /nonexistent/dir/x: directory /nonexistent/dir does not exist`], '']);
+  });
+
+  // matrix and kmutants boot guests of their own: only what runs in a guest is checked here.
+  it.each(outputs.filter(([c]) => !['vm', 'matrix', 'kmutants'].includes(c)))('should refuse furc vm … -- %s --%s nonexistent-dir/x (under the shared directory, but its parent missing) before booting', async (name, opt) => {
+    const r = await run('vm', '--kernel', 'k', '--', name, `--${opt}`, 'nonexistent-dir/x');
+    expect([r.code, r.err, r.out]).toEqual([2, [`furc: --${opt} nonexistent-dir/x: directory ${process.cwd()}/nonexistent-dir does not exist`], '']);
+  });
+
+  it('should name each case on the live line and as the JUnit testcase name by its case id, and in KTAP by the same id in [A-Za-z0-9_-]: R0_register_register-headers-too_short', async () => {
     const live = await run('run', '--target', 'model', '--revision', 'R0');
     const ktap = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'ktap');
+    const junit = await run('run', '--target', 'model', '--revision', 'R0', '--format', 'junit');
     expect(live.out.split('\n')).toContain('PASS   R0/register/register.headers.too_short');
     expect(ktap.out.split('\n')).toContainEqual(expect.stringMatching(/^ {4}ok \d+ R0_register_register-headers-too_short$/));
+    expect(junit.out.split('\n')).toContain('    <testcase classname="R0 register" name="R0/register/register.headers.too_short"/>');
   });
 
   it('should write the R0 model report to a new file in an existing directory and exit 0', async () => {

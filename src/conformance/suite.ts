@@ -10,6 +10,7 @@ import type { Target } from '../target/target.js';
 import { ModelTarget } from '../target/modelTarget.js';
 import { breakRows, expectedOutcome, orderedChecks, showOutcome, validOutcome } from './cases.js';
 import { dataCases, runDataCase } from './data.js';
+import { backgroundCases, runBackgroundCase } from './background.js';
 
 export type Verdict =
   | { readonly kind: 'PASS' }
@@ -63,8 +64,15 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       ];
       for (const [rule, run, known] of cases) await runOne(fam.name, rule, replayOf(fam.name, rule, target.name), run, known);
     }
-    for (const d of dataCases(rev, nrCpus)) {
-      await runOne(d.family, d.rule, dataReplayOf(d.family, d.rule, target.name), () => runDataCase(reference, target, d), []);
+    const data = dataCases(rev, nrCpus);
+    for (const b of backgroundCases(rev, nrCpus)) {
+      for (const d of data.filter((x) => x.family === b.family)) {
+        await runOne(d.family, d.rule, dataReplayOf(d.family, d.rule, target.name), () => runDataCase(reference, target, d), []);
+      }
+      const replay = `FURC_TARGETS=${target.name} npx vitest run properties/kernel/background.test.ts -t "${b.family} "`;
+      // Readahead and the page cache are the kernel's: the model has neither, so it has nothing to say here.
+      if (target.name === 'model' && !skip) emit({ revision: rev, family: b.family, rule: b.rule, replay, verdict: { kind: 'SKIP', reason: 'the model has no page cache: background depth is measured on a kernel' } });
+      else await runOne(b.family, b.rule, replay, () => runBackgroundCase(target, b), []);
     }
     for (const row of unreachable) {
       emit({ revision: rev, family: `${rev} forced`, rule: row.id, replay: 'npx vitest run properties/rules/unreachable.test.ts',

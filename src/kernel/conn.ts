@@ -20,6 +20,7 @@ import { devReadSize, initReply, parseInitIn, parseRequest, reply, UNSOLICITED, 
 import { newMountDir } from './mountDirs.js';
 import type { ParamLock } from './paramLock.js';
 import { connectionId, ensureFusectl } from './procfs.js';
+import { FairDeadline } from './fairDeadline.js';
 import { busyIoWorkers, wakefulClients } from './quiet.js';
 import { iovecArray, Memory, type Region } from './regions.js';
 import { uringCmdSqe } from './sqe.js';
@@ -404,12 +405,12 @@ export class KernelConn {
     this.unmounted = true;
     const slot = this.env.pool.idle();
     this.env.pool.submit(slot, { verb: 'umount', path: this.dir });
-    const deadline = Date.now() + DEADLINE.teardown;
+    const deadline = new FairDeadline(DEADLINE.teardown);
     const out: Event[] = [];
     for (;;) {
       const done = this.pollClients(out).find((x) => x.slot === slot);
       if (done) { if (done.answer.res < 0) throw new KernelError(`umount2(${this.dir}, MNT_DETACH) failed: ${done.answer.res}`); break; }
-      if (Date.now() > deadline) throw new KernelError(`umount2(MNT_DETACH) did not return within ${DEADLINE.teardown} ms`);
+      if (deadline.expired([this.env.pool.pid(slot)])) throw new KernelError(`umount2(MNT_DETACH) did not return within ${deadline.describe()}`);
       this.p.waitAny([this.env.pool.fdOf(slot)], 1);
     }
     return [...out, ...this.settle()];
@@ -422,7 +423,8 @@ export class KernelConn {
    */
   private settle(deadlineMs: number = DEADLINE.step): Event[] {
     const out: Event[] = [];
-    const deadline = Date.now() + deadlineMs;
+    // Clients kept off the CPU by a loaded machine are not stuck: their wait for a CPU does not count (ghosts of 17:17-17:24).
+    const deadline = new FairDeadline(deadlineMs);
     let calm = false;
     for (;;) {
       const before = out.length;
@@ -434,7 +436,7 @@ export class KernelConn {
       if (process.env.FURC_DEBUG_SETTLE) process.stderr.write(`settle ${Date.now() % 100000} quiet=${quiet} events=${out.length - before} busy=${busy.join(',')} clients=${this.busyClientPids().map((p) => JSON.stringify(taskState(p))).join(',')}\n`);
       if (quiet && calm) return out;
       calm = quiet;
-      if (Date.now() > deadline) throw new KernelError(`step not settled within ${deadlineMs} ms: ${busy.join('; ') || 'events kept arriving'}`);
+      if (deadline.expired(this.busyClientPids())) throw new KernelError(`step not settled within ${deadline.describe()}: ${busy.join('; ') || 'events kept arriving'}`);
       if (!quiet) this.waitForActivity();
     }
   }
@@ -442,12 +444,12 @@ export class KernelConn {
   /** Until every client op has answered (teardown wakes them all), then settled; a client still inside fails the step. */
   private settleUntilIdle(deadlineMs: number, after: string): Event[] {
     const out: Event[] = [];
-    const deadline = Date.now() + deadlineMs;
+    const deadline = new FairDeadline(deadlineMs);
     while (this.ops.size > 0) {
       this.reapRing(out, 0);
       this.pollClients(out);
       if (this.ops.size === 0) break;
-      if (Date.now() > deadline) throw new KernelError(`${after}: ${wakefulClients(this.busyClientPids()).join('; ') || `client pid ${this.busyClientPids().join(', ')} asleep in FUSE`} still in the kernel ${deadlineMs} ms later`);
+      if (deadline.expired(this.busyClientPids())) throw new KernelError(`${after}: ${wakefulClients(this.busyClientPids()).join('; ') || `client pid ${this.busyClientPids().join(', ')} asleep in FUSE`} still in the kernel ${deadline.describe()} later`);
       this.waitForActivity();
     }
     return [...out, ...this.settle()];

@@ -39,7 +39,7 @@ export function initReply(unique: bigint, offer: InitOffer, init: NonNullable<Co
   const flags = (init.flags & offer.flags) | FUSE_INIT_FLAG.FUSE_INIT_EXT;
   const body: Rec = {
     major: FUSE_KERNEL_VERSION, minor: offer.minor, max_readahead: offer.max_readahead, flags: Number(flags & 0xffffffffn),
-    max_background: SERVER_INIT.max_background, congestion_threshold: SERVER_INIT.congestion_threshold, max_write: init.max_write,
+    max_background: init.max_background ?? SERVER_INIT.max_background, congestion_threshold: SERVER_INIT.congestion_threshold, max_write: init.max_write,
     time_gran: SERVER_INIT.time_gran, max_pages: init.max_pages,
     flags2: Number(flags >> 32n),
   };

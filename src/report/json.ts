@@ -6,7 +6,8 @@ export type BigintStyle = 'decimal' | 'hex';
 
 const hex = (x: bigint) => (x < 0n ? `-0x${(-x).toString(16)}` : `0x${x.toString(16)}`);
 
-export function jsonText(value: unknown, bigints: BigintStyle = 'decimal'): string {
+/** `indent` 0 writes one line (a C comment's config). */
+export function jsonText(value: unknown, bigints: BigintStyle = 'decimal', indent = 2): string {
   const show = (x: bigint) => match(bigints).with('decimal', () => x.toString()).with('hex', () => hex(x)).exhaustive();
-  return JSON.stringify(value, (_k, x: unknown) => (typeof x === 'bigint' ? show(x) : x), 2);
+  return JSON.stringify(value, (_k, x: unknown) => (typeof x === 'bigint' ? show(x) : x), indent);
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../../spec/errors.js';
 import type { CaseResult, Verdict } from '../conformance/suite.js';
 import type { RunReport } from './report.js';
 import { resultTree } from './tree.js';
+import { jsonText } from './json.js';
 
 export const KCIDB_VERSION = { major: 5, minor: 3 } as const;
 /** kcidb-io's origin and id patterns (schema v5.3, test.origin and test.build_id). */
@@ -45,7 +46,7 @@ function excerpt(r: CaseResult): string | undefined {
   return text === undefined ? undefined : text.replace(/\0/g, '').slice(0, EXCERPT_MAX);
 }
 
-const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+const plain = (v: unknown): unknown => JSON.parse(jsonText(v));
 
 export function kcidb(rep: RunReport, o: KcidbOptions): string {
   const fp = rep.fingerprint;

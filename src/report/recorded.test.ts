@@ -1,6 +1,6 @@
 // Finding the recorded report of a kernel: its exact release first, else another build of the same version.
 import { describe, expect, it } from 'vitest';
-import { kernelVersion, recordedReportName } from './recorded.js';
+import { kernelVersion, recordedReport, recordedReportName } from './recorded.js';
 
 const NAMES = ['6.1.0-56-amd64.json', '6.17.13+deb13-amd64.json', '6.18.44-fc-v669.json', '7.3.4+deb13-amd64.json', 'volatile.baseline.json'];
 
@@ -20,5 +20,18 @@ describe('recordedReportName', () => {
 
   it('should find nothing for 6.18.45-fc-v669, whose version no report has', () => {
     expect(recordedReportName('6.18.45-fc-v669', NAMES)).toBeNull();
+  });
+});
+
+describe('recordedReport', () => {
+  const dir = new URL('../../fixtures/kernels/', import.meta.url).pathname;
+
+  it("should find fixtures/kernels/6.18.44-fc-v669.json for the build 6.18.44-fc-v657, which has none of its own, and its own file for 7.3.4+deb13-amd64", () => {
+    expect(recordedReport(dir, '6.18.44-fc-v657')).toBe(`${dir}6.18.44-fc-v669.json`);
+    expect(recordedReport(dir, '7.3.4+deb13-amd64')).toBe(`${dir}7.3.4+deb13-amd64.json`);
+  });
+
+  it('should find no report for 6.18.45-fc-v669 among the fixtures', () => {
+    expect(recordedReport(dir, '6.18.45-fc-v669')).toBeNull();
   });
 });

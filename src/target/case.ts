@@ -58,7 +58,7 @@ export class Resolver {
 export const NOT_RUN = 'not run: no mount';
 
 /** Runs a case step by step through any session-like runner; a step that throws is recorded and ends the case. */
-export async function traceCase(open: () => Promise<{ run: (c: Command) => Promise<Event[]>; close: () => Promise<Event[]> }>, c: FuzzCase): Promise<CaseTrace> {
+export async function traceCase(open: () => Promise<{ run: (c: Command, step: number) => Promise<Event[]>; close: () => Promise<Event[]> }>, c: FuzzCase): Promise<CaseTrace> {
   const s = await open();
   const r = new Resolver(c.config.mount);
   const steps: (readonly Event[] | { error: string })[] = [];
@@ -66,7 +66,7 @@ export async function traceCase(open: () => Promise<{ run: (c: Command) => Promi
     const cmd = r.toCommand(st);
     if (!cmd) { steps.push({ error: NOT_RUN }); continue; }
     try {
-      const ev = await s.run(cmd);
+      const ev = await s.run(cmd, steps.length);
       r.absorb(ev);
       steps.push(ev);
     } catch (e) { steps.push({ error: (e as Error).message }); break; }

@@ -15,12 +15,19 @@ export class ModelTarget implements Target {
   async unsupported(_rev: RevisionId): Promise<string | null> { return null; }
 
   /** A case's trace, with the rows its model fired and the step from which the scheduler's order decides. */
-  async runCase(c: FuzzCase): Promise<CaseTrace> {
+  async runCase(c: FuzzCase, observed?: CaseTrace): Promise<CaseTrace> {
     const m = new ConnModel(c.config, this.overrides, this.mutation);
     let runs = 0, racyAt: number | null = null;
     const session = sessionOf(m);
     const trace = await traceCase(async () => ({
-      run: async (cmd) => { const ev = await session.run(cmd); if (m.schedulerOrder !== null && racyAt === null) racyAt = runs; runs++; return ev; },
+      run: async (cmd, step) => {
+        const seen = observed?.steps[step];
+        m.observed = seen && !('error' in seen) ? (unique) => seen.flatMap((e) => (e.kind === 'cqe' && e.req?.unique === unique ? [e.tag] : []))[0] : null;
+        const ev = await session.run(cmd);
+        if (m.schedulerOrder !== null && racyAt === null) racyAt = runs;
+        runs++;
+        return ev;
+      },
       close: session.close,
     }), c);
     // The k-th command run is the k-th step that was not skipped for want of a mount.

@@ -22,8 +22,11 @@ export interface Target {
   /** null when the revision can run here, otherwise the reason to SKIP. */
   unsupported(rev: RevisionId): Promise<string | null>;
   open(cfg: ConnConfig): Promise<Session>;
-  /** Runs a whole case in one go (fewer round trips than open/run/close); the fuzzer uses it when there. */
-  runCase?(c: FuzzCase): Promise<CaseTrace>;
+  /**
+   * Runs a whole case in one go (fewer round trips than open/run/close); the fuzzer uses it when there. `observed`: the
+   * other target's trace, which the model follows where the kernel may take either of two ways (see ConnModel.observed).
+   */
+  runCase?(c: FuzzCase, observed?: CaseTrace): Promise<CaseTrace>;
   /** Names the case the next open() belongs to, so a kernel log can attribute a splat to it. */
   mark?(label: string): void;
 }

@@ -48,14 +48,15 @@ describe('other kernel builds against this one (recorded reports)', () => {
     expect(b.summary).toMatchObject({ cases: a.summary.cases, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
   });
 
-  it('should show 7.2.12 (EFAULT clobber fixed) differing from 6.18 in no case, its 8 R0 data cases PASS', () => {
+  it('should show 7.2.12 (EFAULT clobber fixed) differing from 6.18 in no case, its 9 R0 data cases PASS, background depth 4 through 6 COMMITs among them', () => {
     const b = loadReport(`${K}7.2.12+deb13-amd64.json`);
     expect(caseDiffs('7.2.12+deb13-amd64.json')).toEqual([]);
-    expect(b.results.filter((r) => r.family === 'R0 data').map((r) => r.verdict.kind)).toEqual(Array(8).fill('PASS'));
+    expect(b.results.filter((r) => r.family === 'R0 data').map((r) => r.verdict.kind)).toEqual(Array(9).fill('PASS'));
+    expect(b.results.find((r) => caseId(r) === 'R0/data/data.background.depth')).toMatchObject({ observed: 'READs 32; in flight 4 4 4 4 4 4 4; read 65536 data=ok' });
     expect(b.results.find((r) => caseId(r) === 'R0/reply/reply.header.fault')).toMatchObject({ observed: 'client -EFAULT', verdict: { kind: 'PASS' } });
   });
 
-  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 124 reachable R8 cases PASS, 8 of them in each of R8 data and R8 data.registered_pool', () => {
+  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 126 reachable R8 cases PASS, 9 of them in each of R8 data and R8 data.registered_pool (background depth 4, and 2 with the registered pool\'s 2 buffers)', () => {
     const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}7.3.4+deb13-amd64.json`);
     const cases = diffReports(a, b).filter((d) => d.kind === 'case');
     for (const d of cases.filter((x) => x.id.startsWith('R0/'))) expect(d.b).toMatch(/^SKIP\(superseded by R8 on this kernel: ADD_QUEUE \(cmd_op 3\) answered 0/);
@@ -63,8 +64,10 @@ describe('other kernel builds against this one (recorded reports)', () => {
     const r8 = b.results.filter((r) => r.revision === 'R8');
     const unreachable = (r: (typeof r8)[number]) => r.verdict.kind === 'SKIP' && r.verdict.reason.startsWith('unreachable from userspace');
     expect(r8.filter((r) => !unreachable(r) && r.verdict.kind !== 'PASS').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([]);
-    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(124);
-    for (const fam of ['R8 data', 'R8 data.registered_pool']) expect(r8.filter((r) => r.family === fam).map((r) => r.verdict.kind), fam).toEqual(Array(8).fill('PASS'));
-    expect(b.summary).toMatchObject({ PASS: 124, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
+    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(126);
+    for (const fam of ['R8 data', 'R8 data.registered_pool']) expect(r8.filter((r) => r.family === fam).map((r) => r.verdict.kind), fam).toEqual(Array(9).fill('PASS'));
+    expect(r8.filter((r) => r.rule === 'data.background.depth').map((r) => [r.family, r.observed])).toEqual([
+      ['R8 data', 'READs 32; in flight 4 4 4 4 4 4 4; read 65536 data=ok'], ['R8 data.registered_pool', 'READs 32; in flight 2 2 2 2 2 2 2; read 65536 data=ok']]);
+    expect(b.summary).toMatchObject({ PASS: 126, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
   });
 });

@@ -1,0 +1,35 @@
+// runCase: the step-by-step judgement, and the model following the kernel where the kernel may go either of two ways.
+import { describe, expect, it } from 'vitest';
+import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
+import type { FuzzCase, Step } from '../src/target/case.js';
+import { ModelTarget } from '../src/target/modelTarget.js';
+import { runCase } from './runCase.js';
+
+const model = (m = {}) => new ModelTarget({ nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }, {}, m);
+const reg = (tag: string, qid: number): Step => ({ kind: 'uring_cmd', tag, sqe: registerSqe(qid, 131072) });
+
+// Two entries on queue 0; the create's LOOKUP is answered by a COMMIT, and the CREATE that follows at once from cpu 0
+// takes either the committing entry (back on ent_avail_queue first) or s0 (the client got there first).
+const racing: FuzzCase = {
+  config: baseConfig('R0', 2),
+  steps: [reg('s0', 0), reg('s1', 0), reg('q1', 1), { kind: 'client', tag: 'c', op: 'create', cpu: 0, client: 0, file: 'new' }, { kind: 'serve', tag: 'sv' }],
+};
+
+describe('runCase', () => {
+  it('should judge all 5 steps when the CREATE after a COMMIT takes the other available entry s0, as the kernel may', async () => {
+    // Unfollowed, the two ways differ at the serve: the case does race.
+    const [usual, other] = await Promise.all([model().runCase(racing), model({ clientFirstAfterCommit: true }).runCase(racing)]);
+    expect(JSON.stringify(usual.steps[4], (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toBe(JSON.stringify(other.steps[4], (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    const o = await runCase(model(), model({ clientFirstAfterCommit: true }), racing);
+    expect(o.mismatchAt).toBeNull();
+    expect(o.unjudged).toBeUndefined();
+    expect(o.steps).toHaveLength(5);
+    // The trace judged is the one where s0 delivered the CREATE (opcode 35), not the committing entry.
+    expect(o.steps[4]!.observed.some((l) => l.startsWith('cqe s0 0 req(opcode=35'))).toBe(true);
+  });
+
+  it('should still find the entries-oldest-first mutant at the first delivery, where no COMMIT is returning an entry', async () => {
+    const o = await runCase(model(), model({ oldestEntryFirst: true }), racing);
+    expect(o.mismatchAt).toBe(3);
+  });
+});

@@ -1,0 +1,56 @@
+// Background depth over the ring: readahead's READs kept in flight up to min(max_background, entries), refilled as each
+// is answered. The judge is checked on the shapes a right and a broken kernel give; the kernel on every commit family.
+import { describe, expect, it } from 'vitest';
+import { REVISIONS } from '../../spec/types.js';
+import { backgroundCases, BG_COMMITS, BG_MAX, BG_READ, judgeDepth, runBackgroundCase } from '../../src/conformance/background.js';
+import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+
+const ok = `${BG_READ} data=ok`;
+
+describe('the background depth judge', () => {
+  it('should pass 32 READs kept at depth 4 through 6 COMMITs', () => {
+    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: ok, refused: [] }, 4)).toBeNull();
+  });
+
+  it('should fail the pre-fix shape: 4 in flight after the read, then 3, 2, 1 as COMMITs end them without refilling', () => {
+    expect(judgeDepth({ total: 32, depths: [4, 3, 2, 1, 1, 1, 1], readResult: ok, refused: [] }, 4)).toMatch(/^3 background READs in flight after COMMIT 1 with 31 unanswered/);
+  });
+
+  it('should name a refused COMMIT (7.3 refuses a registered-pool COMMIT without IORING_URING_CMD_FIXED with EINVAL) instead of its depths', () => {
+    expect(judgeDepth({ total: 2, depths: [2, 1, 0, -1, -2, -3, -4], readResult: 'not done', refused: ['COMMIT 1 -EINVAL', 'COMMIT 2 -EINVAL'] }, 2))
+      .toBe('the kernel refused COMMIT 1 -EINVAL, COMMIT 2 -EINVAL: nothing was answered, so no depth was measured');
+  });
+
+  it('should fail 5 in flight with max_background 4', () => {
+    expect(judgeDepth({ total: 32, depths: [5, 5, 5, 5, 5, 5, 5], readResult: ok, refused: [] }, 4)).toMatch(/^5 background READs in flight after the read, more than 4/);
+  });
+
+  it('should fail a read that did not return its 65536 bytes, whatever the depths', () => {
+    expect(judgeDepth({ total: 32, depths: [4, 4, 4, 4, 4, 4, 4], readResult: '-5', refused: [] }, 4)).toMatch(/^the read returned -5/);
+  });
+
+  it('should bound each case by max_background 4 below its 6 entries on queue 0, or by the 2 buffers of a registered pool', () => {
+    const bounds = Object.fromEntries(REVISIONS.flatMap((rev) => backgroundCases(rev, NR_CPUS)).map((b) => [b.family, b.bound]));
+    // The registered-pool family's ADD_BUFPOOL gives queue 0 room for two payloads of max_payload_sz.
+    expect(bounds).toEqual({ 'R0 data': BG_MAX, 'R4 data': BG_MAX, 'R7 data': BG_MAX, 'R8 data': BG_MAX, 'R8 data.registered_pool': 2 });
+  });
+
+  it('should send 6 COMMITs with IORING_URING_CMD_FIXED and buf_index 3 in the registered-pool family alone, as its probe does (7.3.4 answered all 6 -EINVAL without them)', () => {
+    const commits = Object.fromEntries(REVISIONS.flatMap((rev) => backgroundCases(rev, NR_CPUS)).map((b) => [b.family,
+      b.case.steps.flatMap((s) => (s.kind === 'uring_cmd' && s.tag.startsWith('commit.') ? [[s.sqe.cmd_op, s.sqe.fixed ?? false, s.sqe.buf_index ?? null]] : []))]));
+    const plain = Array(BG_COMMITS).fill([2, false, null]);
+    expect(commits).toEqual({ 'R0 data': plain, 'R4 data': plain, 'R7 data': plain, 'R8 data': plain, 'R8 data.registered_pool': Array(BG_COMMITS).fill([2, true, 3]) });
+  });
+});
+
+describe.each(tTargets().filter((t) => t.name === 'kernel').map((t) => [t.name, t] as const))('background depth (%s)', (_n, tt) => {
+  for (const rev of REVISIONS) {
+    for (const b of backgroundCases(rev, NR_CPUS)) {
+      it(`${b.family} : should keep ${b.bound} readahead READs in flight after a ${BG_READ}-byte buffered read and after each of ${BG_COMMITS} COMMITs`, async (ctx) => {
+        const target = await tReady(ctx, tt, rev);
+        const r = await runBackgroundCase(target, b);
+        expect(r.failure, r.observed).toBeNull();
+      });
+    }
+  }
+});
