@@ -5,30 +5,32 @@ import { revision } from '../spec/revisions.js';
 import { baseConfig } from '../spec/scenarios/families.js';
 import type { UringCmdSpec } from '../spec/model/commands.js';
 import { cpus } from '../src/kernel/detect.js';
-import { initReply, parseInitIn, parseRequest, rootAttrOut } from '../src/kernel/fuseMsg.js';
+import { devReadSize, initReply, parseInitIn, parseRequest, rootAttrOut } from '../src/kernel/fuseMsg.js';
 import { readHeader, writeReply } from '../src/kernel/delivery.js';
 import { answer, newFs } from '../spec/fs/fs.js';
 import { FOPEN, FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
 import { uringCmdSqe } from '../src/kernel/sqe.js';
 import { ClientPool } from '../src/kernel/clients.js';
 import { iovecArray } from '../src/kernel/regions.js';
-import { fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
+import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import { IORING_SETUP_SQE128 } from '../spec/uapi/io_uring.js';
+import { MNT_DETACH, MS_FLAG, O_FLAG } from '../spec/uapi/linux.js';
 
 const R0 = revision('R0');
 const MAX = 131072;
 const HEADER = fuse_uring_req_header.size;
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 const init = baseConfig('R0', 1).init!;
 
 interface Conn { ring: number; fd: number; dir: string; hdr: Uint8Array[]; iovs: ArrayBuffer[]; keep: ArrayBuffer[] }
 
 function open(p: NativeProbe): Conn {
   const ring = p.ringSetup(64, IORING_SETUP_SQE128);
-  const fd = p.open('/dev/fuse', 2);
+  const fd = p.open('/dev/fuse', O_FLAG.O_RDWR);
   // Mount points under the directory npm run bench made (and removes, even if this process is killed).
   const dir = mkdtempSync(`${process.env.FURC_BENCH_DIR ?? '/tmp'}/h-`);
-  if (ring < 0 || fd < 0 || p.mount('furc', dir, 'fuse', 6, `fd=${fd},rootmode=40000,user_id=0,group_id=0`) < 0) throw new Error('set-up failed');
-  const msg = p.read(fd, MAX + 8192, 2000);
+  if (ring < 0 || fd < 0 || p.mount('furc', dir, 'fuse', MS_FLAG.MS_NOSUID | MS_FLAG.MS_NODEV, `fd=${fd},rootmode=40000,user_id=0,group_id=0`) < 0) throw new Error('set-up failed');
+  const msg = p.read(fd, devReadSize(init.max_write), 2000);
   if (typeof msg === 'number') throw new Error(`no INIT: ${msg}`);
   const { h, body } = parseRequest(msg);
   p.write(fd, initReply(h.unique, parseInitIn(body), init).bytes);
@@ -39,14 +41,14 @@ function open(p: NativeProbe): Conn {
     const iov = p.alloc(list.length) as ArrayBuffer;
     new Uint8Array(iov).set(list);
     c.hdr.push(new Uint8Array(hdr)); c.keep.push(hdr, payload, iov);
-    const sqe: UringCmdSpec = { cmd_op: 1, qid: q, sqe_len: 2 };
+    const sqe: UringCmdSpec = { cmd_op: REGISTER, qid: q, sqe_len: FUSE_URING_IOV_SEGS };
     p.ringSubmit(ring, uringCmdSqe(R0, fd, BigInt(q), sqe, 0n, { iovArray: p.addressOf(iov), bufpool: 0n }));
   }
   return c;
 }
 
 function close(p: NativeProbe, c: Conn): void {
-  p.ringClose(c.ring); p.close(c.fd); p.umount2(c.dir, 2); rmdirSync(c.dir);
+  p.ringClose(c.ring); p.close(c.fd); p.umount2(c.dir, MNT_DETACH); rmdirSync(c.dir);
 }
 
 function main(): void {
@@ -67,7 +69,7 @@ function main(): void {
     const h = c.hdr[q]!;
     writeReply(R0, (from, to) => h.subarray(from, to), { unique, error: 0, payloadSz: body.length });
     payloads[q]!.set(body);
-    p.ringSubmit(c.ring, uringCmdSqe(R0, c.fd, BigInt(q), { cmd_op: 2, qid: q }, unique, { iovArray: 0n, bufpool: 0n }));
+    p.ringSubmit(c.ring, uringCmdSqe(R0, c.fd, BigInt(q), { cmd_op: COMMIT, qid: q }, unique, { iovArray: 0n, bufpool: 0n }));
   };
   const reap = (): [number, number][] => {
     const rows = p.ringReap(c.ring, 1000, 64);

@@ -1,6 +1,6 @@
 // `npm run bench`: raw-C baseline and harness side by side in one run; prints rates and harness/C ratios.
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withEnableUring } from '../src/cli/kernelRun.js';
 import { ParamLock } from '../src/kernel/paramLock.js';
@@ -10,6 +10,7 @@ import { cpus } from '../src/kernel/detect.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { fuzz } from '../fuzz/fuzzer.js';
 import { watchdog } from '../src/cli/watchdog.js';
+import { baselineHeader } from './baselineSpec.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASELINE = `${ROOT}build/bench-baseline`;
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
   const why = KernelTarget.unavailable();
   if (why) { console.log(`SKIP: kernel benchmark cannot run here: ${why}`); return; }
   mkdirSync(`${ROOT}build`, { recursive: true });
-  await execa('cc', ['-O2', '-Wall', '-o', BASELINE, `${ROOT}native-probe/bench/baseline.c`]);
+  writeFileSync(`${BASELINE}-spec.h`, baselineHeader());
+  await execa('cc', ['-O2', '-Wall', '-include', `${BASELINE}-spec.h`, '-o', BASELINE, `${ROOT}native-probe/bench/baseline.c`]);
   await withEnableUring((s) => console.log(s), async () => {
     // The raw-C rounds need the switch on and must not see another run flip it: hold it shared meanwhile.
     const hold = new ParamLock(loadProbe() as NativeProbe);

@@ -6,7 +6,8 @@ import { INITIAL_FILES } from '../spec/fs/fs.js';
 import type { Addr, ClientOp, ConnConfig, MemProt, ReplySpec, UringCmdSpec } from '../spec/model/commands.js';
 import { URING_INIT_FLAGS } from '../spec/rules/scenario.js';
 import { revision, type Revision } from '../spec/revisions.js';
-import { FUSE_INIT_FLAG, FUSE_KERNEL_CONSTANTS } from '../spec/uapi/fuse_kernel.js';
+import { ERRNO } from '../spec/errno.js';
+import { FUSE_INIT_FLAG, FUSE_MIN_READ_BUFFER } from '../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../spec/types.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
@@ -20,7 +21,10 @@ export const DEFAULT_LIMITS: KernelLimits = { maxPagesLimit: 256, pageSize: 4096
 
 const C = FUSE_URING_CMD;
 const HEADER = fuse_uring_req_header.size;
-const MIN_READ = Number(FUSE_KERNEL_CONSTANTS.find((c) => c.name === 'FUSE_MIN_READ_BUFFER')!.value);
+const MIN_READ = FUSE_MIN_READ_BUFFER;
+/** cmd_ops no revision answers: INVALID, two past the last command, and the top of the byte. */
+const UNKNOWN_CMD_OPS = [C.FUSE_IO_URING_CMD_INVALID, C.FUSE_IO_URING_CMD_ADD_BUFPOOL + 1, C.FUSE_IO_URING_CMD_ADD_BUFPOOL + 3, 0xff] as const;
+const { ENOENT, EIO, EACCES, ERESTARTSYS } = ERRNO;
 const MAX_WRITES = [4096, 65536, 131072, 1 << 20] as const;
 const MAX_PAGES = [1, 16, 32, 256, 1000] as const;
 
@@ -132,7 +136,7 @@ function arbR8(nrCpus: number, lim: KernelLimits): fc.Arbitrary<UringCmdSpec> {
 const arbReply: fc.Arbitrary<ReplySpec> = fc.record({
   unique: fc.oneof({ weight: 10, arbitrary: fc.constant('match' as const) }, fc.constantFrom('zero' as const, 'other' as const)),
   // Positive errors and the -ERESTARTSYS floor are what a wrong reply check lets through: generated often, not rarely.
-  error: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, fc.constantFrom(1, 4096, -511, -512, -513), fc.constantFrom(-2, -5, -13, -100000)),
+  error: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, fc.constantFrom(1, 4096, -ERESTARTSYS + 1, -ERESTARTSYS, -ERESTARTSYS - 1), fc.constantFrom(-ENOENT, -EIO, -EACCES, -100000)),
   payload_sz: fc.oneof({ weight: 10, arbitrary: fc.constant('exact' as const) }, fc.constantFrom(0, 8, 103, 105, 127, 129, 143, 145, 4096, 1 << 20)),
 });
 
@@ -193,11 +197,11 @@ function arbStep(rev: Revision, nrCpus: number, lim: KernelLimits): fc.Arbitrary
         fixed: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, fc.constant(true)),
       }).map((c) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: C.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: c.qid, reply: c.reply, ...(rev.tables.add_bufpool && c.fixed ? { fixed: true, buf_index: 3 } : {}) }, commit: { ref: c.ref, sameQueue: c.sameQueue } })),
     },
-    { weight: 1, arbitrary: fc.constantFrom(0, 5, 7, 255).map((op) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: op, qid: 0 } })) },
+    { weight: 1, arbitrary: fc.constantFrom(...UNKNOWN_CMD_OPS).map((op) => ({ kind: 'uring_cmd' as const, sqe: { cmd_op: op, qid: 0 } })) },
     { weight: 7, arbitrary: arbClient(nrCpus, lim) },
     { weight: 4, arbitrary: fc.constant({ kind: 'serve' as const }) },
     { weight: 2, arbitrary: arbMem },
-    { weight: 2, arbitrary: fc.constantFrom(0, -2, -5).map((error) => ({ kind: 'dev_reply' as const, error })) },
+    { weight: 2, arbitrary: fc.constantFrom(0, -ENOENT, -EIO).map((error) => ({ kind: 'dev_reply' as const, error })) },
     { weight: 1, arbitrary: fc.constantFrom({ kind: 'abort' as const }, { kind: 'umount' as const }, { kind: 'ring_exit' as const }, { kind: 'server_exit' as const }) },
   ];
   if (rev.tables.add_queue) parts.push({ weight: 5, arbitrary: arbR8(nrCpus, lim).map((sqe) => ({ kind: 'uring_cmd' as const, sqe })) });

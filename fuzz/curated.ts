@@ -3,11 +3,15 @@ import type { Step } from '../src/target/case.js';
 import type { ConnConfig } from '../spec/model/commands.js';
 import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
 import { fileLife } from '../src/conformance/data.js';
+import { ERRNO } from '../spec/errno.js';
 import { FUSE_INIT_FLAG } from '../spec/uapi/fuse_kernel.js';
+import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
+
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 
 const reg = (tag: string, qid: number, payload = 131072): Step => ({ kind: 'uring_cmd', tag, sqe: registerSqe(qid, payload) });
 const stat = (tag: string, cpu: number): Step => ({ kind: 'client', tag, op: 'stat', cpu });
-const commit = (tag: string, k: number): Step => ({ kind: 'uring_cmd', tag, sqe: { cmd_op: 2, qid: 0, reply: { unique: 'match', error: 0, payload_sz: 'exact' } }, commit: { ref: { delivered: k }, sameQueue: true } });
+const commit = (tag: string, k: number): Step => ({ kind: 'uring_cmd', tag, sqe: { cmd_op: COMMIT, qid: 0, reply: { unique: 'match', error: 0, payload_sz: 'exact' } }, commit: { ref: { delivered: k }, sameQueue: true } });
 
 const client = (tag: string, op: 'open' | 'create' | 'write', client: number, extra: { file?: string; size?: number; offset?: number }): Step =>
   ({ kind: 'client', tag, op, cpu: 0, client, ...extra });
@@ -34,11 +38,11 @@ export function curated(nrCpus: number): Curated[] {
     { slug: 'reply-error-511-reaches-the-client',
       source: 'furc fuzz seed 20261122 finding 11e06ef0f32e; harness fixed: clients returned errno in an 8-bit exit status (511 → 255), now via shared memory; fs/fuse/dev_uring.c:fuse_uring_out_header_has_err passes -511 (> -ERESTARTSYS) through',
       config, steps: [reg('s0', 0), ...others(1), stat('c', 0),
-        { kind: 'uring_cmd', tag: 'k', sqe: { cmd_op: 2, qid: 0, reply: { unique: 'match', error: -511, payload_sz: 'exact' } }, commit: { ref: { delivered: 0 }, sameQueue: true } }] },
+        { kind: 'uring_cmd', tag: 'k', sqe: { cmd_op: COMMIT, qid: 0, reply: { unique: 'match', error: -ERRNO.ERESTARTSYS + 1, payload_sz: 'exact' } }, commit: { ref: { delivered: 0 }, sameQueue: true } }] },
     { slug: 'unmapped-header-stays-unmapped',
       source: 'furc fuzz seed 20261121 finding d7adbb2a20d8; harness fixed: a later mmap refilled the unmapped header page, so the LOOKUP was delivered; regions now come from a low arena filled upward (src/kernel/regions.ts)',
       config, steps: [reg('s0', 0), ...others(1), { kind: 'mem', region: 'header', prot: 'unmapped', part: 'all', entry: 's0' },
-        { kind: 'uring_cmd', tag: 'bad', sqe: { cmd_op: 1, qid: 0, sqe_len: 2, iov_array: 'valid', iov: [{ len: 288, addr: 'null', aligned: true }, { len: 0, addr: 'valid', aligned: true }] } },
+        { kind: 'uring_cmd', tag: 'bad', sqe: { cmd_op: REGISTER, qid: 0, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid', iov: [{ len: fuse_uring_req_header.size, addr: 'null', aligned: true }, { len: 0, addr: 'valid', aligned: true }] } },
         client('c', 'open', 0, { file: 'empty' })] },
     { slug: 'serve-after-abort-answers-what-it-was-handed',
       source: 'furc fuzz seed 20261124 finding a39ec79746aa; model fixed: the server answers every request a CQE handed it (an abort does not tell it otherwise) and fuse_uring_commit_fetch refuses with -ENOTCONN',
@@ -46,7 +50,7 @@ export function curated(nrCpus: number): Curated[] {
     { slug: 'only-the-first-commit-carries-the-answer',
       source: 'furc fuzz seed 7 finding 36d433017391; model fixed: a COMMIT on the wrong queue (-ENOENT) already answered the request, so the next one carries no attr and the kernel ends GETATTR -EINVAL (fuse_uring_copy_from_ring: out_argvar unset)',
       config, steps: [reg('s0', 0), ...others(1), stat('c', 0),
-        { kind: 'uring_cmd', tag: 'k1', sqe: { cmd_op: 2, qid: nrCpus > 1 ? 1 : 0, reply: { unique: 'match', error: 0, payload_sz: 'exact' } }, commit: { ref: { delivered: 0 }, sameQueue: false } },
+        { kind: 'uring_cmd', tag: 'k1', sqe: { cmd_op: COMMIT, qid: nrCpus > 1 ? 1 : 0, reply: { unique: 'match', error: 0, payload_sz: 'exact' } }, commit: { ref: { delivered: 0 }, sameQueue: false } },
         commit('k2', 0)] },
     { slug: 'open-during-create-looks-up-again',
       source: 'furc fuzz seed 9 finding adbd372f159a; model fixed: the open found the negative dentry of the CREATE in flight, failed to revalidate it (fuse_dentry_revalidate: negative entries always look up) and unhashed it, so after the CREATE it sends LOOKUP',
@@ -64,7 +68,7 @@ export function curated(nrCpus: number): Curated[] {
     { slug: 'ring-exit-waits-for-the-ring-to-go',
       source: 'furc fuzz seed 20261123 finding f163a1b5ebd1 (1/3); harness fixed: an open right after the ring closed could meet an entry the exit work had not cancelled yet and end -ECANCELED (io_uring_cmd_work with IO_URING_F_TASK_DEAD); ring_exit now waits until the ring is freed',
       config, steps: [reg('s0', 0), ...others(1), stat('c', 0),
-        { kind: 'uring_cmd', tag: 'k', sqe: { cmd_op: 2, qid: 0, reply: { unique: 'match', error: 1, payload_sz: 'exact' } }, commit: { ref: { delivered: 0 }, sameQueue: true } },
+        { kind: 'uring_cmd', tag: 'k', sqe: { cmd_op: COMMIT, qid: 0, reply: { unique: 'match', error: 1, payload_sz: 'exact' } }, commit: { ref: { delivered: 0 }, sameQueue: true } },
         { kind: 'ring_exit' }, client('o', 'open', 0, { file: 'empty' }), serve('sv')] },
     { slug: 'data-past-max-payload-splits-in-two',
       source: 'data case R0 data.rw.over_max_payload_sz: 131073 bytes written and read back through 128 KiB ring payloads, two WRITEs and two READs, each byte checked both ways',

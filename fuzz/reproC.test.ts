@@ -12,6 +12,7 @@ import { patternBytes } from '../spec/fs/pattern.js';
 import { revision, type Revision } from '../spec/revisions.js';
 import type { Field } from '../spec/types.js';
 import { FOPEN, FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
+import { FUSE_URING_CMD } from '../spec/uapi/fuse_uring.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
 import { arbCase } from './arbitraries.js';
 import { loadEntry } from './corpus.js';
@@ -40,7 +41,8 @@ async function compile(sources: readonly { name: string; text: string }[], extra
 
 const kindOf = (s: Step): string => {
   if (s.kind === 'uring_cmd') {
-    const op = { 1: 'REGISTER', 2: 'COMMIT', 3: 'ADD_QUEUE', 4: 'ADD_BUFPOOL' }[s.sqe.cmd_op] ?? 'other_cmd';
+    const op = Object.entries(FUSE_URING_CMD).find(([, v]) => v === s.sqe.cmd_op && v !== FUSE_URING_CMD.FUSE_IO_URING_CMD_INVALID)?.[0]
+      .replace(/^FUSE_IO_URING_CMD_/, '').replace(/_AND_FETCH$/, '') ?? 'other_cmd';
     if (op === 'ADD_BUFPOOL') return `ADD_BUFPOOL${s.sqe.fixed ? '.fixed' : ''}`;
     if (op === 'REGISTER' && s.sqe.iov?.[1]?.addr === 'null' && s.sqe.iov[1].len === 0) return 'REGISTER.pool';
     if (op === 'COMMIT' && s.sqe.fixed) return 'COMMIT.fixed';

@@ -15,6 +15,7 @@ import { MEMORY } from './reproC/runtime/memory.js';
 import { RING } from './reproC/runtime/ring.js';
 import { SERVER } from './reproC/runtime/server.js';
 import { stepLabel } from './runCase.js';
+import { devReadSize } from '../src/kernel/fuseMsg.js';
 import { jsonText } from '../src/report/json.js';
 
 /**
@@ -35,8 +36,8 @@ export const HARNESS = {
   /** native-probe/src/clientPool.cc DATA_MAX; src/kernel/worker.ts starts 4 clients. */
   DATA_MAX: 8 << 20,
   POOL_INITIAL: 4,
-  /** conn.ts devReadSize(): fuse_dev_do_read() wants at least max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write). */
-  devReadSize: (maxWrite: number) => Math.max(1 << 17, 80 + maxWrite) + 4096,
+  /** src/kernel/fuseMsg.ts devReadSize(): what the kernel target reads /dev/fuse with. */
+  devReadSize,
 } as const;
 
 const ADDR: Readonly<Record<Addr, string>> = { valid: 'A_VALID', null: 'A_NULL', unmapped: 'A_UNMAPPED', kernel: 'A_KERNEL' };

@@ -1,6 +1,10 @@
 // The one typed seam to the C++ probe: positional primitives and Buffers in, raw results out (negative errno).
+// Every verb's results are listed; the state a verb keeps (rings, mappings, the race) belongs to the calling environment
+// (the main thread or one worker thread) and ends with it.
 export interface NativeProbe {
+  /** open(2) with O_CLOEXEC added: the fd, or -errno. */
   open(path: string, flags: number): number;
+  /** close(2), called once: 0, or -errno. */
   close(fd: number): number;
   /** ioctl(fd, request, 0): its result or -errno (used for FUSE_DEV_IOC_SYNC_INIT). */
   ioctl(fd: number, request: number): number;
@@ -8,60 +12,76 @@ export interface NativeProbe {
   waitAny(fds: readonly number[], timeoutMs: number): number;
   /** Buffer with what was read, or -errno (-ETIMEDOUT when nothing arrived within timeoutMs). */
   read(fd: number, size: number, timeoutMs: number): Buffer | number;
+  /** write(2): bytes written, or -errno. */
   write(fd: number, data: Buffer): number;
   /** pipe2(O_CLOEXEC): [read fd, write fd], or -errno. */
   pipe(): [number, number] | number;
+  /** mount(2): 0, or -errno. */
   mount(source: string, target: string, fstype: string, flags: number, data: string): number;
+  /** umount2(2): 0, or -errno. */
   umount2(target: string, flags: number): number;
-  /** PR_SET_PDEATHSIG(SIGKILL) on the calling process. */
+  /** PR_SET_PDEATHSIG(SIGKILL) on the calling process: 0, or -errno. */
   setDeathSignal(): number;
   /** io_uring_setup + mmap; the ring fd, or -errno. */
   ringSetup(entries: number, flags: number): number;
   /**
-   * Copies sqe (64 or 128 bytes) into the next SQE and enters; submitted count or -errno. A submission found asleep
-   * in FUSE code (interruptible) is interrupted by a signal; ringSubmitBlocked() then says where it slept.
+   * Copies sqe (64 or 128 bytes) into the next SQE and enters; submitted count or -errno (-EBADF: not a ring of
+   * ringSetup). A submission found asleep in FUSE code (interruptible) is interrupted by a signal; ringSubmitBlocked()
+   * then says where it slept.
    * watched=false leaves a sleeping submission alone (it then waits for whatever ends it: the step deadline).
    */
   ringSubmit(ring: number, sqe: Buffer, watched?: boolean): number;
   /** The wchan where the last ringSubmit slept before it was interrupted, or null if it never blocked. */
   ringSubmitBlocked(): string | null;
-  /** Waits up to timeoutMs for a CQE, then returns up to max [user_data, res, flags] rows; or -errno. */
+  /** Waits up to timeoutMs for a CQE, then returns up to max [user_data, res, flags] rows; or -errno (-EBADF: not a ring of ringSetup). */
   ringReap(ring: number, timeoutMs: number, max: number): Array<[bigint, number, number]> | number;
+  /** io_uring_register(2): its result, or -errno (-EBADF: not a ring of ringSetup). */
   ringRegister(ring: number, opcode: number, arg: Buffer, nr: number): number;
+  /** Unmaps and closes the ring (which cancels its pending commands): 0, or -EBADF when it is not a ring of ringSetup. */
   ringClose(ring: number): number;
   /** Page-aligned anonymous mapping as an ArrayBuffer, or -errno; with `at`, mapped exactly there or -EEXIST. */
   alloc(size: number, at?: bigint): ArrayBuffer | number;
-  /** mprotect of whole pages [offset, offset+len) of an alloc()ed buffer; prot is PROT_READ 1 | PROT_WRITE 2 (0: none). */
+  /** mprotect of whole pages [offset, offset+len) of an alloc()ed buffer; prot is PROT_READ 1 | PROT_WRITE 2 (0: none); 0, or -errno (-EINVAL: not an alloc()ed buffer). */
   protect(buf: ArrayBuffer, offset: number, len: number, prot: number): number;
-  /** munmap of whole pages of an alloc()ed buffer; JS must never touch them again (the finalizer skips them). */
+  /** munmap of whole pages of an alloc()ed buffer; JS must never touch them again (the finalizer skips them); 0, or -errno (-EINVAL: not an alloc()ed buffer). */
   unmap(buf: ArrayBuffer, offset: number, len: number): number;
   addressOf(buf: ArrayBuffer | ArrayBufferView): bigint;
   /**
    * Forks n client processes now (before any ring or mount exists): [pid, socket fd] each. A client reads one
    * 512-byte ClientOp at a time from its socket and answers with a 24-byte ClientResult (native-probe/src/clientProto.h).
+   * -errno when a socketpair or fork fails.
    */
   clientPool(n: number): Array<[number, number]> | number;
-  /** waitpid: exit status (>= 0), -signal if a signal ended it, -1000 still running (block false), -1001 not our child. */
+  /**
+   * waitpid: exit status (>= 0), -signal if a signal ended it (-1 … -64), -1000 still running (block false), -1001 not
+   * our child (waitpid failed): the last two lie below every signal number, so they cannot be mistaken for one.
+   */
   childExit(pid: number, block: boolean): number;
   /** flock(2): 0 or -errno; operation LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8. */
   flock(fd: number, operation: number): number;
+  /** kill(2): 0, or -errno. */
   kill(pid: number, signal: number): number;
   /** Calling thread's effective capabilities := permitted & ~clearMask (bit n = capability n); 0n restores; 0 or -errno. */
   capSetEffective(clearMask: bigint): number;
   /**
    * Starts a race program (native-probe/src/raceProto.h: header, then steps) on one thread per program thread, over
-   * `arena` (the memory its arena offsets name) and `fds` (its fd slots). 0, or -EBUSY while a race is live, -EINVAL.
+   * `arena` (the memory its arena offsets name) and `fds` (its fd slots). 0, or -EBUSY while this environment's race is
+   * live (or stuck), -EINVAL for a malformed program, -errno when a thread cannot start. When the environment ends with
+   * its race unfinished, the race is stopped and joined (leaked if its threads stay stuck in the kernel).
    */
   raceStart(program: Buffer, arena: ArrayBuffer, fds: readonly number[]): number;
-  /** Waits up to timeoutMs; the number of threads still running their steps (0: every one reached END or exited). */
+  /** Waits up to timeoutMs; the number of threads still running their steps (0: every one reached END or exited); -ENOENT without a race. */
   raceWait(timeoutMs: number): number;
-  /** Logs the CQEs that ring slot `slot` posts within timeoutMs; how many, or -errno. */
+  /** Logs the CQEs that ring slot `slot` posts within timeoutMs; how many, or -errno (-ENOENT without a race). */
   raceReap(slot: number, timeoutMs: number): number;
-  /** Makes every blocking step (barrier, wait, spin) end now with status STOPPED. */
+  /** Makes every blocking step (barrier, wait, spin) end now with status STOPPED: 0, or -ENOENT without a race. */
   raceStop(): number;
-  /** What the race did so far: per thread [tid, state, pc]; recorded steps; every CQE reaped (with its snapshot). */
+  /** What the race did so far: per thread [tid, state, pc]; recorded steps; every CQE reaped (with its snapshot); -ENOENT without a race. */
   raceState(): RaceState | number;
-  /** Closes the rings still open, releases the threads and joins them; how many could not be joined (stuck in the kernel). */
+  /**
+   * Closes the rings still open, releases the threads and joins them; how many could not be joined (stuck in the kernel:
+   * the race then stays, and raceStart and raceFinish answer -EBUSY); -ENOENT without a race.
+   */
   raceFinish(timeoutMs: number): number;
 }
 

@@ -1,6 +1,7 @@
 // Named assumptions: every value no public text confirms, with its reason and how to override it.
 import { UsageError } from './errors.js';
 import type { Assumption, AssumptionValues, RevisionId } from './types.js';
+import { FUSE_URING_FLAG$R7 } from './uapi/fuse_uring.js';
 
 const A = (id: string, revision: RevisionId, what: string, value: bigint | number, reason: string, headerSymbol?: string): Assumption =>
   headerSymbol === undefined
@@ -10,13 +11,13 @@ const A = (id: string, revision: RevisionId, what: string, value: bigint | numbe
 const NO_CODE = 'the April 2026 v2 code was not retrievable; only patch 13/14, its review and the docs are public';
 
 export const ASSUMPTIONS: readonly Assumption[] = [
-  A('r7.flag.FUSE_URING_BUFRING', 'R7', 'value of FUSE_URING_BUFRING', 1n << 0n,
+  A('r7.flag.FUSE_URING_BUFRING', 'R7', 'value of FUSE_URING_BUFRING', FUSE_URING_FLAG$R7.FUSE_URING_BUFRING,
     `${NO_CODE}; R6 (v1) put BUF_RING at bit 0 and the April doc lists BUFRING first`, 'FUSE_URING_BUFRING'),
-  A('r7.flag.FUSE_URING_PINNED_HEADERS', 'R7', 'value of FUSE_URING_PINNED_HEADERS', 1n << 1n,
+  A('r7.flag.FUSE_URING_PINNED_HEADERS', 'R7', 'value of FUSE_URING_PINNED_HEADERS', FUSE_URING_FLAG$R7.FUSE_URING_PINNED_HEADERS,
     `${NO_CODE}; assumed to follow BUFRING in the order the doc lists them`, 'FUSE_URING_PINNED_HEADERS'),
-  A('r7.flag.FUSE_URING_PINNED_BUFFERS', 'R7', 'value of FUSE_URING_PINNED_BUFFERS', 1n << 2n,
+  A('r7.flag.FUSE_URING_PINNED_BUFFERS', 'R7', 'value of FUSE_URING_PINNED_BUFFERS', FUSE_URING_FLAG$R7.FUSE_URING_PINNED_BUFFERS,
     `${NO_CODE}; assumed to follow PINNED_HEADERS`, 'FUSE_URING_PINNED_BUFFERS'),
-  A('r7.flag.FUSE_URING_ZERO_COPY', 'R7', 'value of FUSE_URING_ZERO_COPY', 1n << 3n,
+  A('r7.flag.FUSE_URING_ZERO_COPY', 'R7', 'value of FUSE_URING_ZERO_COPY', FUSE_URING_FLAG$R7.FUSE_URING_ZERO_COPY,
     `${NO_CODE}; patch 13/14 adds it after the PINNED flags (5 uapi lines)`, 'FUSE_URING_ZERO_COPY'),
   A('r7.flags.field', 'R7', 'init flags are read from fuse_uring_cmd_req.flags (offset 0)', 0n,
     `${NO_CODE}; R6 moved the flags to the top-level word on Bernd's review and R8 kept them there`, 'offsetof(struct fuse_uring_cmd_req, flags)'),

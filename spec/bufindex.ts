@@ -1,9 +1,10 @@
 // Buffer-index layouts per revision: (flags, queue depth, sizes) → fixed-buffer slots and header slots.
 import { IORING_CQE_BUFFER_SHIFT, IORING_CQE_F_BUFFER } from './uapi/io_uring.js';
+import { fuse_uring_req_header } from './uapi/fuse_uring.js';
 import { match } from 'ts-pattern';
 import type { RevisionId } from './types.js';
 
-export const HEADER_SZ = 288;
+export const HEADER_SZ = fuse_uring_req_header.size;
 
 export type Role = 'headers' | 'zero_copy_pages' | 'pool';
 

@@ -4,14 +4,15 @@ import { ERRNO } from './errno.js';
 import type { BufferPolicyId, BufferReport } from './model/buffers.js';
 import { UsageError } from './errors.js';
 import { constant, registry } from './uapi/dsl.js';
-import { FOPEN, FUSE_KERNEL_CONSTANTS, FUSE_KERNEL_LAYOUTS } from './uapi/fuse_kernel.js';
-import { R0_CONSTANTS, R0_LAYOUTS, R4_LAYOUTS, R8_LAYOUTS, r7Layouts } from './uapi/fuse_uring.js';
+import { FUSE_KERNEL_CONSTANTS, FUSE_KERNEL_LAYOUTS } from './uapi/fuse_kernel.js';
+import { R0_CMD_OPS, R0_CONSTANTS, R0_LAYOUTS, R4_CONSTANTS, R4_LAYOUTS, R8_CMD_OPS, R8_CONSTANTS, R8_LAYOUTS, r7Layouts } from './uapi/fuse_uring.js';
 import { IO_URING_CONSTANTS, IO_URING_LAYOUTS } from './uapi/io_uring.js';
+import { LINUX_CONSTANTS } from './uapi/linux.js';
 import { commonR0, commonR8 } from './rules/common.js';
 import { commitR0, registerR0 } from './rules/r0.js';
-import { registerR4, FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from './rules/r4.js';
+import { registerR4 } from './rules/r4.js';
 import { registerR7, r7FlagBits } from './rules/r7.js';
-import { addBufpoolR8, addQueueR8, commitR8, registerR8, FUSE_URING_ZERO_COPY$R8 } from './rules/r8.js';
+import { addBufpoolR8, addQueueR8, commitR8, registerR8 } from './rules/r8.js';
 import { replyR0 } from './rules/reply.js';
 import { deliverR0 } from './rules/deliver.js';
 import type { RuleTable } from './rules/types.js';
@@ -46,8 +47,7 @@ export interface Revision {
 }
 
 const BASE_LAYOUTS = [...IO_URING_LAYOUTS, ...FUSE_KERNEL_LAYOUTS];
-const BASE_CONSTANTS = [...IO_URING_CONSTANTS, ...FUSE_KERNEL_CONSTANTS, ...R0_CONSTANTS];
-const R0_OPS = { FUSE_IO_URING_CMD_REGISTER: 1, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: 2 };
+const BASE_CONSTANTS = [...IO_URING_CONSTANTS, ...FUSE_KERNEL_CONSTANTS, ...R0_CONSTANTS, ...LINUX_CONSTANTS];
 
 function make(r: Omit<Revision, 'lookup' | 'layouts' | 'constants'> & { layouts: readonly Layout[]; constants: readonly Constant[] }): Revision {
   const layouts = [...BASE_LAYOUTS, ...r.layouts];
@@ -69,18 +69,14 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
     case 'R0':
       return make({
         id, title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)',
-        layouts: R0_LAYOUTS, constants: [], cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req', bufferReport: 'none', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
+        layouts: R0_LAYOUTS, constants: [], cmdOps: R0_CMD_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req', bufferReport: 'none', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
         tables: { common: commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
       });
     case 'R4':
       return make({
         id, title: 'Dec 2025 kernel-managed buffer rings v4: init.flags BUF_RING / ZERO_COPY', status: 'posted, superseded',
-        layouts: R4_LAYOUTS, cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R4', bufferReport: 'cqe_flags', bufferPolicy: 'ring_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
-        constants: [
-          constant('FUSE_URING_BUF_RING', FUSE_URING_BUF_RING$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
-          constant('FUSE_URING_ZERO_COPY', FUSE_URING_ZERO_COPY$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
-          constant('FUSE_URING_RINGBUF_GROUP', 0, 'Dec-2025 v2 19/25 (bgid 0)'),
-        ],
+        layouts: R4_LAYOUTS, cmdOps: R0_CMD_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R4', bufferReport: 'cqe_flags', bufferPolicy: 'ring_keep', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header',
+        constants: R4_CONSTANTS,
         tables: { common: commonR0(), register: registerR4(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
       });
     case 'R7': {
@@ -88,7 +84,7 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
       const as = (n: string, v: bigint, id2: string) => constant(n, v, { ref: 'April-2026 v2 include/uapi/linux/fuse.h', assumption: id2 });
       return make({
         id, title: 'April 2026 v2: BUFRING, PINNED_HEADERS, PINNED_BUFFERS, ZERO_COPY', status: 'posted, superseded by R8',
-        layouts: r7Layouts(a), cmdOps: R0_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R7', bufferReport: 'ent_in_out.buf_id', bufferPolicy: 'ring_recycle', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header$R7',
+        layouts: r7Layouts(a), cmdOps: R0_CMD_OPS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R7', bufferReport: 'ent_in_out.buf_id', bufferPolicy: 'ring_recycle', interruptedRes: -ERRNO.ERESTARTSYS, reqHeader: 'fuse_uring_req_header$R7',
         constants: [
           as('FUSE_URING_BUFRING', b.BUFRING, 'r7.flag.FUSE_URING_BUFRING'),
           as('FUSE_URING_PINNED_HEADERS', b.PINNED_HEADERS, 'r7.flag.FUSE_URING_PINNED_HEADERS'),
@@ -99,20 +95,10 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
       });
     }
     case 'R8': {
-      const M = 'include/uapi/linux/fuse.h (7.46, v7.3-rc1)';
       return make({
         id, title: 'mainline 7.3: ADD_QUEUE, ADD_BUFPOOL, ZERO_COPY buffer pools', status: 'merged (v7.3-rc1)',
         layouts: R8_LAYOUTS, assumptions: own, a, cmdReq: 'fuse_uring_cmd_req$R8', bufferReport: 'ent_in_out.offset', bufferPolicy: 'lowest_free_keep', interruptedRes: -ERRNO.EINTR, reqHeader: 'fuse_uring_req_header$R8',
-        cmdOps: { ...R0_OPS, FUSE_IO_URING_CMD_ADD_QUEUE: 3, FUSE_IO_URING_CMD_ADD_BUFPOOL: 4 },
-        constants: [
-          constant('FUSE_IO_URING_CMD_ADD_QUEUE', 3, `${M}:enum fuse_uring_cmd`),
-          constant('FUSE_IO_URING_CMD_ADD_BUFPOOL', 4, `${M}:enum fuse_uring_cmd`),
-          constant('FUSE_URING_ZERO_COPY', FUSE_URING_ZERO_COPY$R8, `${M}:FUSE_URING_ZERO_COPY`),
-          constant('FUSE_URING_ENT_ZERO_COPY', 1, `${M}:FUSE_URING_ENT_ZERO_COPY`),
-          constant('FUSE_HAS_IO_URING_BUFPOOL', 1n << 43n, `${M}:FUSE_HAS_IO_URING_BUFPOOL`),
-          constant('FOPEN_IO_URING_ZERO_COPY', FOPEN.FOPEN_IO_URING_ZERO_COPY, `${M}:FOPEN_IO_URING_ZERO_COPY`),
-          constant('FUSE_KERNEL_MINOR_VERSION', 46, `${M}:FUSE_KERNEL_MINOR_VERSION`),
-        ],
+        cmdOps: R8_CMD_OPS, constants: R8_CONSTANTS,
         tables: {
           common: commonR8(), add_queue: addQueueR8(), add_bufpool: addBufpoolR8(),
           register: registerR8(), commit_and_fetch: commitR8(), reply: replyR0(), deliver: deliverR0(),

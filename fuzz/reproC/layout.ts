@@ -47,7 +47,7 @@ export function entLayoutName(rev: Revision): string {
 }
 
 /** [C prefix, spec layout, { C field name: spec field path }, optional fields]. */
-type Group = readonly [prefix: string, layout: string, fields: Readonly<Record<string, string>>, optional?: readonly string[]];
+export type Group = readonly [prefix: string, layout: string, fields: Readonly<Record<string, string>>, optional?: readonly string[]];
 
 function groups(rev: Revision): Group[] {
   return [
@@ -72,9 +72,12 @@ function groups(rev: Revision): Group[] {
 }
 
 /** Offsets (NAME, NAME_W) and sizes (PREFIX_SIZEOF) of every layout field the C program reads or writes. */
-export function layoutDefines(rev: Revision): CDefine[] {
+export function layoutDefines(rev: Revision): CDefine[] { return groupDefines(rev, groups(rev)); }
+
+/** Offsets (PREFIX_NAME, PREFIX_NAME_W) and sizes (PREFIX_SIZEOF) of the groups' fields; an absent optional one is -1. */
+export function groupDefines(rev: Revision, gs: readonly Group[]): CDefine[] {
   const out: CDefine[] = [];
-  for (const [prefix, layout, fields, optional = []] of groups(rev)) {
+  for (const [prefix, layout, fields, optional = []] of gs) {
     out.push({ name: `${prefix}_SIZEOF`, value: rev.lookup(layout).size, layout });
     for (const [name, path] of Object.entries(fields)) {
       const at = fieldAt(rev, layout, path);

@@ -1,5 +1,7 @@
 /* Raw-C baseline for `npm run bench`: the same two jobs as the harness, with no harness in the way.
- * usage: baseline cycles N | baseline requests N | baseline reads N   (root, inside a private mount namespace) */
+ * usage: baseline cycles N | baseline requests N | baseline reads N   (root, inside a private mount namespace)
+ * Build: cc -O2 -include bench-spec.h baseline.c, where bench-spec.h (bench/baselineSpec.ts) holds every offset, width,
+ * size and UAPI constant below as a #define generated from spec/: this file types none. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +20,9 @@
 #include <unistd.h>
 
 #define MAX_PAYLOAD 131072
-#define HDR 288
+/* A field F of the spec at p: its offset F and width F_W, checked against the C variable at compile time. */
+#define PUT(p, F, v) do { __typeof__(v) v_ = (v); _Static_assert(sizeof v_ == F##_W, #F " width"); memcpy((p) + (F), &v_, F##_W); } while (0)
+#define GET(p, F, var) do { _Static_assert(sizeof(var) == F##_W, #F " width"); memcpy(&(var), (p) + (F), F##_W); } while (0)
 struct ring { int fd; unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask; char *sqes; struct io_uring_cqe *cqes; void *sq; size_t sq_len; size_t sqes_len; };
 struct ent { char *hdr; char *payload; };
 
@@ -30,7 +34,7 @@ static void ring_setup(struct ring *r) {
   r->sq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
   size_t sqa = p.sq_off.array + p.sq_entries * sizeof(unsigned); if (sqa > r->sq_len) r->sq_len = sqa;
   r->sq = mmap(0, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
-  r->sqes_len = p.sq_entries * 128;
+  r->sqes_len = p.sq_entries * SQE_SIZEOF;
   r->sqes = mmap(0, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
   if (r->sq == MAP_FAILED || r->sqes == MAP_FAILED) die("mmap ring");
   char *s = r->sq;
@@ -43,11 +47,10 @@ static void ring_close(struct ring *r) { munmap(r->sqes, r->sqes_len); munmap(r-
 
 static void submit_cmd(struct ring *r, int fusefd, uint32_t op, uint16_t qid, uint64_t commit_id, struct iovec *iov, uint64_t ud) {
   unsigned t = *r->sq_tail, i = t & *r->sq_mask;
-  unsigned char *e = (unsigned char *)r->sqes + (size_t)i * 128; memset(e, 0, 128);
-  e[0] = IORING_OP_URING_CMD; memcpy(e + 4, &fusefd, 4); memcpy(e + 8, &op, 4);
-  uint64_t addr = (uint64_t)(uintptr_t)iov; memcpy(e + 16, &addr, 8);
-  uint32_t len = iov ? 2 : 0; memcpy(e + 24, &len, 4); memcpy(e + 32, &ud, 8);
-  memcpy(e + 48 + 8, &commit_id, 8); memcpy(e + 48 + 16, &qid, 2);
+  unsigned char *e = (unsigned char *)r->sqes + (size_t)i * SQE_SIZEOF; memset(e, 0, SQE_SIZEOF);
+  PUT(e, SQE_OPCODE, (uint8_t)SPEC_IORING_OP_URING_CMD); PUT(e, SQE_FD, fusefd); PUT(e, SQE_CMD_OP, op);
+  PUT(e, SQE_ADDR, (uint64_t)(uintptr_t)iov); PUT(e, SQE_LEN, (uint32_t)(iov ? SPEC_FUSE_URING_IOV_SEGS : 0)); PUT(e, SQE_USER_DATA, ud);
+  PUT(e + SQE_CMD, CMD_REQ_COMMIT_ID, commit_id); PUT(e + SQE_CMD, CMD_REQ_QID, qid);
   r->sq_array[i] = i; __atomic_store_n(r->sq_tail, t + 1, __ATOMIC_RELEASE);
   if (syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) < 0) die("io_uring_enter");
 }
@@ -64,28 +67,29 @@ static void conn_open(struct conn *c) {
   snprintf(c->dir, sizeof c->dir, "%s/c-XXXXXX", base ? base : "/tmp"); if (!mkdtemp(c->dir)) die("mkdtemp");
   char opts[128]; snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0", c->fd);
   if (mount("furc", c->dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) die("mount");
-  static char buf[MAX_PAYLOAD + 8192];
-  ssize_t n = read(c->fd, buf, sizeof buf); if (n < 56) die("read INIT");
-  uint64_t unique; memcpy(&unique, buf + 8, 8);
-  uint32_t minor; memcpy(&minor, buf + 40 + 4, 4);
-  unsigned char out[16 + 64]; memset(out, 0, sizeof out);
-  uint32_t len = sizeof out, maj = 7, flags = (1u << 30) | (1u << 22), flags2 = 1u << 9, mw = MAX_PAYLOAD; uint16_t mp = 32;
-  memcpy(out, &len, 4); memcpy(out + 8, &unique, 8);
-  memcpy(out + 16, &maj, 4); memcpy(out + 20, &minor, 4); memcpy(out + 28, &flags, 4); memcpy(out + 36, &mw, 4);
-  memcpy(out + 16 + 28, &mp, 2); memcpy(out + 16 + 32, &flags2, 4);
+  static char buf[DEV_READ_SIZE];
+  ssize_t n = read(c->fd, buf, sizeof buf); if (n < IN_H_SIZEOF + INIT_IN_MINOR + INIT_IN_MINOR_W) die("read INIT");
+  uint64_t unique; GET(buf, IN_H_UNIQUE, unique);
+  uint32_t minor; GET(buf + IN_H_SIZEOF, INIT_IN_MINOR, minor);
+  unsigned char out[OUT_H_SIZEOF + INIT_OUT_SIZEOF], *body = out + OUT_H_SIZEOF; memset(out, 0, sizeof out);
+  uint32_t len = sizeof out, maj = SPEC_FUSE_KERNEL_VERSION, flags = (uint32_t)(SPEC_FUSE_INIT_EXT | SPEC_FUSE_MAX_PAGES);
+  uint32_t flags2 = (uint32_t)(SPEC_FUSE_OVER_IO_URING >> 32), mw = MAX_PAYLOAD; uint16_t mp = 32;
+  PUT(out, OUT_H_LEN, len); PUT(out, OUT_H_UNIQUE, unique);
+  PUT(body, INIT_OUT_MAJOR, maj); PUT(body, INIT_OUT_MINOR, minor); PUT(body, INIT_OUT_FLAGS, flags); PUT(body, INIT_OUT_MAX_WRITE, mw);
+  PUT(body, INIT_OUT_MAX_PAGES, mp); PUT(body, INIT_OUT_FLAGS2, flags2);
   if (write(c->fd, out, sizeof out) < 0) die("write INIT reply");
   c->nq = nr_cpus();
   for (int q = 0; q < c->nq; q++) {
-    c->ents[q].hdr = mmap(0, HDR, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    c->ents[q].hdr = mmap(0, HDR_SIZEOF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     c->ents[q].payload = mmap(0, MAX_PAYLOAD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    c->iov[q][0] = (struct iovec){c->ents[q].hdr, HDR}; c->iov[q][1] = (struct iovec){c->ents[q].payload, MAX_PAYLOAD};
-    submit_cmd(&c->r, c->fd, 1, q, 0, c->iov[q], q);
+    c->iov[q][0] = (struct iovec){c->ents[q].hdr, HDR_SIZEOF}; c->iov[q][1] = (struct iovec){c->ents[q].payload, MAX_PAYLOAD};
+    submit_cmd(&c->r, c->fd, SPEC_CMD_REGISTER, q, 0, c->iov[q], q);
   }
 }
 
 static void conn_close(struct conn *c) {
   ring_close(&c->r); close(c->fd); umount2(c->dir, MNT_DETACH); rmdir(c->dir);
-  for (int q = 0; q < c->nq; q++) { munmap(c->ents[q].hdr, HDR); munmap(c->ents[q].payload, MAX_PAYLOAD); }
+  for (int q = 0; q < c->nq; q++) { munmap(c->ents[q].hdr, HDR_SIZEOF); munmap(c->ents[q].payload, MAX_PAYLOAD); }
 }
 
 static double now(void);
@@ -98,20 +102,20 @@ static int next_req(struct conn *c, uint32_t *opcode, uint64_t *unique) {
   int q = (int)e->user_data, res = e->res;
   __atomic_store_n(c->r.cq_head, *c->r.cq_head + 1, __ATOMIC_RELEASE);
   if (res < 0) { fprintf(stderr, "baseline: cqe %d\n", res); exit(1); }
-  memcpy(opcode, c->ents[q].hdr + 4, 4); memcpy(unique, c->ents[q].hdr + 8, 8);
+  GET(c->ents[q].hdr + HDR_IN_OUT, IN_H_OPCODE, *opcode); GET(c->ents[q].hdr + HDR_IN_OUT, IN_H_UNIQUE, *unique);
   return q;
 }
 
 /* Answers with `psz` payload bytes already in the entry's payload buffer. */
 static void answer(struct conn *c, int q, uint64_t unique, uint32_t psz) {
-  char *h = c->ents[q].hdr; uint32_t len = 16 + psz; int32_t err = 0;
-  memcpy(h, &len, 4); memcpy(h + 4, &err, 4); memcpy(h + 8, &unique, 8); memcpy(h + 256 + 16, &psz, 4);
-  submit_cmd(&c->r, c->fd, 2, q, unique, NULL, q);
+  char *h = c->ents[q].hdr; uint32_t len = OUT_H_SIZEOF + psz; int32_t err = 0;
+  PUT(h + HDR_IN_OUT, OUT_H_LEN, len); PUT(h + HDR_IN_OUT, OUT_H_ERROR, err); PUT(h + HDR_IN_OUT, OUT_H_UNIQUE, unique); PUT(h + HDR_ENT, ENT_PAYLOAD_SZ, psz);
+  submit_cmd(&c->r, c->fd, SPEC_CMD_COMMIT, q, unique, NULL, q);
 }
 
 /* The data job: a client opens one file (FOPEN_DIRECT_IO) and reads 128 KiB at offset 0 N times; prints MB/s. */
 static int reads(struct conn *c, long n) {
-  char path[96]; snprintf(path, sizeof path, "%s/big", c->dir);
+  char path[sizeof c->dir + 8]; snprintf(path, sizeof path, "%s/big", c->dir);
   double t0 = now();
   pid_t pid = fork();
   if (pid == 0) {
@@ -124,17 +128,18 @@ static int reads(struct conn *c, long n) {
   for (;;) {
     uint32_t op; uint64_t unique; int q = next_req(c, &op, &unique);
     char *pl = c->ents[q].payload;
-    if (op == 1) { /* LOOKUP: fuse_entry_out of a 1 MiB regular file, inode 2, valid for a day */
-      memset(pl, 0, 128); uint64_t ino = 2, valid = 86400, size = 1 << 20; uint32_t mode = 0100644, nlink = 1;
-      memcpy(pl, &ino, 8); memcpy(pl + 16, &valid, 8); memcpy(pl + 24, &valid, 8);
-      memcpy(pl + 40, &ino, 8); memcpy(pl + 48, &size, 8); memcpy(pl + 40 + 60, &mode, 4); memcpy(pl + 40 + 64, &nlink, 4);
-      answer(c, q, unique, 128);
-    } else if (op == 14) { /* OPEN: fuse_open_out with FOPEN_DIRECT_IO */
-      memset(pl, 0, 16); uint32_t fl = 1; memcpy(pl + 8, &fl, 4); answer(c, q, unique, 16);
-    } else if (op == 15) { /* READ: the bytes are whatever the buffer holds */
-      uint32_t size; memcpy(&size, c->ents[q].hdr + 128 + 16, 4); /* op_in (fuse_read_in) at 128, its size at 16 */
+    if (op == SPEC_FUSE_LOOKUP) { /* fuse_entry_out of a 1 MiB regular file, inode 2, valid for a day */
+      memset(pl, 0, ENTRY_OUT_SIZEOF); uint64_t ino = 2, valid = 86400, size = 1 << 20; uint32_t mode = 0100644, nlink = 1;
+      char *a = pl + ENTRY_OUT_ATTR;
+      PUT(pl, ENTRY_OUT_NODEID, ino); PUT(pl, ENTRY_OUT_ENTRY_VALID, valid); PUT(pl, ENTRY_OUT_ATTR_VALID, valid);
+      PUT(a, ATTR_INO, ino); PUT(a, ATTR_SIZE, size); PUT(a, ATTR_MODE, mode); PUT(a, ATTR_NLINK, nlink);
+      answer(c, q, unique, ENTRY_OUT_SIZEOF);
+    } else if (op == SPEC_FUSE_OPEN) { /* fuse_open_out with FOPEN_DIRECT_IO */
+      memset(pl, 0, OPEN_OUT_SIZEOF); uint32_t fl = SPEC_FOPEN_DIRECT_IO; PUT(pl, OPEN_OUT_OPEN_FLAGS, fl); answer(c, q, unique, OPEN_OUT_SIZEOF);
+    } else if (op == SPEC_FUSE_READ) { /* the bytes are whatever the buffer holds; op_in holds fuse_read_in */
+      uint32_t size; GET(c->ents[q].hdr + HDR_OP_IN, READ_IN_SIZE, size);
       bytes += size; answer(c, q, unique, size);
-    } else if (op == 25 || op == 18) { answer(c, q, unique, 0); if (op == 18) break; }
+    } else if (op == SPEC_FUSE_FLUSH || op == SPEC_FUSE_RELEASE) { answer(c, q, unique, 0); if (op == SPEC_FUSE_RELEASE) break; }
     else answer(c, q, unique, 0);
   }
   double secs = now() - t0;
@@ -162,7 +167,7 @@ int main(int argc, char **argv) {
   double t0 = now();
   pid_t pid = fork();
   if (pid == 0) { struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
-  unsigned char reply[104];
+  unsigned char reply[ATTR_OUT_SIZEOF];
   for (long done = 0; done < n;) {
     if (*c.r.cq_head == __atomic_load_n(c.r.cq_tail, __ATOMIC_ACQUIRE))
       if (syscall(__NR_io_uring_enter, c.r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) die("wait");
@@ -171,13 +176,13 @@ int main(int argc, char **argv) {
       int q = (int)e->user_data; int res = e->res;
       __atomic_store_n(c.r.cq_head, *c.r.cq_head + 1, __ATOMIC_RELEASE);
       if (res < 0) { fprintf(stderr, "baseline: cqe %d\n", res); return 1; }
-      char *h = c.ents[q].hdr; uint64_t unique; memcpy(&unique, h + 8, 8);
-      uint32_t len = 16 + 104, psz = 104; int32_t err = 0;
-      memcpy(h, &len, 4); memcpy(h + 4, &err, 4); memcpy(h + 8, &unique, 8); memcpy(h + 256 + 16, &psz, 4);
+      char *h = c.ents[q].hdr; uint64_t unique; GET(h + HDR_IN_OUT, IN_H_UNIQUE, unique);
+      uint32_t len = OUT_H_SIZEOF + ATTR_OUT_SIZEOF, psz = ATTR_OUT_SIZEOF; int32_t err = 0;
+      PUT(h + HDR_IN_OUT, OUT_H_LEN, len); PUT(h + HDR_IN_OUT, OUT_H_ERROR, err); PUT(h + HDR_IN_OUT, OUT_H_UNIQUE, unique); PUT(h + HDR_ENT, ENT_PAYLOAD_SZ, psz);
       memset(reply, 0, sizeof reply); uint32_t mode = 040755, nlink = 2; uint64_t ino = 1;
-      memcpy(reply + 16, &ino, 8); memcpy(reply + 16 + 60, &mode, 4); memcpy(reply + 16 + 64, &nlink, 4);
+      PUT(reply + ATTR_OUT_ATTR, ATTR_INO, ino); PUT(reply + ATTR_OUT_ATTR, ATTR_MODE, mode); PUT(reply + ATTR_OUT_ATTR, ATTR_NLINK, nlink);
       memcpy(c.ents[q].payload, reply, sizeof reply);
-      submit_cmd(&c.r, c.fd, 2, q, unique, NULL, q);
+      submit_cmd(&c.r, c.fd, SPEC_CMD_COMMIT, q, unique, NULL, q);
       done++;
     }
   }

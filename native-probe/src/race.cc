@@ -1,39 +1,41 @@
 // The race engine's JS verbs: start a program on its threads, wait, reap, read what happened, finish.
 #include <errno.h>
-#include <map>
 #include <memory>
 #include <vector>
 #include "guards.h"
 #include "raceVm.h"
+#include "ring.h"
 #include "verbs.h"
 
-namespace {
-// One race at a time per environment; a race whose threads could not be joined stays here, poisoned.
+// One race at a time per environment, in its instance data; a race whose threads could not be joined stays, poisoned.
 struct Race {
   std::vector<uint64_t> program;
   Napi::Reference<Napi::ArrayBuffer> arena;
   race_ctx ctx;
+  /** race_finish() ran (it joins the threads; it must not run twice). */
+  bool finished = false;
   bool stuck = false;
 };
 
-std::map<napi_env, std::unique_ptr<Race>>& races() {
-  static std::map<napi_env, std::unique_ptr<Race>> m;
-  return m;
+namespace {
+// Ends a race no one holds any more: one its environment's teardown drops unfinished is stopped and joined first.
+// Threads still inside the kernel keep using ctx and the arena: a stuck race is leaked rather than freed under them.
+void retire(Race* r) {
+  if (!r->finished) {
+    __atomic_store_n(&r->ctx.stop, 1, __ATOMIC_RELEASE);
+    r->stuck = race_finish(&r->ctx, 1000000000LL) > 0;
+    r->finished = true;
+  }
+  if (r->stuck) return;
+  race_free(&r->ctx);
+  delete r;
 }
 
-Race* live(Napi::Env env) {
-  auto it = races().find(env);
-  return it == races().end() ? nullptr : it->second.get();
-}
+std::shared_ptr<Race>& slot(Napi::Env env) { return env.GetInstanceData<Addon>()->race; }
 
-void forget(napi_env env) {
-  auto it = races().find(env);
-  if (it == races().end()) return;
-  // Threads still inside the kernel keep using ctx and the arena: leak them rather than free under their feet.
-  if (it->second->stuck) { (void)it->second.release(); races().erase(it); return; }
-  race_free(&it->second->ctx);
-  races().erase(it);
-}
+Race* live(Napi::Env env) { return slot(env).get(); }
+
+void forget(Napi::Env env) { slot(env).reset(); }
 
 int64_t ns(const Napi::Value& ms) { return (int64_t)(ms.As<Napi::Number>().DoubleValue() * 1e6); }
 }  // namespace
@@ -47,7 +49,7 @@ Napi::Value JS_raceStart(const Napi::CallbackInfo& info) {
   if (live(env)) return Napi::Number::New(env, -EBUSY);
   auto prog = info[0].As<Napi::Buffer<uint8_t>>();
   if (prog.Length() < sizeof(race_header)) return Napi::Number::New(env, -EINVAL);
-  auto r = std::make_unique<Race>();
+  std::unique_ptr<Race> r(new Race());
   r->program.resize((prog.Length() + 7) / 8);
   memcpy(r->program.data(), prog.Data(), prog.Length());
   auto* h = reinterpret_cast<const race_header*>(r->program.data());
@@ -63,8 +65,8 @@ Napi::Value JS_raceStart(const Napi::CallbackInfo& info) {
   r->arena = Napi::Persistent(ab);
   e = race_launch(&r->ctx);
   Race* raw = r.get();
-  races()[env] = std::move(r);
-  if (e < 0) { raw->ctx.stop = 1; raw->stuck = race_finish(&raw->ctx, 1000000000LL) > 0; forget(env); return Napi::Number::New(env, e); }
+  slot(env) = std::shared_ptr<Race>(r.release(), retire);
+  if (e < 0) { raw->ctx.stop = 1; raw->stuck = race_finish(&raw->ctx, 1000000000LL) > 0; raw->finished = true; forget(env); return Napi::Number::New(env, e); }
   return Napi::Number::New(env, 0);
 }
 
@@ -147,6 +149,7 @@ Napi::Value JS_raceFinish(const Napi::CallbackInfo& info) {
   if (r->stuck) return Napi::Number::New(env, -EBUSY);
   __atomic_store_n(&r->ctx.stop, 1, __ATOMIC_RELEASE);
   unsigned stuck = race_finish(&r->ctx, ns(info[0]));
+  r->finished = true;
   r->stuck = stuck > 0;
   if (!r->stuck) forget(env);
   return Napi::Number::New(env, stuck);

@@ -19,6 +19,7 @@ struct Ring {
 };
 
 class SubmitWatch;
+struct Race;
 
 // Per-environment state (worker threads each get their own).
 struct Addon {
@@ -27,5 +28,7 @@ struct Addon {
   std::map<char*, std::map<size_t, bool>> mappings;
   /** Created on the first submission, in the thread that submits. */
   std::unique_ptr<SubmitWatch> watch;
+  /** The environment's race (race.cc), if one was started and not finished; its deleter stops and joins it. */
+  std::shared_ptr<Race> race;
   ~Addon();
 };

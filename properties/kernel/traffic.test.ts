@@ -6,6 +6,9 @@ import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
+
+const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 
 const config = baseConfig('R0', NR_CPUS);
 const max = maxPayloadSz(config.init!, revision('R0').a);
@@ -27,7 +30,7 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('request routing (%s)
         expect(cqe.req.opcode).toBe(FUSE_OPCODE.FUSE_GETATTR);
         expect(cqe.req.commit_id).toBe(cqe.req.unique);
         expect(cqe.req.payload_sz).toBe(0);
-        const done = await s.run({ kind: 'uring_cmd', tag: `commit.${i}`, sqe: { cmd_op: 2, qid: i % NR_CPUS, commit_id: cqe.req.commit_id } });
+        const done = await s.run({ kind: 'uring_cmd', tag: `commit.${i}`, sqe: { cmd_op: COMMIT, qid: i % NR_CPUS, commit_id: cqe.req.commit_id } });
         ev.push(...done);
         expect(done.filter((e) => e.kind === 'client_done')).toEqual([{ kind: 'client_done', tag: `c${i}`, res: 0 }]);
       }

@@ -8,6 +8,10 @@ import { canZeroCopyReq, encodeR7Flags } from '../../spec/rules/r7.js';
 import { baseConfig } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../../spec/uapi/fuse_uring.js';
+
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
+const HEADER = fuse_uring_req_header.size;
 
 const SEED = Number(process.env.FURC_SEED ?? 20261121);
 const a = revision('R7').a;
@@ -15,8 +19,8 @@ const config = baseConfig('R7', NR_CPUS);
 const max = maxPayloadSz(config.init!, a);
 const flags = encodeR7Flags({ bufring: true, pinned_headers: false, pinned_buffers: false, zero_copy: false }, a);
 const reg = (qid: number, buf_index: number, nbufs: number): UringCmdSpec => ({
-  cmd_op: 1, qid, flags, queue_depth: 4, buf_size: max, buf_index, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
+  cmd_op: REGISTER, qid, flags, queue_depth: 4, buf_size: max, buf_index, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid',
+  iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
 });
 
 describe.each(tTargets().map((t) => [t.name, t] as const))('R7 buffer ring (%s)', (_n, tt) => {
@@ -39,7 +43,7 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('R7 buffer ring (%s)'
       if (clients > delivered.length) {
         // Committing one request frees its buffer for the next pending one.
         const first = delivered[0]!;
-        const after = await s.run({ kind: 'uring_cmd', tag: 'commit', sqe: { cmd_op: 2, qid: 0, commit_id: first.req!.commit_id } });
+        const after = await s.run({ kind: 'uring_cmd', tag: 'commit', sqe: { cmd_op: COMMIT, qid: 0, commit_id: first.req!.commit_id } });
         const next = after.filter((e) => e.kind === 'cqe' && e.req);
         expect(next.length).toBe(1);
       }

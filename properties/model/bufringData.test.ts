@@ -3,13 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Command, ConnConfig, Event, UringCmdSpec } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
-import { FUSE_URING_BUF_RING$R4 } from '../../spec/rules/r4.js';
+import { FUSE_URING_BUF_RING$R4, FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../../spec/uapi/fuse_uring.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { baseConfig } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_OPCODE as O } from '../../spec/uapi/fuse_kernel.js';
 import type { RevisionId } from '../../spec/types.js';
 import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER } = FUSE_URING_CMD;
+const HEADER = fuse_uring_req_header.size;
 
 type Cqe = Extract<Event, { kind: 'cqe' }>;
 const a7 = revision('R7').a;
@@ -20,15 +23,15 @@ function setup(rev: 'R4' | 'R7', nbufs: number): { config: ConnConfig; register:
   if (rev === 'R4') {
     return {
       config: { ...baseConfig('R4', NR_CPUS), ring_setup: { kmbuf_bgid0: true, kmbuf_nbufs: nbufs, fixed_buffers: 1 } },
-      register: (qid) => ({ cmd_op: 1, qid, init_flags$R4: FUSE_URING_BUF_RING$R4, buf_index: 0 }),
+      register: (qid) => ({ cmd_op: REGISTER, qid, init_flags$R4: FUSE_URING_BUF_RING$R4, buf_index: 0 }),
     };
   }
   const flags = encodeR7Flags({ bufring: true, pinned_headers: false, pinned_buffers: false, zero_copy: false }, a7);
   return {
     config: baseConfig('R7', NR_CPUS),
     register: (qid) => ({
-      cmd_op: 1, qid, flags, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: 2, iov_array: 'valid',
-      iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
+      cmd_op: REGISTER, qid, flags, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid',
+      iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
     }),
   };
 }

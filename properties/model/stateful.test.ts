@@ -11,6 +11,9 @@ import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { ModelTarget } from '../../src/target/modelTarget.js';
 import type { Session, Target } from '../../src/target/target.js';
 import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
+
+const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 
 const SEED = Number(process.env.FURC_SEED ?? 20261121);
 const config = baseConfig('R0', NR_CPUS);
@@ -151,7 +154,7 @@ class Commit implements fc.AsyncCommand<Tracker, Real> {
     m.userspace.delete(oldTag);
     const tag = `commit.${m.n++}`;
     m.held.set(tag, ent.qid);
-    const ev = await r.s.run({ kind: 'uring_cmd', tag, sqe: { cmd_op: 2, qid: ent.qid, commit_id: ent.commit_id, reply: { unique: 'match', error: 0, payload_sz: 'exact' } } });
+    const ev = await r.s.run({ kind: 'uring_cmd', tag, sqe: { cmd_op: COMMIT, qid: ent.qid, commit_id: ent.commit_id, reply: { unique: 'match', error: 0, payload_sz: 'exact' } } });
     absorb(m, ev);
     expect(ev.filter((e) => e.kind === 'client_done').map((e) => e.kind === 'client_done' && e.res)).toEqual([0]);
     m.committed.push(ent.commit_id);
@@ -166,7 +169,7 @@ class CommitAgain implements fc.AsyncCommand<Tracker, Real> {
     const id = m.committed[m.committed.length - 1]!;
     const tag = `recommit.${m.n++}`;
     m.held.set(tag, 0);
-    const ev = await r.s.run({ kind: 'uring_cmd', tag, sqe: { cmd_op: 2, qid: 0, commit_id: id } });
+    const ev = await r.s.run({ kind: 'uring_cmd', tag, sqe: { cmd_op: COMMIT, qid: 0, commit_id: id } });
     // A commit id is committable once.
     expect(ev.find((e) => e.kind === 'cqe' && e.tag === tag)).toMatchObject({ res: -ERRNO.ENOENT });
     absorb(m, ev);

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProbe } from '../../native-probe/index.js';
 import { encode } from '../../spec/codec/codec.js';
+import { ERRNO } from '../../spec/errno.js';
 import { registry } from '../../spec/uapi/dsl.js';
 import { IORING_OP_NOP, IORING_SETUP_SQE128, io_uring_sqe$uring_cmd } from '../../spec/uapi/io_uring.js';
 import { ArenaBuilder, materialize } from '../../src/race/arena.js';
@@ -44,7 +45,7 @@ describe.skipIf(p === null)('race engine on NOPs', () => {
     expect(st.cqes.map((c) => [c[1], c[2], c[5]])).toEqual([[7n, 0, true]]);
     expect(st.threads.map((t) => t[1])).toEqual([2, 2]);
     expect(p!.raceFinish(2000)).toBe(0);
-    expect(p!.raceState()).toBe(-2);
+    expect(p!.raceState()).toBe(-ERRNO.ENOENT);
   });
 
   it('should loop 5 times through a counter byte (copy, jump on memory) and snapshot 8 arena bytes into the CQE of user_data 9', () => {
@@ -93,7 +94,7 @@ describe.skipIf(p === null)('race engine on NOPs', () => {
     start({ threads: [{ name: 'idle', steps: [] }], barriers: [], snaps: [] }, arena);
     const a = arena.build();
     const mem = p!.alloc(a.size) as ArrayBuffer;
-    expect(p!.raceStart(encodeProgram({ threads: [{ name: 'x', steps: [] }], barriers: [], snaps: [] }), mem, [])).toBe(-16);
+    expect(p!.raceStart(encodeProgram({ threads: [{ name: 'x', steps: [] }], barriers: [], snaps: [] }), mem, [])).toBe(-ERRNO.EBUSY);
   });
 
   it('should submit nothing once a thread has closed the ring: the next submit has status closed and res -EBADF', () => {
@@ -103,6 +104,6 @@ describe.skipIf(p === null)('race engine on NOPs', () => {
     expect(p!.raceWait(2000)).toBe(0);
     const st = p!.raceState();
     if (typeof st === 'number') throw new Error(`raceState: ${st}`);
-    expect(st.rows.map((r) => [r[3], r[4]])).toEqual([[2, -9]]);
+    expect(st.rows.map((r) => [r[3], r[4]])).toEqual([[2, -ERRNO.EBADF]]);
   });
 });

@@ -13,6 +13,10 @@ import type { AssumptionValues } from '../../spec/types.js';
 import { ModelTarget } from '../../src/target/modelTarget.js';
 import { runScenario, type ProbeOutcome } from '../../src/target/runScenario.js';
 import { NR_CPUS } from '../__helpers__/tTargets.js';
+import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../../spec/uapi/fuse_uring.js';
+
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER } = FUSE_URING_CMD;
+const HEADER = fuse_uring_req_header.size;
 
 const a = revision('R7').a;
 const config = baseConfig('R7', NR_CPUS);
@@ -21,8 +25,8 @@ const BHP = encodeR7Flags({ bufring: true, pinned_headers: true, pinned_buffers:
 const H = encodeR7Flags({ bufring: false, pinned_headers: true, pinned_buffers: false, zero_copy: false }, a);
 /** A first BUFRING REGISTER on qid 0: queue_depth 4, buffers of max_payload_sz, a payload iovec of two buffers. */
 const first = (patch: Partial<UringCmdSpec> = {}): UringCmdSpec => ({
-  cmd_op: 1, qid: 0, flags: BHP, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }], ...patch,
+  cmd_op: REGISTER, qid: 0, flags: BHP, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid',
+  iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }], ...patch,
 });
 const run = async (overrides: AssumptionValues, probe: UringCmdSpec): Promise<ProbeOutcome> =>
   (await runScenario(new ModelTarget({ nr_cpus: NR_CPUS, caps: config.caps }, overrides), { config, prior: [], probe })).outcome;
@@ -42,7 +46,7 @@ describe('R7 rows whose existence is assumed (model)', () => {
   it('should answer flag bit 40 with -EINVAL by default, -EOPNOTSUPP (95) when r7.check.unknown_flags is -95, and hold it at 0', async () => {
     const probe = first({ flags: BHP | (1n << 40n) });
     expect(await run({}, probe)).toEqual(EINVAL);
-    expect(await run({ 'r7.check.unknown_flags': -95n }, probe)).toEqual({ kind: 'cqe', res: -ERRNO.EOPNOTSUPP });
+    expect(await run({ 'r7.check.unknown_flags': -BigInt(ERRNO.EOPNOTSUPP) }, probe)).toEqual({ kind: 'cqe', res: -ERRNO.EOPNOTSUPP });
     expect(await run({ 'r7.check.unknown_flags': 0n }, probe)).toEqual(HELD);
   });
 
@@ -58,7 +62,7 @@ describe('R7 rows whose existence is assumed (model)', () => {
   });
 
   it(`should hold a payload iovec of ${max - 1} bytes for buffers of ${max} bytes once r7.check.nr_bufs_zero is 0`, async () => {
-    const probe = first({ iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: max - 1, addr: 'valid', aligned: true }] });
+    const probe = first({ iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: max - 1, addr: 'valid', aligned: true }] });
     expect(await run({}, probe)).toEqual(EINVAL);
     expect(await run({ 'r7.check.nr_bufs_zero': 0n }, probe)).toEqual(HELD);
   });
@@ -81,7 +85,7 @@ describe('R7 choices the seed leaves open, by their assumptions (model)', () => 
     (await runScenario(new ModelTarget({ nr_cpus: NR_CPUS, caps: cfg.caps }, o), { config: cfg, prior: [{ kind: 'uring_cmd', tag: 'reg.first', sqe: sqe1 }], probe: sqe2 })).outcome;
 
   it('should answer a first BUFRING REGISTER with a 1151-byte headers iovec -EINVAL and then hold the same REGISTER with 1152 bytes: the failed setup kept no queue', async () => {
-    const short = first({ iov: [{ len: 4 * 288 - 1, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }] });
+    const short = first({ iov: [{ len: 4 * HEADER - 1, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }] });
     expect(await run({}, short)).toEqual(EINVAL);
     expect(await twice({}, config, short, first())).toEqual(HELD);
     // Were the queue kept, it would be a plain one, and the BUFRING REGISTER inconsistent with it.

@@ -8,6 +8,10 @@ import { baseConfig } from '../../spec/scenarios/families.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { runScenario } from '../../src/target/runScenario.js';
 import { NR_CPUS, tReady, tTargets } from '../__helpers__/tTargets.js';
+import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../../spec/uapi/fuse_uring.js';
+
+const { FUSE_IO_URING_CMD_REGISTER: REGISTER } = FUSE_URING_CMD;
+const HEADER = fuse_uring_req_header.size;
 
 const a = revision('R7').a;
 const ALL: R7Flags[] = Array.from({ length: 16 }, (_, i) => ({
@@ -22,8 +26,8 @@ const name = (f: R7Flags) => Object.entries(f).filter(([, v]) => v).map(([k]) =>
 const config = baseConfig('R7', NR_CPUS);
 const max = maxPayloadSz(config.init!, a);
 const reg = (f: R7Flags, buf_index: number): UringCmdSpec => ({
-  cmd_op: 1, qid: 0, flags: encodeR7Flags(f, a), queue_depth: 4, buf_size: max, buf_index, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }],
+  cmd_op: REGISTER, qid: 0, flags: encodeR7Flags(f, a), queue_depth: 4, buf_size: max, buf_index, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid',
+  iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }],
 });
 
 describe.each(tTargets().map((t) => [t.name, t] as const))('R7 init flags (%s)', (_n, tt) => {

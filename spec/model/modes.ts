@@ -2,7 +2,7 @@
 // header and payload live.
 import { match } from 'ts-pattern';
 import type { Probe } from '../rules/types.js';
-import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from '../rules/r4.js';
+import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from '../uapi/fuse_uring.js';
 import { decodeR7Flags } from '../rules/r7.js';
 import { memOf, type ConnState, type Mem, type Queue } from './state.js';
 

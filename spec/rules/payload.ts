@@ -1,9 +1,8 @@
 // How the kernel sizes a ring's payload: max_pages/max_write from INIT, then max_payload_sz.
 import type { ConnConfig } from '../model/commands.js';
 import type { AssumptionValues } from '../types.js';
-import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
+import { FUSE_INIT_FLAG, FUSE_MIN_READ_BUFFER } from '../uapi/fuse_kernel.js';
 
-export const FUSE_MIN_READ_BUFFER = 8192;
 /** fc->max_pages before INIT: FUSE_DEFAULT_MAX_PAGES_PER_REQ (fs/fuse/fuse_i.h). */
 export const FUSE_DEFAULT_MAX_PAGES_PER_REQ = 32;
 

@@ -3,14 +3,15 @@ import { negErrno } from '../errno.js';
 import { maxPayloadSz } from './payload.js';
 import { mapPrior, withIov, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
+import { FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../uapi/fuse_uring.js';
 
 const E = negErrno;
 const REG = 'fs/fuse/dev_uring.c:fuse_uring_register';
 const IOV = 'fs/fuse/dev_uring.c:fuse_uring_get_iovec_from_sqe';
 const ENT = 'fs/fuse/dev_uring.c:fuse_uring_create_ring_ent';
 const CF = 'fs/fuse/dev_uring.c:fuse_uring_commit_fetch';
-export const FUSE_URING_REQ_HEADER_SZ = 288;
-export const FUSE_URING_IOV_SEGS = 2;
+/** sizeof(struct fuse_uring_req_header): the same 288 bytes in every revision. */
+export const REQ_HEADER_SIZE = fuse_uring_req_header.size;
 
 export const ringPayload = (p: Probe): number => p.st.ring?.max_payload_sz ?? (p.st.cfg.init ? maxPayloadSz(p.st.cfg.init, p.st.a) : 0);
 
@@ -35,8 +36,8 @@ export const iovFault = (ref: string): Check => ({
 
 export const headersShort = (ref: string, applies: (p: Probe) => boolean = () => true): Check => ({
   kind: 'check', id: 'register.headers.too_short', errno: E('EINVAL'), source: src(ref),
-  when: (p) => applies(p) && (p.cmd.iov?.[0]?.len ?? 0) < FUSE_URING_REQ_HEADER_SZ,
-  violate: (s) => withIov(s, 0, { len: FUSE_URING_REQ_HEADER_SZ - 1 }),
+  when: (p) => applies(p) && (p.cmd.iov?.[0]?.len ?? 0) < REQ_HEADER_SIZE,
+  violate: (s) => withIov(s, 0, { len: REQ_HEADER_SIZE - 1 }),
 });
 
 export const payloadShort = (ref: string, applies: (p: Probe) => boolean = () => true): Check => ({

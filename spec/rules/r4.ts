@@ -3,6 +3,7 @@ import { negErrno } from '../errno.js';
 import { headersShort, iovFault, payloadShort, qidRange, sqeLen } from './r0.js';
 import { withConfig, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
+import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from '../uapi/fuse_uring.js';
 
 const E = negErrno;
 // The v4 code (D4 in the spec audit): each row names the function of that file that holds its check.
@@ -12,9 +13,6 @@ const CREATE_Q = `${D4}:fuse_uring_create_queue`;
 const SETUP = `${D4}:fuse_uring_buf_ring_setup`;
 const ENT = `${D4}:fuse_uring_create_ring_ent`;
 const D2 = 'Dec-2025 v2 19/25 + 24/25 (20251218083319.3485503-20/-25)';
-
-export const FUSE_URING_BUF_RING$R4 = 1 << 0;
-export const FUSE_URING_ZERO_COPY$R4 = 1 << 1;
 
 const initFlags = (p: Probe) => p.cmd.init_flags$R4 ?? 0;
 const bufring = (p: Probe) => (initFlags(p) & FUSE_URING_BUF_RING$R4) !== 0;

@@ -2,7 +2,7 @@
 import { negErrno } from '../errno.js';
 import type { AssumptionValues } from '../types.js';
 import type { QueueMode } from '../model/state.js';
-import { FUSE_URING_REQ_HEADER_SZ, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
+import { REQ_HEADER_SIZE, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
 import type { Command } from '../model/commands.js';
 import { src, type Check, type Probe, type Row, type RuleTable, type Scenario } from './types.js';
@@ -141,8 +141,8 @@ export function registerR7(a: AssumptionValues): RuleTable {
     }),
     {
       kind: 'check', id: 'register.bufring.headers.too_small', errno: E('EINVAL'), source: src(SETUP),
-      when: (p) => firstBufring(p) && (p.cmd.iov?.[0]?.len ?? 0) < (p.cmd.queue_depth ?? 0) * FUSE_URING_REQ_HEADER_SZ,
-      violate: (s) => withIov(s, 0, { len: (s.probe.queue_depth ?? 1) * FUSE_URING_REQ_HEADER_SZ - 1 }),
+      when: (p) => firstBufring(p) && (p.cmd.iov?.[0]?.len ?? 0) < (p.cmd.queue_depth ?? 0) * REQ_HEADER_SIZE,
+      violate: (s) => withIov(s, 0, { len: (s.probe.queue_depth ?? 1) * REQ_HEADER_SIZE - 1 }),
     },
     {
       kind: 'check', id: 'register.bufring.buf_size.too_small', errno: E('EINVAL'), source: src(SETUP),

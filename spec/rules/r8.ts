@@ -3,10 +3,10 @@ import { negErrno } from '../errno.js';
 import { commitRows, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
 import { src, type Check, type Probe, type RuleTable } from './types.js';
+import { FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
 
 const E = negErrno;
 const M73 = 'fs/fuse/dev_uring.c (v7.3-rc1, b45aaabc628b/96caf2496e15/43f8343858eb)';
-export const FUSE_URING_ZERO_COPY$R8 = 1n << 0n;
 
 const ringMissing = (id: string, errno: number, ref: string): Check => ({
   kind: 'check', id, errno, source: src(`${M73}:${ref}`),

@@ -1,12 +1,14 @@
 // Valid baseline scenarios, one per (revision, command shape), and the rule rows each can break.
 import type { Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
 import { maxPayloadSz } from '../rules/payload.js';
-import { FUSE_URING_BUF_RING$R4 } from '../rules/r4.js';
+import { FUSE_URING_BUF_RING$R4, fuse_uring_req_header } from '../uapi/fuse_uring.js';
 import { encodeR7Flags } from '../rules/r7.js';
 import { URING_INIT_FLAGS } from '../rules/scenario.js';
 import type { Scenario } from '../rules/types.js';
 import { revision, type Revision, type TableId } from '../revisions.js';
 import type { AssumptionValues, RevisionId } from '../types.js';
+
+const HEADER = fuse_uring_req_header.size;
 
 export interface Family {
   /** e.g. "R7 register.first_bufring". */
@@ -33,7 +35,7 @@ export function baseConfig(rev: RevisionId, nr_cpus: number): ConnConfig {
 /** A well-formed R0-shaped REGISTER: two iovecs, a 288-byte header and a `payload`-byte payload. */
 export const registerSqe = (qid: number, payload: number, extra: Partial<UringCmdSpec> = {}): UringCmdSpec => ({
   cmd_op: 1, qid, sqe_len: 2, iov_array: 'valid',
-  iov: [{ len: 288, addr: 'valid', aligned: true }, { len: payload, addr: 'valid', aligned: true }], ...extra,
+  iov: [{ len: HEADER, addr: 'valid', aligned: true }, { len: payload, addr: 'valid', aligned: true }], ...extra,
 });
 
 const reg = registerSqe;
@@ -89,7 +91,7 @@ export function families(rev: RevisionId, nr_cpus: number, overrides: Assumption
     const flags = encodeR7Flags({ bufring: true, pinned_headers: true, pinned_buffers: true, zero_copy: false }, r.a);
     const br: UringCmdSpec = {
       cmd_op: 1, qid: 0, flags, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: 2, iov_array: 'valid',
-      iov: [{ len: 4 * 288, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }],
+      iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: 2 * max, addr: 'valid', aligned: true }],
     };
     out.push(
       fam('register.plain', 'register', 'cqe', 'held', { prior: [], probe: reg(0, max) }, [...R0_REGISTER, 'register.flags.unknown']),
@@ -109,7 +111,7 @@ export function families(rev: RevisionId, nr_cpus: number, overrides: Assumption
     const addQ = (qid: number, flags = 0n): Command => ({ kind: 'uring_cmd', tag: `addq.${qid}`, sqe: { cmd_op: 3, qid, flags } });
     const pool = { addr: 'valid' as const, len: 2 * max, reserved: 0 };
     const addP = (qid: number, extra: Partial<UringCmdSpec> = {}): Command => ({ kind: 'uring_cmd', tag: `addp.${qid}`, sqe: { cmd_op: 4, qid, bufpool: pool, ...extra } });
-    const poolReg: UringCmdSpec = { ...reg(0, 0), iov: [{ len: 288, addr: 'valid', aligned: true }, { len: 0, addr: 'null', aligned: true }] };
+    const poolReg: UringCmdSpec = { ...reg(0, 0), iov: [{ len: HEADER, addr: 'valid', aligned: true }, { len: 0, addr: 'null', aligned: true }] };
     out.push(
       fam('add_queue', 'add_queue', 'cqe', 'zero', { prior: [], probe: { cmd_op: 3, qid: 0, flags: 0n } },
         ['add_queue.qid.out_of_range', 'add_queue.flags.unknown', 'add_queue.zero_copy.without_cap', 'add_queue.queue.exists']),

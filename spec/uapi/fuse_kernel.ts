@@ -146,17 +146,19 @@ export const FUSE_INIT_FLAG = {
 /** ioctl numbers on /dev/fuse: _IO(FUSE_DEV_IOC_MAGIC 229, nr). */
 export const FUSE_DEV_IOC = { FUSE_DEV_IOC_SYNC_INIT: (229 << 8) | 3 } as const;
 
+/** The protocol major and the smallest read(2) buffer /dev/fuse takes. */
+export const FUSE_KERNEL_VERSION = 7;
+export const FUSE_MIN_READ_BUFFER = 8192;
+/** The bit that marks an interrupt's unique: kernel-internal (fs/fuse/fuse_dev_i.h in 7.2 and 7.3), not in fuse.h. */
+export const FUSE_INT_REQ_BIT = 1n;
+
 export const FUSE_KERNEL_CONSTANTS = [
-  constant('FUSE_KERNEL_VERSION', 7, `${H}:FUSE_KERNEL_VERSION`),
-  constant('FUSE_MIN_READ_BUFFER', 8192, `${H}:FUSE_MIN_READ_BUFFER`),
-  constant('FUSE_ABORT_ERROR', FUSE_INIT_FLAG.FUSE_ABORT_ERROR, `${H}:FUSE_ABORT_ERROR`),
-  constant('FUSE_MAX_PAGES', FUSE_INIT_FLAG.FUSE_MAX_PAGES, `${H}:FUSE_MAX_PAGES`),
-  constant('FUSE_INIT_EXT', FUSE_INIT_FLAG.FUSE_INIT_EXT, `${H}:FUSE_INIT_EXT`),
-  constant('FUSE_OVER_IO_URING', FUSE_INIT_FLAG.FUSE_OVER_IO_URING, `${H}:FUSE_OVER_IO_URING (flags2 bit 9)`),
-  constant('FUSE_INT_REQ_BIT', 1n, `${H}:FUSE_INT_REQ_BIT`),
+  constant('FUSE_KERNEL_VERSION', FUSE_KERNEL_VERSION, `${H}:FUSE_KERNEL_VERSION`),
+  constant('FUSE_MIN_READ_BUFFER', FUSE_MIN_READ_BUFFER, `${H}:FUSE_MIN_READ_BUFFER`),
+  ...Object.entries(FUSE_INIT_FLAG).map(([k, v]) => constant(k, v, `${H}:${k}`)),
+  constant('FUSE_INT_REQ_BIT', FUSE_INT_REQ_BIT, 'fs/fuse/fuse_dev_i.h:FUSE_INT_REQ_BIT'),
   constant('FOPEN_DIRECT_IO', FOPEN.FOPEN_DIRECT_IO, `${H}:FOPEN_DIRECT_IO`),
   constant('FOPEN_KEEP_CACHE', FOPEN.FOPEN_KEEP_CACHE, `${H}:FOPEN_KEEP_CACHE`),
   constant('FUSE_DEV_IOC_SYNC_INIT', FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT, `${H}:FUSE_DEV_IOC_SYNC_INIT _IO(229, 3) (6.18)`),
   ...Object.entries(FUSE_OPCODE).map(([k, v]) => constant(k, v, `${H}:enum fuse_opcode`)),
 ] as const;
-

@@ -1,6 +1,7 @@
 // The io-uring part of include/uapi/linux/fuse.h, per revision: cmd_req, req_header, ent_in_out.
 import { bytes, const0, constant, flags, layout, struct, u16, u32, u64, bool, dir } from './dsl.js';
 import type { AssumptionValues, Layout } from '../types.js';
+import { FOPEN } from './fuse_kernel.js';
 
 const U742 = 'include/uapi/linux/fuse.h (7.42, v6.14)';
 
@@ -12,11 +13,22 @@ export const fuse_uring_ent_in_out = layout('fuse_uring_ent_in_out', { size: 32,
   [24, 'reserved', u64, const0],
 ]);
 
-export const fuse_uring_req_header = layout('fuse_uring_req_header', { size: 288, align: 8 }, `${U742}:struct fuse_uring_req_header`, [
-  [0, 'in_out', bytes(128), dir('inout')],
-  [128, 'op_in', bytes(128), dir('out')],
-  [256, 'ring_ent_in_out', struct('fuse_uring_ent_in_out')],
-]);
+/** The two 128-byte areas of struct fuse_uring_req_header (include/uapi/linux/fuse.h). */
+export const FUSE_URING_IN_OUT_HEADER_SZ = 128;
+export const FUSE_URING_OP_IN_OUT_SZ = 128;
+/** A REGISTER's iovecs, header then payload (fs/fuse/dev_uring.c). */
+export const FUSE_URING_IOV_SEGS = 2;
+
+/** struct fuse_uring_req_header of every revision (288 bytes): in_out, op_in, then the revision's ring_ent_in_out. */
+function reqHeader(name: string, source: string, ent: string): Layout {
+  return layout(name, { size: 288, align: 8 }, `${source}:struct fuse_uring_req_header`, [
+    [0, 'in_out', bytes(FUSE_URING_IN_OUT_HEADER_SZ), dir('inout')],
+    [FUSE_URING_IN_OUT_HEADER_SZ, 'op_in', bytes(FUSE_URING_OP_IN_OUT_SZ), dir('out')],
+    [FUSE_URING_IN_OUT_HEADER_SZ + FUSE_URING_OP_IN_OUT_SZ, 'ring_ent_in_out', struct(ent)],
+  ]);
+}
+
+export const fuse_uring_req_header = reqHeader('fuse_uring_req_header', U742, 'fuse_uring_ent_in_out');
 
 export const fuse_uring_cmd_req = layout('fuse_uring_cmd_req', { size: 24, align: 8 }, `${U742}:struct fuse_uring_cmd_req`, [
   [0, 'flags', u64],
@@ -35,17 +47,36 @@ export const FUSE_URING_CMD = {
   FUSE_IO_URING_CMD_ADD_BUFPOOL: 4,
 } as const;
 
+/** The cmd_ops each revision answers (R8 adds ADD_QUEUE and ADD_BUFPOOL). */
+export const R0_CMD_OPS = {
+  FUSE_IO_URING_CMD_REGISTER: FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER,
+  FUSE_IO_URING_CMD_COMMIT_AND_FETCH: FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH,
+} as const;
+export const R8_CMD_OPS = {
+  ...R0_CMD_OPS,
+  FUSE_IO_URING_CMD_ADD_QUEUE: FUSE_URING_CMD.FUSE_IO_URING_CMD_ADD_QUEUE,
+  FUSE_IO_URING_CMD_ADD_BUFPOOL: FUSE_URING_CMD.FUSE_IO_URING_CMD_ADD_BUFPOOL,
+} as const;
+
 export const R0_CONSTANTS = [
-  constant('FUSE_IO_URING_CMD_INVALID', 0, `${U742}:enum fuse_uring_cmd`),
-  constant('FUSE_IO_URING_CMD_REGISTER', 1, `${U742}:enum fuse_uring_cmd`),
-  constant('FUSE_IO_URING_CMD_COMMIT_AND_FETCH', 2, `${U742}:enum fuse_uring_cmd`),
-  constant('FUSE_URING_IN_OUT_HEADER_SZ', 128, `${U742}:FUSE_URING_IN_OUT_HEADER_SZ`),
-  constant('FUSE_URING_OP_IN_OUT_SZ', 128, `${U742}:FUSE_URING_OP_IN_OUT_SZ`),
-  constant('FUSE_URING_IOV_SEGS', 2, 'fs/fuse/dev_uring.c:FUSE_URING_IOV_SEGS'),
+  constant('FUSE_IO_URING_CMD_INVALID', FUSE_URING_CMD.FUSE_IO_URING_CMD_INVALID, `${U742}:enum fuse_uring_cmd`),
+  ...Object.entries(R0_CMD_OPS).map(([k, v]) => constant(k, v, `${U742}:enum fuse_uring_cmd`)),
+  constant('FUSE_URING_IN_OUT_HEADER_SZ', FUSE_URING_IN_OUT_HEADER_SZ, `${U742}:FUSE_URING_IN_OUT_HEADER_SZ`),
+  constant('FUSE_URING_OP_IN_OUT_SZ', FUSE_URING_OP_IN_OUT_SZ, `${U742}:FUSE_URING_OP_IN_OUT_SZ`),
+  constant('FUSE_URING_IOV_SEGS', FUSE_URING_IOV_SEGS, 'fs/fuse/dev_uring.c:FUSE_URING_IOV_SEGS'),
 ] as const;
 
 // R4 (Dec 2025 v3/v4): init.flags word and init.queue_depth in the former padding.
 const D4 = 'Dec-2025 kmbuf series v4 (20260116233044.1532965-1-joannelkoong@gmail.com) include/uapi/linux/fuse.h';
+/** fuse_uring_cmd_req.init.flags bits (v3/v4) and the buffer group of the ring (v2 19/25: bgid 0). */
+export const FUSE_URING_BUF_RING$R4 = 1 << 0;
+export const FUSE_URING_ZERO_COPY$R4 = 1 << 1;
+export const FUSE_URING_RINGBUF_GROUP$R4 = 0;
+export const R4_CONSTANTS = [
+  constant('FUSE_URING_BUF_RING', FUSE_URING_BUF_RING$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
+  constant('FUSE_URING_ZERO_COPY', FUSE_URING_ZERO_COPY$R4, 'Dec-2025 v3/v4 include/uapi/linux/fuse.h'),
+  constant('FUSE_URING_RINGBUF_GROUP', FUSE_URING_RINGBUF_GROUP$R4, 'Dec-2025 v2 19/25 (bgid 0)'),
+] as const;
 export const fuse_uring_cmd_req_init$R4 = layout('fuse_uring_cmd_req_init$R4', { size: 4, align: 2 }, `${D4}:fuse_uring_cmd_req.init`, [
   [0, 'flags', u16, flags('FUSE_URING_INIT$R4')],
   [2, 'queue_depth', u16],
@@ -76,6 +107,14 @@ export const R4_LAYOUTS: readonly Layout[] = [
   fuse_uring_req_header, fuse_uring_ent_in_out,
 ];
 
+/**
+ * R7 (April 2026 v2) flag bits as the spec assumes them (the r7.flag.* assumptions default to these; a header settles
+ * them): no public header of that version has them.
+ */
+export const FUSE_URING_FLAG$R7 = {
+  FUSE_URING_BUFRING: 1n << 0n, FUSE_URING_PINNED_HEADERS: 1n << 1n, FUSE_URING_PINNED_BUFFERS: 1n << 2n, FUSE_URING_ZERO_COPY: 1n << 3n,
+} as const;
+
 /** R7 (April 2026 v2): placement of queue_depth, buf_size and buf_id rests on assumptions. */
 export function r7Layouts(a: AssumptionValues): readonly Layout[] {
   const qd = Number(a['r7.cmd_req.queue_depth.offset']);
@@ -99,16 +138,25 @@ export function r7Layouts(a: AssumptionValues): readonly Layout[] {
       [bid, 'buf_id', u32, dir('out')],
       [24, 'reserved', u64, const0],
     ]);
-  const hdr = layout('fuse_uring_req_header$R7', { size: 288, align: 8 }, `${U742}:struct fuse_uring_req_header`, [
-    [0, 'in_out', bytes(128), dir('inout')],
-    [128, 'op_in', bytes(128), dir('out')],
-    [256, 'ring_ent_in_out', struct('fuse_uring_ent_in_out$R7')],
-  ]);
+  const hdr = reqHeader('fuse_uring_req_header$R7', U742, 'fuse_uring_ent_in_out$R7');
   return [cmd, hdr, ent];
 }
 
 // R8 (mainline 7.3, protocol 7.46): 40-byte cmd_req with a union at 24; ent_in_out.offset.
 const M73 = 'include/uapi/linux/fuse.h (7.46, v7.3-rc1 merge 9cebfe650448)';
+/** fuse_uring_cmd_req.flags (ADD_QUEUE), ent_in_out.flags, the INIT flag and the protocol minor of 7.3. */
+export const FUSE_URING_ZERO_COPY$R8 = 1n << 0n;
+export const FUSE_URING_ENT_ZERO_COPY$R8 = 1n << 0n;
+export const FUSE_HAS_IO_URING_BUFPOOL$R8 = 1n << 43n;
+export const FUSE_KERNEL_MINOR_VERSION$R8 = 46;
+export const R8_CONSTANTS = [
+  ...(['FUSE_IO_URING_CMD_ADD_QUEUE', 'FUSE_IO_URING_CMD_ADD_BUFPOOL'] as const).map((k) => constant(k, R8_CMD_OPS[k], `${M73}:enum fuse_uring_cmd`)),
+  constant('FUSE_URING_ZERO_COPY', FUSE_URING_ZERO_COPY$R8, `${M73}:FUSE_URING_ZERO_COPY`),
+  constant('FUSE_URING_ENT_ZERO_COPY', FUSE_URING_ENT_ZERO_COPY$R8, `${M73}:FUSE_URING_ENT_ZERO_COPY`),
+  constant('FUSE_HAS_IO_URING_BUFPOOL', FUSE_HAS_IO_URING_BUFPOOL$R8, `${M73}:FUSE_HAS_IO_URING_BUFPOOL`),
+  constant('FOPEN_IO_URING_ZERO_COPY', FOPEN.FOPEN_IO_URING_ZERO_COPY, `${M73}:FOPEN_IO_URING_ZERO_COPY`),
+  constant('FUSE_KERNEL_MINOR_VERSION', FUSE_KERNEL_MINOR_VERSION$R8, `${M73}:FUSE_KERNEL_MINOR_VERSION`),
+] as const;
 export const fuse_uring_bufpool = layout('fuse_uring_bufpool', { size: 16, align: 8 }, `${M73}:fuse_uring_cmd_req.bufpool`, [
   [0, 'uaddr', u64],
   [8, 'len', u32],
@@ -129,10 +177,6 @@ export const fuse_uring_ent_in_out$R8 = layout('fuse_uring_ent_in_out$R8', { siz
   [20, 'offset', u32, dir('out')],
   [24, 'reserved', u64, const0],
 ]);
-export const fuse_uring_req_header$R8 = layout('fuse_uring_req_header$R8', { size: 288, align: 8 }, `${M73}:struct fuse_uring_req_header`, [
-  [0, 'in_out', bytes(128), dir('inout')],
-  [128, 'op_in', bytes(128), dir('out')],
-  [256, 'ring_ent_in_out', struct('fuse_uring_ent_in_out$R8')],
-]);
+export const fuse_uring_req_header$R8 = reqHeader('fuse_uring_req_header$R8', M73, 'fuse_uring_ent_in_out$R8');
 export const R8_LAYOUTS: readonly Layout[] = [fuse_uring_cmd_req$R8, fuse_uring_bufpool, fuse_uring_req_header$R8, fuse_uring_ent_in_out$R8];
 

@@ -45,7 +45,6 @@ export const IORING = {
   IORING_CQE_BUFFER_SHIFT: 16,
   IORING_REGISTER_BUFFERS: 0,
   IORING_REGISTER_FILES: 2,
-  IORING_SQE_CMD_OFFSET: 48,
 } as const;
 
 const WHERE: Readonly<Record<keyof typeof IORING, string>> = {
@@ -53,7 +52,6 @@ const WHERE: Readonly<Record<keyof typeof IORING, string>> = {
   IORING_SETUP_CQE32: 'IORING_SETUP_CQE32', IORING_URING_CMD_FIXED: 'IORING_URING_CMD_FIXED', IORING_CQE_F_BUFFER: 'IORING_CQE_F_BUFFER',
   IORING_CQE_BUFFER_SHIFT: 'IORING_CQE_BUFFER_SHIFT', IORING_REGISTER_BUFFERS: 'enum io_uring_register_op',
   IORING_REGISTER_FILES: 'enum io_uring_register_op',
-  IORING_SQE_CMD_OFFSET: 'struct io_uring_sqe (cmd[] at 48)',
 };
 
 export const IO_URING_CONSTANTS = (Object.keys(IORING) as (keyof typeof IORING)[]).map((k) => constant(k, IORING[k], `${UAPI}:${WHERE[k]}`));

@@ -6,16 +6,17 @@ import { ERRNO } from '../../spec/errno.js';
 import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsRequest, type FsState } from '../../spec/fs/fs.js';
 import { firstMismatch } from '../../spec/fs/pattern.js';
 import type { ClientCommand, Command, ConnConfig, DeliveredReq, Event, UringCmdSpec } from '../../spec/model/commands.js';
-import { decode } from '../../spec/codec/codec.js';
+import { decode, encode } from '../../spec/codec/codec.js';
 import { revision, type Revision } from '../../spec/revisions.js';
 import { FOPEN, FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import { IORING_OP_NOP, IORING_REGISTER_FILES, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
+import { CAP, MNT_DETACH, MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { FixedArena } from './arena.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
 import { readHeader, writeReply, type Delivered } from './delivery.js';
-import { initReply, parseInitIn, parseRequest, reply, type InitOffer } from './fuseMsg.js';
+import { devReadSize, initReply, parseInitIn, parseRequest, reply, UNSOLICITED, type InitOffer } from './fuseMsg.js';
 import { newMountDir } from './mountDirs.js';
 import type { ParamLock } from './paramLock.js';
 import { connectionId, ensureFusectl } from './procfs.js';
@@ -25,15 +26,12 @@ import { iovecArray, Memory, type Region } from './regions.js';
 import { uringCmdSqe } from './sqe.js';
 import { scaled } from './timeScale.js';
 
-const O_RDWR = 2, O_CREAT = 0o100;
-/** Capability numbers (linux/capability.h). */
-const CAP_IPC_LOCK = 14n, CAP_SYS_ADMIN = 21n;
-const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MNT_DETACH = 2;
+const { O_RDWR, O_CREAT } = O_FLAG;
+const { MS_RDONLY, MS_NOSUID, MS_NODEV } = MS_FLAG;
+const CAP_IPC_LOCK = BigInt(CAP.CAP_IPC_LOCK), CAP_SYS_ADMIN = BigInt(CAP.CAP_SYS_ADMIN);
 /** user_data bit of the harness's own NOP fences. */
 const FENCE = 1n << 62n;
 const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT, FUSE_IO_URING_CMD_ADD_BUFPOOL: ADD_BUFPOOL } = FUSE_URING_CMD;
-/** Opcodes the kernel sends on /dev/fuse that no command asked for (forgets, interrupts): consumed silently. */
-const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_BATCH_FORGET, FUSE_OPCODE.FUSE_INTERRUPT];
 /** Waits are decided by events; these only bound them (past one, the step fails with what was still going on). */
 export const DEADLINE = { step: scaled(5000), teardown: scaled(5000), exit: scaled(10_000), fence: scaled(2000) } as const;
 /** A server answers at most this many requests in one `serve` step (a client that loops forever must not hang it). */
@@ -331,10 +329,8 @@ export class KernelConn {
    * after a command completes, the command's immediate result (if any) has been posted: "held" needs no timeout.
    */
   private fence(): Event[] {
-    const nop = Buffer.alloc(128);
     const ud = FENCE | this.nextUd++;
-    nop.writeUInt8(IORING_OP_NOP, 0);
-    nop.writeBigUInt64LE(ud, 32);
+    const nop = Buffer.from(encode(this.rev.lookup('io_uring_sqe$uring_cmd'), { opcode: IORING_OP_NOP, user_data: ud }, this.rev.lookup));
     const out: Event[] = [];
     if (this.p.ringSubmit(this.ring, nop) < 0) throw new KernelError('NOP fence not submitted');
     const deadline = Date.now() + DEADLINE.fence;
@@ -514,10 +510,7 @@ export class KernelConn {
     return m < 0 ? 'ok' : `mismatch@${m}`;
   }
 
-  /** fuse_dev_do_read() wants at least max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write). */
-  private devReadSize(): number {
-    return Math.max(1 << 17, 80 + (this.cfg.init?.max_write ?? 0)) + 4096;
-  }
+  private devReadSize(): number { return devReadSize(this.cfg.init?.max_write ?? 0); }
 
   private readDev(out: Event[]): void {
     // An unmounted /dev/fuse fd has no connection to read from (EPERM since 6.18); a closed one nothing at all.

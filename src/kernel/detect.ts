@@ -5,7 +5,7 @@ import { errnoName } from '../../spec/errno.js';
 import type { UringCmdSpec } from '../../spec/model/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
-import { FUSE_URING_ZERO_COPY$R4 } from '../../spec/rules/r4.js';
+import { FUSE_URING_CMD, FUSE_URING_ZERO_COPY$R4 } from '../../spec/uapi/fuse_uring.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
@@ -13,6 +13,8 @@ import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { KernelConn, type ConnEnv } from './conn.js';
 import { readParam } from './enableUring.js';
 import type { InitOffer } from './fuseMsg.js';
+
+const ADD_QUEUE = FUSE_URING_CMD.FUSE_IO_URING_CMD_ADD_QUEUE;
 
 export interface Detection {
   readonly revision: RevisionId | 'none';
@@ -48,7 +50,7 @@ export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false):
   const plain = registerSqe(0, max);
   const param = readParam();
   const { answer: r0, offer } = probeOnce(p, env, 'R0', plain, keepParam);
-  const r8 = probeOnce(p, env, 'R8', { cmd_op: 3, qid: 0, flags: 0n }, keepParam).answer;
+  const r8 = probeOnce(p, env, 'R8', { cmd_op: ADD_QUEUE, qid: 0, flags: 0n }, keepParam).answer;
   // Neither the per-entry REGISTER nor ADD_QUEUE works: one reason for every revision, so two kernels diff cleanly.
   if (r0 !== 'held' && r8 !== '0') {
     const why = absentEvidence(r0, offer, param);
@@ -60,9 +62,9 @@ export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false):
   const evidence: Record<RevisionId, string | null> = {
     // A 7.3 kernel takes the per-entry REGISTER too, but with 7.3 semantics (a failed REGISTER disables io-uring
     // on the connection, as the R8 model says): R0's model of 6.14–7.2 does not describe it, so R8 judges it.
-    R0: r8 === '0' ? 'superseded by R8 on this kernel: ADD_QUEUE (cmd_op 3) answered 0, so its per-entry REGISTER follows 7.3 rules (R8 register.per_entry)'
+    R0: r8 === '0' ? `superseded by R8 on this kernel: ADD_QUEUE (cmd_op ${ADD_QUEUE}) answered 0, so its per-entry REGISTER follows 7.3 rules (R8 register.per_entry)`
       : r0 === 'held' ? null : `a well-formed per-entry REGISTER answered ${r0}`,
-    R8: r8 === '0' ? null : `ADD_QUEUE (cmd_op 3) answered ${r8}: not a 7.3 buffer-pool kernel`,
+    R8: r8 === '0' ? null : `ADD_QUEUE (cmd_op ${ADD_QUEUE}) answered ${r8}: not a 7.3 buffer-pool kernel`,
     R7: r7 === '-EINVAL' ? null : `REGISTER with R7-invalid init flags (PINNED_HEADERS without BUFRING) was ${r7}: init flags ignored, behaves as R0`,
     R4: r4 === '-EINVAL' ? null : `REGISTER with init.flags ZERO_COPY without BUF_RING was ${r4}: init word ignored, behaves as R0`,
   };

@@ -6,6 +6,7 @@ import { errnoName } from '../../spec/errno.js';
 import type { UringCmdSpec } from '../../spec/model/commands.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
+import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import { KernelConn, type ConnEnv } from './conn.js';
 import { cpus, detectRevision, type Detection } from './detect.js';
 import { readParam } from './enableUring.js';
@@ -28,6 +29,10 @@ export interface Fingerprint {
 
 const read = (p: string) => { try { return readFileSync(p, 'utf8').trim(); } catch { return null; } };
 const reg = (qid: number, len: number): UringCmdSpec => registerSqe(qid, len);
+const C = FUSE_URING_CMD;
+/** Every cmd_op 7.3 has and the one past them, REGISTER last (it creates the queue the others would then meet). */
+const PROBED_CMD_OPS = [C.FUSE_IO_URING_CMD_INVALID, C.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, C.FUSE_IO_URING_CMD_ADD_QUEUE,
+  C.FUSE_IO_URING_CMD_ADD_BUFPOOL, C.FUSE_IO_URING_CMD_ADD_BUFPOOL + 1, C.FUSE_IO_URING_CMD_REGISTER];
 
 function withConn<T>(p: NativeProbe, env: ConnEnv, f: (c: KernelConn) => T, keepParam: boolean): T {
   const c = new KernelConn(p, { ...baseConfig('R0', cpus()), enable_uring: true }, env, keepParam);
@@ -44,7 +49,7 @@ export function fingerprint(p: NativeProbe, env: ConnEnv, keepParam = false): Fi
   const offer = withConn(p, env, (c) => c.offer, keepParam);
   const cmd_ops = withConn(p, env, (c) => {
     const out: Record<string, string> = {};
-    for (const op of [0, 2, 3, 4, 5, 1]) out[String(op)] = resultOf(c, `op${op}`, { ...reg(0, 1 << 17), cmd_op: op });
+    for (const op of PROBED_CMD_OPS) out[String(op)] = resultOf(c, `op${op}`, { ...reg(0, 1 << 17), cmd_op: op });
     return out;
   }, keepParam);
   // A failed REGISTER does not stop later ones while enable_uring is Y, so one connection can bisect the boundary.

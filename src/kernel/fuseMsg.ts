@@ -2,12 +2,23 @@
 import { decode, encode, type Record as Rec } from '../../spec/codec/codec.js';
 import { SERVER_INIT, type ConnConfig } from '../../spec/model/commands.js';
 import { revision } from '../../spec/revisions.js';
-import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
+import { FUSE_INIT_FLAG, FUSE_KERNEL_VERSION, FUSE_MIN_READ_BUFFER, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 
 const R0 = revision('R0');
 const L = (n: string) => R0.lookup(n);
-export const IN_HEADER = 40;
-export const OUT_HEADER = 16;
+export const IN_HEADER = L('fuse_in_header').size;
+export const OUT_HEADER = L('fuse_out_header').size;
+
+/**
+ * A /dev/fuse read buffer: fuse_dev_do_read() refuses one under max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write);
+ * the harness reads at least 128 KiB, with a page to spare.
+ */
+export function devReadSize(maxWrite: number): number {
+  return Math.max(1 << 17, FUSE_MIN_READ_BUFFER, IN_HEADER + L('fuse_write_in').size + maxWrite) + 4096;
+}
+
+/** Opcodes the kernel sends on /dev/fuse that no command asked for (forgets, interrupts): a server consumes them silently. */
+export const UNSOLICITED: readonly number[] = [FUSE_OPCODE.FUSE_FORGET, FUSE_OPCODE.FUSE_BATCH_FORGET, FUSE_OPCODE.FUSE_INTERRUPT];
 
 export interface InHeader { len: number; opcode: number; unique: bigint; nodeid: bigint; pid: number }
 
@@ -27,7 +38,7 @@ export function parseInitIn(body: Uint8Array): InitOffer {
 export function initReply(unique: bigint, offer: InitOffer, init: NonNullable<ConnConfig['init']>): { bytes: Buffer; flags: bigint } {
   const flags = (init.flags & offer.flags) | FUSE_INIT_FLAG.FUSE_INIT_EXT;
   const body: Rec = {
-    major: 7, minor: offer.minor, max_readahead: offer.max_readahead, flags: Number(flags & 0xffffffffn),
+    major: FUSE_KERNEL_VERSION, minor: offer.minor, max_readahead: offer.max_readahead, flags: Number(flags & 0xffffffffn),
     max_background: init.max_background ?? SERVER_INIT.max_background, congestion_threshold: SERVER_INIT.congestion_threshold, max_write: init.max_write,
     time_gran: SERVER_INIT.time_gran, max_pages: init.max_pages,
     flags2: Number(flags >> 32n),

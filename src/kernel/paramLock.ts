@@ -3,12 +3,14 @@
 // A case wanting Y holds param.lock shared, a case wanting N holds it exclusive; turnstile.lock keeps writers from starving.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
+import { ERRNO } from '../../spec/errno.js';
+import { O_FLAG } from '../../spec/uapi/linux.js';
 import { PARAM, readParam, writeParam } from './enableUring.js';
 import { processAlive } from './procfs.js';
 
 export const LOCK_DIR = '/run/furc';
 const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
-const O_RDWR_CREAT = 0o102;
+const O_RDWR_CREAT = O_FLAG.O_RDWR | O_FLAG.O_CREAT;
 const SAVED = `${LOCK_DIR}/enable_uring.saved`;
 /** Where runs before the lock protocol kept the value to restore. */
 const OLD_SAVED = '/run/furc-enable_uring.saved';
@@ -38,7 +40,7 @@ function lockBy(p: NativeProbe, fd: number, op: number, deadlineMs: number, what
   for (;;) {
     const r = p.flock(fd, op | LOCK_NB);
     if (r === 0) return;
-    if (r !== -11) throw new ParamLockError(`flock ${what}: ${r}`);
+    if (r !== -ERRNO.EAGAIN) throw new ParamLockError(`flock ${what}: ${r}`);
     if (Date.now() > until) {
       const others = otherRuns();
       throw new ParamLockError(`waited ${deadlineMs} ms for ${what}: held by ${others.length ? `furc run pid ${others.join(', ')}` : 'another process'}`);

@@ -1,6 +1,8 @@
 // The kernel worker: one process in its own mount namespace, driven over JSON lines on stdin/stdout.
 import { createInterface } from 'node:readline';
 import { loadProbe } from '../../native-probe/index.js';
+import { ERRNO } from '../../spec/errno.js';
+import { O_FLAG } from '../../spec/uapi/linux.js';
 import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
 import { ClientPool } from './clients.js';
 import { KernelConn, type ConnEnv } from './conn.js';
@@ -45,7 +47,7 @@ export interface WorkerReply {
 }
 
 const HEALTH = SPLAT;
-const O_RDONLY_NONBLOCK = 0o4000, O_WRONLY = 1;
+const O_RDONLY_NONBLOCK = O_FLAG.O_NONBLOCK, { O_WRONLY } = O_FLAG;
 
 const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ id: 0, ok: false, fatal: probe }) + '\n'); process.exit(1); }
@@ -62,7 +64,7 @@ const drainKmsg = (): string[] => {
   const lines: string[] = [];
   for (let i = 0; kmsg >= 0 && i < 10000; i++) {
     const b = p.read(kmsg, 8192, 0);
-    if (typeof b === 'number') { if (b === -32) continue; break; } // -EPIPE: records were overwritten
+    if (typeof b === 'number') { if (b === -ERRNO.EPIPE) continue; break; } // records were overwritten
     lines.push(b.toString('utf8').replace(/^[^;]*;/, '').trim());
   }
   return lines;

@@ -1,5 +1,5 @@
 // Builds one race: each server action becomes engine steps on its thread and the model command it stands for.
-import { encode, type Record as Rec } from '../../spec/codec/codec.js';
+import { encode, fieldSize, type Record as Rec } from '../../spec/codec/codec.js';
 import { negErrno } from '../../spec/errno.js';
 import type { ClientOp, ConnConfig, Event, UringCmdSpec } from '../../spec/model/commands.js';
 import type { Revision } from '../../spec/revisions.js';
@@ -7,6 +7,7 @@ import { registerSqe } from '../../spec/scenarios/families.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import { IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
+import { MNT_DETACH } from '../../spec/uapi/linux.js';
 import { encode as encodeClientOp, PATH_AT, PATH_MAX, type ClientRequest } from '../kernel/clients.js';
 import { headerParts } from '../kernel/delivery.js';
 import { iovecArray } from '../kernel/regions.js';
@@ -18,7 +19,6 @@ import { RaceModel, type RaceCmd } from './raceModel.js';
 /** fd slot of /dev/fuse; client i answers on fd slot CLIENT_FD0 + i. */
 export const FUSE_FD = 0;
 export const CLIENT_FD0 = 1;
-const MNT_DETACH = 2;
 const MS = 1_000_000;
 
 export interface RaceEnv {
@@ -154,13 +154,14 @@ export class RaceBuild {
 
   /** The 128-byte SQE of `spec` in the arena, its fd and iovec addresses relocated. */
   private sqe(spec: UringCmdSpec, ud: bigint, iov: { at: number; len: number }[] | null): number {
-    const sqeLayout = this.env.rev.lookup('io_uring_sqe$uring_cmd');
+    const sqeLayout = this.env.rev.lookup('io_uring_sqe$uring_cmd'), iovec = this.env.rev.lookup('iovec');
     const off = (name: string) => sqeLayout.fields.find((f) => f.name === name)!.offset;
-    const at = this.arena.alloc(128, 64);
+    const at = this.arena.alloc(sqeLayout.size, 64);
     let iovAt = 0;
     if (iov) {
       iovAt = this.arena.data(iovecArray(iov.map((v) => ({ addr: BigInt(v.at), len: v.len }))));
-      iov.forEach((v, k) => this.arena.ptr(iovAt + 16 * k, v.at));
+      const base = iovec.fields.find((f) => f.name === 'iov_base')!.offset;
+      iov.forEach((v, k) => this.arena.ptr(iovAt + iovec.size * k + base, v.at));
     }
     this.arena.put(at, uringCmdSqe(this.env.rev, 0, ud, spec, 0n, { iovArray: BigInt(iovAt), bufpool: 0n }));
     this.arena.fd(at + off('fd'), FUSE_FD);
@@ -206,13 +207,13 @@ export class RaceBuild {
     const field = (l: { fields: readonly { name: string; offset: number }[] }, n: string) => l.fields.find((f) => f.name === n)!.offset;
     const commitAt = e.hdr + parts.ent + field(parts.entLayout, 'commit_id');
     const sqeCommit = sqe + field(rev.lookup('io_uring_sqe$uring_cmd'), 'cmd') + field(rev.lookup(rev.cmdReq), 'commit_id');
-    const sz = new Uint8Array(4);
-    new DataView(sz.buffer).setUint32(0, body.length, true);
+    const szField = parts.entLayout.fields.find((f) => f.name === 'payload_sz')!, szAt = szField.offset;
+    const sz = encode(parts.entLayout, { payload_sz: body.length }, rev.lookup).subarray(szAt, szAt + fieldSize(szField, rev.lookup));
     return [
       { op: 'store', dst: e.hdr + parts.inOut, bytes: encode(outH, { len: outH.size + body.length, error, unique: 0n } as Rec, rev.lookup) },
       { op: 'copy', dst: e.hdr + parts.inOut + field(outH, 'unique'), src: commitAt, len: 8 },
       ...(body.length ? [{ op: 'copy' as const, dst: e.pay, src: this.arena.data(body), len: body.length }] : []),
-      { op: 'store', dst: e.hdr + parts.ent + field(parts.entLayout, 'payload_sz'), bytes: sz },
+      { op: 'store', dst: e.hdr + parts.ent + szAt, bytes: sz },
       { op: 'copy', dst: sqeCommit, src: commitAt, len: 8 },
     ];
   }

@@ -1,8 +1,10 @@
 // The kernel log as a race worker reads it: marks naming the iteration, and the splat lines that appeared since.
 import type { NativeProbe } from '../../native-probe/index.js';
+import { ERRNO } from '../../spec/errno.js';
+import { O_FLAG } from '../../spec/uapi/linux.js';
 import { SPLAT } from '../kernel/splatPatterns.js';
 
-const O_RDONLY_NONBLOCK = 0o4000, O_WRONLY = 1, EPIPE = -32;
+const O_RDONLY_NONBLOCK = O_FLAG.O_NONBLOCK, { O_WRONLY } = O_FLAG, EPIPE = -ERRNO.EPIPE;
 
 export class Kmsg {
   private readonly fd: number;

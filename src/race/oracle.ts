@@ -62,7 +62,7 @@ export function racingLists(b: BuiltRace): { lists: (readonly RaceCmd[])[]; thre
   };
 }
 
-const label = (t: number | null, c: RaceCmd): string => `${t === null ? 'waiting' : `t${t}`}:${c.kind === 'uring_cmd' ? c.sqe.cmd_op === 1 ? `REGISTER ${c.tag}` : c.sqe.cmd_op === 2 ? `COMMIT ${c.tag}` : `cmd_op ${c.sqe.cmd_op} ${c.tag}` : c.kind === 'client' ? `client ${c.tag} ${c.op}` : c.kind === 'thread_exit' ? 'exit' : c.kind}`;
+const label = (t: number | null, c: RaceCmd): string => `${t === null ? 'waiting' : `t${t}`}:${c.kind === 'uring_cmd' ? c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER ? `REGISTER ${c.tag}` : c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH ? `COMMIT ${c.tag}` : `cmd_op ${c.sqe.cmd_op} ${c.tag}` : c.kind === 'client' ? `client ${c.tag} ${c.op}` : c.kind === 'thread_exit' ? 'exit' : c.kind}`;
 
 /** A delivery of the race whose task work an exit or a ring close can still catch (its CQE is not yet posted). */
 interface Catchable { readonly tag: string; readonly clientTag: string | null; readonly by: 'thread' | 'ring' }
@@ -105,7 +105,7 @@ export function runOrder(cfg: ConnConfig, b: BuiltRace, prefix: BuiltRace['prefi
  */
 function variants(lines: readonly string[], c: readonly Catchable[], b: BuiltRace): string[][] {
   let out: string[][] = [[...lines]];
-  const ECANCELED = errnoName(-125);
+  const ECANCELED = errnoName(negErrno('ECANCELED'));
   for (const x of c) {
     const next: string[][] = [];
     for (const ls of out) {

@@ -1,5 +1,5 @@
 // One vocabulary for what a race ended with, whether the model predicted it or the kernel did it: sorted lines.
-import { errnoName } from '../../spec/errno.js';
+import { errnoName, negErrno } from '../../spec/errno.js';
 import type { Event } from '../../spec/model/commands.js';
 import type { Revision } from '../../spec/revisions.js';
 import { readHeader } from '../kernel/delivery.js';
@@ -40,7 +40,7 @@ export function kernelLines(b: BuiltRace, rev: Revision, o: KernelObservation): 
   const out: string[] = [];
   for (const [ud, info] of b.tags) {
     const sub = o.submits.get(ud);
-    if (sub && (sub.status === CLOSED || sub.res < 0)) { out.push(`${info.tag} ${errnoName(sub.status === CLOSED ? -9 : sub.res)}`); continue; }
+    if (sub && (sub.status === CLOSED || sub.res < 0)) { out.push(`${info.tag} ${errnoName(sub.status === CLOSED ? negErrno('EBADF') : sub.res)}`); continue; }
     for (const c of o.cqes.filter((x) => x.ud === ud)) {
       const op = c.res === 0 && c.snap ? ` op=${readHeader(rev, c.snap).opcode}` : '';
       out.push(`${info.tag} ${errnoName(c.res)}${op}`);

@@ -3,15 +3,13 @@ import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import type { ConnConfig } from '../../spec/model/commands.js';
 import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
-import { initReply, parseInitIn, parseRequest } from '../kernel/fuseMsg.js';
+import { MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
+import { devReadSize, initReply, parseInitIn, parseRequest, UNSOLICITED } from '../kernel/fuseMsg.js';
 import { newMountDir } from '../kernel/mountDirs.js';
 import { connectionId, ensureFusectl } from '../kernel/procfs.js';
 import { scaled } from '../kernel/timeScale.js';
 
-const O_RDWR = 2, MS_NOSUID = 2, MS_NODEV = 4;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
-/** /dev/fuse reads want at least max(FUSE_MIN_READ_BUFFER, in_header + write_in + max_write). */
-const READ_SIZE = (1 << 17) + 8192;
 
 export class RaceConnError extends Error {}
 
@@ -21,17 +19,19 @@ export class RaceConn {
   readonly id: number;
   fdClosed = false;
   unmounted = false;
+  private readonly readSize: number;
 
   constructor(private readonly p: NativeProbe, cfg: ConnConfig) {
     const check = (r: number, what: string) => { if (r < 0) throw new RaceConnError(`${what} failed: ${r}`); return r; };
-    this.fusefd = check(p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
+    this.readSize = devReadSize(cfg.init!.max_write);
+    this.fusefd = check(p.open('/dev/fuse', O_FLAG.O_RDWR), 'open /dev/fuse');
     this.dir = newMountDir();
     try {
-      check(p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
+      check(p.mount('furc', this.dir, 'fuse', MS_FLAG.MS_NOSUID | MS_FLAG.MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     } catch (e) { p.close(this.fusefd); rmdirSync(this.dir); throw e; }
     this.id = connectionId(this.dir);
     ensureFusectl(p);
-    const init = p.read(this.fusefd, READ_SIZE, scaled(2000));
+    const init = p.read(this.fusefd, this.readSize, scaled(2000));
     if (typeof init === 'number') throw new RaceConnError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
     const { h, body } = parseRequest(init);
     if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new RaceConnError(`expected FUSE_INIT, got opcode ${h.opcode}`);
@@ -48,10 +48,10 @@ export class RaceConn {
     const out: number[] = [];
     if (this.fdClosed) return out;
     for (let i = 0; i < 64; i++) {
-      const b = this.p.read(this.fusefd, READ_SIZE, 0);
+      const b = this.p.read(this.fusefd, this.readSize, 0);
       if (typeof b === 'number') break;
       const op = parseRequest(b).h.opcode;
-      if (op !== FUSE_OPCODE.FUSE_FORGET && op !== FUSE_OPCODE.FUSE_BATCH_FORGET && op !== FUSE_OPCODE.FUSE_INTERRUPT) out.push(op);
+      if (!UNSOLICITED.includes(op)) out.push(op);
     }
     return out;
   }

@@ -6,7 +6,9 @@ import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
 import { encode as encodeClientOp, PATH_AT } from '../kernel/clients.js';
 import { headerParts } from '../kernel/delivery.js';
-import { initReply } from '../kernel/fuseMsg.js';
+import { FUSE_INIT_FLAG, FUSE_KERNEL_VERSION } from '../../spec/uapi/fuse_kernel.js';
+import { fieldAt } from '../../fuzz/reproC/layout.js';
+import { devReadSize, initReply, UNSOLICITED } from '../kernel/fuseMsg.js';
 import { ROOT } from '../paths.js';
 import type { Arena } from './arena.js';
 import type { BuiltRace } from './build.js';
@@ -49,9 +51,13 @@ ${relocs}
 function programSource(b: BuiltRace, rev: RevisionId, nrCpus: number): string {
   const r = revision(rev);
   const cfg = baseConfig(rev, nrCpus);
-  const init = initReply(0n, { major: 7, minor: 0, max_readahead: 0, flags: (1n << 64n) - 1n }, cfg.init!).bytes;
-  const outInit = r.lookup('fuse_init_out'), inInit = r.lookup('fuse_init_in'), inH = r.lookup('fuse_in_header');
-  const off = (l: { fields: readonly { name: string; offset: number }[] }, n: string) => l.fields.find((f) => f.name === n)!.offset;
+  const init = initReply(0n, { major: FUSE_KERNEL_VERSION, minor: 0, max_readahead: 0, flags: (1n << 64n) - 1n }, cfg.init!).bytes;
+  // Each field's offset and width (NAME_W) from the spec's layouts.
+  const def = (name: string, layout: string, path: string) => {
+    const f = fieldAt(r, layout, path);
+    if (!f) throw new Error(`race reproducer: ${layout} has no field ${path}`);
+    return `#define ${name} ${f.offset}\n#define ${name}_W ${f.width}`;
+  };
   const parts = headerParts(r);
   const tags = [...b.tags].map(([ud, t]) => `  {${ud}ULL, ${cstr(t.tag)}},`).join('\n');
   const clients = [...b.clients].map(([tag, c]) => `  {${c.slot}, ${c.cpu}, ${cstr(tag)}},`).join('\n');
@@ -64,20 +70,27 @@ ${hex(encodeProgram(b.program))}
 static const unsigned char init_reply[] = {
 ${hex(init)}
 };
-/* Offsets in the INIT request (in header, then fuse_init_in) and in init_reply (out header, then fuse_init_out). */
-#define IN_UNIQUE ${off(inH, 'unique')}
-#define IN_BODY ${inH.size}
-#define IN_MINOR ${off(inInit, 'minor')}
-#define IN_READAHEAD ${off(inInit, 'max_readahead')}
-#define IN_FLAGS ${off(inInit, 'flags')}
-#define IN_FLAGS2 ${off(inInit, 'flags2')}
+/* Offsets and widths in a request (in header, then fuse_init_in) and in init_reply (out header, then fuse_init_out). */
+${def('IN_UNIQUE', 'fuse_in_header', 'unique')}
+${def('IN_OPCODE', 'fuse_in_header', 'opcode')}
+#define IN_BODY ${r.lookup('fuse_in_header').size}
+${def('IN_MINOR', 'fuse_init_in', 'minor')}
+${def('IN_READAHEAD', 'fuse_init_in', 'max_readahead')}
+${def('IN_FLAGS', 'fuse_init_in', 'flags')}
+${def('IN_FLAGS2', 'fuse_init_in', 'flags2')}
+${def('OUT_UNIQUE', 'fuse_out_header', 'unique')}
 #define OUT_BODY ${r.lookup('fuse_out_header').size}
-#define OUT_MINOR ${off(outInit, 'minor')}
-#define OUT_READAHEAD ${off(outInit, 'max_readahead')}
-#define OUT_FLAGS ${off(outInit, 'flags')}
-#define OUT_FLAGS2 ${off(outInit, 'flags2')}
+${def('OUT_MINOR', 'fuse_init_out', 'minor')}
+${def('OUT_READAHEAD', 'fuse_init_out', 'max_readahead')}
+${def('OUT_FLAGS', 'fuse_init_out', 'flags')}
+${def('OUT_FLAGS2', 'fuse_init_out', 'flags2')}
 /* The opcode in a delivered entry's header (in_out holds fuse_in_header). */
-#define HDR_OPCODE ${parts.inOut + off(inH, 'opcode')}
+#define HDR_OPCODE ${parts.inOut + fieldAt(r, 'fuse_in_header', 'opcode')!.offset}
+/* The INIT flag the reply always sets, requests nobody asked for (forgets, interrupts), a closed fd's errno. */
+#define SPEC_FUSE_INIT_EXT ${FUSE_INIT_FLAG.FUSE_INIT_EXT}u
+#define IS_UNSOLICITED(op) (${UNSOLICITED.map((o) => `(op) == ${o}`).join(' || ')})
+#define SPEC_EBADF ${ERRNO.EBADF}
+#define DEV_READ_SIZE ${devReadSize(cfg.init!.max_write)}
 #define NR_RINGS ${Math.max(...b.rings, 0) + 1}
 #define CLIENT_FD0 ${CLIENT_FD0}
 #define UMOUNT_SLOT ${UMOUNT_SLOT}
@@ -204,7 +217,7 @@ static void client_hang(const char *when) {
 
 static int fuse_fd = -1, conn_id = -1;
 static void mount_and_init(void) {
-  static unsigned char b[(1 << 17) + 8192]; unsigned char out[sizeof init_reply]; char mi[4096], o[128]; FILE *m;
+  static unsigned char b[DEV_READ_SIZE]; unsigned char out[sizeof init_reply]; char mi[4096], o[128]; FILE *m;
   uint32_t lo, hi, want; ssize_t n;
   fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   strcpy(dir, "/tmp/furc-race-repro-XXXXXX"); if (!mkdtemp(dir)) { perror("mkdtemp"); exit(2); }
@@ -216,12 +229,12 @@ static void mount_and_init(void) {
   snprintf(abort_path, sizeof abort_path, "/sys/fs/fuse/connections/%d/abort", conn_id);
   n = read(fuse_fd, b, sizeof b); if (n < IN_BODY) { perror("read FUSE_INIT"); exit(2); }
   memcpy(out, init_reply, sizeof out);
-  memcpy(out + 8, b + IN_UNIQUE, 8);
-  memcpy(out + OUT_BODY + OUT_MINOR, b + IN_BODY + IN_MINOR, 4);
-  memcpy(out + OUT_BODY + OUT_READAHEAD, b + IN_BODY + IN_READAHEAD, 4);
-  memcpy(&lo, b + IN_BODY + IN_FLAGS, 4); memcpy(&hi, b + IN_BODY + IN_FLAGS2, 4);
-  memcpy(&want, out + OUT_BODY + OUT_FLAGS, 4); want &= lo | (1u << 30); memcpy(out + OUT_BODY + OUT_FLAGS, &want, 4);
-  memcpy(&want, out + OUT_BODY + OUT_FLAGS2, 4); want &= hi; memcpy(out + OUT_BODY + OUT_FLAGS2, &want, 4);
+  memcpy(out + OUT_UNIQUE, b + IN_UNIQUE, OUT_UNIQUE_W);
+  memcpy(out + OUT_BODY + OUT_MINOR, b + IN_BODY + IN_MINOR, OUT_MINOR_W);
+  memcpy(out + OUT_BODY + OUT_READAHEAD, b + IN_BODY + IN_READAHEAD, OUT_READAHEAD_W);
+  memcpy(&lo, b + IN_BODY + IN_FLAGS, IN_FLAGS_W); memcpy(&hi, b + IN_BODY + IN_FLAGS2, IN_FLAGS2_W);
+  memcpy(&want, out + OUT_BODY + OUT_FLAGS, OUT_FLAGS_W); want &= lo | SPEC_FUSE_INIT_EXT; memcpy(out + OUT_BODY + OUT_FLAGS, &want, OUT_FLAGS_W);
+  memcpy(&want, out + OUT_BODY + OUT_FLAGS2, OUT_FLAGS2_W); want &= hi; memcpy(out + OUT_BODY + OUT_FLAGS2, &want, OUT_FLAGS2_W);
   if (write(fuse_fd, out, sizeof out) < 0) { perror("INIT reply"); exit(2); }
 }
 static void fusectl_abort(void) { int f = open(abort_path, O_WRONLY); if (f >= 0) { if (write(f, "1", 1) < 0) {} close(f); } }
@@ -275,9 +288,9 @@ static int iteration(int it, unsigned seed) {
     calm = ctx.ncqes == before && !clients_busy(1) ? calm + 1 : 0;
   }
   if (fds[0] >= 0) {
-    static unsigned char b[(1 << 17) + 8192]; int fl = fcntl(fuse_fd, F_GETFL); ssize_t n;
+    static unsigned char b[DEV_READ_SIZE]; int fl = fcntl(fuse_fd, F_GETFL); ssize_t n;
     fcntl(fuse_fd, F_SETFL, fl | O_NONBLOCK);
-    while ((n = read(fuse_fd, b, sizeof b)) > 0) { uint32_t op; memcpy(&op, b + 4, 4); if (op != 2 && op != 42 && op != 36) { snprintf(line, sizeof line, "dev opcode=%u", op); lines[nl++] = strdup(line); } }
+    while ((n = read(fuse_fd, b, sizeof b)) > 0) { uint32_t op; memcpy(&op, b + IN_OPCODE, IN_OPCODE_W); if (!IS_UNSOLICITED(op)) { snprintf(line, sizeof line, "dev opcode=%u", op); lines[nl++] = strdup(line); } }
     fcntl(fuse_fd, F_SETFL, fl);
   }
   for (i = 0; loops[i].slot >= 0; i++) {
@@ -317,11 +330,11 @@ static int iteration(int it, unsigned seed) {
   for (i = 0; tags[i].tag; i++) {
     int sub = -1, status = 0, res = 0;
     for (j = 0; j < (int)ctx.nrows; j++) if (steps[ctx.rows[j].step].op == RACE_SUBMIT && ctx.rows[j].tag == tags[i].ud) { sub = j; status = ctx.rows[j].status; res = ctx.rows[j].res; }
-    if (sub >= 0 && (status == RACE_CLOSED || res < 0)) { snprintf(line, sizeof line, "%s %s", tags[i].tag, errname(status == RACE_CLOSED ? -9 : res, buf)); lines[nl++] = strdup(line); continue; }
+    if (sub >= 0 && (status == RACE_CLOSED || res < 0)) { snprintf(line, sizeof line, "%s %s", tags[i].tag, errname(status == RACE_CLOSED ? -SPEC_EBADF : res, buf)); lines[nl++] = strdup(line); continue; }
     for (j = 0; j < (int)ctx.ncqes; j++) {
       struct race_cqe_rec *c = &ctx.cqes[j]; uint32_t op = 0;
       if (c->ud != tags[i].ud) continue;
-      if (c->res == 0 && c->snap_len > HDR_OPCODE) { memcpy(&op, c->snap + HDR_OPCODE, 4); snprintf(line, sizeof line, "%s 0 op=%u", tags[i].tag, op); }
+      if (c->res == 0 && c->snap_len > HDR_OPCODE) { memcpy(&op, c->snap + HDR_OPCODE, IN_OPCODE_W); snprintf(line, sizeof line, "%s 0 op=%u", tags[i].tag, op); }
       else snprintf(line, sizeof line, "%s %s", tags[i].tag, errname(c->res, buf));
       lines[nl++] = strdup(line);
     }

@@ -1,5 +1,6 @@
 // jsonText: bigints as decimal strings in reports and as 0x-hex in spec output, negative ones included.
 import { describe, expect, it } from 'vitest';
+import { ERRNO } from '../../spec/errno.js';
 import { jsonText } from './json.js';
 
 describe('jsonText', () => {
@@ -8,7 +9,7 @@ describe('jsonText', () => {
     expect(JSON.parse(jsonText({ commit_id: 2n ** 64n - 1n }, 'hex'))).toEqual({ commit_id: '0xffffffffffffffff' });
   });
 
-  it('should write the assumed errno -95n as "-0x5f", not "0x-5f"', () => {
-    expect(JSON.parse(jsonText([-95n], 'hex'))).toEqual(['-0x5f']);
+  it('should write the assumed errno -EOPNOTSUPP (-95n) as "-0x5f", not "0x-5f"', () => {
+    expect(JSON.parse(jsonText([-BigInt(ERRNO.EOPNOTSUPP)], 'hex'))).toEqual(['-0x5f']);
   });
 });

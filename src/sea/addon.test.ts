@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadAddonBytes } from '../../native-probe/fromSea.js';
 import type { NativeProbe } from '../../native-probe/native.js';
 import { ROOT } from '../paths.js';
+import { ERRNO } from '../../spec/errno.js';
 
 const work = mkdtempSync(`${tmpdir()}/furc-addon-test-`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -14,7 +15,7 @@ describe('loadAddonBytes', () => {
   it('should load build/Release/furc_probe.node from its bytes, answer open("/nonexistent") with -ENOENT, and remove its temporary directory', () => {
     const p = loadAddonBytes<NativeProbe>(bytes(), [work]);
     if (typeof p === 'string') throw new Error(p);
-    expect(p.open('/nonexistent', 0)).toBe(-2);
+    expect(p.open('/nonexistent', 0)).toBe(-ERRNO.ENOENT);
     expect(readdirSync(work)).toEqual([]);
   });
 

@@ -1,0 +1,55 @@
+// The addon's seam without FUSE: a verb's syscall runs once, and race state belongs to the environment that made it.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ERRNO } from '../spec/errno.js';
+import { O_FLAG } from '../spec/uapi/linux.js';
+import { encodeProgram } from '../src/race/program.js';
+import { ROOT } from '../src/paths.js';
+import { loadProbe } from './index.js';
+
+const probe = loadProbe();
+const p = typeof probe === 'string' ? null : probe;
+const ADDON = `${ROOT}build/Release/furc_probe.node`;
+
+/** Threads of this process the race engine started (it names them furc-race). */
+const raceThreads = (): number => readdirSync('/proc/self/task')
+  .filter((t) => { try { return readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'furc-race'; } catch { return false; } }).length;
+
+describe.skipIf(p === null)('fd verbs', () => {
+  it('should return 0 from close() of a fresh fd and close it once: it is gone, a second close() is -EBADF, the fd opened before it stays', () => {
+    const before = p!.open('/dev/null', O_FLAG.O_RDWR), fresh = p!.open('/dev/null', O_FLAG.O_RDWR);
+    expect([before >= 0, fresh >= 0]).toEqual([true, true]);
+    expect(p!.close(fresh)).toBe(0);
+    expect(existsSync(`/proc/self/fd/${fresh}`)).toBe(false);
+    expect(p!.close(fresh)).toBe(-ERRNO.EBADF);
+    expect(existsSync(`/proc/self/fd/${before}`)).toBe(true);
+    expect(p!.close(before)).toBe(0);
+  });
+});
+
+describe.skipIf(p === null || !existsSync(ADDON))('race state per environment', () => {
+  let worker: Worker | null = null;
+  afterEach(async () => { await worker?.terminate(); worker = null; });
+
+  it('should keep a worker\'s race from the main thread (raceState -ENOENT there) and stop and join its 1 thread when the worker ends', async () => {
+    // One thread waiting at a barrier of 2 parties: it runs until stopped.
+    const program = encodeProgram({ threads: [{ name: 'waits', steps: [{ op: 'barrier', id: 0 }] }], barriers: [2], snaps: [] });
+    const before = raceThreads();
+    worker = new Worker(`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const p = require(workerData.addon);
+      const r = p.raceStart(Buffer.from(workerData.program), p.alloc(4096), []);
+      // Until the thread runs (it names itself first).
+      while (r === 0 && p.raceState().threads[0][1] !== 1);
+      parentPort.postMessage(r);
+      setInterval(() => {}, 1000);`, { eval: true, workerData: { addon: ADDON, program } });
+    const started = await new Promise((resolve, reject) => { worker!.once('message', resolve); worker!.once('error', reject); });
+    expect(started).toBe(0);
+    expect(raceThreads()).toBe(before + 1);
+    expect(p!.raceState()).toBe(-ERRNO.ENOENT);
+    await worker.terminate();
+    worker = null;
+    expect(raceThreads()).toBe(before);
+  });
+});
