@@ -510,6 +510,16 @@ export class ConnModel {
       if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: false };
       else sent.set(cpu, w);
     }
+    // A sleeper woken from an in-lookup dentry that now queues for a lock just handed to another woken client: a mutex
+    // is not handed over, the first to run takes it (seen on 6.18.44, finding 624790fa04d5: 1 of 3 runs each way).
+    for (const { n: w, with: result } of woken) {
+      if (result !== WAITED) continue;
+      const key = [...this.lockWaiters].find(([, ws]) => ws.includes(w))?.[0];
+      const owner = key === undefined ? undefined : this.lockOwner.get(key);
+      if (owner !== undefined && woken.some((x) => x.n === owner && x.with !== WAITED)) {
+        this.schedulerOrder ??= { why: `clients ${owner} and ${w}, woken together, race for ${key}`, thisStep: false };
+      }
+    }
     return out;
   }
 

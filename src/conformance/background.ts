@@ -10,6 +10,7 @@ import { families } from '../../spec/scenarios/families.js';
 import { FUSE_INIT_FLAG, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../../spec/types.js';
+import { traceOf } from '../../fuzz/runCase.js';
 import type { CaseTrace, FuzzCase, Step } from '../target/case.js';
 import type { Target } from '../target/target.js';
 
@@ -103,8 +104,7 @@ export const showDepth = (o: DepthObservation): string =>
 
 /** Runs a background case on the target: null failure when the kernel kept the depth the bound says. */
 export async function runBackgroundCase(target: Target, b: BackgroundCase): Promise<{ observed: string; failure: string | null }> {
-  if (!target.runCase) throw new Error(`target ${target.name} cannot run a whole case`);
-  const t = await target.runCase(b.case);
+  const t = await traceOf(target, b.case);
   const o = observeDepth(b, t);
   const err = t.steps.find((s) => !Array.isArray(s));
   const failure = err ? `a step failed: ${(err as { error: string }).error}` : 'error' in t.teardown ? `teardown: ${t.teardown.error}` : judgeDepth(o, b.bound);
