@@ -3,7 +3,7 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { loadProbe, type NativeProbe } from '../native-probe/index.js';
 import { revision } from '../spec/revisions.js';
 import { baseConfig } from '../spec/scenarios/families.js';
-import type { UringCmdSpec } from '../spec/model/commands.js';
+import type { UringCmdSpec } from '../spec/conn/commands.js';
 import { cpus } from '../src/kernel/detect.js';
 import { devReadSize, initReply, parseInitIn, parseRequest, rootAttrOut } from '../src/kernel/fuseMsg.js';
 import { readHeader, writeReply } from '../src/kernel/delivery.js';

@@ -1,7 +1,7 @@
 // Benchmark: rule evaluations per second of the spec engine on realistic probes (not a timed test).
 import { ConnModel } from '../spec/model/conn.js';
 import { evaluate } from '../spec/rules/engine.js';
-import type { Probe } from '../spec/rules/types.js';
+import type { Probe } from '../spec/conn/probe.js';
 import { families } from '../spec/scenarios/families.js';
 import { REVISIONS } from '../spec/types.js';
 

@@ -3,7 +3,7 @@
 // constants and the kernel's limits (never from the model under test), so a wrong clamp in the model is probed.
 import fc from 'fast-check';
 import { INITIAL_FILES } from '../spec/fs/fs.js';
-import type { Addr, ClientOp, ConnConfig, MemProt, ReplySpec, UringCmdSpec } from '../spec/model/commands.js';
+import type { Addr, ClientOp, ConnConfig, MemProt, ReplySpec, UringCmdSpec } from '../spec/conn/commands.js';
 import { URING_INIT_FLAGS } from '../spec/rules/scenario.js';
 import { revision, type Revision } from '../spec/revisions.js';
 import { ERRNO } from '../spec/errno.js';

@@ -1,6 +1,6 @@
 // Regression cases from this project's fuzz findings, each with what settled it; recorded into fixtures/regressions.
 import type { Step } from '../src/target/case.js';
-import type { ConnConfig } from '../spec/model/commands.js';
+import type { ConnConfig } from '../spec/conn/commands.js';
 import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
 import { fileLife } from '../src/conformance/data.js';
 import { ERRNO } from '../spec/errno.js';

@@ -2,7 +2,7 @@
 // (src/kernel/conn.ts) does for each step and printing what it observed in the words of src/target/trace.ts.
 // Every byte position and constant comes from spec/ at generation time (fuzz/reproC/layout.ts, templates.ts).
 import { writeFileSync } from 'node:fs';
-import type { Addr, MemProt, UringCmdSpec } from '../spec/model/commands.js';
+import type { Addr, MemProt, UringCmdSpec } from '../spec/conn/commands.js';
 import { revision, type Revision } from '../spec/revisions.js';
 import { FORGED_COMMIT_ID, NOT_RUN, type FuzzCase, type Step } from '../src/target/case.js';
 import { bytesC, constantDefines, definesText, errnoNames, layoutDefines, opInSizes } from './reproC/layout.js';

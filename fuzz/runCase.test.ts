@@ -1,7 +1,7 @@
 // runCase: the step-by-step judgement, and the model following the kernel where the kernel may go either of two ways.
 import { describe, expect, it } from 'vitest';
 import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
-import type { Event } from '../spec/model/commands.js';
+import type { Event } from '../spec/conn/commands.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { runCase } from './runCase.js';

@@ -1,6 +1,6 @@
 // Runs one fuzz case on the model and on a target and compares them step by step; the first step whose events differ is
 // a finding. Each target runs the whole case at once (the kernel in one worker round trip), resolving its own commit ids.
-import type { Command, Event } from '../spec/model/commands.js';
+import type { Command, Event } from '../spec/conn/commands.js';
 import { traceCase, type CaseTrace, type FuzzCase, type Step } from '../src/target/case.js';
 import { showCommand, showEvent } from '../src/target/trace.js';
 import type { Target } from '../src/target/target.js';

@@ -3,7 +3,7 @@
 import { decode, type Record as Rec } from '../../spec/codec/codec.js';
 import { answer, newFs, ROOT_INO, type FsFile, type FsRequest, type FsState } from '../../spec/fs/fs.js';
 import { patternBytes } from '../../spec/fs/pattern.js';
-import type { ConnConfig, UringCmdSpec } from '../../spec/model/commands.js';
+import type { ConnConfig, UringCmdSpec } from '../../spec/conn/commands.js';
 import type { Revision } from '../../spec/revisions.js';
 import { FOPEN, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';

@@ -2,7 +2,7 @@
 // the server put there is what the client read, at every boundary size and at random sizes and offsets.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Event } from '../../spec/model/commands.js';
+import type { Event } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_OPCODE as O } from '../../spec/uapi/fuse_kernel.js';

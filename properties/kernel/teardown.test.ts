@@ -1,6 +1,6 @@
 // Teardown results: held entries get ENOTCONN; a client still waiting in fuse_get_req() ENOTCONN; a request already sent ECONNABORTED.
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../spec/model/commands.js';
+import type { Command } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';

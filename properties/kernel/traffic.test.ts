@@ -1,6 +1,6 @@
 // Where requests go: over the ring once it is ready, over /dev/fuse otherwise; never a silent fallback.
 import { describe, expect, it } from 'vitest';
-import type { Command, Event } from '../../spec/model/commands.js';
+import type { Command, Event } from '../../spec/conn/commands.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';

@@ -1,7 +1,7 @@
 // Payload buffers of a buffer-ring queue: ids reported per request, never shared while in use, recycled on commit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Command, Event, UringCmdSpec } from '../../spec/model/commands.js';
+import type { Command, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import { bufferFromCqeFlags, cqeFlagsForBuffer } from '../../spec/bufindex.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { canZeroCopyReq, encodeR7Flags } from '../../spec/rules/r7.js';

@@ -1,7 +1,7 @@
 // File data through R4 and R7 buffer-ring queues: the client's bytes arrive and return, and the buffer ids the server is
 // told follow each series' documented order (a FIFO ring; R4 keeps a buffer for a queued next request, R7 recycles it).
 import { describe, expect, it } from 'vitest';
-import type { Command, ConnConfig, Event, UringCmdSpec } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { FUSE_URING_BUF_RING$R4, FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../../spec/uapi/fuse_uring.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';

@@ -2,7 +2,7 @@
 // negotiated FUSE_OVER_IO_URING and on one whose INIT reply lacks it, with REGISTERs that fail while clients wait.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ConnConfig, Event, UringCmdSpec } from '../../spec/model/commands.js';
+import type { ConnConfig, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';

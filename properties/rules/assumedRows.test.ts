@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ASSUMPTIONS } from '../../spec/assumptions.js';
 import { ERRNO } from '../../spec/errno.js';
-import type { UringCmdSpec } from '../../spec/model/commands.js';
+import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { checksOf } from '../../spec/rules/engine.js';

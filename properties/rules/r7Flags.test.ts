@@ -1,6 +1,6 @@
 // R7 init flags: every pair of flag sets on one queue, and every single set's validity, through the Target.
 import { describe, expect, it } from 'vitest';
-import type { Command, UringCmdSpec } from '../../spec/model/commands.js';
+import type { Command, UringCmdSpec } from '../../spec/conn/commands.js';
 import { revision } from '../../spec/revisions.js';
 import { readFileSync } from 'node:fs';
 import { encodeR7Flags, queueInitFlagsConsistent, r7FlagsValid, type R7Flags } from '../../spec/rules/r7.js';

@@ -1,6 +1,6 @@
 // Rows a line of a seed (or the v4 code the spec audit read) decides: the concrete REGISTER that line accepts or rejects.
 import { describe, expect, it } from 'vitest';
-import type { UringCmdSpec } from '../../spec/model/commands.js';
+import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4, FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../../spec/uapi/fuse_uring.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';

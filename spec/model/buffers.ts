@@ -1,6 +1,6 @@
 // How a queue's payload buffers (R4/R7 buffer rings, R8 pools) are handed to requests, per revision: the policy is data
 // on the Revision (bufferPolicy), so a revision with another rule changes only spec/.
-import type { Entry, Queue, Request } from './state.js';
+import type { Entry, Queue, Request } from '../conn/state.js';
 
 export type BufferPolicyId = 'lowest_free_keep' | 'ring_keep' | 'ring_recycle';
 

@@ -1,10 +1,10 @@
 // How a successful REGISTER sets a queue's mode in each revision (first REGISTER creates it), and where its entry's
 // header and payload live.
 import { match } from 'ts-pattern';
-import type { Probe } from '../rules/types.js';
+import type { Probe } from '../conn/probe.js';
 import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from '../uapi/fuse_uring.js';
 import { decodeR7Flags } from '../rules/r7.js';
-import { memOf, type ConnState, type Mem, type Queue } from './state.js';
+import { memOf, type ConnState, type Mem, type Queue } from '../conn/state.js';
 
 /** R7 BUFRING queues: the headers and payload regions of the REGISTER that set the ring up, which all entries share. */
 const regions = new WeakMap<Queue, { hdr: Mem; pay: Mem }>();

@@ -5,7 +5,7 @@ import { negErrno } from '../errno.js';
 import { ROOT_INO, type FsState } from '../fs/fs.js';
 import { patternBytes } from '../fs/pattern.js';
 import { FUSE_OPCODE } from '../uapi/fuse_kernel.js';
-import type { ClientCommand } from './commands.js';
+import type { ClientCommand } from '../conn/commands.js';
 
 /** A request as a client op issues it; the connection gives it a unique and routes it. */
 export interface ReqSpec {

@@ -1,9 +1,10 @@
 // Delivery into a ring entry: the kernel copies the request into the server's header and payload memory; a copy that
 // faults ends the request with -EFAULT, posts no CQE and leaves the entry available at the head (dev_uring.c A8–A13).
 import { negErrno } from '../errno.js';
-import type { Command } from '../model/commands.js';
+import type { Command } from '../conn/commands.js';
 import { withPrior } from './scenario.js';
-import { src, type Probe, type RuleTable, type Scenario } from './types.js';
+import { src, type RuleTable, type Scenario } from './types.js';
+import type { Probe } from '../conn/probe.js';
 
 const E = negErrno;
 const SEND = 'fs/fuse/dev_uring.c:fuse_uring_prepare_send → fuse_uring_copy_to_ring';

@@ -1,5 +1,6 @@
 // Evaluates rule rows in order: effects are applied as reached, the first failing check wins.
-import type { Check, EffectName, Probe, Row } from './types.js';
+import type { Check, EffectName, Row } from './types.js';
+import type { Probe } from '../conn/probe.js';
 
 export interface Evaluation {
   readonly failed: Check | null;

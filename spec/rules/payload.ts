@@ -1,5 +1,5 @@
 // How the kernel sizes a ring's payload: max_pages/max_write from INIT, then max_payload_sz.
-import type { ConnConfig } from '../model/commands.js';
+import type { ConnConfig } from '../conn/commands.js';
 import type { AssumptionValues } from '../types.js';
 import { FUSE_INIT_FLAG, FUSE_MIN_READ_BUFFER } from '../uapi/fuse_kernel.js';
 

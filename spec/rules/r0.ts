@@ -2,7 +2,8 @@
 import { negErrno } from '../errno.js';
 import { maxPayloadSz } from './payload.js';
 import { mapPrior, withIov, withProbe } from './scenario.js';
-import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
+import { src, type Check, type Row, type RuleTable } from './types.js';
+import type { Probe } from '../conn/probe.js';
 import { FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../uapi/fuse_uring.js';
 
 const E = negErrno;

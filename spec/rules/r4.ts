@@ -2,7 +2,8 @@
 import { negErrno } from '../errno.js';
 import { headersShort, iovFault, payloadShort, qidRange, sqeLen } from './r0.js';
 import { withConfig, withProbe } from './scenario.js';
-import { src, type Check, type Probe, type Row, type RuleTable } from './types.js';
+import { src, type Check, type Row, type RuleTable } from './types.js';
+import type { Probe } from '../conn/probe.js';
 import { FUSE_URING_BUF_RING$R4, FUSE_URING_ZERO_COPY$R4 } from '../uapi/fuse_uring.js';
 
 const E = negErrno;

@@ -1,11 +1,12 @@
 // R7 (April 2026 v2): REGISTER with BUFRING / PINNED_HEADERS / PINNED_BUFFERS / ZERO_COPY.
 import { negErrno } from '../errno.js';
 import type { AssumptionValues } from '../types.js';
-import type { QueueMode } from '../model/state.js';
+import type { QueueMode } from '../conn/state.js';
 import { REQ_HEADER_SIZE, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
-import type { Command } from '../model/commands.js';
-import { src, type Check, type Probe, type Row, type RuleTable, type Scenario } from './types.js';
+import type { Command } from '../conn/commands.js';
+import { src, type Check, type Row, type RuleTable, type Scenario } from './types.js';
+import type { Probe } from '../conn/probe.js';
 
 const E = negErrno;
 const SEED = 'April-2026 v2 13/14 (20260402162840.2989717-14): fs/fuse/dev_uring.c';

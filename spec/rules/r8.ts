@@ -2,7 +2,8 @@
 import { negErrno } from '../errno.js';
 import { commitRows, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
-import { src, type Check, type Probe, type RuleTable } from './types.js';
+import { src, type Check, type RuleTable } from './types.js';
+import type { Probe } from '../conn/probe.js';
 import { FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
 
 const E = negErrno;

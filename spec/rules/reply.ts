@@ -1,11 +1,12 @@
 // Reply checks on COMMIT: the out header and payload_sz; the result goes to the client, not the CQE.
 import { ERRNO, negErrno } from '../errno.js';
-import type { ReplySpec } from '../model/commands.js';
-import { readable, type Request } from '../model/state.js';
+import type { ReplySpec } from '../conn/commands.js';
+import { readable, type Request } from '../conn/state.js';
 import { faultOfLandingEntry, pastFirstPage } from './deliver.js';
 import { resolvedCommitId } from './r0.js';
 import { withProbe } from './scenario.js';
-import { src, type KnownDifference, type Probe, type RuleTable, type Scenario } from './types.js';
+import { src, type KnownDifference, type RuleTable, type Scenario } from './types.js';
+import type { Probe } from '../conn/probe.js';
 
 const E = negErrno;
 const HAS_ERR = 'fs/fuse/dev_uring.c:fuse_uring_out_header_has_err';

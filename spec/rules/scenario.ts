@@ -1,5 +1,5 @@
 // Small scenario editors used by the rules' `violate` functions and by scenario baselines.
-import type { Command, ConnConfig, IovSpec, UringCmdSpec } from '../model/commands.js';
+import type { Command, ConnConfig, IovSpec, UringCmdSpec } from '../conn/commands.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import type { Scenario } from './types.js';
 

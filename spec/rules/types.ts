@@ -1,6 +1,6 @@
 // Rule rows: checks (predicate, errno, source) and effects, in kernel check order.
-import type { ClientCommand, Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
-import type { ConnState, Entry, Mem, Queue, Request } from '../model/state.js';
+import type { ClientCommand, Command, ConnConfig, UringCmdSpec } from '../conn/commands.js';
+import type { Probe } from '../conn/probe.js';
 import { errnoName } from '../errno.js';
 import type { Source } from '../types.js';
 
@@ -11,21 +11,6 @@ export interface Scenario {
   readonly probe: UringCmdSpec;
   /** When set, the probe step is this client op instead of the uring command (delivery checks). */
   readonly probeClient?: ClientCommand;
-}
-
-/** What a predicate sees: the connection as the kernel would, and the command being checked. */
-export interface Probe {
-  readonly st: Readonly<ConnState>;
-  readonly cmd: UringCmdSpec;
-  /** The queue named by cmd.qid, if it exists. */
-  readonly queue: Queue | undefined;
-  /** Whether this command created the queue (first REGISTER / ADD_QUEUE on the qid). */
-  readonly firstOnQueue: boolean;
-  /** Delivery and reply checks: the entry the request is (being) put in, and the request. */
-  readonly entry?: Entry;
-  readonly request?: Request;
-  /** The memory the request's payload is copied to or from: the entry's payload iovec, or its queue's pool. */
-  readonly payloadMem?: Mem;
 }
 
 export interface Check {

@@ -1,5 +1,5 @@
 // Valid baseline scenarios, one per (revision, command shape), and the rule rows each can break.
-import type { Command, ConnConfig, UringCmdSpec } from '../model/commands.js';
+import type { Command, ConnConfig, UringCmdSpec } from '../conn/commands.js';
 import { maxPayloadSz } from '../rules/payload.js';
 import { FUSE_URING_BUF_RING$R4, fuse_uring_req_header } from '../uapi/fuse_uring.js';
 import { encodeR7Flags } from '../rules/r7.js';

@@ -3,7 +3,7 @@
 // as each is answered ("fuse: fix io-uring background queue dispatch on request completion", 2026-04-08, cut it to ~1).
 // The model has no page cache, so these cases are judged on what the kernel's own trace shows against those bounds.
 import { errnoName } from '../../spec/errno.js';
-import type { Command, Event } from '../../spec/model/commands.js';
+import type { Command, Event } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
 import { families } from '../../spec/scenarios/families.js';

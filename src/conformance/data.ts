@@ -2,7 +2,7 @@
 // fsyncs and closes it, answered by the server; the model's trace is the expected one, step by step. The kernel target
 // checks every byte both ways (a WRITE's payload against the file's pattern, a READ's result in the client).
 import { errnoName } from '../../spec/errno.js';
-import type { Command, Event } from '../../spec/model/commands.js';
+import type { Command, Event } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { revision } from '../../spec/revisions.js';
 import { families } from '../../spec/scenarios/families.js';

@@ -5,7 +5,7 @@ import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
 import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsRequest, type FsState } from '../../spec/fs/fs.js';
 import { firstMismatch } from '../../spec/fs/pattern.js';
-import type { ClientCommand, Command, ConnConfig, DeliveredReq, Event, UringCmdSpec } from '../../spec/model/commands.js';
+import type { ClientCommand, Command, ConnConfig, DeliveredReq, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import { decode, encode } from '../../spec/codec/codec.js';
 import { revision, type Revision } from '../../spec/revisions.js';
 import { FOPEN, FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { errnoName } from '../../spec/errno.js';
-import type { UringCmdSpec } from '../../spec/model/commands.js';
+import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { FUSE_URING_CMD, FUSE_URING_ZERO_COPY$R4 } from '../../spec/uapi/fuse_uring.js';

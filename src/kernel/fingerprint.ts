@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { errnoName } from '../../spec/errno.js';
-import type { UringCmdSpec } from '../../spec/model/commands.js';
+import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
 import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';

@@ -1,6 +1,6 @@
 // FUSE messages on /dev/fuse built and parsed with the spec codec: INIT handshake, requests, replies.
 import { decode, encode, type Record as Rec } from '../../spec/codec/codec.js';
-import { SERVER_INIT, type ConnConfig } from '../../spec/model/commands.js';
+import { SERVER_INIT, type ConnConfig } from '../../spec/conn/commands.js';
 import { revision } from '../../spec/revisions.js';
 import { FUSE_INIT_FLAG, FUSE_KERNEL_VERSION, FUSE_MIN_READ_BUFFER, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 

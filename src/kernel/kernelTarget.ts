@@ -1,6 +1,6 @@
 // The kernel behind the Target interface: a worker process per target, each step under a deadline.
 import { existsSync } from 'node:fs';
-import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 import type { RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from '../target/target.js';
 import type { CaseTrace, FuzzCase } from '../target/case.js';

@@ -3,7 +3,7 @@ import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { encodeInto } from '../../spec/codec/codec.js';
 import { negErrno } from '../../spec/errno.js';
-import type { Addr, MemProt } from '../../spec/model/commands.js';
+import type { Addr, MemProt } from '../../spec/conn/commands.js';
 import { registry } from '../../spec/uapi/dsl.js';
 import { iovec } from '../../spec/uapi/io_uring.js';
 

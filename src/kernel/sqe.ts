@@ -1,6 +1,6 @@
 // Builds the 128-byte URING_CMD SQE of a command with the spec codec, for any revision's cmd_req.
 import { encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
-import type { UringCmdSpec } from '../../spec/model/commands.js';
+import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import type { Revision } from '../../spec/revisions.js';
 import { IORING_OP_URING_CMD, IORING_URING_CMD_FIXED } from '../../spec/uapi/io_uring.js';
 

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { loadProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
 import { O_FLAG } from '../../spec/uapi/linux.js';
-import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 import { ClientPool } from './clients.js';
 import { KernelConn, type ConnEnv } from './conn.js';
 import { ParamLock } from './paramLock.js';

@@ -1,7 +1,7 @@
 // Builds one race: each server action becomes engine steps on its thread and the model command it stands for.
 import { encode, fieldSize, type Record as Rec } from '../../spec/codec/codec.js';
 import { negErrno } from '../../spec/errno.js';
-import type { ClientOp, ConnConfig, Event, UringCmdSpec } from '../../spec/model/commands.js';
+import type { ClientOp, ConnConfig, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import type { Revision } from '../../spec/revisions.js';
 import { registerSqe } from '../../spec/scenarios/families.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';

@@ -1,7 +1,7 @@
 // One race iteration in the worker: a fresh connection, the program on its threads, every wait bounded, then the verdict.
 import type { NativeProbe } from '../../native-probe/index.js';
 import type { RaceState } from '../../native-probe/index.js';
-import type { ConnConfig } from '../../spec/model/commands.js';
+import type { ConnConfig } from '../../spec/conn/commands.js';
 import { errnoName, negErrno } from '../../spec/errno.js';
 import type { Revision } from '../../spec/revisions.js';
 import { asleepInFuse, decode as decodeClientAnswer, taskState, type ClientPool } from '../kernel/clients.js';

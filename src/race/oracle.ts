@@ -2,7 +2,7 @@
 import type { ModelMutation } from '../../spec/model/conn.js';
 import { errnoName, negErrno } from '../../spec/errno.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
-import type { ConnConfig, Event } from '../../spec/model/commands.js';
+import type { ConnConfig, Event } from '../../spec/conn/commands.js';
 import type { BuiltRace } from './build.js';
 import { modelLines, outcomeKey, type Outcome } from './outcome.js';
 import { RaceModel, type EventFilter, type RaceCmd } from './raceModel.js';

@@ -1,6 +1,6 @@
 // One vocabulary for what a race ended with, whether the model predicted it or the kernel did it: sorted lines.
 import { errnoName, negErrno } from '../../spec/errno.js';
-import type { Event } from '../../spec/model/commands.js';
+import type { Event } from '../../spec/conn/commands.js';
 import type { Revision } from '../../spec/revisions.js';
 import { readHeader } from '../kernel/delivery.js';
 import type { BuiltRace } from './build.js';

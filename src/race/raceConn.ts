@@ -1,7 +1,7 @@
 // The connection one race iteration works on: /dev/fuse, a mount in the worker's namespace, INIT answered.
 import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
-import type { ConnConfig } from '../../spec/model/commands.js';
+import type { ConnConfig } from '../../spec/conn/commands.js';
 import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
 import { devReadSize, initReply, parseInitIn, parseRequest, UNSOLICITED } from '../kernel/fuseMsg.js';

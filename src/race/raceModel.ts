@@ -1,7 +1,7 @@
 // The reference model as a race sees it: ConnModel, plus which thread submitted each SQE and what a thread's exit cancels.
 import { ConnModel, type ModelMutation } from '../../spec/model/conn.js';
 import { negErrno } from '../../spec/errno.js';
-import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 
 /** A model command, or a server thread exiting (the kernel then cancels the io_uring requests it submitted). */
 export type RaceCmd = Command | { readonly kind: 'thread_exit'; readonly thread: number };

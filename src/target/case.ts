@@ -1,6 +1,6 @@
 // A whole case as data: a connection set-up and steps whose COMMITs name their commit ids symbolically, so one case
 // replays on any target (each resolves the ids it was given); the unit the fuzzer generates and the corpus stores.
-import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 
 /** A commit id named by what the test saw, resolved per target: the k-th delivered request, or one never issued. */
 export type CommitRef = { readonly delivered: number } | 'forged';

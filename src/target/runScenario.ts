@@ -1,5 +1,5 @@
 // Runs a probe scenario on any target and reports the probe's observable outcome.
-import type { Command, Event } from '../../spec/model/commands.js';
+import type { Command, Event } from '../../spec/conn/commands.js';
 import type { Scenario } from '../../spec/rules/types.js';
 import type { Target } from './target.js';
 

@@ -1,5 +1,5 @@
 // The one interface properties are written against; the model and the kernel adapter implement it.
-import type { Command, ConnConfig, Event } from '../../spec/model/commands.js';
+import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 import type { RevisionId } from '../../spec/types.js';
 import type { CaseTrace, FuzzCase } from './case.js';
 

@@ -1,6 +1,6 @@
 // Per-step event traces in a target-neutral text form, so model and kernel runs can be diffed line by line.
 import { errnoName } from '../../spec/errno.js';
-import type { Command, Event } from '../../spec/model/commands.js';
+import type { Command, Event } from '../../spec/conn/commands.js';
 import type { Scenario } from '../../spec/rules/types.js';
 import { probeCommand } from './runScenario.js';
 import type { Target } from './target.js';

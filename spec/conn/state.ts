@@ -1,4 +1,4 @@
-// Reference-model state: connection, ring, queues, entries (FRRS_*), requests in flight.
+// A connection's state as rules and model see it: connection, ring, queues, entries (FRRS_*), requests in flight.
 import type { AssumptionValues, RevisionId } from '../types.js';
 import type { Record as Rec } from '../codec/codec.js';
 import type { FsAnswer } from '../fs/fs.js';
