@@ -2,8 +2,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ERRNO } from '../../spec/errno.js';
 import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
-import { runSuite, type CaseResult } from '../../src/conformance/suite.js';
-import { KernelTarget, TimeoutError } from '../../src/kernel/kernelTarget.js';
+import { runSuite } from '../../src/conformance/suite.js';
+import type { CaseResult } from '../../src/conformance/verdict.js';
+import { KernelTarget } from '../../src/kernel/kernelTarget.js';
+import { TimeoutError } from '../../src/target/errors.js';
 import type { Session, Target } from '../../src/target/target.js';
 import { NR_CPUS } from '../__helpers__/tTargets.js';
 

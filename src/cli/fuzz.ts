@@ -3,7 +3,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { fuzzJobs, type FuzzSummary } from '../../fuzz/fuzzer.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LIMITS, type KernelLimits } from '../../fuzz/arbitraries.js';
-import type { CaseResult } from '../conformance/suite.js';
+import type { CaseResult } from '../conformance/verdict.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
 import { makeReport, render } from '../report/report.js';
 import { loadEntry } from '../../fuzz/corpus.js';

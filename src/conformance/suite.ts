@@ -3,7 +3,7 @@ import { revision } from '../../spec/revisions.js';
 import type { Check, KnownDifference } from '../../spec/rules/types.js';
 import { families } from '../../spec/scenarios/families.js';
 import type { RevisionId } from '../../spec/types.js';
-import { HarnessError, KernelHealthError, TimeoutError } from '../kernel/kernelTarget.js';
+import { HarnessError, KernelHealthError, TimeoutError } from '../target/errors.js';
 import { caseId } from '../report/report.js';
 import { runScenario } from '../target/runScenario.js';
 import type { Target } from '../target/target.js';
@@ -11,26 +11,7 @@ import { ModelTarget } from '../target/modelTarget.js';
 import { breakRows, expectedOutcome, orderedChecks, showOutcome, validOutcome } from './cases.js';
 import { dataCases, runDataCase } from './data.js';
 import { backgroundCases, runBackgroundCase } from './background.js';
-
-export type Verdict =
-  | { readonly kind: 'PASS' }
-  | { readonly kind: 'FAIL'; readonly detail: string }
-  | { readonly kind: 'SKIP'; readonly reason: string }
-  | { readonly kind: 'XFAIL'; readonly rule: string; readonly link: string }
-  | { readonly kind: 'TIMEOUT'; readonly detail: string }
-  /** The harness could not get an answer (its worker died, a set-up step failed): says nothing about the kernel. */
-  | { readonly kind: 'ERROR'; readonly detail: string };
-
-export interface CaseResult {
-  readonly revision: RevisionId;
-  readonly family: string;
-  readonly rule: string;
-  readonly verdict: Verdict;
-  /** How to run just this case again. */
-  readonly replay: string;
-  /** What the target did (held, cqe -EINVAL, client 0), when the case ran. */
-  readonly observed?: string;
-}
+import type { CaseResult, Verdict } from './verdict.js';
 
 const replayOf = (family: string, rule: string, target: string) =>
   `FURC_TARGETS=${target} npx vitest run properties/rules/firstFailingRuleWins.test.ts -t "${family} .*${rule.replace(/\./g, '\\.')}"`;
@@ -98,25 +79,5 @@ async function verdictOf(run: () => Promise<Observation>): Promise<{ verdict: Ve
     if (e instanceof KernelHealthError) return { verdict: { kind: 'FAIL', detail: e.message } };
     if (e instanceof HarnessError) return { verdict: { kind: 'ERROR', detail: e.message } };
     return { verdict: { kind: 'ERROR', detail: `harness error: ${(e as Error).message}` } };
-  }
-}
-
-/** Verdicts that make a run fail. */
-export const failing = (v: Verdict): boolean => v.kind === 'FAIL' || v.kind === 'TIMEOUT' || v.kind === 'ERROR';
-
-/** 0 pass, 1 any FAIL, TIMEOUT or ERROR, 4 nothing but SKIPs. */
-export function exitStatus(results: readonly CaseResult[]): number {
-  if (results.some((r) => failing(r.verdict))) return 1;
-  return results.some((r) => r.verdict.kind === 'PASS' || r.verdict.kind === 'XFAIL') ? 0 : 4;
-}
-
-export function showVerdict(v: Verdict): string {
-  switch (v.kind) {
-    case 'PASS': return 'PASS';
-    case 'FAIL': return `FAIL(${v.detail})`;
-    case 'SKIP': return `SKIP(${v.reason})`;
-    case 'XFAIL': return `XFAIL(${v.rule}, ${v.link})`;
-    case 'TIMEOUT': return `TIMEOUT(${v.detail})`;
-    case 'ERROR': return `ERROR(${v.detail})`;
   }
 }

@@ -9,14 +9,13 @@ import { cpus, type Detection } from './detect.js';
 import type { Fingerprint } from './fingerprint.js';
 import { unavailableReason } from './enableUring.js';
 import { scaled } from './timeScale.js';
-import { HarnessError, WorkerChannel, WORKER } from './workerChannel.js';
+import { WorkerChannel, WORKER } from './workerChannel.js';
+import { HarnessError, KernelHealthError } from '../target/errors.js';
 import { IN_SEA } from '../sea/sea.js';
 
 /** Deadline of one step, teardown included; past it the worker is killed and the case TIMEOUTs. */
 export const STEP_DEADLINE_MS = scaled(15_000);
 
-export { TimeoutError, HarnessError, WORKER } from './workerChannel.js';
-export class KernelHealthError extends Error {}
 
 export class KernelTarget implements Target {
   readonly name = 'kernel' as const;

@@ -7,12 +7,10 @@ import { abortConnections, blockedStacks } from './stuck.js';
 import { removeMountDirOf } from './mountDirs.js';
 import { fromWire, toWire } from './wire.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
+import { HarnessError, TimeoutError } from '../target/errors.js';
 
 export const WORKER = `${ROOT}dist/src/kernel/worker.js`;
 
-export class TimeoutError extends Error {}
-/** The worker died or could not answer: the harness, not the kernel under test, failed (verdict ERROR). */
-export class HarnessError extends Error {}
 
 /** One worker process; a reply or an exit reaches only the call made to this process. */
 class Proc {

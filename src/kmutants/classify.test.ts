@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { CaseResult, Verdict } from '../conformance/verdict.js';
 import { makeReport } from '../report/report.js';
 import { classify, splatKey, type Evidence, type GuestRun } from './classify.js';
 

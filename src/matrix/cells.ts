@@ -1,5 +1,5 @@
 // A build's rows: fingerprint fields, the header check, every suite case and the fuzz run, each one comparable cell.
-import type { CaseResult } from '../conformance/suite.js';
+import type { CaseResult } from '../conformance/verdict.js';
 import { outcome } from '../report/diff.js';
 import { caseId, type RunReport } from '../report/report.js';
 import type { Cell } from './report.js';

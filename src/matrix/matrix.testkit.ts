@@ -1,5 +1,5 @@
 // Fake builds for the matrix tests: suite reports written from a few observed outcomes, and a runner that serves them.
-import type { CaseResult } from '../conformance/suite.js';
+import type { CaseResult } from '../conformance/verdict.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
 import { makeReport, type RunReport } from '../report/report.js';
 import { NO_BASELINE, type MatrixBaseline } from './baseline.js';

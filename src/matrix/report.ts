@@ -1,7 +1,7 @@
 // The matrix report: each build's outcomes per row, the timeline derived from them, and how the run went.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../spec/errors.js';
-import type { Verdict } from '../conformance/suite.js';
+import type { Verdict } from '../conformance/verdict.js';
 import type { MatrixBaseline } from './baseline.js';
 import type { Timeline } from './timeline.js';
 

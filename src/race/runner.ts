@@ -2,7 +2,8 @@
 import { ROOT } from '../paths.js';
 import type { RevisionId } from '../../spec/types.js';
 import { scaled } from '../kernel/timeScale.js';
-import { HarnessError, TimeoutError, WorkerChannel } from '../kernel/workerChannel.js';
+import { WorkerChannel } from '../kernel/workerChannel.js';
+import { HarnessError, TimeoutError } from '../target/errors.js';
 import type { Finding, IterationRequest, IterationResult } from './iteration.js';
 import { fusectlIds, leftovers, type Leftovers } from './leftovers.js';
 import { outcomeKey } from './outcome.js';

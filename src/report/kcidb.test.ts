@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { ROOT } from '../paths.js';
-import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { CaseResult, Verdict } from '../conformance/verdict.js';
 import { loadReport } from './diff.js';
 import { kcidb, kcidbOptions } from './kcidb.js';
 import { makeReport } from './report.js';

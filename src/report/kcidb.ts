@@ -1,7 +1,7 @@
 // A run as a KCIDB v5.3 submission: one test object per case, under the build the CI system already submitted.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../spec/errors.js';
-import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { CaseResult, Verdict } from '../conformance/verdict.js';
 import type { RunReport } from './report.js';
 import { resultTree } from './tree.js';
 import { jsonText } from './json.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
-import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { CaseResult, Verdict } from '../conformance/verdict.js';
 import { ROOT } from '../paths.js';
 import { loadReport } from './diff.js';
 import { ktap, ktapName } from './ktap.js';

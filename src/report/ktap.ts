@@ -1,6 +1,6 @@
 // KTAP v1 for kernel CI: revisions, their families and their cases as nested tests, kselftest's "# Totals:" line last.
 // A name carries its parents' (R8_reply_reply-unique-zero): parsers that flatten the nesting still get unique names.
-import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { CaseResult, Verdict } from '../conformance/verdict.js';
 import { caseId, type RunReport } from './report.js';
 import { resultTree } from './tree.js';
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CaseResult } from '../conformance/suite.js';
+import type { CaseResult } from '../conformance/verdict.js';
 import { main } from '../cli/main.js';
 import { diffReports, groupByB, loadReport, type DiffStatus } from './diff.js';
 import { ktap } from './ktap.js';

@@ -1,5 +1,5 @@
 // A run's results as one document, and its three renderings: KTAP for kernel CI, JUnit for dashboards, JSON for tools.
-import type { CaseResult, Verdict } from '../conformance/suite.js';
+import type { CaseResult, Verdict } from '../conformance/verdict.js';
 import type { Fingerprint } from '../kernel/fingerprint.js';
 import { jsonText } from './json.js';
 import { ktap, type KtapOptions } from './ktap.js';

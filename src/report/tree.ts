@@ -1,5 +1,5 @@
 // A run's results as a tree (revision, family, case) with names that KTAP and KCIDB paths accept: [A-Za-z0-9_-].
-import type { CaseResult } from '../conformance/suite.js';
+import type { CaseResult } from '../conformance/verdict.js';
 
 /** Dots become '-' and spaces '_', so a rule id stays readable: register.qid.out_of_range → register-qid-out_of_range. */
 export const slug = (s: string): string => s.trim().replace(/\./g, '-').replace(/\s+/g, '_').replace(/[^A-Za-z0-9_-]/g, '_');
