@@ -3,7 +3,7 @@
 // with weight 1/(1+n)² for a row fired n times, so rows not yet hit get most of the steered cases.
 import fc from 'fast-check';
 import { breakRows, orderedChecks } from '../src/conformance/cases.js';
-import { probeCommand } from '../src/target/runScenario.js';
+import { probeCommand } from '../spec/rules/scenario.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
 import { families } from '../spec/scenarios/families.js';
 import type { RevisionId } from '../spec/types.js';

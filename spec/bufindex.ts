@@ -1,8 +1,8 @@
-// Buffer-index layouts per revision: (flags, queue depth, sizes) → fixed-buffer slots and header slots.
+// Buffer-index layouts per queue model (a Revision's queueModel): (flags, queue depth, sizes) → fixed-buffer slots and header slots.
 import { IORING_CQE_BUFFER_SHIFT, IORING_CQE_F_BUFFER } from './uapi/io_uring.js';
 import { fuse_uring_req_header } from './uapi/fuse_uring.js';
 import { match } from 'ts-pattern';
-import type { RevisionId } from './types.js';
+import type { QueueModelId } from './revisions.js';
 
 export const HEADER_SZ = fuse_uring_req_header.size;
 
@@ -54,11 +54,11 @@ const sharedHeaders = (p: BufferParams): HeaderSlot[] => ids(p).map((id, entry) 
 const sparseAtIds = (p: BufferParams): FixedSlot[] => ids(p).map((index, entry) => ({ index, role: 'zero_copy_pages', sparse: true, entry }));
 const ownHeaders = (qd: number): HeaderSlot[] => range(qd).map((entry) => ({ entry, region: 'entry_iovec', offset: 0 }));
 
-export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
-  return match(rev)
-    .with('R0', () => ({ fixed: [], headerSlots: ownHeaders(p.queue_depth), headersRegionSize: 0, payload: [], bufIdReport: 'none' as const }))
-    .with('R4', () => {
-      if (!p.bufring) return bufferLayout('R0', p);
+export function bufferLayout(model: QueueModelId, p: BufferParams): BufferLayout {
+  return match(model)
+    .with('per_entry', () => ({ fixed: [], headerSlots: ownHeaders(p.queue_depth), headersRegionSize: 0, payload: [], bufIdReport: 'none' as const }))
+    .with('init_word_kmbuf', () => {
+      if (!p.bufring) return bufferLayout('per_entry', p);
       // Zero-copy: sparse slots 0..qd-1 for client pages, headers buffer tails them at index qd.
       const hdrIndex = p.zero_copy ? p.queue_depth : 0;
       const sparse: FixedSlot[] = p.zero_copy ? sparseAtIds(p) : [];
@@ -68,15 +68,15 @@ export function bufferLayout(rev: RevisionId, p: BufferParams): BufferLayout {
         headersRegionSize: p.headers_size, payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'cqe_flags' as const,
       };
     })
-    .with('R7', () => {
-      if (!p.bufring) return bufferLayout('R0', p);
+    .with('init_flags_bufring', () => {
+      if (!p.bufring) return bufferLayout('per_entry', p);
       const sparse: FixedSlot[] = p.zero_copy ? sparseAtIds(p) : [];
       return {
         fixed: sparse, headerSlots: sharedHeaders(p), headersRegionSize: p.headers_size,
         payload: bufs(p.payload_size, p.buf_size), bufIdReport: 'ent_in_out.buf_id' as const,
       };
     })
-    .with('R8', () => {
+    .with('add_queue_pool', () => {
       const pool: FixedSlot[] = p.registered_index != null ? [{ index: p.registered_index, role: 'pool', sparse: false }] : [];
       const zc: FixedSlot[] = p.zero_copy ? (p.zc_indices ?? range(p.queue_depth)).map((index, entry) => ({ index, role: 'zero_copy_pages', sparse: true, entry })) : [];
       return {

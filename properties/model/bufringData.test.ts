@@ -19,25 +19,27 @@ const a7 = revision('R7').a;
 const max = maxPayloadSz(baseConfig('R7', NR_CPUS).init!, a7);
 
 /** A connection whose payload ring holds `nbufs` buffers: R4's is the server's kmbuf ring, R7's is cut from the payload iovec. */
-function setup(rev: 'R4' | 'R7', nbufs: number): { config: ConnConfig; register: (qid: number) => UringCmdSpec } {
-  if (rev === 'R4') {
+const SETUPS: Record<'R4' | 'R7', (nbufs: number) => { config: ConnConfig; register: (qid: number) => UringCmdSpec }> = {
+  R4: (nbufs) => ({
+    config: { ...baseConfig('R4', NR_CPUS), ring_setup: { kmbuf_bgid0: true, kmbuf_nbufs: nbufs, fixed_buffers: 1 } },
+    register: (qid) => ({ cmd_op: REGISTER, qid, init_flags$R4: FUSE_URING_BUF_RING$R4, buf_index: 0 }),
+  }),
+  R7: (nbufs) => {
+    const flags = encodeR7Flags({ bufring: true, pinned_headers: false, pinned_buffers: false, zero_copy: false }, a7);
     return {
-      config: { ...baseConfig('R4', NR_CPUS), ring_setup: { kmbuf_bgid0: true, kmbuf_nbufs: nbufs, fixed_buffers: 1 } },
-      register: (qid) => ({ cmd_op: REGISTER, qid, init_flags$R4: FUSE_URING_BUF_RING$R4, buf_index: 0 }),
+      config: baseConfig('R7', NR_CPUS),
+      register: (qid) => ({
+        cmd_op: REGISTER, qid, flags, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid',
+        iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
+      }),
     };
-  }
-  const flags = encodeR7Flags({ bufring: true, pinned_headers: false, pinned_buffers: false, zero_copy: false }, a7);
-  return {
-    config: baseConfig('R7', NR_CPUS),
-    register: (qid) => ({
-      cmd_op: REGISTER, qid, flags, queue_depth: 4, buf_size: max, buf_index: 0, sqe_len: FUSE_URING_IOV_SEGS, iov_array: 'valid',
-      iov: [{ len: 4 * HEADER, addr: 'valid', aligned: true }, { len: nbufs * max, addr: 'valid', aligned: true }],
-    }),
-  };
-}
+  },
+};
+const setup = (rev: 'R4' | 'R7', nbufs: number) => SETUPS[rev](nbufs);
 
-/** Where the server reads a delivered request's buffer id: R4 from the CQE flags, R7 from ent_in_out.buf_id. */
-const bufOf = (rev: RevisionId, c: Cqe): number | undefined => (rev === 'R4' ? c.buf_id : c.req?.buf_id);
+/** Where the server reads a delivered request's buffer id: the CQE flags (R4) or ent_in_out.buf_id (R7), as its revision says. */
+const inCqe = (rev: RevisionId): boolean => revision(rev).bufferReport === 'cqe_flags';
+const bufOf = (rev: RevisionId, c: Cqe): number | undefined => (inCqe(rev) ? c.buf_id : c.req?.buf_id);
 const delivered = (ev: Event[]): Cqe[] => ev.filter((e): e is Cqe => e.kind === 'cqe' && e.req !== undefined);
 const name = (opcode: number) => Object.entries(O).find(([, v]) => v === opcode)?.[0].replace('FUSE_', '') ?? String(opcode);
 
@@ -79,7 +81,7 @@ describe.each(tTargets().map((t) => [t.name, t] as const))('R4 and R7 buffer rin
         ['LOOKUP', 0], ['OPEN', 1], ['WRITE', 0], ['READ', 1], ['FLUSH', undefined], ['RELEASE', undefined],
       ]);
       // Each series reports the id in one place only.
-      expect(reqs.every((c) => (rev === 'R4' ? c.req!.buf_id === undefined : c.buf_id === undefined))).toBe(true);
+      expect(reqs.every((c) => (inCqe(rev) ? c.req!.buf_id === undefined : c.buf_id === undefined))).toBe(true);
     } finally { await s.close(); }
   });
 

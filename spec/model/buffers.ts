@@ -1,8 +1,7 @@
 // How a queue's payload buffers (R4/R7 buffer rings, R8 pools) are handed to requests, per revision: the policy is data
 // on the Revision (bufferPolicy), so a revision with another rule changes only spec/.
 import type { Entry, Queue, Request } from '../conn/state.js';
-
-export type BufferPolicyId = 'lowest_free_keep' | 'ring_keep' | 'ring_recycle';
+import type { BufferPolicyId, BufferReport } from '../revisions.js';
 
 export interface BufferPolicy {
   /** The buffer `req` gets in `e`: the one `e` kept, a free one, null (no buffer wanted), or 'none' (all busy: it waits). */
@@ -83,9 +82,6 @@ const ringRecycle: BufferPolicy = { select: selectFromRing, afterCommit: release
 export const BUFFER_POLICIES: Readonly<Record<BufferPolicyId, BufferPolicy>> = {
   lowest_free_keep: lowestFreeKeep, ring_keep: ringKeep, ring_recycle: ringRecycle,
 };
-
-/** How the server learns which payload buffer a delivered request uses (spec/bufindex.ts bufIdReport). */
-export type BufferReport = 'none' | 'cqe_flags' | 'ent_in_out.buf_id' | 'ent_in_out.offset';
 
 /**
  * Where a delivery reports its buffer: R4 in the CQE (IORING_CQE_F_BUFFER with the id above IORING_CQE_BUFFER_SHIFT,

@@ -14,7 +14,7 @@ import { FOPEN, FUSE_OPCODE, FUSE_OPCODE_NAME } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from '../conn/commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from '../conn/state.js';
-import { applyRegisterMode, entryMemory } from './modes.js';
+import { QUEUE_MODELS } from './modes.js';
 import { BUFFER_POLICIES, bufferPlacement, release } from './buffers.js';
 import { clientOp, isLock, NONE_RESULT, WAITED, type ClientFile, type ClientOpGen, type ReqResult, type ReqSpec, type VfsContext, type Yielded } from './vfs.js';
 
@@ -72,11 +72,7 @@ export class ConnModel {
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
-  /**
-   * Torn down with INIT unanswered: ending the INIT request sets fc->conn_error (process_init_reply). 7.x tests it in
-   * fs/fuse/req.c:fuse_req_prep before the channel's !connected check, so later clients get ECONNREFUSED; 6.18's
-   * fuse_get_req tests !connected first (ENOTCONN). Seen on 7.3.4 under furc vm (finding 309dbd84a446).
-   */
+  /** Torn down with INIT unanswered (fc->conn_error; see Revision.abortBeforeInitRefuses). Seen on 7.3.4 under furc vm (finding 309dbd84a446). */
   private abortedBeforeInit = false;
   private readonly fs: FsState;
   private readonly dcache = new Set<string>();
@@ -108,8 +104,8 @@ export class ConnModel {
       maxWrite: this.st.max_write, maxPages: this.st.max_pages, pageSize: Number(this.rev.a['kernel.page_size']),
       dcache: this.dcache, negative: this.negative, unhashed: this.unhashed, detached: () => this.detached, fs: this.fs, background: () => { throw new Error('background request outside a client op'); },
     };
-    // 7.3 creates the ring at INIT, and only when io_uring was negotiated.
-    if (cfg.revision === 'R8' && negotiated) this.createRing();
+    // Where the ring is created at INIT (7.3), only when io_uring was negotiated.
+    if (this.rev.ringAtInit && negotiated) this.createRing();
   }
 
   run(cmd: Command): Event[] {
@@ -235,10 +231,11 @@ export class ConnModel {
 
   private register(tag: string, p: Probe): Event[] {
     const q = p.queue!;
-    applyRegisterMode(this.st, q, p);
+    const model = QUEUE_MODELS[this.rev.queueModel];
+    model.applyRegister(this.st, q, p);
     const iov = p.cmd.iov ?? [];
     const e: Entry = {
-      id: this.st.nextEntryId++, tag, regTag: tag, ...entryMemory(this.st, q, p), state: 'FRRS_AVAILABLE', unique: null, serverHolds: null,
+      id: this.st.nextEntryId++, tag, regTag: tag, ...model.entryMemory(this.st, q, p), state: 'FRRS_AVAILABLE', unique: null, serverHolds: null,
       payload_len: iov[1]?.len ?? 0, payload_addr: iov[1]?.addr ?? 'null', buf_index: p.cmd.buf_index ?? 0, buf_id: null,
       availSeq: this.st.availClock++,
     };
@@ -537,7 +534,7 @@ export class ConnModel {
     this.st.requests.set(req.unique, req);
     if (!this.st.connected) {
       // fuse_get_req()/fuse_request_send(): a disconnected channel refuses at once (7.x: conn_error after an aborted INIT).
-      return this.endRequest(req, this.st.rev === 'R8' && this.abortedBeforeInit ? E('ECONNREFUSED') : E('ENOTCONN'));
+      return this.endRequest(req, this.rev.abortBeforeInitRefuses && this.abortedBeforeInit ? E('ECONNREFUSED') : E('ENOTCONN'));
     }
     if (!req.force && (!this.st.initialized || (this.st.io_uring && !(this.st.ring?.ready ?? false)))) {
       // fuse_block_alloc(): clients wait for INIT, and with io-uring negotiated until the ring is ready.
@@ -652,9 +649,8 @@ export class ConnModel {
   /** Abort (fusectl) or umount: held SQEs get ENOTCONN, requests in flight ECONNABORTED. */
   private teardown(isAbort: boolean): Event[] {
     const withErr = isAbort && this.st.abort_err;
-    // 7.x fuse_chan_abort() stores abort_with_err before testing connected, so a later umount or device release
-    // (abort_with_err false) clears it: commands then answer ENOTCONN. 6.18 sets fc->aborted only in fusectl's abort.
-    if (this.st.rev === 'R8') this.st.aborted = withErr;
+    // Where a later umount or device release clears the abort error (7.x fuse_chan_abort), commands then answer ENOTCONN.
+    if (this.rev.releaseClearsAbortError) this.st.aborted = withErr;
     if (!this.st.connected) return [];
     this.st.connected = false;
     // fuse_abort_conn() also calls fuse_set_initialized(), so 7.3's not_initialized check passes after an abort.

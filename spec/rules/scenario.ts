@@ -23,5 +23,12 @@ export function withInitFlags(s: Scenario, set: bigint, clear = 0n): Scenario {
   return withConfig(s, { init: { ...init, flags: (init.flags | set) & ~clear } });
 }
 
+/** The tag of a scenario's probe step. */
+export const PROBE_TAG = 'probe';
+
+/** The scenario's probe step: its uring command, or the client op that probes delivery. */
+export const probeCommand = (s: Scenario): Command =>
+  s.probeClient ? { ...s.probeClient, tag: PROBE_TAG } : { kind: 'uring_cmd', tag: PROBE_TAG, sqe: s.probe };
+
 /** The INIT answer a well-behaved io_uring server gives. */
 export const URING_INIT_FLAGS = FUSE_INIT_FLAG.FUSE_INIT_EXT | FUSE_INIT_FLAG.FUSE_MAX_PAGES | FUSE_INIT_FLAG.FUSE_OVER_IO_URING;

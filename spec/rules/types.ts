@@ -53,6 +53,9 @@ export interface Effect {
 
 export type Row = Check | Effect;
 
+/** The tables a revision may have, in the order a command meets them; commands map to their table. */
+export type TableId = 'common' | 'register' | 'commit_and_fetch' | 'reply' | 'deliver' | 'add_queue' | 'add_bufpool';
+
 export interface RuleTable {
   /** Table id, the prefix of its rows' ids: common, register, commit_and_fetch, add_queue, … */
   readonly id: string;

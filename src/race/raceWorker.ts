@@ -11,7 +11,7 @@ import { ParamLock } from '../kernel/paramLock.js';
 import { fromWire, toWire } from '../kernel/wire.js';
 import { buildRace, runIteration, UMOUNT_SLOT, type IterationRequest, type WorkerCtx } from './iteration.js';
 import { allowedOutcomes } from './oracle.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { scenariosFor } from './scenarios/index.js';
 import { Kmsg } from './kmsg.js';
 
 export type RaceWorkerRequest = { op: 'hello'; revision?: RevisionId } | { op: 'iteration'; req: IterationRequest };
@@ -46,15 +46,16 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       let rev: RevisionId | 'none' = req.revision ?? 'none', why: string | null = null;
       if (!req.revision) {
         const d = detectRevision(p, { pool, lock, interruptBlocked: true });
-        // Races use per-entry REGISTER: 7.3 (R8) or the mainline rules before it (R0).
-        rev = d.revision === 'R8' || d.revision === 'R0' ? d.revision : d.evidence.R0 === null ? 'R0' : 'none';
+        // Races use per-entry REGISTER: the detected revision when a scenario races it (7.3's R8, mainline R0), else R0's
+        // rules where the kernel keeps them (the R4/R7 series extend R0).
+        rev = d.revision !== 'none' && scenariosFor(d.revision).length > 0 ? d.revision : d.evidence.R0 === null ? 'R0' : 'none';
         why = rev === 'none' ? d.evidence.R0 : null;
       }
       const t0 = Date.now();
       if (rev !== 'none') {
         ctx = { p, pool, lock, rev: revision(rev), cfg: baseConfig(rev, nrCpus), nrCpus, kmsg, allowed: new Map() };
         // Every scenario's allowed outcomes now: they depend on the scenario alone, not on an iteration's jitter.
-        for (const s of SCENARIOS.filter((x) => x.revisions.includes(rev as RevisionId))) {
+        for (const s of scenariosFor(rev)) {
           const { built } = buildRace(ctx.rev, ctx.cfg, nrCpus, { scenario: s.id, seed: 0, iteration: 0, maxJitterNs: 0 }, 1);
           ctx.allowed.set(`${s.id}/`, allowedOutcomes(ctx.cfg, built));
         }

@@ -1,5 +1,6 @@
 // Runs a probe scenario on any target and reports the probe's observable outcome.
-import type { Command, Event } from '../../spec/conn/commands.js';
+import type { Event } from '../../spec/conn/commands.js';
+import { PROBE_TAG, probeCommand } from '../../spec/rules/scenario.js';
 import type { Scenario } from '../../spec/rules/types.js';
 import type { Target } from './target.js';
 
@@ -9,12 +10,6 @@ export type ProbeOutcome =
   | { readonly kind: 'cqe'; readonly res: number }
   | { readonly kind: 'client'; readonly res: number }
   | { readonly kind: 'blocked'; readonly res: number | null };
-
-export const PROBE_TAG = 'probe';
-
-/** The scenario's probe step: its uring command, or the client op that probes delivery. */
-export const probeCommand = (s: Scenario): Command =>
-  s.probeClient ? { ...s.probeClient, tag: PROBE_TAG } : { kind: 'uring_cmd', tag: PROBE_TAG, sqe: s.probe };
 
 export async function runScenario(target: Target, s: Scenario, observe: 'cqe' | 'client' = 'cqe'): Promise<{ outcome: ProbeOutcome; trace: Event[] }> {
   const session = await target.open(s.config);

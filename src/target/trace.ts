@@ -2,7 +2,7 @@
 import { errnoName } from '../../spec/errno.js';
 import type { Command, Event } from '../../spec/conn/commands.js';
 import type { Scenario } from '../../spec/rules/types.js';
-import { probeCommand } from './runScenario.js';
+import { probeCommand } from '../../spec/rules/scenario.js';
 import type { Target } from './target.js';
 
 /** One event as text; kernel-assigned uniques are left out, their relation to commit_id is kept. */
