@@ -2,10 +2,11 @@
 import { match } from 'ts-pattern';
 import { errnoName } from '../../spec/errno.js';
 import { revision } from '../../spec/revisions.js';
-import type { Check, Scenario } from '../../spec/rules/types.js';
-import type { Family } from '../../spec/scenarios/families.js';
+import type { Check, KnownDifference, Scenario } from '../../spec/rules/types.js';
+import { families, type Family } from '../../spec/scenarios/families.js';
+import type { RevisionId } from '../../spec/types.js';
 import type { ProbeOutcome } from '../target/runScenario.js';
-import { golden } from './golden.js';
+import { golden, type GoldenRow } from './golden.js';
 
 /** Rows of a family in kernel order (common first) that it can break. */
 export function orderedChecks(fam: Family): Check[] {
@@ -19,10 +20,10 @@ export function breakRows(fam: Family, rows: readonly Check[]): Scenario {
   return [...rows].reverse().reduce((s, r) => r.violate!(s), fam.baseline);
 }
 
-/** The golden outcome when `first` is the first broken row. */
-export function expectedOutcome(fam: Family, first: Check): ProbeOutcome {
+/** The golden outcome when `first` is the first broken row, by the revision's golden file (or the rows given). */
+export function expectedOutcome(fam: Family, first: Check, table: readonly GoldenRow[] = golden(fam.baseline.config.revision)): ProbeOutcome {
   const rev = fam.baseline.config.revision;
-  const g = golden(rev).find((x) => x.id === first.id);
+  const g = table.find((x) => x.id === first.id);
   if (!g) throw new Error(`rule ${first.id} is missing from fixtures/golden/rules.${rev}.txt`);
   if (g.errno === 'blocked') return { kind: 'blocked', res: revision(rev).interruptedRes };
   const res = g.errno === 'reply' ? (breakRows(fam, [first]).probe.reply?.error ?? 0) : g.errno;
@@ -41,3 +42,22 @@ export const showOutcome = (o: ProbeOutcome): string => match(o)
 
 export const compatible = (rows: readonly Check[]): boolean =>
   rows.every((r) => !(r.excludes ?? []).some((x) => rows.some((o) => o.id === x)));
+
+/** One rule case of the suite: a family's baseline, or it with one row broken, and the outcome the golden file wants. */
+export interface RuleCase {
+  readonly family: Family;
+  /** "<table>.baseline", or the broken row's id. */
+  readonly rule: string;
+  readonly scenario: Scenario;
+  readonly want: ProbeOutcome;
+  /** Kernels known to answer the broken row otherwise. */
+  readonly known: readonly KnownDifference[];
+}
+
+/** The suite's rule cases of a revision, family by family: each baseline, then each row it can break, in table order. */
+export function ruleCases(rev: RevisionId, nrCpus: number, table: readonly GoldenRow[] = golden(rev)): RuleCase[] {
+  return families(rev, nrCpus).flatMap((fam) => [
+    { family: fam, rule: `${fam.table}.baseline`, scenario: fam.baseline, want: validOutcome(fam), known: [] },
+    ...orderedChecks(fam).map((row) => ({ family: fam, rule: row.id, scenario: breakRows(fam, [row]), want: expectedOutcome(fam, row, table), known: row.known ?? [] })),
+  ]);
+}

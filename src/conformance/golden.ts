@@ -13,15 +13,19 @@ export function goldenPath(rev: RevisionId): string {
   return fileURLToPath(new URL(`${up}fixtures/golden/rules.${rev}.txt`, import.meta.url));
 }
 
-/** Lines: "<table> <rule id> <ERRNO|reply|blocked>", '#' comments; a malformed line throws naming it. */
-export function golden(rev: RevisionId): GoldenRow[] {
-  const text = seaText(`fixtures/golden/rules.${rev}.txt`) ?? readFileSync(goldenPath(rev), 'utf8');
+/** The text of a revision's golden file. */
+export const goldenText = (rev: RevisionId): string => seaText(`fixtures/golden/rules.${rev}.txt`) ?? readFileSync(goldenPath(rev), 'utf8');
+
+/** Lines: "<table> <rule id> <ERRNO|reply|blocked>", '#' comments; a malformed line throws naming `where` and its number. */
+export function parseGolden(text: string, where: string): GoldenRow[] {
   return text.split('\n').flatMap((line, i) => {
     const t = line.replace(/#.*/, '').trim();
     if (!t) return [];
     const [table, id, err] = t.split(/\s+/);
     const errno = err === 'reply' || err === 'blocked' ? err : err ? parseErrno(err) : undefined;
-    if (!table || !id || errno === undefined) throw new Error(`${goldenPath(rev)}:${i + 1}: malformed golden row: ${line}`);
+    if (!table || !id || errno === undefined) throw new Error(`${where}:${i + 1}: malformed golden row: ${line}`);
     return [{ table, id, errno }];
   });
 }
+
+export const golden = (rev: RevisionId): GoldenRow[] => parseGolden(goldenText(rev), goldenPath(rev));

@@ -21,3 +21,12 @@ describe('runSuite known differences', () => {
     expect((await noDev(new ModelTarget(machine))).map((r) => r.verdict.kind)).toEqual(['PASS', 'PASS']);
   });
 });
+
+describe('runSuite on one CPU', () => {
+  it('should PASS or SKIP every case of R0 and R8 on a 1-CPU model, with no commit_and_fetch.queue.missing case (no second queue to miss)', async () => {
+    const results = await runSuite(new ModelTarget({ ...machine, nr_cpus: 1 }), ['R0', 'R8'], 1);
+    expect(results.filter((r) => r.verdict.kind !== 'PASS' && r.verdict.kind !== 'SKIP').map((r) => `${r.family}/${r.rule}`)).toEqual([]);
+    expect(results.filter((r) => r.rule === 'commit_and_fetch.queue.missing')).toEqual([]);
+    expect(results.filter((r) => r.rule === 'commit_and_fetch.commit_id.unknown').map((r) => r.family)).toEqual(['R0 commit_and_fetch', 'R8 commit_and_fetch', 'R8 commit_and_fetch.registered_pool']);
+  });
+});

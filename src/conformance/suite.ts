@@ -1,14 +1,13 @@
 // The conformance suite as a CLI runs it: one verdict per (family, rule) in the closed outcome vocabulary.
 import { revision } from '../../spec/revisions.js';
 import type { Check, KnownDifference } from '../../spec/rules/types.js';
-import { families } from '../../spec/scenarios/families.js';
 import type { RevisionId } from '../../spec/types.js';
 import { HarnessError, KernelHealthError, TimeoutError } from '../target/errors.js';
 import { caseId } from '../report/report.js';
 import { runScenario } from '../target/runScenario.js';
 import type { Target } from '../target/target.js';
 import { ModelTarget } from '../target/modelTarget.js';
-import { breakRows, expectedOutcome, orderedChecks, showOutcome, validOutcome } from './cases.js';
+import { ruleCases, showOutcome } from './cases.js';
 import { dataCases, runDataCase } from './data.js';
 import { backgroundCases, runBackgroundCase } from './background.js';
 import type { CaseResult, Verdict } from './verdict.js';
@@ -37,13 +36,9 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       const { verdict, observed } = k ? { ...got, verdict: { kind: 'XFAIL', rule, link: k.link } as Verdict } : got;
       emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
     };
-    for (const fam of families(rev, nrCpus)) {
-      const cases: (readonly [string, () => Promise<Observation>, readonly KnownDifference[]])[] = [
-        [`${fam.table}.baseline`, async () => check(await runScenario(target, fam.baseline, fam.observe), showOutcome(validOutcome(fam))), []],
-        ...orderedChecks(fam).map((row) => [row.id, async () =>
-          check(await runScenario(target, breakRows(fam, [row]), fam.observe), showOutcome(expectedOutcome(fam, row))), row.known ?? []] as const),
-      ];
-      for (const [rule, run, known] of cases) await runOne(fam.name, rule, replayOf(fam.name, rule, target.name), run, known);
+    for (const c of ruleCases(rev, nrCpus)) {
+      const run = async () => check(await runScenario(target, c.scenario, c.family.observe), showOutcome(c.want));
+      await runOne(c.family.name, c.rule, replayOf(c.family.name, c.rule, target.name), run, c.known);
     }
     const data = dataCases(rev, nrCpus);
     for (const b of backgroundCases(rev, nrCpus)) {
