@@ -18,7 +18,11 @@ const ringMissing = (id: string, errno: number, ref: string): Check => ({
   },
 });
 
-export function addQueueR8(): RuleTable {
+/** The lowest bit outside `mask`: a flag no check of it knows. */
+const bitOutside = (mask: bigint): bigint => { let b = 1n; while ((mask & b) !== 0n) b <<= 1n; return b; };
+
+/** ADD_QUEUE; `known` is FUSE_URING_ADD_QUEUE_FLAGS, the flags it accepts (7.3: ZERO_COPY alone). */
+export function addQueueR8(known: bigint = FUSE_URING_ZERO_COPY$R8): RuleTable {
   return {
     id: 'add_queue', title: 'FUSE_IO_URING_CMD_ADD_QUEUE (7.3)',
     rows: [
@@ -26,8 +30,8 @@ export function addQueueR8(): RuleTable {
       qidRange(`${M73}:fuse_uring_add_queue`, 'add_queue.qid.out_of_range'),
       {
         kind: 'check', id: 'add_queue.flags.unknown', errno: E('EINVAL'), source: src(`${M73}:fuse_uring_add_queue (FUSE_URING_ADD_QUEUE_FLAGS)`),
-        when: (p) => ((p.cmd.flags ?? 0n) & ~FUSE_URING_ZERO_COPY$R8) !== 0n,
-        violate: (s) => withProbe(s, { flags: (s.probe.flags ?? 0n) | 2n }),
+        when: (p) => ((p.cmd.flags ?? 0n) & ~known) !== 0n,
+        violate: (s) => withProbe(s, { flags: (s.probe.flags ?? 0n) | bitOutside(known) }),
       },
       {
         kind: 'check', id: 'add_queue.zero_copy.without_cap', errno: E('EPERM'), source: src(`${M73}:fuse_uring_add_queue (capable(CAP_SYS_ADMIN))`),
