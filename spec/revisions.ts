@@ -32,6 +32,8 @@ export type BufferReport = 'none' | 'cqe_flags' | 'ent_in_out.buf_id' | 'ent_in_
  * QUEUE_MODELS): each entry's own iovecs; R4's init word and kernel-managed ring; R7's init flags and shared regions;
  * R8's ADD_QUEUE/ADD_BUFPOOL queues.
  */
+/** A mainline kernel era whose sources a row's citation names functions of. */
+export type MainlineEra = '6.14-7.2' | '7.3';
 export type QueueModelId = 'per_entry' | 'init_word_kmbuf' | 'init_flags_bufring' | 'add_queue_pool';
 
 export interface Revision {
@@ -71,6 +73,8 @@ export interface Revision {
    * the error) clears it and commands then answer ENOTCONN; 6.x sets fc->aborted only in fusectl's abort.
    */
   readonly releaseClearsAbortError: boolean;
+  /** The mainline kernel whose fs/fuse its rows cite: 6.14–7.2's for R0 and the series built on it, 7.3's for R8. */
+  readonly mainline: MainlineEra;
   /** What a well-behaved server sets up in io_uring before its first REGISTER (R4: the kernel-managed ring at bgid 0). */
   readonly serverRingSetup?: NonNullable<ConnConfig['ring_setup']>;
   /** Valid baselines of this revision's command shapes: the families whose rows the conformance suite breaks. */
@@ -83,7 +87,7 @@ export type RevisionDefinition = (a: AssumptionValues) => Omit<Revision, 'id' | 
 const BASE_LAYOUTS = [...IO_URING_LAYOUTS, ...FUSE_KERNEL_LAYOUTS];
 const BASE_CONSTANTS = [...IO_URING_CONSTANTS, ...FUSE_KERNEL_CONSTANTS, ...R0_CONSTANTS, ...LINUX_CONSTANTS];
 /** 6.14–7.2 behaviour of the connection around the ring: what R0, and the series built on it (R4, R7), keep. */
-const MAINLINE_6 = { ringAtInit: false, abortBeforeInitRefuses: false, releaseClearsAbortError: false, interruptedRes: -ERRNO.ERESTARTSYS } as const;
+const MAINLINE_6 = { mainline: '6.14-7.2', ringAtInit: false, abortBeforeInitRefuses: false, releaseClearsAbortError: false, interruptedRes: -ERRNO.ERESTARTSYS } as const;
 
 const R0: RevisionDefinition = () => ({
   title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)', ...MAINLINE_6,
@@ -123,7 +127,7 @@ const R8: RevisionDefinition = () => ({
   title: 'mainline 7.3: ADD_QUEUE, ADD_BUFPOOL, ZERO_COPY buffer pools', status: 'merged (v7.3-rc1)',
   layouts: R8_LAYOUTS, cmdReq: 'fuse_uring_cmd_req$R8', cmdReqFields: unionR8,
   bufferReport: 'ent_in_out.offset', bufferPolicy: 'lowest_free_keep', queueModel: 'add_queue_pool', reqHeader: 'fuse_uring_req_header$R8', baselines: r8Baselines,
-  interruptedRes: -ERRNO.EINTR, ringAtInit: true, abortBeforeInitRefuses: true, releaseClearsAbortError: true,
+  mainline: '7.3', interruptedRes: -ERRNO.EINTR, ringAtInit: true, abortBeforeInitRefuses: true, releaseClearsAbortError: true,
   cmdOps: R8_CMD_OPS, constants: R8_CONSTANTS,
   tables: {
     common: commonR8(), add_queue: addQueueR8(), add_bufpool: addBufpoolR8(),

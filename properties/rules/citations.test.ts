@@ -2,18 +2,18 @@
 // own text is the oracle (fuse_uring_find_req, which no kernel has, was cited until the spec audit).
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allRevisions } from '../../spec/revisions.js';
+import { allRevisions, revision, type MainlineEra } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
 
 /**
  * Trees to read: 6.14–7.1 (fuse_conn era) for R0 and the mainline rows R4 and R7 share with it, 7.3 for R8. Debian's
  * linux-source packages unpacked where furc's kernel-fact notes put them; FURC_KSRC_R0 and FURC_KSRC_R8 name others.
  */
-const TREES: Record<'R0' | 'R8', string> = {
-  R0: process.env.FURC_KSRC_R0 ?? '/var/cache/furc/src/h1/src-7.1/linux-source-7.1',
-  R8: process.env.FURC_KSRC_R8 ?? '/var/cache/furc/src/linux-source-7.3',
+const TREES: Record<MainlineEra, string> = {
+  '6.14-7.2': process.env.FURC_KSRC_R0 ?? '/var/cache/furc/src/h1/src-7.1/linux-source-7.1',
+  '7.3': process.env.FURC_KSRC_R8 ?? '/var/cache/furc/src/linux-source-7.3',
 };
-const treeOf = (rev: RevisionId): string => TREES[rev === 'R8' ? 'R8' : 'R0'];
+const treeOf = (rev: RevisionId): string => TREES[revision(rev).mainline];
 
 
 /** A cited function: `defined` in `file` ("fs/fuse/dev.c:fuse_copy_fill", "a → b"), or called there ("…; fuse_request_find"). */
@@ -59,7 +59,7 @@ describe('citations', () => {
 const cases = allRevisions().flatMap((rev) => Object.values(rev.tables).flatMap((t) => t!.rows.flatMap((row) =>
   citations(row.source.ref).map((c) => [`${rev.id} ${row.id}: ${c.file}:${c.fn}`, rev.id, c] as const))));
 
-describe.each((['R0', 'R8'] as const).map((era) => [era, TREES[era]] as const))('mainline citations against the %s-era tree %s', (era, tree) => {
+describe.each((Object.keys(TREES) as MainlineEra[]).map((era) => [era, TREES[era]] as const))('mainline citations against the %s-era tree %s', (era, tree) => {
   it.for(cases.filter(([, rev]) => treeOf(rev) === tree))('should find %s in that tree', ([, , c], ctx) => {
     const path = `${tree}/${c.file}`;
     if (!existsSync(tree)) ctx.skip(`no ${era}-era kernel tree at ${tree}: unpack one there or name it with FURC_KSRC_${era}`);
