@@ -56,7 +56,7 @@ describe('other kernel builds against this one (recorded reports)', () => {
     expect(b.results.find((r) => caseId(r) === 'R0/reply/reply.header.fault')).toMatchObject({ observed: 'client -EFAULT', verdict: { kind: 'PASS' } });
   });
 
-  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 126 reachable R8 cases PASS, 9 of them in each of R8 data and R8 data.registered_pool (background depth 4, and 2 with the registered pool\'s 2 buffers)', () => {
+  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 137 reachable R8 cases PASS, REGISTER\'s entry checks of both pool families among them (qid, sqe len, zero-copy index, headers and payload iov -EINVAL, iovec -EFAULT), 9 of them in each of R8 data and R8 data.registered_pool (background depth 4, and 2 with the registered pool\'s 2 buffers)', () => {
     const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}7.3.4+deb13-amd64.json`);
     const cases = diffReports(a, b).filter((d) => d.kind === 'case');
     for (const d of cases.filter((x) => x.id.startsWith('R0/'))) expect(d.b).toMatch(/^SKIP\(superseded by R8 on this kernel: ADD_QUEUE \(cmd_op 3\) answered 0/);
@@ -64,10 +64,15 @@ describe('other kernel builds against this one (recorded reports)', () => {
     const r8 = b.results.filter((r) => r.revision === 'R8');
     const unreachable = (r: (typeof r8)[number]) => r.verdict.kind === 'SKIP' && r.verdict.reason.startsWith('unreachable from userspace');
     expect(r8.filter((r) => !unreachable(r) && r.verdict.kind !== 'PASS').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([]);
-    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(126);
+    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(137);
+    const entryChecks = ['register.qid.out_of_range', 'register.sqe_len.not_iov_segs', 'register.iovec.fault', 'register.zero_copy_index.without_zero_copy', 'register.headers.too_short', 'register.pool.payload_iov.nonzero'];
+    const answers = ['cqe -EINVAL', 'cqe -EINVAL', 'cqe -EFAULT', 'cqe -EINVAL', 'cqe -EINVAL', 'cqe -EINVAL'];
+    for (const fam of ['R8 register.pool', 'R8 register.registered_pool']) {
+      expect(r8.filter((r) => r.family === fam && entryChecks.includes(r.rule)).map((r) => [r.rule, r.observed, r.verdict.kind]), fam).toEqual(entryChecks.map((rule, i) => [rule, answers[i], 'PASS']));
+    }
     for (const fam of ['R8 data', 'R8 data.registered_pool']) expect(r8.filter((r) => r.family === fam).map((r) => r.verdict.kind), fam).toEqual(Array(9).fill('PASS'));
     expect(r8.filter((r) => r.rule === 'data.background.depth').map((r) => [r.family, r.observed])).toEqual([
       ['R8 data', 'READs 32; in flight 4 4 4 4 4 4 4; read 65536 data=ok'], ['R8 data.registered_pool', 'READs 32; in flight 2 2 2 2 2 2 2; read 65536 data=ok']]);
-    expect(b.summary).toMatchObject({ PASS: 126, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
+    expect(b.summary).toMatchObject({ PASS: 137, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
   });
 });
