@@ -93,7 +93,7 @@ export const KERNEL_BUILD = {
 } as const satisfies Command;
 
 export const KMUTANTS = {
-  name: 'kmutants', help: "the kernel's FUSE-over-io_uring code mutated (src/kmutants/list.ts), each mutant built, booted, run through the suite and a fixed-seed fuzz: the kernel mutation score",
+  name: 'kmutants', help: "the kernel's FUSE-over-io_uring code mutated (src/kmutants/list.ts), each mutant built, booted, run through the suite, a fixed-seed fuzz and furc race: the kernel mutation score",
   options: {
     ...BUILD,
     only: { kind: 'string', value: 'ID,…', help: 'just these mutants' },
@@ -103,6 +103,7 @@ export const KMUTANTS = {
     seed: { kind: 'int', value: 'S', help: 'the fuzz seed (default: 20261121, as CI)' },
     'fuzz-runs': { kind: 'int', value: 'N', min: 1, max: 100_000, help: 'fuzz cases per guest (default: 30)' },
     'fuzz-time': { kind: 'int', value: 'SECONDS', min: 5, max: 86_400, help: 'fuzz time bound per guest (default: 60)' },
+    'race-time': { kind: 'int', value: 'SECONDS', min: 0, max: 86_400, help: 'furc race time bound per guest, 0 for none (default: 30)' },
     'guest-timeout': { kind: 'int', value: 'S', min: 60, max: 86_400, help: 'a guest past this is a hang (default: 3x the slowest baseline guest, 4..30 min)' },
     accel: { kind: 'enum', values: ['auto', 'kvm', 'tcg'], help: 'as furc vm (default: auto)' },
     out: { kind: 'outFile', value: 'FILE', help: 'the results as JSON' },

@@ -26,7 +26,7 @@ export async function kmutantsCommand(args: readonly string[], io: Io): Promise<
   const a = buildArgs({ ...v, jobs: v['build-jobs'] });
   const o = {
     patches: a.patches, debug: a.debug, mutants, jobs: v.jobs ?? 1, buildJobs: a.jobs, seed: v.seed ?? 20261121, fuzzRuns: v['fuzz-runs'] ?? 30,
-    fuzzSeconds: v['fuzz-time'] ?? 60, guestTimeoutS: v['guest-timeout'] ?? null, accel: v.accel ?? 'auto',
+    fuzzSeconds: v['fuzz-time'] ?? 60, raceSeconds: v['race-time'] ?? 30, guestTimeoutS: v['guest-timeout'] ?? null, accel: v.accel ?? 'auto',
     say: (s: string) => io.err(`furc kmutants: ${s}`),
   };
   let base;
@@ -34,7 +34,7 @@ export async function kmutantsCommand(args: readonly string[], io: Io): Promise<
   const t0 = Date.now();
   const { results, harness, baselineS } = await runKmutants({ ...o, base });
   const s = score(results);
-  io.out(`# kernel mutants of ${base.label} (harness ${harness}; suite + fuzz seed ${o.seed}, ${o.fuzzRuns} runs ≤ ${o.fuzzSeconds} s, per guest)`);
+  io.out(`# kernel mutants of ${base.label} (harness ${harness}; suite + fuzz seed ${o.seed}, ${o.fuzzRuns} runs ≤ ${o.fuzzSeconds} s${o.raceSeconds ? ` + race ≤ ${o.raceSeconds} s` : ''}, per guest)`);
   for (const l of renderTable(results)) io.out(l);
   io.out(`# kernel mutation score: ${s.killed}/${s.killed + s.survived} killed (${(100 * s.score).toFixed(1)}%); ${s.survived} survived, ${s.buildFailures} build failures, ${s.skipped} skipped`);
   const ran = results.filter((r) => !r.cached && r.outcome.kind !== 'skip');

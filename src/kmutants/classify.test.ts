@@ -50,3 +50,20 @@ describe('classifying a mutant against two baseline runs', () => {
     expect(classify(baselines, { run: guest(SUITE), fuzz: guest([f('flaky step 3 commit: model cqe -ENOENT, kernel held (reproduced 1)')]) })).toEqual({ kind: 'survived' });
   });
 });
+
+describe('classifying a mutant by its furc race guest', () => {
+  const raced = (status: number, files?: string[]): Evidence => ({ ...ev(SUITE), race: { ...guest([]), report: null, status, ...(files ? { files } : {}) } });
+
+  it('should kill a mutant whose race exits 1 with a finding file when both baseline races exited 0', () => {
+    expect(classify([raced(0), raced(0)], raced(1, ['a1b2c3-register-vs-abort.json']))).toEqual({ kind: 'killed', by: 'race: a1b2c3-register-vs-abort.json' });
+  });
+
+  it('should let a race exit 1 say nothing when a baseline race also exited 1', () => {
+    expect(classify([raced(0), raced(1)], raced(1, ['x.json']))).toEqual({ kind: 'survived' });
+  });
+
+  it('should kill a mutant whose race guest hung, naming the hang', () => {
+    const hung: Evidence = { ...ev(SUITE), race: { ...guest([]), report: null, status: null, failure: 'the guest did not finish within 240 s (hang?)' } };
+    expect(classify([raced(0), raced(0)], hung)).toEqual({ kind: 'killed', by: 'race guest: the guest did not finish within 240 s (hang?)' });
+  });
+});

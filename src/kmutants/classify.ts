@@ -10,9 +10,12 @@ export interface GuestRun {
   readonly splats: readonly { readonly line: string; readonly during: string | null }[];
   readonly report: RunReport | null;
   readonly seconds: number;
+  /** What the run left in its output directory (furc race: one corpus file per finding). */
+  readonly files?: readonly string[];
 }
 
-export interface Evidence { readonly run: GuestRun; readonly fuzz: GuestRun }
+/** The suite, the fuzzer and (from the harness that has it) furc race, each in its own guest. */
+export interface Evidence { readonly run: GuestRun; readonly fuzz: GuestRun; readonly race?: GuestRun }
 
 export type Outcome =
   | { readonly kind: 'killed'; readonly by: string }
@@ -32,7 +35,7 @@ const findings = (r: RunReport | null) => (r?.results ?? []).filter((x) => x.rul
  * is ignored), or a new fuzz finding.
  */
 export function classify(baselines: readonly Evidence[], m: Evidence): Outcome {
-  const known = new Set(baselines.flatMap((b) => [...b.run.splats, ...b.fuzz.splats].map((s) => splatKey(s.line))));
+  const known = new Set(baselines.flatMap((b) => [...b.run.splats, ...b.fuzz.splats, ...(b.race?.splats ?? [])].map((s) => splatKey(s.line))));
   for (const [what, g] of [['suite', m.run], ['fuzz', m.fuzz]] as const) {
     if (g.failure) return { kind: 'killed', by: `${what} guest: ${g.failure}` };
     const s = g.splats.find((x) => !known.has(splatKey(x.line)));
@@ -52,5 +55,17 @@ export function classify(baselines: readonly Evidence[], m: Evidence): Outcome {
   const seen = new Set(baselines.flatMap((b) => findings(b.fuzz.report)));
   const f = findings(m.fuzz.report).find((x) => !seen.has(x));
   if (f) return { kind: 'killed', by: `fuzz: ${f}` };
+  return m.race ? raceOutcome(baselines, m.race, known) : { kind: 'survived' };
+}
+
+/** furc race in its guest: a hang, a new splat, or a finding (exit 1) that no baseline race had. */
+function raceOutcome(baselines: readonly Evidence[], r: GuestRun, known: ReadonlySet<string>): Outcome {
+  if (r.failure) return { kind: 'killed', by: `race guest: ${r.failure}` };
+  const s = r.splats.find((x) => !known.has(splatKey(x.line)));
+  if (s) return { kind: 'killed', by: `splat: ${s.line}${s.during ? ` (during ${s.during})` : ''}` };
+  // Exit 1 is a finding or something left behind; a baseline that also failed makes that say nothing.
+  if (r.status === 1 && baselines.every((b) => b.race?.status === 0)) {
+    return { kind: 'killed', by: `race: ${r.files?.length ? r.files.join(', ') : 'exit 1 (left something behind)'}` };
+  }
   return { kind: 'survived' };
 }

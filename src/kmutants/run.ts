@@ -26,6 +26,8 @@ export interface KmutantsOptions {
   readonly seed: number;
   readonly fuzzRuns: number;
   readonly fuzzSeconds: number;
+  /** furc race's time bound per guest (0: no race guest). */
+  readonly raceSeconds: number;
   /** Per guest; null: three times the slowest baseline guest, within 4..30 min. */
   readonly guestTimeoutS: number | null;
   readonly accel: Accel | 'auto';
@@ -73,14 +75,18 @@ async function guest(image: string, furcArgs: string[], report: string, o: Kmuta
     const r = await runVm({ kernel: image, timeoutS, memM: o.debug.includes('kasan') ? 2048 : 1024, accel: o.accel, furcArgs: [...furcArgs, report], cwd, note: () => {} });
     let rep: RunReport | null = null;
     try { rep = JSON.parse(readFileSync(`${cwd}/${report}`, 'utf8')); } catch { /* no report */ }
-    return { failure: r.failure, status: r.status, splats: r.splats, report: rep, seconds: (Date.now() - t0) / 1000 };
+    let files: string[] = [];
+    try { files = readdirSync(`${cwd}/${report}`).filter((f) => f.endsWith('.json')).sort(); } catch { /* not a directory */ }
+    return { failure: r.failure, status: r.status, splats: r.splats, report: rep, seconds: (Date.now() - t0) / 1000, ...(files.length ? { files } : {}) };
   } finally { rmSync(cwd, { recursive: true, force: true }); }
 }
 
 async function evidence(image: string, o: KmutantsOptions, timeoutS: number): Promise<Evidence> {
   const run = await guest(image, ['run', '--target', 'kernel', '--format', 'json', '--out'], 'run.json', o, timeoutS);
   const fuzz = await guest(image, ['fuzz', '--target', 'kernel', '--seed', String(o.seed), '--runs', String(o.fuzzRuns), '--time', String(o.fuzzSeconds), '--format', 'json', '--report'], 'fuzz.json', o, timeoutS);
-  return { run, fuzz };
+  if (o.raceSeconds === 0) return { run, fuzz };
+  const race = await guest(image, ['race', '--target', 'kernel', '--seed', String(o.seed), '--time', String(o.raceSeconds), '--out'], 'race', o, timeoutS);
+  return { run, fuzz, race };
 }
 
 /** A small counting semaphore for the guests that run side by side. */
@@ -99,7 +105,7 @@ export async function runKmutants(o: KmutantsOptions): Promise<{ results: Mutant
   const t0 = Date.now();
   const baseImg = await build([]);
   // The unmutated image's path is a hash of its source, patches, config and toolchain: all of it is in every key.
-  const key = (what: string) => sha([harness, baseImg.image, o.seed, o.fuzzRuns, o.fuzzSeconds, what].join('\n'));
+  const key = (what: string) => sha([harness, baseImg.image, o.seed, o.fuzzRuns, o.fuzzSeconds, o.raceSeconds, what].join('\n'));
   const store = `${dirs(CACHE).results}`;
   mkdirSync(store, { recursive: true });
   const load = <T>(k: string): T | null => { try { return JSON.parse(readFileSync(`${store}/${k}.json`, 'utf8')); } catch { return null; } };
@@ -120,7 +126,7 @@ export async function runKmutants(o: KmutantsOptions): Promise<{ results: Mutant
   }
   const baselineS = (Date.now() - t0) / 1000;
   // A mutant that hangs is killed once its guest takes three times as long as the slowest unmutated one.
-  const timeoutS = o.guestTimeoutS ?? Math.round(Math.min(1800, Math.max(240, 3 * Math.max(...baselines.flatMap((b) => [b.run.seconds, b.fuzz.seconds])))));
+  const timeoutS = o.guestTimeoutS ?? Math.round(Math.min(1800, Math.max(240, 3 * Math.max(...baselines.flatMap((b) => [b.run.seconds, b.fuzz.seconds, b.race?.seconds ?? 0])))));
   o.say(`guest timeout ${timeoutS} s`);
 
   const patched = applySeries(parsePatches(o.patches), (p) => { try { return readFileSync(`${o.base.tree}/${p}`, 'utf8'); } catch { return null; } });
