@@ -309,9 +309,12 @@ export class ConnModel {
     BUFFER_POLICIES[this.rev.bufferPolicy].afterCommit(q, e);
     // fuse_uring_commit() ends the request (waking its task) and the entry fetches the next queued one in the same
     // call; the woken task's next request comes after, when it runs (fuse_uring_commit_fetch).
+    // fuse_uring_req_end() flushes the queue's bg list before this entry fetches: a background request it lets through
+    // is the one this COMMIT's CQE brings (seen on 6.18.44: answering a RELEASE delivers the next waiting RELEASE).
+    if (req.background) this.bgEnded(req);
     const fetched = this.fetch(q, e);
     this.returning = e.state === 'FRRS_AVAILABLE' ? e : null;
-    try { ended.push(...this.finished(req, result)); } finally { this.returning = null; }
+    try { ended.push(...(req.client === null ? [] : this.resume(req.client, result))); } finally { this.returning = null; }
     return { rule: null, events: this.afterClientDone([...fetched, ...ended]) };
   }
 
@@ -555,7 +558,7 @@ export class ConnModel {
     if (!q || q.stopped) return this.endRequest(req, E('ENOTCONN'));
     q.bgQueue.push(req.unique);
     this.flushBg(q);
-    const e = this.availableEntry(q);
+    const e = this.entryFor(q, req);
     return e ? this.drain(q, e) : [];
   }
 

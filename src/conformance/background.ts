@@ -10,7 +10,7 @@ import { families } from '../../spec/scenarios/families.js';
 import { FUSE_INIT_FLAG, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../../spec/types.js';
-import { traceOf } from '../../fuzz/runCase.js';
+import { runCase, traceOf } from '../../fuzz/runCase.js';
 import type { CaseTrace, FuzzCase, Step } from '../target/case.js';
 import type { Target } from '../target/target.js';
 
@@ -109,4 +109,47 @@ export async function runBackgroundCase(target: Target, b: BackgroundCase): Prom
   const err = t.steps.find((s) => !Array.isArray(s));
   const failure = err ? `a step failed: ${(err as { error: string }).error}` : 'error' in t.teardown ? `teardown: ${t.teardown.error}` : judgeDepth(o, b.bound);
   return { observed: showDepth(o), failure };
+}
+
+/** Forced background requests (close's RELEASE passes fuse_block_alloc's gate) with max_background RELEASE_MAX: the model judges. */
+export const RELEASE_MAX = 2, RELEASE_CLIENTS = 4;
+
+export interface ReleaseCase { readonly family: string; readonly rule: 'data.background.release'; readonly case: FuzzCase }
+
+/**
+ * Four clients close their files; each FLUSH is answered alone, and each close's RELEASE then joins the ring's
+ * background list: at most RELEASE_MAX are delivered at once, and answering one lets the next through (fuse_uring_req_end
+ * flushes the queue's bg list; reverting "fix io-uring background queue dispatch on request completion" leaves it).
+ */
+export function releaseCases(rev: RevisionId, nrCpus: number): ReleaseCase[] {
+  return families(rev, nrCpus).filter((f) => f.table === 'commit_and_fetch').map((f) => {
+    const init = { ...f.baseline.config.init!, max_background: RELEASE_MAX };
+    const setup = f.baseline.prior.filter((c): c is UringStep => c.kind === 'uring_cmd');
+    const reg0 = setup.find((c) => c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER && c.sqe.qid === 0)!;
+    const extra = Array.from({ length: RELEASE_CLIENTS }, (_, i): UringStep => ({ ...reg0, tag: `${reg0.tag}.rel${i}` }));
+    const { commit_id: _byDelivery, ...commitSqe } = f.baseline.probe;
+    const commit = (tag: string, delivered: number): Step => ({ kind: 'uring_cmd', tag, commit: { ref: { delivered }, sameQueue: true }, sqe: { ...commitSqe, qid: 0 } });
+    const clients = Array.from({ length: RELEASE_CLIENTS }, (_, c) => c);
+    const on = (c: number, tag: string, op: 'open' | 'close', extra: object = {}): Step => ({ kind: 'client', tag, op, cpu: 0, client: c, ...extra }) as Step;
+    // Deliveries: LOOKUP 0, the four OPENs 1..4, the four FLUSHes 5..8, then RELEASEs from 9.
+    const steps: Step[] = [...setup, ...extra,
+      ...clients.flatMap((c) => [on(c, `open.${c}`, 'open', { file: 'small' }), { kind: 'serve', tag: `serve.open.${c}` } as Step]),
+      ...clients.map((c) => on(c, `close.${c}`, 'close')),
+      ...clients.map((c) => commit(`flush.${c}`, 5 + c)),
+      commit('release.0', 9), { kind: 'serve', tag: 'serve.rest' }];
+    return { family: f.name.replace(/ commit_and_fetch/, ' data'), rule: 'data.background.release' as const, case: { config: { ...f.baseline.config, init }, steps } };
+  });
+}
+
+/** Runs a release case on the model and the target, step by step; observed: the RELEASEs each COMMIT brought. */
+export async function runReleaseCase(model: Target, target: Target, r: ReleaseCase): Promise<{ observed: string; failure: string | null }> {
+  const out = await runCase(model, target, r.case);
+  const commits = r.case.steps.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'uring_cmd' && s.commit !== undefined);
+  const releasesOf = (i: number) => { const s = out.trace.steps[i]; return Array.isArray(s) ? (s as Event[]).filter((e) => e.kind === 'cqe' && e.req?.opcode === FUSE_OPCODE.FUSE_RELEASE).length : 0; };
+  const observed = `RELEASEs delivered by each COMMIT: ${commits.map(({ s, i }) => `${(s as { tag?: string }).tag} ${releasesOf(i)}`).join(', ')}`;
+  if (out.mismatchAt !== null) {
+    const s = out.steps[out.mismatchAt]!;
+    return { observed, failure: `step ${out.mismatchAt} (${s.step}): expected ${s.expected.join('; ') || 'nothing'}, got ${s.observed.join('; ') || 'nothing'}` };
+  }
+  return { observed, failure: out.problem };
 }

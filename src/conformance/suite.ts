@@ -9,7 +9,7 @@ import type { Target } from '../target/target.js';
 import { ModelTarget } from '../target/modelTarget.js';
 import { ruleCases, showOutcome } from './cases.js';
 import { dataCases, runDataCase } from './data.js';
-import { backgroundCases, runBackgroundCase } from './background.js';
+import { backgroundCases, releaseCases, runBackgroundCase, runReleaseCase } from './background.js';
 import type { CaseResult, Verdict } from './verdict.js';
 
 const replayOf = (family: string, rule: string, target: string) =>
@@ -40,7 +40,7 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       const run = async () => check(await runScenario(target, c.scenario, c.family.observe), showOutcome(c.want));
       await runOne(c.family.name, c.rule, replayOf(c.family.name, c.rule, target.name), run, c.known);
     }
-    const data = dataCases(rev, nrCpus);
+    const data = dataCases(rev, nrCpus), releases = releaseCases(rev, nrCpus);
     for (const b of backgroundCases(rev, nrCpus)) {
       for (const d of data.filter((x) => x.family === b.family)) {
         await runOne(d.family, d.rule, dataReplayOf(d.family, d.rule, target.name), () => runDataCase(reference, target, d), []);
@@ -49,6 +49,9 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       // Readahead and the page cache are the kernel's: the model has neither, so it has nothing to say here.
       if (target.name === 'model' && !skip) emit({ revision: rev, family: b.family, rule: b.rule, replay, verdict: { kind: 'SKIP', reason: 'the model has no page cache: background depth is measured on a kernel' } });
       else await runOne(b.family, b.rule, replay, () => runBackgroundCase(target, b), []);
+      for (const r of releases.filter((x) => x.family === b.family)) {
+        await runOne(r.family, r.rule, replay.replace(/ "$/, ' release"'), () => runReleaseCase(reference, target, r), []);
+      }
     }
     for (const row of unreachable) {
       emit({ revision: rev, family: `${rev} forced`, rule: row.id, replay: 'npx vitest run properties/rules/unreachable.test.ts',
