@@ -84,6 +84,9 @@ export class ConnModel {
   /** Per lock (see DirLock in vfs.ts): the client holding it, and those waiting for it in order. */
   private readonly lockOwner = new Map<string, number>();
   private readonly lockWaiters = new Map<string, number[]>();
+  /** rwsems (the directory's i_rwsem): who holds them shared, and who waits, in order, for which kind. */
+  private readonly readers = new Map<string, Set<number>>();
+  private readonly rwWaiters = new Map<string, { n: number; shared: boolean }[]>();
   private opSeq = 0;
 
   constructor(cfg: ConnConfig, overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {
@@ -486,6 +489,20 @@ export class ConnModel {
       if (y.lock === 'acquire' || y.lock === 'lookup') {
         if (this.lockOwner.has(y.key)) { this.lockWaiters.set(y.key, [...this.lockWaiters.get(y.key) ?? [], n]); break; }
         this.lockOwner.set(y.key, n);
+      } else if (y.lock === 'shared' || y.lock === 'exclusive') {
+        // An rwsem: readers share it, a writer has it alone, and a waiting writer holds back later readers (FIFO).
+        const rs = this.readers.get(y.key) ?? new Set<number>(), ws = this.rwWaiters.get(y.key) ?? [];
+        const free = !this.lockOwner.has(y.key) && (y.lock === 'shared' ? ws.length === 0 : rs.size === 0);
+        if (!free) { this.rwWaiters.set(y.key, [...ws, { n, shared: y.lock === 'shared' }]); break; }
+        if (y.lock === 'shared') this.readers.set(y.key, rs.add(n)); else this.lockOwner.set(y.key, n);
+      } else if (y.lock === 'unlock_rw') {
+        const rs = this.readers.get(y.key);
+        if (rs?.has(n)) rs.delete(n); else this.lockOwner.delete(y.key);
+        const ws = this.rwWaiters.get(y.key) ?? [];
+        if (!this.lockOwner.has(y.key) && (rs?.size ?? 0) === 0 && ws.length > 0) {
+          if (!ws[0]!.shared) { this.lockOwner.set(y.key, ws.shift()!.n); woken.push({ n: this.lockOwner.get(y.key)!, with: NONE_RESULT }); }
+          else while (ws[0]?.shared) { const w = ws.shift()!.n; this.readers.set(y.key, (this.readers.get(y.key) ?? new Set<number>()).add(w)); woken.push({ n: w, with: NONE_RESULT }); }
+        }
       } else if (y.lock === 'release') {
         // The next waiter gets the lock now, but runs only after this client, which is on its CPU, goes on.
         const next = this.lockWaiters.get(y.key)?.shift();
@@ -511,13 +528,12 @@ export class ConnModel {
       if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: false };
       else sent.set(cpu, w);
     }
-    // A sleeper woken from an in-lookup dentry that now queues for a lock just handed to another woken client: a mutex
-    // is not handed over, the first to run takes it (seen on 6.18.44, finding 624790fa04d5: 1 of 3 runs each way).
-    for (const { n: w, with: result } of woken) {
-      if (result !== WAITED) continue;
+    // A woken client that now queues for a lock another client woken with it holds: a mutex is not handed over, the first
+    // to run takes it (seen on 6.18.44: findings 624790fa04d5, an in-lookup sleeper, and cc2d1bae0864, two i_rwsem readers).
+    for (const { n: w } of woken) {
       const key = [...this.lockWaiters].find(([, ws]) => ws.includes(w))?.[0];
       const owner = key === undefined ? undefined : this.lockOwner.get(key);
-      if (owner !== undefined && woken.some((x) => x.n === owner && x.with !== WAITED)) {
+      if (owner !== undefined && owner !== w && woken.some((x) => x.n === owner)) {
         this.schedulerOrder ??= { why: `clients ${owner} and ${w}, woken together, race for ${key}`, thisStep: false };
       }
     }

@@ -36,7 +36,9 @@ export interface ReqResult { readonly error: number; readonly body: Uint8Array }
  * ('lookup NAME'): the first open of an uncached name owns it until its LOOKUP is answered ('lookup_done'); another
  * open of that name sleeps in d_wait_lookup() and is resumed with WAITED, all of them at once, to walk again.
  */
-export type DirLock = { readonly lock: 'acquire' | 'release' | 'lookup' | 'lookup_done'; readonly key: string };
+export type DirLock = { readonly lock: 'acquire' | 'release' | 'lookup' | 'lookup_done' | 'shared' | 'exclusive' | 'unlock_rw'; readonly key: string };
+/** The root directory's i_rwsem: an O_CREAT open holds it exclusive through LOOKUP and CREATE, a lookup_slow() shared. */
+const RWSEM = 'i_rwsem dir';
 export type Yielded = ReqSpec | DirLock;
 export type OpResult = { readonly res: number; readonly data?: string };
 export type ClientOpGen = Generator<Yielded, OpResult, ReqResult>;
@@ -101,20 +103,25 @@ function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yi
   // Without O_CREAT, lookup_slow() holds the directory shared and d_alloc_parallel() makes the name in-lookup before
   // fuse_lookup() takes fuse_lock_inode(): an open of the same name sleeps on that dentry, not on the lock, and walks
   // again once it is answered (seen on 6.18.44: the second open of "big" sends OPEN at once, finding 81192686a863).
+  // The directory's i_rwsem is not fuse_lock_inode()'s mutex: shared holders (opens without O_CREAT) go on together, and
+  // one whose name is cached by then needs no LOOKUP (seen on 6.18.44, finding 3e7d08b97ced).
+  if (ctx.negative.delete(name)) ctx.unhashed.add(name);
+  const rw = !ctx.dcache.has(name);
+  if (rw) yield { lock: create ? 'exclusive' : 'shared', key: RWSEM };
   let owns = false;
   for (;;) {
     if (ctx.negative.delete(name)) ctx.unhashed.add(name);
     if (create || ctx.dcache.has(name)) break;
     if ((yield inLookup('lookup', name)) !== WAITED) { owns = true; break; }
   }
-  const locked = !ctx.dcache.has(name);
-  if (locked) yield ACQUIRE;
   function* unlock(): Generator<Yielded, void, ReqResult> {
-    yield RELEASE;
     if (owns) yield inLookup('lookup_done', name);
+    if (rw) yield { lock: 'unlock_rw', key: RWSEM };
   }
   if (!ctx.dcache.has(name)) {
+    yield ACQUIRE;
     const r = yield req(O.FUSE_LOOKUP, ROOT_INO, null, 128, { payload: cstr(name) });
+    yield RELEASE;
     if (r.error === 0) ctx.dcache.add(name);
     else {
       if (r.error === negErrno('ENOENT')) { ctx.negative.add(name); ctx.unhashed.delete(name); }
@@ -122,13 +129,13 @@ function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yi
     }
   }
   if (ctx.dcache.has(name)) {
-    if (locked) yield* unlock();
+    yield* unlock();
     const ino = ctx.fs.files.get(name)?.ino ?? 0n;
     const r = yield req(O.FUSE_OPEN, ino, { flags: O_RDWR | O_LARGEFILE, open_flags: 0 }, 16);
     return r.error !== 0 ? r.error : { name, ino, fh: ino, pos: 0 };
   }
   const r = yield req(O.FUSE_CREATE, ROOT_INO, { flags: O_RDWR | O_CREAT | O_LARGEFILE, mode: 0o100644, umask: 0, open_flags: 0 }, 144, { payload: cstr(name) });
-  yield RELEASE;
+  yield* unlock();
   if (r.error !== 0) return r.error;
   // fuse_create_open() instantiates the dentry its LOOKUP left negative, unless another open unhashed it meanwhile.
   ctx.negative.delete(name);
