@@ -10,6 +10,7 @@ import { ModelTarget } from '../target/modelTarget.js';
 import { ruleCases, showOutcome } from './cases.js';
 import { dataCases, runDataCase } from './data.js';
 import { backgroundCases, releaseCases, runBackgroundCase, runReleaseCase } from './background.js';
+import { BG_DISPATCH_FIX } from '../../spec/rules/known.js';
 import type { CaseResult, Verdict } from './verdict.js';
 
 const replayOf = (family: string, rule: string, target: string) =>
@@ -50,7 +51,7 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       if (target.name === 'model' && !skip) emit({ revision: rev, family: b.family, rule: b.rule, replay, verdict: { kind: 'SKIP', reason: 'the model has no page cache: background depth is measured on a kernel' } });
       else await runOne(b.family, b.rule, replay, () => runBackgroundCase(target, b), []);
       for (const r of releases.filter((x) => x.family === b.family)) {
-        await runOne(r.family, r.rule, replay.replace(/ "$/, ' release"'), () => runReleaseCase(reference, target, r), []);
+        await runOne(r.family, r.rule, replay.replace(/ "$/, ' release"'), () => runReleaseCase(reference, target, r), [BG_DISPATCH_FIX]);
       }
     }
     for (const row of unreachable) {
