@@ -9,6 +9,9 @@ const K = fileURLToPath(new URL('../../fixtures/kernels/', import.meta.url));
 const HERE_FIXTURE = `${K}6.18.44-fc-v669.json`;
 const VOLATILE = `${K}volatile.baseline.json`;
 const EFAULT_FIX = 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=3a0a8bc5';
+const BG_FIX = 'https://lore.kernel.org/r/20260408172510.52950-1-joannelkoong@gmail.com';
+// Answering the first RELEASE brings the next waiting one (release.0 1) only with the 2026 background-dispatch fix.
+const RELEASE_NO_FIX = 'RELEASEs delivered by each COMMIT: flush.0 1, flush.1 1, flush.2 0, flush.3 0, release.0 0', RELEASE_FIX = 'RELEASEs delivered by each COMMIT: flush.0 1, flush.1 1, flush.2 0, flush.3 0, release.0 1';
 const caseDiffs = (b: string) => diffReports(loadReport(HERE_FIXTURE), loadReport(`${K}${b}`), loadBaseline(VOLATILE)).filter((d) => d.kind === 'case' && d.status !== 'expected');
 const notPass = (b: string) => loadReport(`${K}${b}`).results.filter((r) => r.verdict.kind !== 'PASS' && r.verdict.kind !== 'SKIP');
 
@@ -20,43 +23,45 @@ describe('a pre-io_uring kernel against this one (recorded reports)', () => {
 });
 
 describe('other kernel builds against this one (recorded reports)', () => {
-  it('should show 6.17 differing from 6.18 in both fuse_dev rows answering ENOTCONN (no SYNC_INIT ioctl) and in reply.header.fault answering the client 0 (EFAULT clobber), all five XFAIL', () => {
+  it('should show 6.17 differing from 6.18 in both fuse_dev rows answering ENOTCONN (no SYNC_INIT ioctl), in reply.header.fault answering the client 0 (EFAULT clobber) and in release.0 0 (no background-dispatch fix), all six XFAIL', () => {
     expect(caseDiffs('6.17.13+deb13-amd64.json').map((d) => [d.id, d.a, d.b])).toEqual([
       ['R0/register/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'cqe -ENOTCONN'], ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN'],
       ['R0/commit_and_fetch/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'cqe -ENOTCONN'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'cqe -ENOTCONN'],
-      ['R0/reply/reply.header.fault', 'client -EFAULT', 'client 0']]);
+      ['R0/reply/reply.header.fault', 'client -EFAULT', 'client 0'], ['R0/data/data.background.release', RELEASE_FIX, RELEASE_NO_FIX]]);
     expect(notPass('6.17.13+deb13-amd64.json').map((r) => [caseId(r), r.verdict.kind])).toEqual(caseDiffs('6.17.13+deb13-amd64.json').map((d) => [d.id, 'XFAIL']));
   });
 
-  it('should show 7.1.3 (issue 16) with no FAIL, TIMEOUT or ERROR: fuse_dev.missing blocks (XFAIL, 1ec674d3d0ed) and reply.header.fault answers the client 0 (XFAIL, 3a0a8bc5)', () => {
+  it('should show 7.1.3 (issue 16) with no FAIL, TIMEOUT or ERROR: fuse_dev.missing blocks (XFAIL, 1ec674d3d0ed), reply.header.fault answers the client 0 (XFAIL, 3a0a8bc5) and an answered RELEASE brings no other (XFAIL, background-dispatch fix)', () => {
     const b = loadReport(`${K}7.1.3+deb13-amd64.json`);
     expect(notPass('7.1.3+deb13-amd64.json').map((r) => [caseId(r), r.observed, r.verdict])).toEqual([
       ...['register', 'commit_and_fetch'].map((fam) => [`R0/${fam}/common.fuse_dev.missing`, 'blocked, then cqe -ERESTARTSYS',
         { kind: 'XFAIL', rule: 'common.fuse_dev.missing', link: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/commit/?id=1ec674d3d0ed' }]),
-      ['R0/reply/reply.header.fault', 'client 0', { kind: 'XFAIL', rule: 'reply.header.fault', link: EFAULT_FIX }]]);
+      ['R0/reply/reply.header.fault', 'client 0', { kind: 'XFAIL', rule: 'reply.header.fault', link: EFAULT_FIX }],
+      ['R0/data/data.background.release', RELEASE_NO_FIX, { kind: 'XFAIL', rule: 'data.background.release', link: BG_FIX }]]);
     expect(b.results.filter((r) => r.rule === 'common.fuse_dev.sync_init_pending' && r.revision === 'R0').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([
       ['R0/register/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'PASS'], ['R0/commit_and_fetch/common.fuse_dev.sync_init_pending', 'blocked, then cqe -ERESTARTSYS', 'PASS']]);
   });
 
-  it('should show 7.1.3 differing from 6.18 only in its release, its offered INIT flags, the two fuse_dev.missing cases that block and reply.header.fault answering 0', () => {
+  it('should show 7.1.3 differing from 6.18 only in its release, its offered INIT flags, the two fuse_dev.missing cases that block, reply.header.fault answering 0 and release.0 0', () => {
     const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}7.1.3+deb13-amd64.json`);
     const diffs = diffReports(a, b, loadBaseline(VOLATILE)).filter((d) => d.status !== 'expected');
     expect(diffs.filter((d) => d.kind === 'fingerprint').map((d) => [d.id, d.b])).toEqual([['fingerprint.release', '"7.1.3+deb13-amd64"'], ['fingerprint.init_flags_offered', '"0x7ff73fffffb"']]);
     expect(caseDiffs('7.1.3+deb13-amd64.json').map((d) => [d.id, d.a, d.b])).toEqual([
       ['R0/register/common.fuse_dev.missing', 'cqe -EPERM', 'blocked, then cqe -ERESTARTSYS'], ['R0/commit_and_fetch/common.fuse_dev.missing', 'cqe -EPERM', 'blocked, then cqe -ERESTARTSYS'],
-      ['R0/reply/reply.header.fault', 'client -EFAULT', 'client 0']]);
+      ['R0/reply/reply.header.fault', 'client -EFAULT', 'client 0'], ['R0/data/data.background.release', RELEASE_FIX, RELEASE_NO_FIX]]);
     expect(b.summary).toMatchObject({ cases: a.summary.cases, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
   });
 
-  it('should show 7.2.12 (EFAULT clobber fixed) differing from 6.18 in no case, its 9 R0 data cases PASS, background depth 4 through 6 COMMITs among them', () => {
+  it('should show 7.2.12 (EFAULT clobber and background dispatch fixed) differing from 6.18 in no case, its 10 R0 data cases PASS, background depth 4 through 6 COMMITs and release.0 1 among them', () => {
     const b = loadReport(`${K}7.2.12+deb13-amd64.json`);
     expect(caseDiffs('7.2.12+deb13-amd64.json')).toEqual([]);
-    expect(b.results.filter((r) => r.family === 'R0 data').map((r) => r.verdict.kind)).toEqual(Array(9).fill('PASS'));
+    expect(b.results.filter((r) => r.family === 'R0 data').map((r) => r.verdict.kind)).toEqual(Array(10).fill('PASS'));
+    expect(b.results.find((r) => caseId(r) === 'R0/data/data.background.release')).toMatchObject({ observed: RELEASE_FIX });
     expect(b.results.find((r) => caseId(r) === 'R0/data/data.background.depth')).toMatchObject({ observed: 'READs 32; in flight 4 4 4 4 4 4 4; read 65536 data=ok' });
     expect(b.results.find((r) => caseId(r) === 'R0/reply/reply.header.fault')).toMatchObject({ observed: 'client -EFAULT', verdict: { kind: 'PASS' } });
   });
 
-  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 137 reachable R8 cases PASS, REGISTER\'s entry checks of both pool families among them (qid, sqe len, zero-copy index, headers and payload iov -EINVAL, iovec -EFAULT), 9 of them in each of R8 data and R8 data.registered_pool (background depth 4, and 2 with the registered pool\'s 2 buffers)', () => {
+  it('should show 7.3 judged by R8 alone: R0 cases SKIP as superseded, all 139 reachable R8 cases PASS, REGISTER\'s entry checks of both pool families among them (qid, sqe len, zero-copy index, headers and payload iov -EINVAL, iovec -EFAULT), 10 of them in each of R8 data and R8 data.registered_pool (background depth 4, and 2 with the registered pool\'s 2 buffers; an answered RELEASE brings the next)', () => {
     const a = loadReport(HERE_FIXTURE), b = loadReport(`${K}7.3.4+deb13-amd64.json`);
     const cases = diffReports(a, b).filter((d) => d.kind === 'case');
     for (const d of cases.filter((x) => x.id.startsWith('R0/'))) expect(d.b).toMatch(/^SKIP\(superseded by R8 on this kernel: ADD_QUEUE \(cmd_op 3\) answered 0/);
@@ -64,15 +69,15 @@ describe('other kernel builds against this one (recorded reports)', () => {
     const r8 = b.results.filter((r) => r.revision === 'R8');
     const unreachable = (r: (typeof r8)[number]) => r.verdict.kind === 'SKIP' && r.verdict.reason.startsWith('unreachable from userspace');
     expect(r8.filter((r) => !unreachable(r) && r.verdict.kind !== 'PASS').map((r) => [caseId(r), r.observed, r.verdict.kind])).toEqual([]);
-    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(137);
+    expect(r8.filter((r) => r.verdict.kind === 'PASS')).toHaveLength(139);
     const entryChecks = ['register.qid.out_of_range', 'register.sqe_len.not_iov_segs', 'register.iovec.fault', 'register.zero_copy_index.without_zero_copy', 'register.headers.too_short', 'register.pool.payload_iov.nonzero'];
     const answers = ['cqe -EINVAL', 'cqe -EINVAL', 'cqe -EFAULT', 'cqe -EINVAL', 'cqe -EINVAL', 'cqe -EINVAL'];
     for (const fam of ['R8 register.pool', 'R8 register.registered_pool']) {
       expect(r8.filter((r) => r.family === fam && entryChecks.includes(r.rule)).map((r) => [r.rule, r.observed, r.verdict.kind]), fam).toEqual(entryChecks.map((rule, i) => [rule, answers[i], 'PASS']));
     }
-    for (const fam of ['R8 data', 'R8 data.registered_pool']) expect(r8.filter((r) => r.family === fam).map((r) => r.verdict.kind), fam).toEqual(Array(9).fill('PASS'));
+    for (const fam of ['R8 data', 'R8 data.registered_pool']) expect(r8.filter((r) => r.family === fam).map((r) => r.verdict.kind), fam).toEqual(Array(10).fill('PASS'));
     expect(r8.filter((r) => r.rule === 'data.background.depth').map((r) => [r.family, r.observed])).toEqual([
       ['R8 data', 'READs 32; in flight 4 4 4 4 4 4 4; read 65536 data=ok'], ['R8 data.registered_pool', 'READs 32; in flight 2 2 2 2 2 2 2; read 65536 data=ok']]);
-    expect(b.summary).toMatchObject({ PASS: 137, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
+    expect(b.summary).toMatchObject({ PASS: 139, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
   });
 });
