@@ -11,9 +11,11 @@ const race = (...args: string[]) => execa(process.execPath, [`${ROOT}dist/src/cl
 describe('furc race against its own mistakes (kernel)', () => {
   it('should report a finding and exit 1 when judged by a model that says a REGISTER racing an abort leaves its clients -ECONNABORTED', async (ctx) => {
     if (why) return ctx.skip(why);
-    const r = await race('--mutant', 'refused-with-econnaborted', '--scenario', 'register-vs-abort', '--iterations', '1');
+    // One iteration agrees with the wrong model about one time in seven (both clients caught -ECONNABORTED): ten make a miss ~1e-8.
+    const r = await race('--mutant', 'refused-with-econnaborted', '--scenario', 'register-vs-abort', '--iterations', '10');
     expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^finding: register-vs-abort iteration 0: outcome the model does not allow: .*client@cpu0 -ENOTCONN/m);
+    // Which CPU's client the abort catches first is the race's; the wrong model expects -ECONNABORTED for it (7.3-style).
+    expect(r.stdout).toMatch(/^finding: register-vs-abort iteration \d+: outcome the model does not allow: .*client@cpu\d -ENOTCONN \(model: client@cpu\d -ECONNABORTED\)/m);
   });
 
   it('should report a hang with request_wait_answer in the kernel stack when the teardown abort of first-register is held back', async (ctx) => {
