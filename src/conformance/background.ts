@@ -11,6 +11,7 @@ import { FUSE_INIT_FLAG, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../../spec/types.js';
 import { runCase, traceOf } from '../../fuzz/runCase.js';
+import { caseFailure } from './data.js';
 import type { CaseTrace, FuzzCase, Step } from '../target/case.js';
 import type { Target } from '../target/target.js';
 
@@ -30,31 +31,41 @@ export interface BackgroundCase {
 
 type UringStep = Extract<Command, { kind: 'uring_cmd' }>;
 
+/**
+ * Each commit family's ring set-up, `extra` more REGISTERs on queue 0 like its own, and its own COMMIT aimed by delivery
+ * (a registered pool's carries FIXED and its buf_index, else 7.3 answers -EINVAL).
+ */
+function queue0Families(rev: RevisionId, nrCpus: number, extra: number, suffix: string) {
+  return families(rev, nrCpus).filter((f) => f.table === 'commit_and_fetch').map((f) => {
+    const setup = f.baseline.prior.filter((c): c is UringStep => c.kind === 'uring_cmd');
+    const reg0 = setup.find((c) => c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER && c.sqe.qid === 0)!;
+    const { commit_id: _byDelivery, ...commitSqe } = f.baseline.probe;
+    return {
+      f, family: f.name.replace(/ commit_and_fetch/, ' data'),
+      setup: [...setup, ...Array.from({ length: extra }, (_, i): UringStep => ({ ...reg0, tag: `${reg0.tag}.${suffix}${i}` }))],
+      pool: setup.find((c) => c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_ADD_BUFPOOL && c.sqe.qid === 0),
+      commit: (tag: string, delivered: number): Step => ({ kind: 'uring_cmd', tag, commit: { ref: { delivered }, sameQueue: true }, sqe: { ...commitSqe, qid: 0 } }),
+    };
+  });
+}
+
 /** Every commit family's ring set-up with max_background BG_MAX and BG_MAX + 2 entries on queue 0. */
 export function backgroundCases(rev: RevisionId, nrCpus: number): BackgroundCase[] {
   const r = revision(rev);
-  return families(rev, nrCpus).filter((f) => f.table === 'commit_and_fetch').map((f) => {
+  return queue0Families(rev, nrCpus, BG_MAX + 1, 'bg').map(({ f, family, setup, pool, commit }) => {
     const base = f.baseline.config.init!;
     // One page per READ, so readahead's window becomes many background requests.
     const init = { ...base, flags: base.flags | FUSE_INIT_FLAG.FUSE_ASYNC_READ, max_pages: 1, max_background: BG_MAX };
-    const setup = f.baseline.prior.filter((c): c is UringStep => c.kind === 'uring_cmd');
-    const reg0 = setup.find((c) => c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER && c.sqe.qid === 0)!;
-    const extra = Array.from({ length: BG_MAX + 1 }, (_, i): UringStep => ({ ...reg0, tag: `${reg0.tag}.bg${i}` }));
-    const entries = 1 + extra.length;
-    const pool = setup.find((c) => c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_ADD_BUFPOOL && c.sqe.qid === 0);
+    const entries = BG_MAX + 2;
     const bufs = pool ? Math.floor((pool.sqe.bufpool?.len ?? 0) / maxPayloadSz(init, r.a)) : Infinity;
     const bound = Math.min(BG_MAX, entries, bufs);
     const on = (tag: string, op: 'open' | 'read' | 'close', extra: object = {}): Step => ({ kind: 'client', tag, op, cpu: 0, client: 0, ...extra }) as Step;
-    const pre: Step[] = [...setup, ...extra, on('open', 'open', { file: 'big' }), { kind: 'serve', tag: 'serve.open' }];
-    // The family's own COMMIT (a registered pool's carries FIXED and its buf_index, else 7.3 answers -EINVAL), aimed by delivery.
-    const { commit_id: _byDelivery, ...commitSqe } = f.baseline.probe;
+    const pre: Step[] = [...setup, on('open', 'open', { file: 'big' }), { kind: 'serve', tag: 'serve.open' }];
     // Deliveries are counted from the case's start: the open's LOOKUP and OPEN are 0 and 1, the READs from 2.
-    const commits = Array.from({ length: BG_COMMITS }, (_, k): Step => ({
-      kind: 'uring_cmd', tag: `commit.${k}`, commit: { ref: { delivered: 2 + k }, sameQueue: true }, sqe: { ...commitSqe, qid: 0 },
-    }));
+    const commits = Array.from({ length: BG_COMMITS }, (_, k) => commit(`commit.${k}`, 2 + k));
     const steps: Step[] = [...pre, on('read', 'read', { size: BG_READ, offset: 0 }), ...commits, { kind: 'serve', tag: 'serve.rest' }, on('close', 'close'), { kind: 'serve', tag: 'serve.close' }];
     return {
-      family: f.name.replace(/ commit_and_fetch/, ' data'), rule: 'data.background.depth' as const, bound,
+      family, rule: 'data.background.depth' as const, bound,
       boundWhy: `max_background ${BG_MAX}, ${entries} entries on queue 0${pool ? `, ${bufs} pool buffers` : ''}`,
       case: { config: { ...f.baseline.config, init, open_flags: 0 }, steps }, readStep: pre.length,
     };
@@ -122,22 +133,17 @@ export interface ReleaseCase { readonly family: string; readonly rule: 'data.bac
  * flushes the queue's bg list; reverting "fix io-uring background queue dispatch on request completion" leaves it).
  */
 export function releaseCases(rev: RevisionId, nrCpus: number): ReleaseCase[] {
-  return families(rev, nrCpus).filter((f) => f.table === 'commit_and_fetch').map((f) => {
+  return queue0Families(rev, nrCpus, RELEASE_CLIENTS, 'rel').map(({ f, family, setup, commit }) => {
     const init = { ...f.baseline.config.init!, max_background: RELEASE_MAX };
-    const setup = f.baseline.prior.filter((c): c is UringStep => c.kind === 'uring_cmd');
-    const reg0 = setup.find((c) => c.sqe.cmd_op === FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER && c.sqe.qid === 0)!;
-    const extra = Array.from({ length: RELEASE_CLIENTS }, (_, i): UringStep => ({ ...reg0, tag: `${reg0.tag}.rel${i}` }));
-    const { commit_id: _byDelivery, ...commitSqe } = f.baseline.probe;
-    const commit = (tag: string, delivered: number): Step => ({ kind: 'uring_cmd', tag, commit: { ref: { delivered }, sameQueue: true }, sqe: { ...commitSqe, qid: 0 } });
     const clients = Array.from({ length: RELEASE_CLIENTS }, (_, c) => c);
     const on = (c: number, tag: string, op: 'open' | 'close', extra: object = {}): Step => ({ kind: 'client', tag, op, cpu: 0, client: c, ...extra }) as Step;
     // Deliveries: LOOKUP 0, the four OPENs 1..4, the four FLUSHes 5..8, then RELEASEs from 9.
-    const steps: Step[] = [...setup, ...extra,
+    const steps: Step[] = [...setup,
       ...clients.flatMap((c) => [on(c, `open.${c}`, 'open', { file: 'small' }), { kind: 'serve', tag: `serve.open.${c}` } as Step]),
       ...clients.map((c) => on(c, `close.${c}`, 'close')),
       ...clients.map((c) => commit(`flush.${c}`, 5 + c)),
       commit('release.0', 9), { kind: 'serve', tag: 'serve.rest' }];
-    return { family: f.name.replace(/ commit_and_fetch/, ' data'), rule: 'data.background.release' as const, case: { config: { ...f.baseline.config, init }, steps } };
+    return { family, rule: 'data.background.release' as const, case: { config: { ...f.baseline.config, init }, steps } };
   });
 }
 
@@ -147,9 +153,5 @@ export async function runReleaseCase(model: Target, target: Target, r: ReleaseCa
   const commits = r.case.steps.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'uring_cmd' && s.commit !== undefined);
   const releasesOf = (i: number) => { const s = out.trace.steps[i]; return Array.isArray(s) ? (s as Event[]).filter((e) => e.kind === 'cqe' && e.req?.opcode === FUSE_OPCODE.FUSE_RELEASE).length : 0; };
   const observed = `RELEASEs delivered by each COMMIT: ${commits.map(({ s, i }) => `${(s as { tag?: string }).tag} ${releasesOf(i)}`).join(', ')}`;
-  if (out.mismatchAt !== null) {
-    const s = out.steps[out.mismatchAt]!;
-    return { observed, failure: `step ${out.mismatchAt} (${s.step}): expected ${s.expected.join('; ') || 'nothing'}, got ${s.observed.join('; ') || 'nothing'}` };
-  }
-  return { observed, failure: out.problem };
+  return { observed, failure: caseFailure(out) };
 }

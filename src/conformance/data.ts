@@ -8,7 +8,7 @@ import { revision } from '../../spec/revisions.js';
 import { families } from '../../spec/scenarios/families.js';
 import { FUSE_OPCODE_NAME } from '../../spec/uapi/fuse_kernel.js';
 import type { RevisionId } from '../../spec/types.js';
-import { runCase } from '../../fuzz/runCase.js';
+import { runCase, type CaseOutcome } from '../../fuzz/runCase.js';
 import type { FuzzCase, Step } from '../target/case.js';
 import type { Target } from '../target/target.js';
 
@@ -75,10 +75,12 @@ export interface DataObservation { readonly observed: string; readonly failure: 
 /** Runs a data case on the model and the target; a failure names the first step whose events differ. */
 export async function runDataCase(model: Target, target: Target, d: DataCase): Promise<DataObservation> {
   const out = await runCase(model, target, d.case);
-  const observed = dataSummary(out.trace.steps, d.case.steps.length - fileLife(0).length);
-  if (out.mismatchAt !== null) {
-    const s = out.steps[out.mismatchAt]!;
-    return { observed, failure: `step ${out.mismatchAt} (${s.step}): expected ${s.expected.join('; ') || 'nothing'}, got ${s.observed.join('; ') || 'nothing'}` };
-  }
-  return { observed, failure: out.problem };
+  return { observed: dataSummary(out.trace.steps, d.case.steps.length - fileLife(0).length), failure: caseFailure(out) };
+}
+
+/** A case judged against the model: the first step whose events differ, or the target's problem, or null. */
+export function caseFailure(out: CaseOutcome): string | null {
+  if (out.mismatchAt === null) return out.problem;
+  const s = out.steps[out.mismatchAt]!;
+  return `step ${out.mismatchAt} (${s.step}): expected ${s.expected.join('; ') || 'nothing'}, got ${s.observed.join('; ') || 'nothing'}`;
 }
