@@ -63,10 +63,12 @@ inline uint8_t patternAt(const uint8_t* table, uint32_t seed, uint64_t off) {
         r.res = fds[h] < 0 ? -1 : 0;
         break;
       case CLIENT_READ: {
+        // The file position the bytes come from: the pattern is a function of the file offset.
+        uint64_t base = op.offset >= 0 ? (uint64_t)op.offset : (uint64_t)lseek(fds[h], 0, SEEK_CUR);
+        // Every byte starts as the pattern's complement, so a read that leaves the buffer alone cannot pass as data.
+        for (size_t i = 0; i < size; i++) data[i] = (uint8_t)~patternAt(table, op.seed, base + i);
         r.res = op.offset < 0 ? read(fds[h], data, size) : pread(fds[h], data, size, op.offset);
         if (r.res > 0) {
-          // The file position the bytes came from: the pattern is a function of the file offset.
-          uint64_t base = op.offset >= 0 ? (uint64_t)op.offset : (uint64_t)(lseek(fds[h], 0, SEEK_CUR) - r.res);
           for (int64_t i = 0; i < r.res; i++) if (data[i] != patternAt(table, op.seed, base + i)) { r.mismatch = i; break; }
         }
         break;

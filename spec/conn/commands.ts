@@ -109,6 +109,12 @@ export interface ConnConfig {
    * (002:43 "The server registers a kernel-managed buffer ring"); fixed buffers).
    */
   readonly ring_setup?: { readonly kmbuf_bgid0: boolean; readonly kmbuf_nbufs: number; readonly fixed_buffers: number };
+  /**
+   * Slots of the server's io_uring buffer table, registered sparse before any REGISTER (0 or absent: no table). 7.3
+   * zero-copy installs a request's pages at its entry's ent_zero_copy_buf_index there, and the server moves them with
+   * READ_FIXED / WRITE_FIXED.
+   */
+  readonly buffer_table?: number;
   /** fuse_open_out.open_flags the server answers OPEN/CREATE with; FOPEN_DIRECT_IO when absent. */
   readonly open_flags?: number;
 }

@@ -40,6 +40,10 @@ export interface Entry {
   readonly payload_len: number;
   readonly payload_addr: 'valid' | 'null' | 'unmapped' | 'kernel';
   readonly buf_index: number;
+  /** R8: ent_zero_copy_buf_index, the slot of the server's buffer table where a zero-copied request's pages go. */
+  readonly zero_copy_index: number;
+  /** R8: the slot this entry's delivered request occupies (io_buffer_register_bvec) until it ends (io_buffer_unregister). */
+  zcSlot: number | null;
   /** Selected payload buffer (R4/R7 bufring, R8 pool), kept across payload-carrying requests. */
   buf_id: number | null;
   /** When the entry last became available: ent_avail_queue is a stack (list_move to the head, first taken). */
@@ -63,6 +67,8 @@ export interface Request {
   readonly reply_argvar: boolean;
   /** Page-backed args (READ/WRITE): what can_zero_copy_req() looks at. */
   readonly pages: boolean;
+  /** args->zero_copy: the file was opened FOPEN_IO_URING_ZERO_COPY (7.3 fuse_read_args_fill / fuse_write_args_fill). */
+  readonly zero_copy: boolean;
   readonly force: boolean;
   readonly background: boolean;
   where: 'dev' | 'queued' | 'ring' | 'done';

@@ -2,6 +2,7 @@
 // on the Revision (bufferPolicy), so a revision with another rule changes only spec/.
 import type { Entry, Queue, Request } from '../conn/state.js';
 import type { BufferPolicyId, BufferReport } from '../revisions.js';
+import { wantsBuffer } from '../conn/zeroCopy.js';
 
 export interface BufferPolicy {
   /** The buffer `req` gets in `e`: the one `e` kept, a free one, null (no buffer wanted), or 'none' (all busy: it waits). */
@@ -10,8 +11,6 @@ export interface BufferPolicy {
   afterCommit(q: Queue, e: Entry): void;
 }
 
-/** A request with neither payload bytes nor reply args gets no buffer (fuse_uring_req_has_copyable_payload). */
-export const wantsBuffer = (req: Request): boolean => req.payload_in > 0 || req.reply_size > 0;
 
 /**
  * The free ids of a buffer-ring queue, head first: a ring hands out its head and takes a recycled buffer at its tail (the
@@ -45,7 +44,7 @@ const lowestFreeKeep: BufferPolicy = {
   select(q, e, req) {
     const m = q.mode;
     if (!m.bufring && m.payload !== 'pool') return null;
-    if (!wantsBuffer(req)) return null;
+    if (!wantsBuffer(q, req)) return null;
     if (e.buf_id !== null) return e.buf_id;
     for (let b = 0; b < m.nr_bufs; b++) {
       if (!q.busyBufs.has(b)) { q.busyBufs.add(b); e.buf_id = b; return b; }
@@ -57,7 +56,7 @@ const lowestFreeKeep: BufferPolicy = {
 
 /** A buffer-ring queue's choice: the entry's kept buffer, else the ring's head; none free: the request waits. */
 function selectFromRing(q: Queue, e: Entry, req: Request): number | null | 'none' {
-  if (!q.mode.bufring || !wantsBuffer(req)) return null;
+  if (!q.mode.bufring || !wantsBuffer(q, req)) return null;
   if (e.buf_id !== null) return e.buf_id;
   const b = ringOf(q).shift();
   if (b === undefined) return 'none';

@@ -11,7 +11,8 @@ import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import type { AssumptionValues } from '../types.js';
 import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsState } from '../fs/fs.js';
 import { FOPEN, FUSE_OPCODE, FUSE_OPCODE_NAME } from '../uapi/fuse_kernel.js';
-import { FUSE_URING_CMD } from '../uapi/fuse_uring.js';
+import { FUSE_URING_CMD, FUSE_URING_ENT_ZERO_COPY$R8, FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
+import { zeroCopied } from '../conn/zeroCopy.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from '../conn/commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from '../conn/state.js';
 import { QUEUE_MODELS } from './modes.js';
@@ -240,6 +241,7 @@ export class ConnModel {
     const e: Entry = {
       id: this.st.nextEntryId++, tag, regTag: tag, ...model.entryMemory(this.st, q, p), state: 'FRRS_AVAILABLE', unique: null, serverHolds: null,
       payload_len: iov[1]?.len ?? 0, payload_addr: iov[1]?.addr ?? 'null', buf_index: p.cmd.buf_index ?? 0, buf_id: null,
+      zero_copy_index: p.cmd.ent_zero_copy_buf_index ?? 0, zcSlot: null,
       availSeq: this.st.availClock++,
     };
     q.entries.push(e);
@@ -307,6 +309,8 @@ export class ConnModel {
     const ended: Event[] = [];
     req.where = 'done';
     e.unique = null;
+    // fuse_uring_req_end() → zero_copy_unregister(): the slot is free again before the entry fetches.
+    e.zcSlot = null;
     e.state = 'FRRS_AVAILABLE';
     e.availSeq = this.st.availClock++;
     BUFFER_POLICIES[this.rev.bufferPolicy].afterCommit(q, e);
@@ -322,7 +326,7 @@ export class ConnModel {
   }
 
   private addQueue(tag: string, p: Probe): Event[] {
-    p.queue!.mode.zero_copy = ((p.cmd.flags ?? 0n) & 1n) !== 0n;
+    p.queue!.mode.zero_copy = ((p.cmd.flags ?? 0n) & FUSE_URING_ZERO_COPY$R8) !== 0n;
     return [{ kind: 'cqe', tag, res: 0 }];
   }
 
@@ -397,9 +401,12 @@ export class ConnModel {
     this.st.held.delete(e.tag);
     const arg = argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload });
     const placement = bufferPlacement(this.rev.bufferReport, q, buf);
+    // A zero-copied request's pages sit in the entry's slot of the server's buffer table until the request ends.
+    const zc = zeroCopied(q, req);
+    if (zc) e.zcSlot = e.zero_copy_index;
     const d: DeliveredReq = {
       opcode: req.opcode, unique: req.unique, commit_id: req.unique, payload_sz: req.payload_in + (this.mutation.payloadSzCountsOpIn ? this.opInSize(req.opcode) : 0), nodeid: req.nodeid,
-      ...(arg !== undefined ? { arg } : {}), ...placement.req,
+      ...(arg !== undefined ? { arg } : {}), ...(zc ? { flags: FUSE_URING_ENT_ZERO_COPY$R8 } : {}), ...placement.req,
       ...(req.opcode === FUSE_OPCODE.FUSE_WRITE ? { data: this.mutation.payloadAfterOpIn && req.payload_in > 0 ? 'mismatch@0' : 'ok' } : {}),
     };
     return { kind: 'cqe', tag: e.tag, res: 0, req: d, ...placement.cqe };
@@ -546,7 +553,7 @@ export class ConnModel {
     const req: Request = {
       unique: this.st.nextUnique, opcode: spec.opcode, client, qid: cpu < nr ? cpu : 0, nodeid: spec.nodeid, opIn: spec.opIn,
       payload: spec.payload, payload_in: spec.payload.length, reply_size: spec.reply_size, reply_argvar: spec.reply_argvar,
-      pages: spec.opcode === FUSE_OPCODE.FUSE_READ || spec.opcode === FUSE_OPCODE.FUSE_WRITE, force: spec.force, background: spec.background,
+      pages: spec.opcode === FUSE_OPCODE.FUSE_READ || spec.opcode === FUSE_OPCODE.FUSE_WRITE, zero_copy: spec.zero_copy ?? false, force: spec.force, background: spec.background,
       where: 'queued', answer: null,
     };
     this.st.nextUnique += 2n;
@@ -682,6 +689,7 @@ export class ConnModel {
       for (const e of q.entries) {
         if (e.state === 'FRRS_AVAILABLE' || e.state === 'FRRS_COMMIT') events.push({ kind: 'cqe', tag: e.tag, res: E('ENOTCONN') });
         e.state = 'FRRS_RELEASED';
+        e.zcSlot = null;
       }
       this.st.held.clear();
     }

@@ -4,7 +4,7 @@ import type { Record as Rec } from '../codec/codec.js';
 import { negErrno } from '../errno.js';
 import { ROOT_INO, type FsState } from '../fs/fs.js';
 import { patternBytes } from '../fs/pattern.js';
-import { FUSE_OPCODE } from '../uapi/fuse_kernel.js';
+import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
 import type { ClientCommand } from '../conn/commands.js';
 
 /** A request as a client op issues it; the connection gives it a unique and routes it. */
@@ -22,6 +22,8 @@ export interface ReqSpec {
   readonly force: boolean;
   /** Sent with fuse_simple_background: no task waits for it (RELEASE). */
   readonly background: boolean;
+  /** args->zero_copy: a READ/WRITE of a file opened FOPEN_IO_URING_ZERO_COPY (7.3 fuse_read_args_fill, fuse_write_args_fill). */
+  readonly zero_copy?: boolean;
 }
 
 /** What the client's task got back for one request: the error, or 0 and the reply's payload. */
@@ -153,9 +155,10 @@ function* directIo(ctx: VfsContext, f: ClientFile, write: boolean, size: number,
   while (done < size) {
     const n = Math.min(size - done, ctx.maxPages * ctx.pageSize, write ? ctx.maxWrite : Infinity);
     const opIn = { fh: f.fh, offset: u64(pos), size: n, read_flags: 0, write_flags: 0, lock_owner: 0n, flags: O_RDWR | O_LARGEFILE };
+    const zero_copy = (ctx.fs.openFlags & FOPEN.FOPEN_IO_URING_ZERO_COPY) !== 0;
     const r = yield write
-      ? req(O.FUSE_WRITE, f.ino, opIn, 8, { payload: patternBytes(Number(f.ino), pos, n) })
-      : req(O.FUSE_READ, f.ino, opIn, n, { reply_argvar: true });
+      ? req(O.FUSE_WRITE, f.ino, opIn, 8, { payload: patternBytes(Number(f.ino), pos, n), zero_copy })
+      : req(O.FUSE_READ, f.ino, opIn, n, { reply_argvar: true, zero_copy });
     if (r.error !== 0) { if (done === 0) return { res: r.error }; break; }
     const got = write ? Buffer.from(r.body).readUInt32LE(0) : r.body.length;
     done += got; pos += got;

@@ -2,9 +2,10 @@
 // faults ends the request with -EFAULT, posts no CQE and leaves the entry available at the head (dev_uring.c A8–A13).
 import { negErrno } from '../errno.js';
 import type { Command } from '../conn/commands.js';
-import { withPrior } from './scenario.js';
+import { withConfig, withPrior } from './scenario.js';
 import { src, type RuleTable, type Scenario } from './types.js';
 import type { Probe } from '../conn/probe.js';
+import { copiedIn, ZERO_COPY_SOURCE, zeroCopied } from '../conn/zeroCopy.js';
 
 const E = negErrno;
 const SEND = 'fs/fuse/dev_uring.c:fuse_uring_prepare_send → fuse_uring_copy_to_ring';
@@ -36,11 +37,59 @@ export function deliverR0(): RuleTable {
         kind: 'check', id: 'deliver.payload.fault', errno: E('EFAULT'),
         source: src(`${SEND}; fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 with FOLL_WRITE)`),
         when: (p) => {
-          const n = p.request?.payload_in ?? 0, m = p.payloadMem;
+          const n = p.request ? copiedIn(p.queue, p.request) : 0, m = p.payloadMem;
           return n > 0 && m !== undefined && (m.head !== 'rw' || (pastFirstPage(p, n) && m.tail !== 'rw'));
         },
         violate: fault('payload'),
       },
+    ],
+  };
+}
+
+const REGISTER_BVEC = `fs/fuse/dev_uring.c (v7.3):fuse_uring_set_up_zero_copy → io_uring/rsrc.c:io_buffer_register_bvec → io_kernel_buffer_init`;
+
+/** The REGISTER command that made the entry a scenario's probe lands in. */
+function landingRegister(s: Scenario): Extract<Command, { kind: 'uring_cmd' }> | undefined {
+  const tag = landingEntry(s);
+  return s.prior.find((c): c is Extract<Command, { kind: 'uring_cmd' }> => c.kind === 'uring_cmd' && c.tag === tag);
+}
+
+/**
+ * 7.3: before copying anything, fuse_uring_args_to_ring() installs a zero-copied request's pages in the server's buffer
+ * table at the entry's ent_zero_copy_buf_index; when that fails the send fails as a faulting copy does (the request
+ * ends with the error, no CQE, the entry takes the next request).
+ */
+export function deliverR8(): RuleTable {
+  const r0 = deliverR0();
+  return {
+    ...r0,
+    rows: [
+      {
+        kind: 'check', id: 'deliver.zero_copy.slot_beyond_table', errno: E('EINVAL'), source: src(`${ZERO_COPY_SOURCE}; ${REGISTER_BVEC} (index >= data->nr)`),
+        when: (p) => p.entry !== undefined && zeroCopied(p.queue, p.request) && p.entry.zero_copy_index >= (p.st.cfg.buffer_table ?? 0),
+        violate: (s) => withConfig(s, { buffer_table: 0 }),
+      },
+      {
+        kind: 'check', id: 'deliver.zero_copy.slot_busy', errno: E('EBUSY'), source: src(`${ZERO_COPY_SOURCE}; ${REGISTER_BVEC} (data->nodes[index] already set)`),
+        when: (p) => {
+          const e = p.entry;
+          if (e === undefined || !zeroCopied(p.queue, p.request)) return false;
+          return [...(p.st.ring?.queues.values() ?? [])].some((q) => q.entries.some((x) => x !== e && x.zcSlot === e.zero_copy_index));
+        },
+        // A twin entry with the same slot holds client 1's READ (it lands in the newest entry) when the probe's READ comes.
+        violate: (s) => {
+          const reg = landingRegister(s);
+          const read = s.probeClient;
+          if (!reg || !read) return s;
+          return withPrior(s, [
+            { kind: 'uring_cmd', tag: `${reg.tag}.twin`, sqe: reg.sqe },
+            { kind: 'client', tag: 'twin.open', op: 'open', file: read.file ?? 'small', cpu: read.cpu, client: 1 },
+            { kind: 'serve', tag: 'serve.twin' },
+            { ...read, tag: 'twin.read', client: 1 },
+          ]);
+        },
+      },
+      ...r0.rows,
     ],
   };
 }

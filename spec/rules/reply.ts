@@ -7,6 +7,7 @@ import { resolvedCommitId } from './r0.js';
 import { withProbe } from './scenario.js';
 import { src, type KnownDifference, type RuleTable, type Scenario } from './types.js';
 import type { Probe } from '../conn/probe.js';
+import { replyCopied } from '../conn/zeroCopy.js';
 
 const E = negErrno;
 const HAS_ERR = 'fs/fuse/dev_uring.c:fuse_uring_out_header_has_err';
@@ -83,7 +84,7 @@ export function replyR0(): RuleTable {
       {
         kind: 'check', id: 'reply.payload.fault', errno: E('EFAULT'), source: src(`${COPY}; fs/fuse/dev.c:fuse_copy_fill (gup of the payload to read it)`),
         when: (p) => {
-          const n = payloadSz(p), m = p.payloadMem;
+          const n = replyCopied(p.queue, requestOf(p)) ? payloadSz(p) : 0, m = p.payloadMem;
           return n > 0 && m !== undefined && (!readable(m.head) || (pastFirstPage(p, n) && !readable(m.tail)));
         },
         violate: faultOfLandingEntry('payload'),

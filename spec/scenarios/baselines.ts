@@ -1,6 +1,8 @@
 // Valid baseline scenarios of each revision's command shapes (a Revision's `baselines`); spec/scenarios/families.ts makes
 // families of them and finds the rows each can break in the rule tables.
-import type { ClientCommand, Command, UringCmdSpec } from '../conn/commands.js';
+import type { ClientCommand, Command, ConnConfig, UringCmdSpec } from '../conn/commands.js';
+import { FOPEN } from '../uapi/fuse_kernel.js';
+import { FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
 import { encodeR7Flags } from '../rules/r7.js';
 import type { TableId } from '../rules/types.js';
 import type { AssumptionValues } from '../types.js';
@@ -20,6 +22,8 @@ export interface Baseline {
   readonly prior: readonly Command[];
   readonly probe: UringCmdSpec;
   readonly probeClient?: ClientCommand;
+  /** What the baseline changes in the revision's base configuration (e.g. the buffer table and open flags of zero-copy). */
+  readonly config?: Partial<ConnConfig>;
 }
 
 export type Baselines = (ctx: BaselineContext) => readonly Baseline[];
@@ -86,6 +90,13 @@ export const r8Baselines: Baselines = (ctx) => {
   const addP = (qid: number, extra: Partial<UringCmdSpec> = {}): Command => ({ kind: 'uring_cmd', tag: `addp.${qid}`, sqe: { cmd_op: C.FUSE_IO_URING_CMD_ADD_BUFPOOL, qid, bufpool: pool, ...extra } });
   const poolReg: UringCmdSpec = { ...reg(0, 0), iov: [{ len: HEADER, addr: 'valid', aligned: true }, { len: 0, addr: 'null', aligned: true }] };
   const registeredPool = (q: number): Command[] => [addQ(q), addP(q, { fixed: true, buf_index: 3 }), { kind: 'uring_cmd', tag: `reg.${q}`, sqe: { ...poolReg, qid: q, fixed: true, buf_index: 3 } }];
+  // Zero-copy: a ZERO_COPY queue with a pool on every CPU, each entry's pages at slot qid of a buffer table of nr_cpus
+  // slots, files opened FOPEN_IO_URING_ZERO_COPY (direct I/O, so READ/WRITE carry the client's pages).
+  const zcQueue = (q: number): Command[] => [addQ(q, FUSE_URING_ZERO_COPY$R8), addP(q), { kind: 'uring_cmd', tag: `reg.${q}`, sqe: { ...poolReg, qid: q, ent_zero_copy_buf_index: q } }];
+  const zcPrior = Array.from({ length: ctx.nr_cpus }, (_, q) => zcQueue(q)).flat();
+  const zcConfig: Partial<ConnConfig> = { buffer_table: ctx.nr_cpus, open_flags: FOPEN.FOPEN_DIRECT_IO | FOPEN.FOPEN_IO_URING_ZERO_COPY };
+  const commitProbe: UringCmdSpec = { cmd_op: C.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: 0, commit_id: 'current', reply: { unique: 'match', error: 0, payload_sz: 'exact' } };
+  const zcOpen: Command[] = [{ kind: 'client', tag: 'open', op: 'open', file: 'small', cpu: 0, client: 0 }, { kind: 'serve', tag: 'serve.open' }];
   return [
     { name: 'add_queue', table: 'add_queue', observe: 'cqe', valid: 'zero', prior: [], probe: { cmd_op: C.FUSE_IO_URING_CMD_ADD_QUEUE, qid: 0, flags: 0n } },
     { name: 'add_bufpool', table: 'add_bufpool', observe: 'cqe', valid: 'zero', prior: [addQ(0)], probe: { cmd_op: C.FUSE_IO_URING_CMD_ADD_BUFPOOL, qid: 0, bufpool: pool } },
@@ -97,6 +108,14 @@ export const r8Baselines: Baselines = (ctx) => {
       name: 'commit_and_fetch.registered_pool', table: 'commit_and_fetch', observe: 'cqe', valid: 'held',
       prior: [...Array.from({ length: ctx.nr_cpus }, (_, q) => registeredPool(q)).flat(), { kind: 'client', tag: 'client.0', op: 'stat', cpu: 0 }],
       probe: { cmd_op: C.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: 0, commit_id: 'current', fixed: true, buf_index: 3, reply: { unique: 'match', error: 0, payload_sz: 'exact' } },
+    },
+    {
+      name: 'commit_and_fetch.zero_copy', table: 'commit_and_fetch', observe: 'cqe', valid: 'held', config: zcConfig,
+      prior: [...zcPrior, ...zcOpen, { kind: 'client', tag: 'client.0', op: 'read', size: 4096, offset: 0, cpu: 0, client: 0 }], probe: commitProbe,
+    },
+    {
+      name: 'deliver.zero_copy', table: 'deliver', observe: 'client', valid: 'held', config: zcConfig, prior: [...zcPrior, ...zcOpen], probe: commitProbe,
+      probeClient: { kind: 'client', tag: 'probe', op: 'read', size: 4096, offset: 0, cpu: 0, client: 0 },
     },
   ];
 };

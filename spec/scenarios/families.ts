@@ -65,7 +65,7 @@ function make(rev: RevisionId, nr_cpus: number, overrides: AssumptionValues): Fa
   const config = baseConfig(rev, nr_cpus);
   const max = maxPayloadSz(config.init!, r.a);
   return r.baselines({ nr_cpus, max, a: r.a }).map((b) => {
-    const baseline: Scenario = { config, prior: b.prior, probe: b.probe, ...(b.probeClient ? { probeClient: b.probeClient } : {}) };
+    const baseline: Scenario = { config: b.config ? { ...config, ...b.config } : config, prior: b.prior, probe: b.probe, ...(b.probeClient ? { probeClient: b.probeClient } : {}) };
     const checks = candidates(r, b);
     const ids = new Set(checks.map((c) => c.id));
     const rows = checks.filter((c) => c.violate !== undefined && firstFailing(c.violate(baseline), ids, overrides) === c.id).map((c) => c.id);

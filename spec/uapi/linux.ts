@@ -2,7 +2,7 @@
 import { constant } from './dsl.js';
 
 /** include/uapi/asm-generic/fcntl.h (x86_64 and arm64 values). */
-export const O_FLAG = { O_WRONLY: 0o1, O_RDWR: 0o2, O_CREAT: 0o100, O_NONBLOCK: 0o4000 } as const;
+export const O_FLAG = { O_WRONLY: 0o1, O_RDWR: 0o2, O_CREAT: 0o100, O_NONBLOCK: 0o4000, O_TMPFILE: 0o20200000 } as const;
 /** include/uapi/linux/mount.h. */
 export const MS_FLAG = { MS_RDONLY: 1, MS_NOSUID: 2, MS_NODEV: 4 } as const;
 /** include/linux/fs.h (glibc's sys/mount.h repeats it): umount2's lazy detach. */

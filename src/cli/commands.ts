@@ -34,6 +34,7 @@ export const RUN = {
     'build-id': { kind: 'string', value: 'ORIGIN:ID', help: 'with --format kcidb: the KCIDB id of the kernel build under test' },
     origin: { kind: 'string', value: 'ORIGIN', help: "with --format kcidb: the KCIDB origin you submit as (default: the build id's)" },
     'keep-enable-uring': { kind: 'flag', help: 'leave fuse.enable_uring as it is instead of turning it on per case' },
+    only: { kind: 'string', value: 'GLOB', help: "only the cases whose id (as reports name them) matches, e.g. 'R8/data.commit_and_fetch.zero_copy/*'" },
   },
 } as const satisfies Command;
 

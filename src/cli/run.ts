@@ -14,6 +14,7 @@ import { REVISIONS, type RevisionId } from '../../spec/types.js';
 import { withEnableUring } from './kernelRun.js';
 import { watchdog } from './watchdog.js';
 import { parse, type Parsed } from './args.js';
+import { globMatch } from '../glob.js';
 import { PROBE, RUN } from './commands.js';
 import type { Io } from './main.js';
 
@@ -31,6 +32,7 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
   const { format, kcidbOpts } = reportOptions(o);
   const outFile = o.out;
   const revs: RevisionId[] = r ? [r] : [...REVISIONS];
+  const only = o.only === undefined ? undefined : (id: string) => globMatch(o.only!, id);
   const nr = cpus();
   // Lines go to the terminal unless a report takes stdout.
   const live = !(format && !outFile);
@@ -45,18 +47,18 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
     return exitStatus(rep.results);
   };
   if (targetName === 'model') {
-    const results = await runSuite(new ModelTarget({ nr_cpus: nr, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), revs, nr, print);
+    const results = await runSuite(new ModelTarget({ nr_cpus: nr, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), revs, nr, print, only);
     return finish(makeReport('model', results, null));
   }
   const why = KernelTarget.unavailable();
-  if (why) return finish(makeReport('kernel', await runSuite(skipAll(why), revs, nr, print), null));
+  if (why) return finish(makeReport('kernel', await runSuite(skipAll(why), revs, nr, print, only), null));
   const k = new KernelTarget({ keepEnableUring: o['keep-enable-uring'] });
   // Every step has its own deadline; this bounds the whole suite in case a reply is ever lost.
   const stop = watchdog(900, 'furc run', () => k.dispose(), io.err);
   try {
     return await withEnableUring(io.err, async () => {
       const fp = await k.fingerprint();
-      return finish(makeReport('kernel', await runSuite(k, revs, nr, print), fp));
+      return finish(makeReport('kernel', await runSuite(k, revs, nr, print, only), fp));
     });
   } finally { stop(); k.dispose(); }
 }

@@ -27,6 +27,6 @@ describe('runSuite on one CPU', () => {
     const results = await runSuite(new ModelTarget({ ...machine, nr_cpus: 1 }), ['R0', 'R8'], 1);
     expect(results.filter((r) => r.verdict.kind !== 'PASS' && r.verdict.kind !== 'SKIP').map((r) => `${r.family}/${r.rule}`)).toEqual([]);
     expect(results.filter((r) => r.rule === 'commit_and_fetch.queue.missing')).toEqual([]);
-    expect(results.filter((r) => r.rule === 'commit_and_fetch.commit_id.unknown').map((r) => r.family)).toEqual(['R0 commit_and_fetch', 'R8 commit_and_fetch', 'R8 commit_and_fetch.registered_pool']);
+    expect(results.filter((r) => r.rule === 'commit_and_fetch.commit_id.unknown').map((r) => r.family)).toEqual(['R0 commit_and_fetch', 'R8 commit_and_fetch', 'R8 commit_and_fetch.registered_pool', 'R8 commit_and_fetch.zero_copy']);
   });
 });

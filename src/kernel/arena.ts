@@ -12,13 +12,15 @@ export class ArenaError extends Error {}
 export class FixedArena {
   private arena: { region: Region; index: number; used: number } | null = null;
 
-  constructor(private readonly p: NativeProbe, private readonly ring: number, private readonly memory: Memory) {}
+  /** `tableTaken`: the ring's buffer table is already registered (zero-copy's sparse one), so no arena can be. */
+  constructor(private readonly p: NativeProbe, private readonly ring: number, private readonly memory: Memory, private readonly tableTaken = false) {}
 
   /**
    * `len` bytes inside the buffer registered at `index`, registering the arena on first use.
    * The table can be registered once per ring: another index (or a full arena) gets null, and the caller plain memory.
    */
   region(len: number, index: number): Region | null {
+    if (!this.arena && this.tableTaken) return null;
     if (!this.arena) {
       const region = this.memory.region(SIZE);
       // Slots below `index` stay sparse ({NULL, 0}); slot `index` is the arena.

@@ -2,18 +2,19 @@
 import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
-import { ERRNO } from '../../spec/errno.js';
+import { ERRNO, errnoName } from '../../spec/errno.js';
 import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsRequest, type FsState } from '../../spec/fs/fs.js';
 import { firstMismatch } from '../../spec/fs/pattern.js';
 import type { ClientCommand, Command, ConnConfig, DeliveredReq, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import { decode, encode } from '../../spec/codec/codec.js';
 import { revision, type Revision } from '../../spec/revisions.js';
 import { FOPEN, FUSE_DEV_IOC, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
-import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
+import { FUSE_URING_CMD, FUSE_URING_ENT_ZERO_COPY$R8 } from '../../spec/uapi/fuse_uring.js';
 import { IORING_OP_NOP, IORING_REGISTER_FILES, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
 import { CAP, MNT_DETACH, MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { FixedArena } from './arena.js';
+import { registerSparseTable, ZeroCopyServer } from './zeroCopy.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
 import { readHeader, writeReply, type Delivered } from './delivery.js';
 import { devReadSize, initReply, parseInitIn, parseRequest, reply, UNSOLICITED, type InitOffer } from './fuseMsg.js';
@@ -29,14 +30,16 @@ import { scaled } from './timeScale.js';
 const { O_RDWR, O_CREAT } = O_FLAG;
 const { MS_RDONLY, MS_NOSUID, MS_NODEV } = MS_FLAG;
 const CAP_IPC_LOCK = BigInt(CAP.CAP_IPC_LOCK), CAP_SYS_ADMIN = BigInt(CAP.CAP_SYS_ADMIN);
-/** user_data bit of the harness's own NOP fences. */
-const FENCE = 1n << 62n;
+/** user_data bit of the harness's own NOP fences, and of the server's own reads and writes (zero-copy). */
+const FENCE = 1n << 62n, SERVER_IO = 1n << 61n;
 const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT, FUSE_IO_URING_CMD_ADD_BUFPOOL: ADD_BUFPOOL } = FUSE_URING_CMD;
 /** Waits are decided by events; these only bound them (past one, the step fails with what was still going on). */
 export const DEADLINE = { step: scaled(5000), teardown: scaled(5000), exit: scaled(10_000), fence: scaled(2000) } as const;
 /** A server answers at most this many requests in one `serve` step (a client that loops forever must not hang it). */
 const SERVE_MAX = 512;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
+/** FUSE_URING_ENT_ZERO_COPY in ent_in_out.flags: the request's pages are in the entry's buffer-table slot, not copied. */
+const zeroCopied = (d: Delivered): boolean => (d.flags & FUSE_URING_ENT_ZERO_COPY$R8) !== 0n;
 
 interface Entry {
   readonly qid: number;
@@ -46,6 +49,8 @@ interface Entry {
   readonly payload: Region | null;
   /** The request it holds (delivered, not yet committed) and the payload the kernel copied. */
   held: { d: Delivered; req: FsRequest } | null;
+  /** ent_zero_copy_buf_index: the buffer-table slot where a zero-copied request's pages are. */
+  readonly zcIndex: number;
 }
 
 /** How the worker runs connections: its client processes, its hold on enable_uring, whether sleeps are interrupted. */
@@ -87,6 +92,10 @@ export class KernelConn {
   private capsDropped = false;
   private arena: FixedArena | null = null;
   private readonly pools = new Map<number, { region: Region; fixed: number | null }>();
+  private zc: ZeroCopyServer | null = null;
+  /** Results of the server's own I/O by user_data, and the events reaped while it waited for them (they join the step's). */
+  private readonly ioDone = new Map<bigint, number>();
+  private readonly spilled: Event[] = [];
   private unmounted = false;
   private readonly fs: FsState;
   /** Result of FUSE_DEV_IOC_SYNC_INIT when the case asked for it (-ENOTTY before 6.18). */
@@ -121,6 +130,7 @@ export class KernelConn {
   private mountAndInit(onConnection: (id: number) => void): void {
     this.ring = this.check(this.p.ringSetup(64, this.cfg.sqe128 ? IORING_SETUP_SQE128 : 0), 'io_uring_setup');
     this.ringGone = this.ringExitSignal();
+    if (this.cfg.buffer_table) this.check(registerSparseTable(this.p, this.ring, this.cfg.buffer_table), `IORING_REGISTER_BUFFERS of ${this.cfg.buffer_table} sparse slots`);
     this.fusefd = this.check(this.p.open('/dev/fuse', O_RDWR), 'open /dev/fuse');
     if (this.cfg.sync_init) {
       // With a mount, mount(2) itself would wait for an INIT reply this single-threaded server cannot send.
@@ -302,10 +312,11 @@ export class KernelConn {
     }
     let entry: Entry | null = null;
     if (sqe.cmd_op === REGISTER) {
-      entry = { qid: sqe.qid, sqeTag: tag, header: iov[0]?.region ?? null, payload: iov[1]?.region ?? null, held: null };
+      entry = { qid: sqe.qid, sqeTag: tag, header: iov[0]?.region ?? null, payload: iov[1]?.region ?? null, held: null, zcIndex: sqe.ent_zero_copy_buf_index ?? 0 };
       this.registered.set(tag, entry);
     }
     if (sqe.cmd_op === COMMIT) entry = this.prepareCommit(sqe, commitId);
+    const reapedMeanwhile = this.spilled.splice(0);
     const ud = this.nextUd++;
     this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid, entry });
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
@@ -321,7 +332,7 @@ export class KernelConn {
     if (early) out.unshift({ kind: 'blocked', tag });
     // A COMMIT the kernel did not refuse at once now holds its entry (fuse_uring_commit_fetch re-arms it with this SQE).
     if (sqe.cmd_op === COMMIT && entry && !out.some((e) => e.kind === 'cqe' && e.tag === tag && e.res < 0)) entry.sqeTag = tag;
-    return [...out, ...this.settle()];
+    return [...reapedMeanwhile, ...out, ...this.settle()];
   }
 
   /**
@@ -356,6 +367,12 @@ export class KernelConn {
     const payloadSz = r.payload_sz === 'exact' ? body.length : r.payload_sz;
     const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
     if (ent.header) writeReply(this.rev, (from, to) => ent.header!.writableRange(from, to), { unique, error, payloadSz });
+    // A zero-copied READ's answer goes into the client's pages, installed in the entry's slot of the buffer table.
+    if (held && zeroCopied(held.d) && held.d.opcode === FUSE_OPCODE.FUSE_READ) {
+      const n = this.zeroCopy().fill(ent.zcIndex, body);
+      if (n !== body.length) throw new KernelError(`READ_FIXED of ${body.length} bytes into buffer slot ${ent.zcIndex} returned ${n}`);
+      return ent;
+    }
     const target = this.payloadRegion(ent, held?.d.offset);
     const into = target?.region.writableRange(target.at, target.at + body.length);
     if (into) into.set(body);
@@ -371,7 +388,7 @@ export class KernelConn {
 
   /** A pool in the ring's registered arena (see arena.ts); plain memory when the arena cannot hold it. */
   private fixedRegion(len: number, index: number): Region {
-    this.arena ??= new FixedArena(this.p, this.ring, this.memory);
+    this.arena ??= new FixedArena(this.p, this.ring, this.memory, (this.cfg.buffer_table ?? 0) > 0);
     return this.arena.region(len, index) ?? this.memory.region(len);
   }
 
@@ -469,6 +486,7 @@ export class KernelConn {
     if (typeof rows === 'number') return;
     for (const [ud, res, flags] of rows) {
       if ((ud & FENCE) !== 0n) { this.fenced.add(ud); continue; }
+      if ((ud & SERVER_IO) !== 0n) { this.ioDone.set(ud, res); continue; }
       const t = this.udTag.get(ud);
       if (!t) continue;
       const ent = t.entry;
@@ -479,25 +497,53 @@ export class KernelConn {
         out.push(bid === null ? { kind: 'cqe', tag: t.tag, res, req } : { kind: 'cqe', tag: t.tag, res, req, buf_id: bid });
       } else out.push({ kind: 'cqe', tag: t.tag, res });
     }
+    // What the server's own I/O reaped while a delivery above waited for it belongs to this step too.
+    if (out !== this.spilled) out.push(...this.spilled.splice(0));
   }
 
   /** Records a request the kernel put in `ent` and says what it found there, payload bytes included. */
   private delivered(ent: Entry, d: Delivered, qid: number): DeliveredReq {
     const at = this.payloadRegion(ent, d.offset);
-    const payload = (at?.region.readableRange(at.at, at.at + d.payload_sz) ?? new Uint8Array()).slice();
+    let payload: Uint8Array = (at?.region.readableRange(at.at, at.at + d.payload_sz) ?? new Uint8Array()).slice();
+    let drainError: number | null = null;
+    // A zero-copied WRITE's data is in the client's pages at the entry's slot: the server reads them with WRITE_FIXED.
+    if (zeroCopied(d) && d.opcode === FUSE_OPCODE.FUSE_WRITE) {
+      const got = this.zeroCopy().drain(ent.zcIndex, d.payload_sz);
+      if (typeof got === 'number') { drainError = got; payload = new Uint8Array(); } else payload = got;
+    }
     const req: FsRequest = { opcode: d.opcode, nodeid: d.nodeid, opIn: d.opIn, payload };
     ent.held = { d, req };
     this.byCommit.set(d.commit_id, ent);
     this.lastDelivered.set(qid, d.commit_id);
     this.counts.ringRequests++;
     const arg = argOf(req);
-    const data = d.opcode === FUSE_OPCODE.FUSE_WRITE ? this.writeData(req) : undefined;
+    const data = d.opcode !== FUSE_OPCODE.FUSE_WRITE ? undefined : drainError !== null ? `write_fixed ${errnoName(drainError)}` : this.writeData(req);
     const pooled = this.pools.has(qid) && !ent.payload;
     return {
       opcode: d.opcode, unique: d.unique, commit_id: d.commit_id, payload_sz: d.payload_sz, nodeid: d.nodeid,
       ...(arg !== undefined ? { arg } : {}), ...(d.flags !== 0n ? { flags: d.flags } : {}),
       ...(pooled && d.offset !== undefined ? { offset: d.offset } : {}), ...(data ? { data } : {}),
     };
+  }
+
+  private zeroCopy(): ZeroCopyServer {
+    this.zc ??= new ZeroCopyServer(this.p, this.rev, this.memory, this.cfg.sqe128, (make) => this.serverIo(make));
+    return this.zc;
+  }
+
+  /** Submits one of the server's own SQEs and reaps until its CQE: what else completes meanwhile joins the step's events. */
+  private serverIo(make: (userData: bigint) => Buffer): number {
+    const ud = SERVER_IO | this.nextUd++;
+    const sub = this.p.ringSubmit(this.ring, make(ud), false);
+    if (sub < 0) throw new KernelError(`server I/O not submitted: ${sub}`);
+    const deadline = Date.now() + DEADLINE.fence;
+    while (!this.ioDone.has(ud)) {
+      if (Date.now() > deadline) throw new KernelError(`server I/O not completed within ${DEADLINE.fence} ms`);
+      this.reapRing(this.spilled, 5);
+    }
+    const res = this.ioDone.get(ud)!;
+    this.ioDone.delete(ud);
+    return res;
   }
 
   /** Whether a WRITE's payload holds the bytes the client wrote (the file's pattern at that offset). */
@@ -565,6 +611,7 @@ export class KernelConn {
     this.resetClients();
     if (!this.ringExited && this.ring >= 0) this.p.ringClose(this.ring);
     this.ringExited = true;
+    this.zc?.close();
     if (this.ringGone >= 0) this.p.close(this.ringGone);
     this.ringGone = -1;
     if (this.fusefd >= 0) this.p.close(this.fusefd);
