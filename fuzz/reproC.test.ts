@@ -150,8 +150,8 @@ describe('C reproducer layouts', () => {
       const cName = (l: string) => l.replace(/\$.*/, '');
       const rows = defs.map((d) => {
         const st = `struct ${cName(d.layout!)}`;
-        // The SQE128 view of a URING_CMD SQE is 128 bytes; struct io_uring_sqe declares the first 64.
-        if (!d.field) return d.layout === 'io_uring_sqe$uring_cmd' ? null : `  printf("${d.name} %zu\\n", sizeof(${st}));`;
+        // The SQE128 views (URING_CMD, read/write) are 128 bytes; struct io_uring_sqe declares the first 64.
+        if (!d.field) return d.layout!.startsWith('io_uring_sqe$') ? null : `  printf("${d.name} %zu\\n", sizeof(${st}));`;
         return `  printf("${d.name} %zu\\n", offsetof(${st}, ${d.field}));`;
       }).filter(Boolean);
       const prog = `#include <stddef.h>\n#include <stdio.h>\n#include <stdint.h>\n#include <sys/uio.h>\n#include <linux/io_uring.h>\n#include "${HEADERS[rev]}"\nint main(void) {\n${rows.join('\n')}\n  return 0;\n}\n`;

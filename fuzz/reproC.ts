@@ -30,6 +30,8 @@ export const HARNESS = {
   /** src/kernel/conn.ts SERVE_MAX, FENCE, DEADLINE (unscaled), the INIT wait of mountAndInit, the ring's entries. */
   SERVE_MAX: 512,
   FENCE_BIT: 1n << 62n,
+  /** src/kernel/conn.ts SERVER_IO: the user_data bit of the server's own reads and writes (zero-copy). */
+  SERVER_IO_BIT: 1n << 61n,
   DEADLINE: { step: 5000, teardown: 5000, exit: 10_000, fence: 2000 },
   INIT_WAIT: 2000,
   RING_ENTRIES: 64,
@@ -71,7 +73,7 @@ function cmdC(rev: Revision, tag: string, sqe: UringCmdSpec, i: number): string 
     ...(sqe.bufpool ? [`.has_bufpool = 1, .bufpool_kind = ${ADDR[sqe.bufpool.addr]}, .bufpool_len = ${sqe.bufpool.len}`] : []),
     `.fixed = ${sqe.fixed ? 1 : 0}, .buf_index = ${sqe.buf_index ?? 0}`,
     `.reply_unique = ${{ match: 0, zero: 1, other: 2 }[r.unique]}, .reply_error = ${r.error}, .reply_psz = ${r.payload_sz === 'exact' ? -1 : r.payload_sz}`,
-    '.serve_fixed = -1',
+    '.serve_fixed = -1', `.zc_index = ${sqe.ent_zero_copy_buf_index ?? 0}`,
   ];
   return `  static const unsigned char sqe[SQE_SIZEOF] = {\n  ${bytesC(tmpl)}\n  };\n  struct cmd c = { ${fields.join(', ')} };`;
 }
@@ -106,9 +108,9 @@ function configC(c: FuzzCase, rev: Revision): string {
     '/* The case\'s connection (ConnConfig). */',
     `#define CFG_SQE128 ${cfg.sqe128 ? 1 : 0}`, `#define CFG_ENABLE_URING ${cfg.enable_uring ? 1 : 0}`, `#define CFG_MOUNT ${cfg.mount ? 1 : 0}`,
     `#define CFG_SYNC_INIT ${cfg.sync_init ? 1 : 0}`, `#define CFG_INIT ${cfg.init ? 1 : 0}`, `#define CFG_INIT_FLAGS ${cfg.init?.flags ?? 0n}ull`,
-    `#define CFG_CAP_CLEAR ${cap}`, `#define REQ_HEADER_NAME ${str(rev.reqHeader)}`,
+    `#define CFG_CAP_CLEAR ${cap}`, `#define REQ_HEADER_NAME ${str(rev.reqHeader)}`, `#define CFG_BUFFER_TABLE ${cfg.buffer_table ?? 0}`,
     '/* The kernel target\'s own numbers (fuzz/reproC.ts HARNESS); deadlines in ms, times FURC_TIME_SCALE. */',
-    `#define PAGE ${HARNESS.PAGE}u`, `#define ARENA_SIZE ${HARNESS.ARENA_SIZE}u`, `#define SERVE_MAX ${HARNESS.SERVE_MAX}`, `#define FENCE_BIT ${HARNESS.FENCE_BIT}ull`,
+    `#define PAGE ${HARNESS.PAGE}u`, `#define ARENA_SIZE ${HARNESS.ARENA_SIZE}u`, `#define SERVE_MAX ${HARNESS.SERVE_MAX}`, `#define FENCE_BIT ${HARNESS.FENCE_BIT}ull`, `#define SERVER_IO_BIT ${HARNESS.SERVER_IO_BIT}ull`,
     `#define DEADLINE_STEP ${HARNESS.DEADLINE.step}`, `#define DEADLINE_TEARDOWN ${HARNESS.DEADLINE.teardown}`, `#define DEADLINE_EXIT ${HARNESS.DEADLINE.exit}`,
     `#define DEADLINE_FENCE ${HARNESS.DEADLINE.fence}`, `#define INIT_WAIT ${HARNESS.INIT_WAIT}`, `#define RING_ENTRIES ${HARNESS.RING_ENTRIES}`,
     `#define DATA_MAX ${HARNESS.DATA_MAX}u`, `#define POOL_INITIAL ${HARNESS.POOL_INITIAL}`, `#define DEV_READ_SIZE ${HARNESS.devReadSize(cfg.init?.max_write ?? 0)}`,

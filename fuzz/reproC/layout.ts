@@ -7,7 +7,8 @@ import { PATTERN_LEN } from '../../spec/fs/pattern.js';
 import type { Revision } from '../../spec/revisions.js';
 import type { Field, Layout } from '../../spec/types.js';
 import { FUSE_DEV_IOC, FUSE_INIT_FLAG, FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
-import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
+import { FUSE_URING_CMD, FUSE_URING_ENT_ZERO_COPY$R8 } from '../../spec/uapi/fuse_uring.js';
+import { O_FLAG } from '../../spec/uapi/linux.js';
 import { IORING } from '../../spec/uapi/io_uring.js';
 import { ARENA, KERNEL_ADDR } from '../../src/kernel/regions.js';
 
@@ -52,6 +53,7 @@ export type Group = readonly [prefix: string, layout: string, fields: Readonly<R
 function groups(rev: Revision): Group[] {
   return [
     ['SQE', 'io_uring_sqe$uring_cmd', { OPCODE: 'opcode', FD: 'fd', CMD_OP: 'cmd_op', ADDR: 'addr', LEN: 'len', URING_CMD_FLAGS: 'uring_cmd_flags', USER_DATA: 'user_data', BUF_INDEX: 'buf_index', CMD: 'cmd' }],
+    ['RW', 'io_uring_sqe$rw', { OPCODE: 'opcode', FD: 'fd', OFF: 'off', ADDR: 'addr', LEN: 'len', USER_DATA: 'user_data', BUF_INDEX: 'buf_index' }],
     ['CQE', 'io_uring_cqe', { USER_DATA: 'user_data', RES: 'res', FLAGS: 'flags' }],
     ['IOVEC', 'iovec', { BASE: 'iov_base', LEN: 'iov_len' }],
     ['CMD_REQ', rev.cmdReq, { FLAGS: 'flags', COMMIT_ID: 'commit_id', QID: 'qid', BUFPOOL_UADDR: 'bufpool.uaddr' }, ['BUFPOOL_UADDR']],
@@ -102,6 +104,9 @@ export function constantDefines(): CDefine[] {
     c('IORING_SETUP_SQE128', IORING.IORING_SETUP_SQE128), c('IORING_URING_CMD_FIXED', IORING.IORING_URING_CMD_FIXED),
     c('IORING_CQE_F_BUFFER', IORING.IORING_CQE_F_BUFFER), c('IORING_CQE_BUFFER_SHIFT', IORING.IORING_CQE_BUFFER_SHIFT),
     c('IORING_REGISTER_BUFFERS', IORING.IORING_REGISTER_BUFFERS),
+    c('IORING_OP_READ_FIXED', IORING.IORING_OP_READ_FIXED), c('IORING_OP_WRITE_FIXED', IORING.IORING_OP_WRITE_FIXED),
+    c('IORING_OP_READ', IORING.IORING_OP_READ), c('IORING_OP_WRITE', IORING.IORING_OP_WRITE),
+    c('FUSE_URING_ENT_ZERO_COPY', FUSE_URING_ENT_ZERO_COPY$R8), c('O_TMPFILE', O_FLAG.O_TMPFILE),
     c('CMD_REGISTER', FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER), c('CMD_COMMIT', FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH),
     c('CMD_ADD_BUFPOOL', FUSE_URING_CMD.FUSE_IO_URING_CMD_ADD_BUFPOOL),
     ...(['FUSE_LOOKUP', 'FUSE_FORGET', 'FUSE_GETATTR', 'FUSE_OPEN', 'FUSE_READ', 'FUSE_WRITE', 'FUSE_RELEASE', 'FUSE_FSYNC', 'FUSE_FLUSH',

@@ -31,14 +31,15 @@ __attribute__((noreturn)) static void client_loop(int sock) {
         fd = open(op.path, (int)op.flags | O_CLOEXEC, op.mode);
         r.res = fd < 0 ? -1 : 0;
         break;
-      case V_READ:
+      case V_READ: {
+        /* The file position the bytes come from: the pattern is a function of the file offset. */
+        uint64_t base = op.offset >= 0 ? (uint64_t)op.offset : (uint64_t)lseek(fd, 0, SEEK_CUR);
+        /* Every byte starts as the pattern's complement, so a read that leaves the buffer alone cannot pass as data. */
+        for (size_t i = 0; i < size; i++) data[i] = (unsigned char)~pat(op.seed, base + i);
         r.res = op.offset < 0 ? read(fd, data, size) : pread(fd, data, size, op.offset);
-        if (r.res > 0) {
-          /* The file position the bytes came from: the pattern is a function of the file offset. */
-          uint64_t base = op.offset >= 0 ? (uint64_t)op.offset : (uint64_t)(lseek(fd, 0, SEEK_CUR) - r.res);
-          r.mismatch = first_mismatch(op.seed, base, data, (size_t)r.res);
-        }
+        if (r.res > 0) r.mismatch = first_mismatch(op.seed, base, data, (size_t)r.res);
         break;
+      }
       case V_WRITE: {
         uint64_t base = op.offset >= 0 ? (uint64_t)op.offset : (uint64_t)lseek(fd, 0, SEEK_CUR);
         for (size_t i = 0; i < size; i++) data[i] = pat(op.seed, base + i);

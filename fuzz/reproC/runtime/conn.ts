@@ -42,6 +42,15 @@ static int connection_id(const char *dir) {
 static void open_conn(void) {
   int r = ring_setup(RING_ENTRIES, CFG_SQE128 ? SPEC_IORING_SETUP_SQE128 : 0);
   if (r < 0) step_fail("io_uring_setup failed: %d", r);
+#if CFG_BUFFER_TABLE > 0
+  {
+    /* Zero-copy's buffer table: CFG_BUFFER_TABLE sparse slots ({NULL, 0}) for the kernel to install request pages in. */
+    unsigned char *iovs = xcalloc((size_t)IOVEC_SIZEOF * CFG_BUFFER_TABLE);
+    int rc = (int)syscall(__NR_io_uring_register, ring_fd, SPEC_IORING_REGISTER_BUFFERS, iovs, CFG_BUFFER_TABLE);
+    free(iovs);
+    if (rc < 0) step_fail("IORING_REGISTER_BUFFERS of %d sparse slots failed: %d", CFG_BUFFER_TABLE, -errno);
+  }
+#endif
   fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fuse_fd < 0) step_fail("open /dev/fuse failed: %d", -errno);
 #if CFG_SYNC_INIT
@@ -133,6 +142,8 @@ static void teardown(void) {
   } else printf("  problem: %s\n", fail_msg);
   if (!ring_exited && ring_fd >= 0) ring_close();
   ring_exited = 1;
+  if (scratch_fd >= 0) close(scratch_fd);
+  scratch_fd = -1;
   if (fuse_fd >= 0) close(fuse_fd);
   fuse_fd = -1;
   if (have_dir && !unmounted) { if (setjmp(j) == 0) umount_step(); else printf("  problem: %s\n", fail_msg); }

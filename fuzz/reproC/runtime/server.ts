@@ -10,7 +10,7 @@ struct held {
   unsigned char *payload; size_t plen;
 };
 /* A REGISTERed entry: its regions, the tag of the SQE it holds now (its REGISTER's, then each accepted COMMIT's). */
-struct entry { char reg_tag[64]; char sqe_tag[64]; int qid; struct region *hdr, *pay; struct held *held; };
+struct entry { char reg_tag[64]; char sqe_tag[64]; int qid; struct region *hdr, *pay; struct held *held; int zc_index; };
 static struct entry *entries[4096]; static int nentries; /* in order of registration */
 struct pool { int qid; struct region *r; int fixed; };
 static struct pool pools[1024]; static int npools;
@@ -57,6 +57,8 @@ static void held_free(struct held *h) { if (h) { free(h->opin); free(h->payload)
  * buf_index with IORING_REGISTER_BUFFERS, slots below it sparse ({NULL, 0}); another index or a full arena gets NULL. */
 static struct region *arena; static int arena_index; static size_t arena_used;
 static struct region *fixed_region(size_t len, int index) {
+  /* Zero-copy's sparse table was registered at set-up: no arena can be (FixedArena's tableTaken). */
+  if (!arena && CFG_BUFFER_TABLE > 0) return region_new(len, 0);
   if (!arena) {
     struct region *r = region_new(ARENA_SIZE, 0);
     unsigned char *iovs = xcalloc((size_t)IOVEC_SIZEOF * (size_t)(index + 1));
@@ -92,6 +94,47 @@ static void write_data(struct held *d, char *out, size_t on) {
   if (m < 0) snprintf(out, on, "ok"); else snprintf(out, on, "mismatch@%ld", m);
 }
 
+/* The server's own reads and writes on its ring (src/kernel/zeroCopy.ts): each at offset 0 of an O_TMPFILE scratch
+ * file, reaped until its CQE while every other CQE is handled as usual (a delivery may start another one). */
+static struct { uint64_t ud; int32_t res; } io_done[64]; static int nio_done;
+static int scratch_fd = -1;
+static int32_t server_io(int opcode, uint64_t addr, uint32_t len, int buf_index) {
+  if (scratch_fd < 0 && (scratch_fd = open("/tmp", O_RDWR | SPEC_O_TMPFILE | O_CLOEXEC, 0600)) < 0) step_fail("open(O_TMPFILE) in /tmp failed: %d", -errno);
+  unsigned char sqe[RW_SIZEOF]; memset(sqe, 0, sizeof sqe);
+  uint64_t ud = SERVER_IO_BIT | next_ud++;
+  PUT(sqe, RW_OPCODE, opcode); PUT(sqe, RW_FD, (uint32_t)scratch_fd); PUT(sqe, RW_OFF, 0); PUT(sqe, RW_ADDR, addr); PUT(sqe, RW_LEN, len);
+  PUT(sqe, RW_USER_DATA, ud); PUT(sqe, RW_BUF_INDEX, buf_index);
+  int blocked;
+  if (ring_submit(sqe, 0, &blocked) < 0) step_fail("server I/O not submitted");
+  double deadline = now_ms() + scaled(DEADLINE_FENCE);
+  for (;;) {
+    for (int i = 0; i < nio_done; i++) if (io_done[i].ud == ud) { int32_t r = io_done[i].res; io_done[i] = io_done[--nio_done]; return r; }
+    if (now_ms() > deadline) step_fail("server I/O not completed within %d ms", scaled(DEADLINE_FENCE));
+    reap(5);
+  }
+}
+/* A zero-copied READ's answer into the client's pages at the entry's slot: to the scratch file, then READ_FIXED. */
+static int32_t zc_fill(int slot, const unsigned char *bytes, size_t len) {
+  if (!len) return 0;
+  char *from = map_pages(len); memcpy(from, bytes, len);
+  int32_t w = server_io(SPEC_IORING_OP_WRITE, (uint64_t)(uintptr_t)from, (uint32_t)len, 0);
+  munmap(from, len);
+  if (w != (int32_t)len) step_fail("scratch write of %zu bytes returned %d", len, w);
+  return server_io(SPEC_IORING_OP_READ_FIXED, 0, (uint32_t)len, slot);
+}
+/* A zero-copied WRITE's bytes from the client's pages at the entry's slot: WRITE_FIXED to the scratch file, then READ. */
+static int32_t zc_drain(int slot, size_t len, unsigned char **out) {
+  *out = 0;
+  if (!len) return 0;
+  int32_t w = server_io(SPEC_IORING_OP_WRITE_FIXED, 0, (uint32_t)len, slot);
+  if (w <= 0) return w;
+  char *into = map_pages((size_t)w);
+  int32_t r = server_io(SPEC_IORING_OP_READ, (uint64_t)(uintptr_t)into, (uint32_t)w, 0);
+  if (r != w) step_fail("scratch read of %d bytes returned %d", w, r);
+  *out = xcalloc((size_t)w); memcpy(*out, into, (size_t)w); munmap(into, (size_t)w);
+  return w;
+}
+
 /* Records a request the kernel put in an entry and says what it found there, payload bytes included. */
 static void delivered(struct entry *e, struct sub *s, uint32_t cqe_flags) {
   if (e->hdr->len < HDR_SIZEOF) step_fail("%s: need %d bytes, got %zu", REQ_HEADER_NAME, HDR_SIZEOF, e->hdr->len);
@@ -108,6 +151,13 @@ static void delivered(struct entry *e, struct sub *s, uint32_t cqe_flags) {
   const char *v = pr ? readable_range(pr, at, at + d->payload_sz) : 0;
   d->plen = v ? d->payload_sz : 0;
   d->payload = xcalloc(d->plen); if (d->plen) memcpy(d->payload, v, d->plen);
+  /* A zero-copied WRITE's data is in the client's pages at the entry's slot: the server reads them with WRITE_FIXED. */
+  int32_t drain_err = 0;
+  if ((d->flags & SPEC_FUSE_URING_ENT_ZERO_COPY) && d->opcode == SPEC_FUSE_WRITE) {
+    unsigned char *got; int32_t n = zc_drain(e->zc_index, d->payload_sz, &got);
+    free(d->payload); d->payload = got; d->plen = n > 0 ? (size_t)n : 0;
+    if (n < 0) drain_err = n;
+  }
   held_free(e->held); e->held = d;
   bycommit_set(d->commit_id, e);
   last_delivered[s->qid & 0xffff] = d->commit_id;
@@ -117,7 +167,11 @@ static void delivered(struct entry *e, struct sub *s, uint32_t cqe_flags) {
   if (arg_of(d->opcode, d->opin, d->payload, d->plen, arg, sizeof arg)) n += snprintf(line + n, sizeof line - (size_t)n, " arg=%s", arg);
   if (d->flags) n += snprintf(line + n, sizeof line - (size_t)n, " flags=0x%llx", (unsigned long long)d->flags);
   if (pool_of(s->qid) && !e->pay && d->has_offset) n += snprintf(line + n, sizeof line - (size_t)n, " offset=%u", d->offset);
-  if (d->opcode == SPEC_FUSE_WRITE) { write_data(d, data, sizeof data); n += snprintf(line + n, sizeof line - (size_t)n, " data=%s", data); }
+  if (d->opcode == SPEC_FUSE_WRITE) {
+    char b[32];
+    if (drain_err) snprintf(data, sizeof data, "write_fixed %s", errno_name(drain_err, b)); else write_data(d, data, sizeof data);
+    n += snprintf(line + n, sizeof line - (size_t)n, " data=%s", data);
+  }
   n += snprintf(line + n, sizeof line - (size_t)n, ")");
   if (cqe_flags & SPEC_IORING_CQE_F_BUFFER) snprintf(line + n, sizeof line - (size_t)n, " buf_id=%u", cqe_flags >> SPEC_IORING_CQE_BUFFER_SHIFT);
   event("%s", line);
@@ -126,6 +180,7 @@ static void delivered(struct entry *e, struct sub *s, uint32_t cqe_flags) {
 
 static void handle_cqe(uint64_t ud, int32_t res, uint32_t flags) {
   if (ud & FENCE_BIT) { if (nfenced < (int)(sizeof fenced / sizeof fenced[0])) fenced[nfenced++] = ud; return; }
+  if (ud & SERVER_IO_BIT) { if (nio_done < (int)(sizeof io_done / sizeof io_done[0])) { io_done[nio_done].ud = ud; io_done[nio_done++].res = res; } return; }
   struct sub *s = sub_find(ud);
   if (!s) return;
   if (res == -SPEC_ERESTARTSYS || res == -SPEC_EINTR) s->interrupted = 1;
@@ -145,6 +200,7 @@ struct cmd {
   int has_bufpool, bufpool_kind; uint64_t bufpool_len; int fixed, buf_index;
   int reply_unique; int32_t reply_error; long reply_psz; /* reply_unique 0 match, 1 zero, 2 other; reply_psz -1: exact */
   int serve_fixed; /* serve's COMMIT on a registered pool: its buf_index, else -1 */
+  int zc_index; /* REGISTER: ent_zero_copy_buf_index */
 };
 
 /* Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH, each part only where the
@@ -167,9 +223,15 @@ static struct entry *prepare_commit(const struct cmd *c, uint64_t cid) {
     char *ps = writable_range(ent->hdr, HDR_ENT + ENT_PAYLOAD_SZ, HDR_ENT + ENT_PAYLOAD_SZ + ENT_PAYLOAD_SZ_W);
     if (ps) put_le(ps, 0, ENT_PAYLOAD_SZ_W, psz);
   }
-  size_t at; struct region *target = payload_region(ent, held, &at);
-  char *into = target ? writable_range(target, at, at + blen) : 0;
-  if (into && blen) memcpy(into, a.body, blen);
+  /* A zero-copied READ's answer goes into the client's pages, installed in the entry's slot of the buffer table. */
+  if (held && (held->flags & SPEC_FUSE_URING_ENT_ZERO_COPY) && held->opcode == SPEC_FUSE_READ) {
+    int32_t got = zc_fill(ent->zc_index, (const unsigned char *)a.body, blen);
+    if (got != (int32_t)blen) step_fail("READ_FIXED of %zu bytes into buffer slot %d returned %d", blen, ent->zc_index, got);
+  } else {
+    size_t at; struct region *target = payload_region(ent, held, &at);
+    char *into = target ? writable_range(target, at, at + blen) : 0;
+    if (into && blen) memcpy(into, a.body, blen);
+  }
   free(a.body); held_free(held);
   return ent;
 }
@@ -202,7 +264,7 @@ static void run_cmd(const struct cmd *c) {
     if (nentries == (int)(sizeof entries / sizeof entries[0])) step_fail("too many entries");
     entry = xcalloc(sizeof *entry);
     snprintf(entry->reg_tag, sizeof entry->reg_tag, "%s", c->tag); snprintf(entry->sqe_tag, sizeof entry->sqe_tag, "%s", c->tag);
-    entry->qid = c->qid; entry->hdr = c->niov > 0 ? ir[0] : 0; entry->pay = c->niov > 1 ? ir[1] : 0;
+    entry->qid = c->qid; entry->hdr = c->niov > 0 ? ir[0] : 0; entry->pay = c->niov > 1 ? ir[1] : 0; entry->zc_index = c->zc_index;
     entries[nentries++] = entry;
   }
   if (c->op == SPEC_CMD_COMMIT) entry = prepare_commit(c, cid);
