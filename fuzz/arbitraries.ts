@@ -7,7 +7,7 @@ import type { Addr, ClientOp, ConnConfig, MemProt, ReplySpec, UringCmdSpec } fro
 import { URING_INIT_FLAGS } from '../spec/rules/scenario.js';
 import { revision, type Revision } from '../spec/revisions.js';
 import { ERRNO } from '../spec/errno.js';
-import { FUSE_INIT_FLAG, FUSE_MIN_READ_BUFFER } from '../spec/uapi/fuse_kernel.js';
+import { FOPEN, FUSE_INIT_FLAG, FUSE_MIN_READ_BUFFER } from '../spec/uapi/fuse_kernel.js';
 import { FUSE_URING_CMD, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import type { RevisionId } from '../spec/types.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
@@ -33,6 +33,7 @@ const addr: fc.Arbitrary<Addr> = fc.oneof({ weight: 12, arbitrary: fc.constant('
 function arbConfig(rev: RevisionId, nrCpus: number): fc.Arbitrary<ConnConfig> {
   // A revision that reports buffers in CQE flags takes them from an io_uring kernel-managed ring the server sets up first.
   const kmbuf = revision(rev).bufferReport === 'cqe_flags';
+  const zeroCopyQueues = revision(rev).tables.add_queue !== undefined;
   const ringSetup = fc.record({ kmbuf_bgid0: fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, fc.constant(false)), kmbuf_nbufs: fc.constantFrom(0, 1, 2, 4, 8), fixed_buffers: fc.constantFrom(0, 1, 2) });
   return fc.record({
     ringSetup: kmbuf ? ringSetup.map((x) => x as typeof x | null) : fc.constant(null),
@@ -45,6 +46,9 @@ function arbConfig(rev: RevisionId, nrCpus: number): fc.Arbitrary<ConnConfig> {
     max_write: fc.constantFrom(...MAX_WRITES),
     max_pages: fc.constantFrom(...MAX_PAGES),
     unbound: fc.oneof({ weight: 30, arbitrary: fc.constant(null) }, fc.constantFrom('plain' as const, 'sync_init' as const)),
+    // Where queues can be zero-copy (R8 ADD_QUEUE): a buffer table around the entries' slots, and files opened for it.
+    bufferTable: zeroCopyQueues ? fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.constantFrom(1, nrCpus, 8)) : fc.constant(0),
+    zcOpen: zeroCopyQueues ? fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, fc.constant(true)) : fc.constant(false),
   }).map((c) => {
     let flags = URING_INIT_FLAGS;
     if (c.abortError) flags |= FUSE_INIT_FLAG.FUSE_ABORT_ERROR;
@@ -56,6 +60,8 @@ function arbConfig(rev: RevisionId, nrCpus: number): fc.Arbitrary<ConnConfig> {
       init: c.answerInit ? { flags, max_write: c.max_write, max_pages: c.max_pages } : null,
       caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true }, memlock_limit: 64 << 20, nr_cpus: nrCpus,
       ...(c.ringSetup ? { ring_setup: c.ringSetup } : {}),
+      ...(c.bufferTable ? { buffer_table: c.bufferTable } : {}),
+      ...(c.zcOpen ? { open_flags: FOPEN.FOPEN_DIRECT_IO | FOPEN.FOPEN_IO_URING_ZERO_COPY } : {}),
     };
   });
 }
