@@ -541,7 +541,8 @@ export class ConnModel {
       const key = [...this.lockWaiters].find(([, ws]) => ws.includes(w))?.[0];
       const owner = key === undefined ? undefined : this.lockOwner.get(key);
       if (owner !== undefined && owner !== w && woken.some((x) => x.n === owner)) {
-        this.schedulerOrder ??= { why: `clients ${owner} and ${w}, woken together, race for ${key}`, thisStep: false };
+        // The race is run out in this very step (a serve goes on answering whichever LOOKUP came first: 310c6a915d8b).
+        this.schedulerOrder ??= { why: `clients ${owner} and ${w}, woken together, race for ${key}`, thisStep: true };
       }
     }
     return out;
