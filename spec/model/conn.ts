@@ -532,7 +532,8 @@ export class ConnModel {
       // Two of waker and waiters send a request from one CPU: whichever the scheduler runs first queues first (a woken
       // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
       const other = sent.get(cpu);
-      if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: false };
+      // Their requests go out in this very step, so it is the scheduler's too (a serve answering them: 310c6a915d8b).
+      if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: true };
       else sent.set(cpu, w);
     }
     // A woken client that now queues for a lock another client woken with it holds: a mutex is not handed over, the first
