@@ -140,13 +140,13 @@ export function taskState(pid: number, tid = pid): { state: string; wchan: strin
 /**
  * Waits only the server (or another client's FUSE request) can end: a reply (request_wait_answer), INIT or a ready
  * ring (fuse_get_req), a device to bind (fuse_get_dev), the directory a FUSE waiter holds (fuse_lock_inode without
- * PARALLEL_DIROPS; path_openat / rwsem_down_* on its i_rwsem; d_alloc_parallel), a file's i_rwsem a FUSE waiter holds
+ * PARALLEL_DIROPS; path_openat / rwsem_down_* on its i_rwsem, lookup_open since 7.3 takes it there; d_alloc_parallel), a file's i_rwsem a FUSE waiter holds
  * (a direct write, fsync or flush asleep in inode_lock, whose wchan is the FUSE function), a page-cache folio a background
  * READ is filling (a buffered read asleep in folio_wait_bit_common behind readahead). Teardown waits that end by themselves
  * (synchronize_rcu_expedited on a dying superblock, the ring's async stop work) are not in it: the step waits them out.
  * An unknown wait name makes a step run into its deadline, whose error names it, never a step settled too early.
  */
-const SERVER_WAITS = /request_wait_answer|fuse_get_req|fuse_get_dev|fuse_lock_inode|path_openat|rwsem_down|d_alloc_parallel|fuse_wait_on|fuse_file_write_iter|fuse_direct_write_iter|fuse_fsync|fuse_flush|folio_wait_bit/;
+const SERVER_WAITS = /request_wait_answer|fuse_get_req|fuse_get_dev|fuse_lock_inode|path_openat|lookup_open|rwsem_down|d_alloc_parallel|fuse_wait_on|fuse_file_write_iter|fuse_direct_write_iter|fuse_fsync|fuse_flush|folio_wait_bit/;
 
 export const asleepInFuse = (t: { state: string; wchan: string }): boolean =>
   (t.state === 'S' || t.state === 'D') && SERVER_WAITS.test(t.wchan);
