@@ -121,6 +121,13 @@ describe('furc', () => {
     expect(junit.out.split('\n')).toContain('    <testcase classname="R0 register" name="R0/register/register.headers.too_short"/>');
   });
 
+  it('should run only the 4 cases of R8 deliver.zero_copy with --only \'R8/deliver.zero_copy/*\', each PASS on the model', async () => {
+    const r = await run('run', '--target', 'model', '--revision', 'R8', '--only', 'R8/deliver.zero_copy/*');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter((l) => !l.startsWith('#'))).toEqual(['deliver.baseline', 'deliver.zero_copy.slot_beyond_table', 'deliver.zero_copy.slot_busy', 'deliver.header.fault']
+      .map((rule) => `PASS   R8/deliver.zero_copy/${rule}`));
+  });
+
   it('should write the R0 model report to a new file in an existing directory and exit 0', async () => {
     const dir = mkdtempSync(`${tmpdir()}/furc-cli-`);
     try {
