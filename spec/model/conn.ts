@@ -532,8 +532,7 @@ export class ConnModel {
       // Two of waker and waiters send a request from one CPU: whichever the scheduler runs first queues first (a woken
       // waiter that slept long may preempt the waker at once), so the order from here is not the model's to say.
       const other = sent.get(cpu);
-      // Their requests go out in this very step, so it is the scheduler's too (a serve answering them: 310c6a915d8b).
-      if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: true };
+      if (other !== undefined) this.schedulerOrder ??= { why: `client ${n} woke client ${w}, and it and client ${other} send requests from cpu ${cpu}`, thisStep: this.ringOrders() };
       else sent.set(cpu, w);
     }
     // A woken client that now queues for a lock another client woken with it holds: a mutex is not handed over, the first
@@ -542,12 +541,18 @@ export class ConnModel {
       const key = [...this.lockWaiters].find(([, ws]) => ws.includes(w))?.[0];
       const owner = key === undefined ? undefined : this.lockOwner.get(key);
       if (owner !== undefined && owner !== w && woken.some((x) => x.n === owner)) {
-        // The race is run out in this very step (a serve goes on answering whichever LOOKUP came first: 310c6a915d8b).
-        this.schedulerOrder ??= { why: `clients ${owner} and ${w}, woken together, race for ${key}`, thisStep: true };
+        this.schedulerOrder ??= { why: `clients ${owner} and ${w}, woken together, race for ${key}`, thisStep: this.ringOrders() };
       }
     }
     return out;
   }
+
+  /**
+   * Whether the order of requests sent now shows in this very step: through a ready ring each takes the entry (CQE tag)
+   * its turn gives it, and a serve answers them in that order (310c6a915d8b, 0b055babc612); /dev/fuse requests are
+   * untagged, so their order shows only from the next step on.
+   */
+  private ringOrders(): boolean { return this.st.ring?.ready ?? false; }
 
   /** A request enters the connection: refused when disconnected, held back before INIT or readiness, else sent. */
   private issue(client: number | null, spec: ReqSpec, cpu: number): Event[] {

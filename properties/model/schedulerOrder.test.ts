@@ -1,0 +1,28 @@
+// Where the model hands the order to the scheduler (CaseTrace.schedulerOrder.from: the last step still compared).
+import { describe, expect, it } from 'vitest';
+import { baseConfig, registerSqe } from '../../spec/scenarios/families.js';
+import { FUSE_INIT_FLAG } from '../../spec/uapi/fuse_kernel.js';
+import type { FuzzCase, Step } from '../../src/target/case.js';
+import { ModelTarget } from '../../src/target/modelTarget.js';
+
+const model = new ModelTarget({ nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
+const reg = (tag: string, qid: number): Step => ({ kind: 'uring_cmd', tag, sqe: registerSqe(qid, 131072) });
+const open = (tag: string, client: number, cpu: number, file: string): Step => ({ kind: 'client', tag, op: 'open', cpu, client, file });
+
+describe('scheduler order', () => {
+  it("should leave the serve step unjudged (from 4) when client 0's answered LOOKUP wakes clients 1 and 2, waiting on its in-lookup name, whose requests go through the ring", async () => {
+    // Client 0's LOOKUP of "big" is answered ENOENT-free by the serve; d_lookup_done() wakes clients 1 and 2 at once.
+    const c: FuzzCase = { config: baseConfig('R0', 2), steps: [reg('s0', 0), reg('q1', 1), open('a', 0, 0, 'big'), open('b', 1, 0, 'big'), open('c', 2, 1, 'big'), { kind: 'serve', tag: 'sv' }] };
+    const t = await model.runCase(c);
+    expect(t.schedulerOrder?.why).toMatch(/client 0 woke client 1/);
+    expect(t.schedulerOrder?.from).toBe(4);
+  });
+
+  it('should still judge the dev_reply step (from 3) when the same race sends its requests to /dev/fuse, where they are untagged', async () => {
+    const config = baseConfig('R0', 2);
+    const noUring = { ...config, init: config.init && { ...config.init, flags: config.init.flags & ~FUSE_INIT_FLAG.FUSE_OVER_IO_URING } };
+    const c: FuzzCase = { config: noUring, steps: [open('a', 0, 0, 'big'), open('b', 1, 0, 'empty'), open('c', 2, 0, 'big'), { kind: 'dev_reply', error: 0 }] };
+    const t = await model.runCase(c);
+    expect(t.schedulerOrder?.from).toBe(3);
+  });
+});
