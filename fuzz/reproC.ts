@@ -15,6 +15,7 @@ import { MEMORY } from './reproC/runtime/memory.js';
 import { RING } from './reproC/runtime/ring.js';
 import { SERVER } from './reproC/runtime/server.js';
 import { stepLabel } from './runCase.js';
+import { ARENA_SIZE } from '../spec/conn/serverTable.js';
 import { devReadSize } from '../src/kernel/fuseMsg.js';
 import { jsonText } from '../src/report/json.js';
 
@@ -25,8 +26,8 @@ import { jsonText } from '../src/report/json.js';
 export const HARNESS = {
   /** src/kernel/regions.ts PAGE: how regions are placed and split into head and tail. */
   PAGE: 4096,
-  /** src/kernel/arena.ts SIZE: the registered-buffer arena. */
-  ARENA_SIZE: 8 << 20,
+  /** spec/conn/serverTable.ts ARENA_SIZE: the registered-buffer arena. */
+  ARENA_SIZE,
   /** src/kernel/conn.ts SERVE_MAX, FENCE, DEADLINE (unscaled), the INIT wait of mountAndInit, the ring's entries. */
   SERVE_MAX: 512,
   FENCE_BIT: 1n << 62n,

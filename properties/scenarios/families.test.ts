@@ -30,9 +30,9 @@ describe('rows a family can break', () => {
     expect(family('R0', 2, 'commit_and_fetch').rows).toContain('commit_and_fetch.ring.missing');
   });
 
-  it.each(REVISIONS)('should list only rows of their own table in the %s families observed at a client (reply, deliver; R8 also deliver.zero_copy)', (rev) => {
+  it.each(REVISIONS)('should list only rows of their own table in the %s families observed at a client (reply, deliver; R8 also deliver.registered_pool and deliver.zero_copy)', (rev) => {
     const client = families(rev, 2).filter((f) => f.observe === 'client');
-    expect(client.map((f) => f.name)).toEqual([`${rev} reply`, `${rev} deliver`, ...(rev === 'R8' ? ['R8 deliver.zero_copy'] : [])]);
+    expect(client.map((f) => f.name)).toEqual([`${rev} reply`, `${rev} deliver`, ...(rev === 'R8' ? ['R8 deliver.registered_pool', 'R8 deliver.zero_copy'] : [])]);
     for (const f of client) expect(f.rows.filter((r) => !r.startsWith(`${f.table}.`)), f.name).toEqual([]);
   });
 });

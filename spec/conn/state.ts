@@ -3,6 +3,7 @@ import type { AssumptionValues, RevisionId } from '../types.js';
 import type { Record as Rec } from '../codec/codec.js';
 import type { FsAnswer } from '../fs/fs.js';
 import type { ConnConfig, MemProt } from './commands.js';
+import type { ServerTable } from './serverTable.js';
 
 /** enum fuse_ring_req_state (fs/fuse/dev_uring_i.h). */
 export const FRRS = {
@@ -88,6 +89,8 @@ export interface QueueMode {
   /** R8: pool set up by ADD_BUFPOOL, or per-entry payload iovecs; null until one is chosen. */
   payload: null | 'pool' | 'per_entry';
   registered_index: number | null;
+  /** Whether the server's buffer table holds the registered pool at registered_index (spec/conn/serverTable.ts). */
+  registered_backed: boolean;
 }
 
 export interface Queue {
@@ -139,6 +142,8 @@ export interface ConnState {
   /** fc->active_background over all queues, and fc->max_background (the server's INIT answer). */
   activeBg: number;
   readonly maxBackground: number;
+  /** The server's io_uring buffer table: a zero-copy table's slots and where the registered-pool arena went. */
+  readonly serverTable: ServerTable;
   /** Held SQEs by tag, so teardown can complete each exactly once. */
   readonly held: Map<string, Entry>;
 }
@@ -146,6 +151,6 @@ export interface ConnState {
 export function emptyMode(): QueueMode {
   return {
     bufring: false, pinned_headers: false, pinned_buffers: false, zero_copy: false,
-    queue_depth: 0, buf_size: 0, nr_bufs: 0, payload: null, registered_index: null,
+    queue_depth: 0, buf_size: 0, nr_bufs: 0, payload: null, registered_index: null, registered_backed: false,
   };
 }

@@ -13,6 +13,7 @@ import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsState } 
 import { FOPEN, FUSE_OPCODE, FUSE_OPCODE_NAME } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD, FUSE_URING_ENT_ZERO_COPY$R8, FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
 import { zeroCopied } from '../conn/zeroCopy.js';
+import { newServerTable, placeFixedPool } from '../conn/serverTable.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from '../conn/commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from '../conn/state.js';
 import { QUEUE_MODELS } from './modes.js';
@@ -41,7 +42,7 @@ export interface CmdOutcome { readonly rule: Check | null; readonly events: Even
 /** A client process: its open file and the op it is inside (the step's tag, the op's generator, its CPU). */
 interface Slot { file: ClientFile | null; op: { readonly tag: string; readonly gen: ClientOpGen; readonly cpu: number; readonly seq: number } | null }
 
-const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
+const { FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT, FUSE_IO_URING_CMD_ADD_BUFPOOL: ADD_BUFPOOL } = FUSE_URING_CMD;
 /** Coverage id of a request of `opcode` delivered through the ring (not a rule row: an effect of the data plane). */
 export const ringEffect = (opcode: number): string => `ring.${FUSE_OPCODE_NAME.get(opcode) ?? opcode}`;
 const EMPTY = new Uint8Array();
@@ -66,6 +67,10 @@ export class ConnModel {
   observed: ((r: { readonly opcode: number; readonly nodeid: bigint; readonly arg: string | undefined }) => string | undefined) | null = null;
   /** The entry a COMMIT is putting back while the request it ended wakes its task (see entryFor). */
   private returning: Entry | null = null;
+  /** The superblock was destroyed (umount completed): its fusectl directory, abort file and all, is gone. */
+  private sbGone = false;
+  /** Whether the ADD_BUFPOOL being run has its registered pool in the server's buffer table at its buf_index. */
+  private placed = false;
   /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
   private readonly interchangeable = new Set<number>();
   /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
@@ -101,7 +106,7 @@ export class ConnModel {
       io_uring: negotiated, negotiated,
       max_write: init ? negotiatedMaxWrite(init) : 4096, max_pages: init ? negotiatedMaxPages(init, this.rev.a) : 32,
       ring: null, ringExited: false, requests: new Map(), nextUnique: 2n, nextEntryId: 0, availClock: 0, memlock_used: 0, held: new Map(),
-      activeBg: 0, maxBackground: init?.max_background ?? SERVER_INIT.max_background,
+      activeBg: 0, maxBackground: init?.max_background ?? SERVER_INIT.max_background, serverTable: newServerTable(cfg),
     };
     this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
     this.vfs = {
@@ -119,7 +124,8 @@ export class ConnModel {
       .with({ kind: 'serve' }, (c) => this.serve(c.tag))
       .with({ kind: 'mem' }, (c) => { this.mem(c); return []; })
       .with({ kind: 'dev_reply' }, (c) => this.devReply(c.error))
-      .with({ kind: 'abort' }, () => this.teardown(true))
+      // fusectl's abort file goes with the superblock (fuse_ctl_remove_conn at kill_sb): after the umount, abort reaches nothing.
+      .with({ kind: 'abort' }, () => (this.sbGone ? [] : this.teardown(true)))
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'ring_exit' }, () => this.ringExit())
       .with({ kind: 'server_exit' }, () => this.serverExit())
@@ -172,6 +178,9 @@ export class ConnModel {
   uringCmd(tag: string, sqe: UringCmdSpec): CmdOutcome {
     if (this.st.ringExited) return { rule: null, events: [{ kind: 'cqe', tag, res: E('EBADF') }] };
     if (sqe.cmd_op === COMMIT) this.serverAnswers(sqe);
+    // The server puts a registered pool in its buffer table before it submits, whatever the kernel then says.
+    this.placed = sqe.cmd_op === ADD_BUFPOOL && sqe.fixed && sqe.bufpool?.addr === 'valid'
+      ? placeFixedPool(this.st.serverTable, sqe.buf_index ?? 0, sqe.bufpool.len).at !== null : false;
     const opName = Object.entries(this.rev.cmdOps).find(([, v]) => v === sqe.cmd_op)?.[0];
     const first = !(this.st.ring?.queues.has(sqe.qid) ?? false);
     const common = evaluate(this.table('common')!.rows, this.probe(sqe, first));
@@ -336,6 +345,7 @@ export class ConnModel {
     m.nr_bufs = Math.floor((p.cmd.bufpool?.len ?? 0) / this.st.ring!.max_payload_sz);
     m.buf_size = this.st.ring!.max_payload_sz;
     m.registered_index = p.cmd.fixed ? p.cmd.buf_index ?? 0 : null;
+    m.registered_backed = this.placed;
     Object.assign(p.queue!.poolMem, memOf(p.cmd.bufpool?.addr ?? 'valid'));
     return [{ kind: 'cqe', tag, res: 0 }];
   }
@@ -434,12 +444,13 @@ export class ConnModel {
     if (!this.st.devBound || this.detached) return [];
     // Open files pin the superblock as in-flight requests do: the connection outlives the detach until they are gone.
     if (this.inFlight() > 0 || this.openFiles() > 0) { this.detached = true; return []; }
+    this.sbGone = true;
     return this.teardown(false);
   }
 
   /** The last client of a detached mount leaving destroys the superblock. */
   private afterClientDone(events: Event[]): Event[] {
-    if (this.detached && this.inFlight() === 0 && this.openFiles() === 0 && this.st.connected) events.push(...this.teardown(false));
+    if (this.detached && this.inFlight() === 0 && this.openFiles() === 0 && this.st.connected) { this.sbGone = true; events.push(...this.teardown(false)); }
     return events;
   }
 

@@ -74,7 +74,9 @@ export function deliverR8(): RuleTable {
         when: (p) => {
           const e = p.entry;
           if (e === undefined || !zeroCopied(p.queue, p.request)) return false;
-          return [...(p.st.ring?.queues.values() ?? [])].some((q) => q.entries.some((x) => x !== e && x.zcSlot === e.zero_copy_index));
+          // Another entry's zero-copied request, or the server's registered-pool arena, holds the slot.
+          return p.st.serverTable.arena === e.zero_copy_index
+            || [...(p.st.ring?.queues.values() ?? [])].some((q) => q.entries.some((x) => x !== e && x.zcSlot === e.zero_copy_index));
         },
         // A twin entry with the same slot holds client 1's READ (it lands in the newest entry) when the probe's READ comes.
         violate: (s) => {
@@ -88,6 +90,15 @@ export function deliverR8(): RuleTable {
             { ...read, tag: 'twin.read', client: 1 },
           ]);
         },
+      },
+      {
+        // fuse_uring_import_payload(): a registered pool is imported through the server's table at its buf_index whenever
+        // the request has a pool buffer, bytes or none (io_uring_cmd_import_fixed finds no buffer there, or not this one).
+        kind: 'check', id: 'deliver.pool.slot_unregistered', errno: E('EFAULT'),
+        source: src(`${SEND} → setup_fuse_copy_state → fuse_uring_import_payload (v7.3) → io_uring/rsrc.c:io_import_reg_buf`),
+        when: (p) => p.entry !== undefined && p.entry.buf_id !== null && p.queue !== undefined && p.queue.mode.registered_index !== null && !p.queue.mode.registered_backed,
+        // A table of one slot, registered before the pool: slot 3 is past it, so the pool stays plain memory.
+        violate: (s) => withConfig(s, { buffer_table: 1 }),
       },
       ...r0.rows,
     ],

@@ -114,6 +114,10 @@ export const r8Baselines: Baselines = (ctx) => {
       prior: [...zcPrior, ...zcOpen, { kind: 'client', tag: 'client.0', op: 'read', size: 4096, offset: 0, cpu: 0, client: 0 }], probe: commitProbe,
     },
     {
+      name: 'deliver.registered_pool', table: 'deliver', observe: 'client', valid: 'held', prior: Array.from({ length: ctx.nr_cpus }, (_, q) => registeredPool(q)).flat(), probe: commitProbe,
+      probeClient: { kind: 'client', tag: 'probe', op: 'open', file: 'small', cpu: 0, client: 0 },
+    },
+    {
       name: 'deliver.zero_copy', table: 'deliver', observe: 'client', valid: 'held', config: zcConfig, prior: [...zcPrior, ...zcOpen], probe: commitProbe,
       probeClient: { kind: 'client', tag: 'probe', op: 'read', size: 4096, offset: 0, cpu: 0, client: 0 },
     },

@@ -49,7 +49,17 @@ export const iovec = layout('iovec', { size: 16, align: 8 }, 'include/uapi/linux
   [8, 'iov_len', u64],
 ]);
 
-export const IO_URING_LAYOUTS = [io_uring_sqe$uring_cmd, io_uring_sqe$rw, io_uring_cqe, iovec] as const;
+/** IORING_REGISTER_BUFFERS_UPDATE's argument: `nr` iovecs at `data` into the table from slot `offset`. */
+export const io_uring_rsrc_update2 = layout('io_uring_rsrc_update2', { size: 32, align: 8 }, `${UAPI}:struct io_uring_rsrc_update2`, [
+  [0, 'offset', u32],
+  [4, 'resv', u32, const0],
+  [8, 'data', u64],
+  [16, 'tags', u64],
+  [24, 'nr', u32],
+  [28, 'resv2', u32, const0],
+]);
+
+export const IO_URING_LAYOUTS = [io_uring_sqe$uring_cmd, io_uring_sqe$rw, io_uring_cqe, iovec, io_uring_rsrc_update2] as const;
 
 /** The io_uring values the harness uses, each declared once; IO_URING_CONSTANTS lists them with their sources. */
 export const IORING = {
@@ -66,6 +76,7 @@ export const IORING = {
   IORING_CQE_BUFFER_SHIFT: 16,
   IORING_REGISTER_BUFFERS: 0,
   IORING_REGISTER_FILES: 2,
+  IORING_REGISTER_BUFFERS_UPDATE: 16,
 } as const;
 
 const WHERE: Readonly<Record<keyof typeof IORING, string>> = {
@@ -73,9 +84,9 @@ const WHERE: Readonly<Record<keyof typeof IORING, string>> = {
   IORING_OP_WRITE_FIXED: 'enum io_uring_op', IORING_OP_READ: 'enum io_uring_op', IORING_OP_WRITE: 'enum io_uring_op', IORING_SETUP_SQE128: 'IORING_SETUP_SQE128',
   IORING_SETUP_CQE32: 'IORING_SETUP_CQE32', IORING_URING_CMD_FIXED: 'IORING_URING_CMD_FIXED', IORING_CQE_F_BUFFER: 'IORING_CQE_F_BUFFER',
   IORING_CQE_BUFFER_SHIFT: 'IORING_CQE_BUFFER_SHIFT', IORING_REGISTER_BUFFERS: 'enum io_uring_register_op',
-  IORING_REGISTER_FILES: 'enum io_uring_register_op',
+  IORING_REGISTER_FILES: 'enum io_uring_register_op', IORING_REGISTER_BUFFERS_UPDATE: 'enum io_uring_register_op',
 };
 
 export const IO_URING_CONSTANTS = (Object.keys(IORING) as (keyof typeof IORING)[]).map((k) => constant(k, IORING[k], `${UAPI}:${WHERE[k]}`));
 
-export const { IORING_OP_NOP, IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_URING_CMD, IORING_SETUP_SQE128, IORING_URING_CMD_FIXED, IORING_CQE_F_BUFFER, IORING_CQE_BUFFER_SHIFT, IORING_REGISTER_BUFFERS, IORING_REGISTER_FILES } = IORING;
+export const { IORING_OP_NOP, IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_URING_CMD, IORING_SETUP_SQE128, IORING_URING_CMD_FIXED, IORING_CQE_F_BUFFER, IORING_CQE_BUFFER_SHIFT, IORING_REGISTER_BUFFERS, IORING_REGISTER_FILES, IORING_REGISTER_BUFFERS_UPDATE } = IORING;

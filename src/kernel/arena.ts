@@ -1,38 +1,45 @@
 // The ring's registered-buffer arena: 7.3 imports a fixed pool through the buffer table at buf_index
 // (io_uring_cmd_import_fixed, absolute addresses), so fixed pools are carved from one arena registered at that slot.
+// Where each pool goes is spec/conn/serverTable.ts's placeFixedPool, which the model follows too.
 import type { NativeProbe } from '../../native-probe/index.js';
-import { IORING_REGISTER_BUFFERS } from '../../spec/uapi/io_uring.js';
+import { encode } from '../../spec/codec/codec.js';
+import { ARENA_SIZE, newServerTable, placeFixedPool, type ServerTable } from '../../spec/conn/serverTable.js';
+import { registry } from '../../spec/uapi/dsl.js';
+import { IORING_REGISTER_BUFFERS, IORING_REGISTER_BUFFERS_UPDATE, io_uring_rsrc_update2 } from '../../spec/uapi/io_uring.js';
 import { iovecArray, Region, type Memory } from './regions.js';
 
-/** Room for 32 queues of the 256 KiB pools the scenarios use. */
-const SIZE = 8 << 20;
+const lookup = registry([io_uring_rsrc_update2]);
 
 export class ArenaError extends Error {}
 
 export class FixedArena {
-  private arena: { region: Region; index: number; used: number } | null = null;
+  private arena: Region | null = null;
+  private readonly table: ServerTable;
 
-  /** `tableTaken`: the ring's buffer table is already registered (zero-copy's sparse one), so no arena can be. */
-  constructor(private readonly p: NativeProbe, private readonly ring: number, private readonly memory: Memory, private readonly tableTaken = false) {}
+  /** `tableSlots`: a zero-copy table of that many sparse slots is already registered (ConnConfig.buffer_table). */
+  constructor(private readonly p: NativeProbe, private readonly ring: number, private readonly memory: Memory, tableSlots = 0) {
+    this.table = newServerTable({ buffer_table: tableSlots });
+  }
 
-  /**
-   * `len` bytes inside the buffer registered at `index`, registering the arena on first use.
-   * The table can be registered once per ring: another index (or a full arena) gets null, and the caller plain memory.
-   */
+  /** `len` bytes inside the buffer registered at `index`, registering the arena on first use; null: plain memory for the caller. */
   region(len: number, index: number): Region | null {
-    if (!this.arena && this.tableTaken) return null;
-    if (!this.arena) {
-      const region = this.memory.region(SIZE);
-      // Slots below `index` stay sparse ({NULL, 0}); slot `index` is the arena.
-      const iovs = iovecArray(Array.from({ length: index + 1 }, (_, i) => (i === index ? { addr: region.addr, len: SIZE } : { addr: 0n, len: 0 })));
-      const r = this.p.ringRegister(this.ring, IORING_REGISTER_BUFFERS, iovs, index + 1);
-      if (r < 0) throw new ArenaError(`IORING_REGISTER_BUFFERS failed: ${r}`);
-      this.arena = { region, index, used: 0 };
+    const place = placeFixedPool(this.table, index, len);
+    if (place.table !== null) {
+      const region = this.memory.region(ARENA_SIZE);
+      const r = place.table === 'register'
+        // Slots below `index` stay sparse ({NULL, 0}); slot `index` is the arena.
+        ? this.p.ringRegister(this.ring, IORING_REGISTER_BUFFERS, iovecArray(Array.from({ length: index + 1 }, (_, i) => (i === index ? { addr: region.addr, len: ARENA_SIZE } : { addr: 0n, len: 0 }))), index + 1)
+        : this.update(index, region);
+      if (r < 0) throw new ArenaError(`${place.table === 'register' ? 'IORING_REGISTER_BUFFERS' : 'IORING_REGISTER_BUFFERS_UPDATE'} of the arena at slot ${index} failed: ${r}`);
+      this.arena = region;
     }
-    const a = this.arena;
-    if (index !== a.index || a.used + len > SIZE) return null;
-    const at = a.used;
-    a.used += Math.ceil(len / 4096) * 4096;
-    return new Region(this.p, a.region.ab, at, len);
+    return place.at === null ? null : new Region(this.p, this.arena!.ab, place.at, len);
+  }
+
+  /** The arena into slot `index` of the table already registered. */
+  private update(index: number, region: Region): number {
+    const iov = this.memory.bytes(iovecArray([{ addr: region.addr, len: ARENA_SIZE }]));
+    const arg = Buffer.from(encode(io_uring_rsrc_update2, { offset: index, data: iov, tags: 0n, nr: 1 }, lookup));
+    return this.p.ringRegister(this.ring, IORING_REGISTER_BUFFERS_UPDATE, arg, arg.length);
   }
 }

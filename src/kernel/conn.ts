@@ -388,7 +388,7 @@ export class KernelConn {
 
   /** A pool in the ring's registered arena (see arena.ts); plain memory when the arena cannot hold it. */
   private fixedRegion(len: number, index: number): Region {
-    this.arena ??= new FixedArena(this.p, this.ring, this.memory, (this.cfg.buffer_table ?? 0) > 0);
+    this.arena ??= new FixedArena(this.p, this.ring, this.memory, this.cfg.buffer_table ?? 0);
     return this.arena.region(len, index) ?? this.memory.region(len);
   }
 

@@ -53,22 +53,34 @@ static void sub_add(uint64_t ud, const char *tag, uint32_t op, int qid, struct e
 }
 static void held_free(struct held *h) { if (h) { free(h->opin); free(h->payload); free(h); } }
 
-/* The ring's registered-buffer arena (src/kernel/arena.ts): a fixed pool is carved from one buffer registered at
- * buf_index with IORING_REGISTER_BUFFERS, slots below it sparse ({NULL, 0}); another index or a full arena gets NULL. */
-static struct region *arena; static int arena_index; static size_t arena_used;
+/* The ring's registered-buffer arena (src/kernel/arena.ts, placed as spec/conn/serverTable.ts's placeFixedPool says):
+ * with no table yet, one of index + 1 slots is registered, sparse below the arena at buf_index; with a zero-copy table
+ * the arena goes into slot buf_index when it is inside it (IORING_REGISTER_BUFFERS_UPDATE); another index, a slot past
+ * the table or a full arena gets plain memory. */
+static struct region *arena; static int arena_index = -1; static size_t arena_used; static int table_slots = CFG_BUFFER_TABLE;
 static struct region *fixed_region(size_t len, int index) {
-  /* Zero-copy's sparse table was registered at set-up: no arena can be (FixedArena's tableTaken). */
-  if (!arena && CFG_BUFFER_TABLE > 0) return region_new(len, 0);
-  if (!arena) {
+  if (arena_index < 0) {
+    if (table_slots > 0 && index >= table_slots) return region_new(len, 0);
     struct region *r = region_new(ARENA_SIZE, 0);
-    unsigned char *iovs = xcalloc((size_t)IOVEC_SIZEOF * (size_t)(index + 1));
-    PUT(iovs + (size_t)IOVEC_SIZEOF * (size_t)index, IOVEC_BASE, region_addr(r));
-    PUT(iovs + (size_t)IOVEC_SIZEOF * (size_t)index, IOVEC_LEN, ARENA_SIZE);
-    int rc = (int)syscall(__NR_io_uring_register, ring_fd, SPEC_IORING_REGISTER_BUFFERS, iovs, index + 1);
-    free(iovs);
-    if (rc < 0) step_fail("IORING_REGISTER_BUFFERS failed: %d", -errno);
+    int rc;
+    if (table_slots == 0) {
+      unsigned char *iovs = xcalloc((size_t)IOVEC_SIZEOF * (size_t)(index + 1));
+      PUT(iovs + (size_t)IOVEC_SIZEOF * (size_t)index, IOVEC_BASE, region_addr(r));
+      PUT(iovs + (size_t)IOVEC_SIZEOF * (size_t)index, IOVEC_LEN, ARENA_SIZE);
+      rc = (int)syscall(__NR_io_uring_register, ring_fd, SPEC_IORING_REGISTER_BUFFERS, iovs, index + 1);
+      free(iovs);
+      if (rc < 0) step_fail("IORING_REGISTER_BUFFERS of the arena at slot %d failed: %d", index, -errno);
+      table_slots = index + 1;
+    } else {
+      unsigned char iov[IOVEC_SIZEOF], up[RSRC_UP_SIZEOF];
+      memset(iov, 0, sizeof iov); memset(up, 0, sizeof up);
+      PUT(iov, IOVEC_BASE, region_addr(r)); PUT(iov, IOVEC_LEN, ARENA_SIZE);
+      PUT(up, RSRC_UP_OFFSET, index); PUT(up, RSRC_UP_DATA, (uint64_t)(uintptr_t)iov); PUT(up, RSRC_UP_NR, 1);
+      rc = (int)syscall(__NR_io_uring_register, ring_fd, SPEC_IORING_REGISTER_BUFFERS_UPDATE, up, RSRC_UP_SIZEOF);
+      if (rc < 0) step_fail("IORING_REGISTER_BUFFERS_UPDATE of the arena at slot %d failed: %d", index, -errno);
+    }
     arena = r; arena_index = index; arena_used = 0;
-    note("IORING_REGISTER_BUFFERS: %zu bytes at buf_index %d", (size_t)ARENA_SIZE, index);
+    note("arena: %zu bytes at buf_index %d", (size_t)ARENA_SIZE, index);
   }
   if (index != arena_index || arena_used + len > ARENA_SIZE) return region_new(len, 0);
   struct region *r = xcalloc(sizeof *r);
