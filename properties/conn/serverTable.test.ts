@@ -16,6 +16,12 @@ describe('the server\'s buffer table (placeFixedPool)', () => {
     expect(placeFixedPool(newServerTable({ buffer_table: 8 }), 8, POOL)).toEqual({ table: null, at: null });
   });
 
+  it('should not update slot 0 of a zero-copy table while a delivered request\'s pages are in it: the pool stays plain, and the arena unplaced', () => {
+    const t = newServerTable({ buffer_table: 2 });
+    expect(placeFixedPool(t, 0, POOL, true)).toEqual({ table: null, at: null });
+    expect(t.arena).toBeNull();
+  });
+
   it('should leave a pool at another slot than the arena\'s, or past the arena\'s 8 MiB, in plain memory', () => {
     const t = newServerTable({});
     placeFixedPool(t, 0, POOL);

@@ -28,11 +28,14 @@ export interface Placement {
   readonly at: number | null;
 }
 
-/** Where a registered pool of `len` bytes at slot `index` goes; the table changes accordingly. */
-export function placeFixedPool(t: ServerTable, index: number, len: number): Placement {
+/**
+ * Where a registered pool of `len` bytes at slot `index` goes; the table changes accordingly. `slotHeld`: a delivered
+ * zero-copied request's pages are in that slot now; the server does not replace them (an update would), so plain memory.
+ */
+export function placeFixedPool(t: ServerTable, index: number, len: number, slotHeld = false): Placement {
   let table: Placement['table'] = null;
   if (t.arena === null) {
-    if (t.slots === 0) { table = 'register'; t.slots = index + 1; } else if (index < t.slots) table = 'update'; else return { table, at: null };
+    if (t.slots === 0) { table = 'register'; t.slots = index + 1; } else if (index < t.slots && !slotHeld) table = 'update'; else return { table, at: null };
     t.arena = index;
   }
   if (index !== t.arena || t.used + len > ARENA_SIZE) return { table, at: null };

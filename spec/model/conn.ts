@@ -180,7 +180,7 @@ export class ConnModel {
     if (sqe.cmd_op === COMMIT) this.serverAnswers(sqe);
     // The server puts a registered pool in its buffer table before it submits, whatever the kernel then says.
     this.placed = sqe.cmd_op === ADD_BUFPOOL && sqe.fixed && sqe.bufpool?.addr === 'valid'
-      ? placeFixedPool(this.st.serverTable, sqe.buf_index ?? 0, sqe.bufpool.len).at !== null : false;
+      ? placeFixedPool(this.st.serverTable, sqe.buf_index ?? 0, sqe.bufpool.len, this.slotHeld(sqe.buf_index ?? 0)).at !== null : false;
     const opName = Object.entries(this.rev.cmdOps).find(([, v]) => v === sqe.cmd_op)?.[0];
     const first = !(this.st.ring?.queues.has(sqe.qid) ?? false);
     const common = evaluate(this.table('common')!.rows, this.probe(sqe, first));
@@ -563,6 +563,11 @@ export class ConnModel {
    * its turn gives it, and a serve answers them in that order (310c6a915d8b, 0b055babc612); /dev/fuse requests are
    * untagged, so their order shows only from the next step on.
    */
+  /** Whether a delivered zero-copied request's pages sit in buffer-table slot `index` now. */
+  private slotHeld(index: number): boolean {
+    return [...(this.st.ring?.queues.values() ?? [])].some((q) => q.entries.some((e) => e.zcSlot === index));
+  }
+
   private ringOrders(): boolean { return this.st.ring?.ready ?? false; }
 
   /** A request enters the connection: refused when disconnected, held back before INIT or readiness, else sent. */

@@ -22,8 +22,8 @@ export class FixedArena {
   }
 
   /** `len` bytes inside the buffer registered at `index`, registering the arena on first use; null: plain memory for the caller. */
-  region(len: number, index: number): Region | null {
-    const place = placeFixedPool(this.table, index, len);
+  region(len: number, index: number, slotHeld = false): Region | null {
+    const place = placeFixedPool(this.table, index, len, slotHeld);
     if (place.table !== null) {
       const region = this.memory.region(ARENA_SIZE);
       const r = place.table === 'register'

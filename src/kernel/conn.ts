@@ -70,7 +70,7 @@ export class KernelConn {
   private connId: number | null = null;
   private nextUd = 1n;
   /** Per submitted SQE: its step tag, command, queue and the entry it belongs to (REGISTER, COMMIT). */
-  private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number; entry: Entry | null }>();
+  private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number; entry: Entry | null; pool?: { region: Region; fixed: number | null } }>();
   /** Entries by their REGISTER tag (what a mem step names). */
   private readonly registered = new Map<string, Entry>();
   private readonly byCommit = new Map<bigint, Entry>();
@@ -304,10 +304,12 @@ export class KernelConn {
       .otherwise((a) => this.memory.address(a, 0).addr);
     const commitId = this.commitId(sqe);
     let bufpool = 0n;
+    let pool: { region: Region; fixed: number | null } | undefined;
     if (sqe.cmd_op === ADD_BUFPOOL && sqe.bufpool) {
       const fixed = sqe.fixed && sqe.bufpool.addr === 'valid' ? this.fixedRegion(sqe.bufpool.len, sqe.buf_index ?? 0) : null;
       const a = fixed ? { addr: fixed.addr, region: fixed } : this.memory.address(sqe.bufpool.addr, sqe.bufpool.len);
-      if (a.region) this.pools.set(sqe.qid, { region: a.region, fixed: sqe.fixed ? sqe.buf_index ?? 0 : null });
+      // The queue's pool is this one only once the kernel says 0 (a refused ADD_BUFPOOL leaves the earlier pool).
+      if (a.region) pool = { region: a.region, fixed: sqe.fixed ? sqe.buf_index ?? 0 : null };
       bufpool = a.addr;
     }
     let entry: Entry | null = null;
@@ -318,7 +320,7 @@ export class KernelConn {
     if (sqe.cmd_op === COMMIT) entry = this.prepareCommit(sqe, commitId);
     const reapedMeanwhile = this.spilled.splice(0);
     const ud = this.nextUd++;
-    this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid, entry });
+    this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid, entry, ...(pool ? { pool } : {}) });
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
     const sub = this.p.ringSubmit(this.ring, bytes, this.env.interruptBlocked);
     // The submission slept in FUSE code and the addon's watch interrupted it: its CQE (the wait's error) follows.
@@ -389,7 +391,9 @@ export class KernelConn {
   /** A pool in the ring's registered arena (see arena.ts); plain memory when the arena cannot hold it. */
   private fixedRegion(len: number, index: number): Region {
     this.arena ??= new FixedArena(this.p, this.ring, this.memory, this.cfg.buffer_table ?? 0);
-    return this.arena.region(len, index) ?? this.memory.region(len);
+    // A slot whose zero-copy pages an entry still holds is not the server's to update.
+    const held = [...this.registered.values()].some((e) => e.zcIndex === index && e.held !== null && zeroCopied(e.held.d));
+    return this.arena.region(len, index, held) ?? this.memory.region(len);
   }
 
   private abort(): void {
@@ -489,6 +493,7 @@ export class KernelConn {
       if ((ud & SERVER_IO) !== 0n) { this.ioDone.set(ud, res); continue; }
       const t = this.udTag.get(ud);
       if (!t) continue;
+      if (t.cmd_op === ADD_BUFPOOL && res === 0 && t.pool) this.pools.set(t.qid, t.pool);
       const ent = t.entry;
       const header = ent?.header?.readable();
       if (res === 0 && (t.cmd_op === REGISTER || t.cmd_op === COMMIT) && ent && header) {

@@ -19,7 +19,7 @@ static struct bycommit *bycommit; static int nbycommit, cap_bycommit;
 static uint64_t last_delivered[65536];
 /* Per submitted SQE (user_data): its step tag, command, queue and the entry it belongs to (REGISTER, COMMIT); whether
  * its CQE said it was interrupted, or refused. */
-struct sub { uint64_t ud; char *tag; uint32_t op; int qid; struct entry *entry; int interrupted, refused; };
+struct sub { uint64_t ud; char *tag; uint32_t op; int qid; struct entry *entry; int interrupted, refused; struct region *pool; int pool_fixed; };
 static struct sub *subs; static int nsubs, cap_subs;
 /* Requests read from /dev/fuse (with the pid of the client that sent it), answered by dev_reply steps. */
 struct devreq { uint64_t unique, nodeid; uint32_t opcode, pid; unsigned char *opin, *payload; size_t plen; };
@@ -49,7 +49,7 @@ static void bycommit_set(uint64_t id, struct entry *e) {
 static struct sub *sub_find(uint64_t ud) { for (int i = nsubs - 1; i >= 0; i--) if (subs[i].ud == ud) return &subs[i]; return 0; }
 static void sub_add(uint64_t ud, const char *tag, uint32_t op, int qid, struct entry *e) {
   if (nsubs == cap_subs) { cap_subs = cap_subs ? 2 * cap_subs : 64; subs = realloc(subs, sizeof *subs * (size_t)cap_subs); if (!subs) abort(); }
-  struct sub s = {ud, xstrdup(tag), op, qid, e, 0, 0}; subs[nsubs++] = s;
+  struct sub s = {ud, xstrdup(tag), op, qid, e, 0, 0, 0, -1}; subs[nsubs++] = s;
 }
 static void held_free(struct held *h) { if (h) { free(h->opin); free(h->payload); free(h); } }
 
@@ -60,7 +60,10 @@ static void held_free(struct held *h) { if (h) { free(h->opin); free(h->payload)
 static struct region *arena; static int arena_index = -1; static size_t arena_used; static int table_slots = CFG_BUFFER_TABLE;
 static struct region *fixed_region(size_t len, int index) {
   if (arena_index < 0) {
-    if (table_slots > 0 && index >= table_slots) return region_new(len, 0);
+    /* A slot whose zero-copy pages an entry still holds is not the server's to update. */
+    int held = 0;
+    for (int i = 0; i < nentries; i++) held |= entries[i]->zc_index == index && entries[i]->held && (entries[i]->held->flags & SPEC_FUSE_URING_ENT_ZERO_COPY);
+    if (table_slots > 0 && (index >= table_slots || held)) return region_new(len, 0);
     struct region *r = region_new(ARENA_SIZE, 0);
     int rc;
     if (table_slots == 0) {
@@ -197,6 +200,8 @@ static void handle_cqe(uint64_t ud, int32_t res, uint32_t flags) {
   if (!s) return;
   if (res == -SPEC_ERESTARTSYS || res == -SPEC_EINTR) s->interrupted = 1;
   if (res < 0) s->refused = 1;
+  /* The queue's pool is this one only once the kernel says 0 (a refused ADD_BUFPOOL leaves the earlier pool). */
+  if (s->op == SPEC_CMD_ADD_BUFPOOL && res == 0 && s->pool) pool_set(s->qid, s->pool, s->pool_fixed);
   struct entry *e = s->entry;
   char b[32];
   if (res == 0 && (s->op == SPEC_CMD_REGISTER || s->op == SPEC_CMD_COMMIT) && e && e->hdr && region_readable(e->hdr)) delivered(e, s, flags);
@@ -265,11 +270,12 @@ static void run_cmd(const struct cmd *c) {
   uint64_t cur = last_delivered[c->qid & 0xffff];
   uint64_t cid = c->commit_mode == 0 ? c->commit_id : c->commit_mode == 1 ? cur : cur + (1ull << 40);
   uint64_t bp = 0;
+  struct region *pending_pool = 0; int pending_fixed = -1;
   if (c->op == SPEC_CMD_ADD_BUFPOOL && c->has_bufpool) {
     struct region *r = 0;
     if (c->fixed && c->bufpool_kind == A_VALID) { r = fixed_region(c->bufpool_len, c->buf_index); bp = region_addr(r); }
     else bp = address_of(c->bufpool_kind, c->bufpool_len, 0, &r);
-    if (r) pool_set(c->qid, r, c->fixed ? c->buf_index : -1);
+    pending_pool = r; pending_fixed = c->fixed ? c->buf_index : -1;
   }
   struct entry *entry = 0;
   if (c->op == SPEC_CMD_REGISTER) {
@@ -282,6 +288,7 @@ static void run_cmd(const struct cmd *c) {
   if (c->op == SPEC_CMD_COMMIT) entry = prepare_commit(c, cid);
   uint64_t ud = next_ud++;
   sub_add(ud, c->tag, c->op, c->qid, entry);
+  if (c->op == SPEC_CMD_ADD_BUFPOOL) { struct sub *ps = sub_find(ud); ps->pool = pending_pool; ps->pool_fixed = pending_fixed; }
   unsigned char sqe[SQE_SIZEOF]; memcpy(sqe, c->tmpl, sizeof sqe);
   PUT(sqe, SQE_FD, (uint32_t)fuse_fd); PUT(sqe, SQE_USER_DATA, ud); PUT(sqe, SQE_ADDR, arr);
   PUT(sqe + SQE_CMD, CMD_REQ_COMMIT_ID, cid); PUT(sqe + SQE_CMD, CMD_REQ_QID, c->qid);
