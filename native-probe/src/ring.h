@@ -27,6 +27,8 @@ struct Addon {
   std::map<int, Ring> rings;
   /** alloc()ed mappings by base address: which of their pages are still mapped (page index → mapped). */
   std::map<char*, std::vector<bool>> mappings;
+  /** Where read() lands before the bytes it got are copied out: one buffer, not a fresh one of `size` per call. */
+  std::vector<uint8_t> readBuf;
   /** Created on the first submission, in the thread that submits. */
   std::unique_ptr<SubmitWatch> watch;
   /** The environment's race (race.cc), if one was started and not finished; its deleter stops and joins it. */
