@@ -37,7 +37,6 @@ function open(p: NativeProbe): Conn {
   const { h, body } = parseRequest(msg);
   p.write(fd, initReply(h.unique, parseInitIn(body), init).bytes);
   const c: Conn = { ring, fd, dir, hdr: [], iovs: [], keep: [] };
-  // One count of the CPUs per connection, as the raw C's conn_open does (not one per loop test).
   const queues = cpus();
   for (let q = 0; q < queues; q++) {
     const hdr = p.alloc(HEADER) as ArrayBuffer, payload = p.alloc(MAX) as ArrayBuffer;
