@@ -24,18 +24,21 @@ const init = baseConfig('R0', 1).init!;
 
 interface Conn { ring: number; fd: number; dir: string; hdr: Uint8Array[]; iovs: ArrayBuffer[]; keep: ArrayBuffer[] }
 
+/** Mount points under the directory npm run bench made (and removes, even if this process is killed). */
+const BASE = process.env.FURC_BENCH_DIR ?? '/tmp';
+
 function open(p: NativeProbe): Conn {
   const ring = p.ringSetup(64, IORING_SETUP_SQE128);
   const fd = p.open('/dev/fuse', O_FLAG.O_RDWR);
-  // Mount points under the directory npm run bench made (and removes, even if this process is killed).
-  const dir = mkdtempSync(`${process.env.FURC_BENCH_DIR ?? '/tmp'}/h-`);
+  const dir = mkdtempSync(`${BASE}/h-`);
   if (ring < 0 || fd < 0 || p.mount('furc', dir, 'fuse', MS_FLAG.MS_NOSUID | MS_FLAG.MS_NODEV, `fd=${fd},rootmode=40000,user_id=0,group_id=0`) < 0) throw new Error('set-up failed');
   const msg = p.read(fd, devReadSize(init.max_write), 2000);
   if (typeof msg === 'number') throw new Error(`no INIT: ${msg}`);
   const { h, body } = parseRequest(msg);
   p.write(fd, initReply(h.unique, parseInitIn(body), init).bytes);
   const c: Conn = { ring, fd, dir, hdr: [], iovs: [], keep: [] };
-  for (let q = 0; q < cpus(); q++) {
+  const queues = cpus();
+  for (let q = 0; q < queues; q++) {
     const hdr = p.alloc(HEADER) as ArrayBuffer, payload = p.alloc(MAX) as ArrayBuffer;
     const list = iovecArray([{ addr: p.addressOf(hdr), len: HEADER }, { addr: p.addressOf(payload), len: MAX }]);
     const iov = p.alloc(list.length) as ArrayBuffer;

@@ -10,6 +10,7 @@ import { cpus } from '../src/kernel/detect.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { fuzz } from '../fuzz/fuzzer.js';
 import { watchdog } from '../src/cli/watchdog.js';
+import { findingText } from '../src/cli/fuzz.js';
 import { baselineHeader } from './baselineSpec.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
       console.log(`  raw C:   ${cyclesC.toFixed(0)}  connection cycles/s`);
       console.log(`  harness: ${rate.toFixed(2)}  cases/s (${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`);
       console.log(`ratio: ${(rate / cyclesC).toFixed(4)}`);
+      // A divergence is shown as furc fuzz shows it, not only counted.
+      for (const f of s.findings) console.log(findingText(f, 'kernel'));
       // Where a case's time goes: the worker's phases (Conn.profile), and the rest (model, steering, IPC, Node).
       const perCase = (ms: number) => `${(ms / s.cases).toFixed(2)} ms/case`;
       const phases = Object.entries(k.profile).sort((a, b) => b[1] - a[1]);

@@ -1,5 +1,7 @@
 // The addon's seam without FUSE: a verb's syscall runs once, and race state belongs to the environment that made it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERRNO } from '../spec/errno.js';
@@ -51,5 +53,28 @@ describe.skipIf(p === null || !existsSync(ADDON))('race state per environment', 
     await worker.terminate();
     worker = null;
     expect(raceThreads()).toBe(before);
+  });
+});
+
+/** Whether any mapping of this process covers user address `a`. */
+const mapped = (a: bigint): boolean => readFileSync('/proc/self/maps', 'utf8').split('\n').some((l) => {
+  const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(l);
+  return m !== null && BigInt(`0x${m[1]}`) <= a && a < BigInt(`0x${m[2]}`);
+});
+
+describe.skipIf(p === null)('alloc()ed memory', () => {
+  it('should unmap pages 0 and 2 of a collected 3-page buffer and leave page 1, unmapped by unmap() and mapped again by another alloc(), alone', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let ab: ArrayBuffer | null = p!.alloc(3 * 4096) as ArrayBuffer;
+    const base = p!.addressOf(ab);
+    expect(p!.unmap(ab, 4096, 4096)).toBe(0);
+    const again = p!.alloc(4096, base + 4096n);
+    expect(typeof again).not.toBe('number');
+    ab = null;
+    // Finalizers run from the event loop after the collection.
+    for (let i = 0; i < 20 && mapped(base); i++) { gc(); await new Promise((r) => setImmediate(r)); }
+    expect([mapped(base), mapped(base + 4096n), mapped(base + 8192n)]).toEqual([false, true, false]);
+    expect(p!.addressOf(again as ArrayBuffer)).toBe(base + 4096n);
   });
 });

@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "guards.h"
+#include "ring.h"
 #include "verbs.h"
 
 Napi::Value JS_open(const Napi::CallbackInfo& info) {
@@ -28,10 +29,11 @@ Napi::Value JS_read(const Napi::CallbackInfo& info) {
   int n = poll(&p, 1, info[2].As<Napi::Number>().Int32Value());
   if (n < 0) return Napi::Number::New(info.Env(), -errno);
   if (n == 0) return Napi::Number::New(info.Env(), -ETIMEDOUT);
-  auto buf = Napi::Buffer<uint8_t>::New(info.Env(), size);
-  ssize_t r = read(fd, buf.Data(), size);
+  std::vector<uint8_t>& buf = info.Env().GetInstanceData<Addon>()->readBuf;
+  if (buf.size() < size) buf.resize(size);
+  ssize_t r = read(fd, buf.data(), size);
   if (r < 0) return Napi::Number::New(info.Env(), -errno);
-  return Napi::Buffer<uint8_t>::Copy(info.Env(), buf.Data(), r);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), buf.data(), r);
 }
 
 // pipe() → [read fd, write fd] (close-on-exec), or -errno.

@@ -5,6 +5,7 @@
 #include <memory>
 #include <stddef.h>
 #include <stdint.h>
+#include <vector>
 
 struct Ring {
   int fd = -1;
@@ -24,8 +25,10 @@ struct Race;
 // Per-environment state (worker threads each get their own).
 struct Addon {
   std::map<int, Ring> rings;
-  /** alloc()ed mappings by base address: which of their pages are still mapped (page offset → mapped). */
-  std::map<char*, std::map<size_t, bool>> mappings;
+  /** alloc()ed mappings by base address: which of their pages are still mapped (page index → mapped). */
+  std::map<char*, std::vector<bool>> mappings;
+  /** Where read() lands before the bytes it got are copied out: one buffer, not a fresh one of `size` per call. */
+  std::vector<uint8_t> readBuf;
   /** Created on the first submission, in the thread that submits. */
   std::unique_ptr<SubmitWatch> watch;
   /** The environment's race (race.cc), if one was started and not finished; its deleter stops and joins it. */

@@ -1,6 +1,6 @@
 // `furc fuzz` and `furc replay`: differential fuzzing against the model, and re-running corpus files.
 import { readdirSync, writeFileSync } from 'node:fs';
-import { fuzzJobs, type FuzzSummary } from '../../fuzz/fuzzer.js';
+import { fuzzJobs, type Finding, type FuzzSummary } from '../../fuzz/fuzzer.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LIMITS, type KernelLimits } from '../../fuzz/arbitraries.js';
 import type { CaseResult } from '../conformance/verdict.js';
@@ -42,15 +42,7 @@ export async function fuzzCommand(args: readonly string[], io: Io): Promise<numb
     io.out(`coverage: ${cov.hit}/${cov.reachable} rule rows reachable on ${t} hit (last new row at ${s.lastNewRow.toFixed(1)} s)${cov.never.length ? `; never hit: ${cov.never.join(', ')}` : ''}`);
     io.out(`coverage: ${cov.effects.hit}/${cov.effects.reachable} request kinds through the ring${cov.effects.never.length ? `; never: ${cov.effects.never.join(', ')}` : ''}`);
     if (cov.unreachable.length) io.out(`coverage: ${cov.unreachable.length} rows no userspace sequence reaches: ${cov.unreachable.map((u) => u.id).join(', ')}`);
-    for (const f of s.findings) {
-      const at = f.outcome.mismatchAt;
-      io.out(`${f.solid ? 'finding' : 'flaky finding'}: seed ${f.seed} path "${f.path}" reproduced ${f.reproduced}${f.file ? ` → ${f.file}` : ''}`);
-      if (at !== null) {
-        const st = f.outcome.steps[at]!;
-        io.out(`  step ${at + 1} ${st.step}\n    model:  ${st.expected.join('; ') || 'nothing'}\n    ${t}: ${st.observed.join('; ') || 'nothing'}`);
-      }
-      if (f.outcome.problem) io.out(`  ${f.outcome.problem.replace(/\n/g, '\n  ')}`);
-    }
+    for (const f of s.findings) io.out(findingText(f, t));
     return s.findings.some((f) => f.solid) ? 1 : 0;
   };
   if (t === 'model') return report(await fuzzJobs({ ...base, fingerprint: null }, Array.from({ length: jobs }, model)));
@@ -122,4 +114,16 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   } finally { k?.dispose(); }
   io.out(`# replay: ${ran} files, ${fail} FAIL`);
   return fail ? 1 : 0;
+}
+
+/** A finding as `furc fuzz` prints it: seed, path, and the first step where target `t` and the model differ. */
+export function findingText(f: Finding, t: string): string {
+  const at = f.outcome.mismatchAt;
+  const lines = [`${f.solid ? 'finding' : 'flaky finding'}: seed ${f.seed} path "${f.path}" reproduced ${f.reproduced}${f.file ? ` → ${f.file}` : ''}`];
+  if (at !== null) {
+    const st = f.outcome.steps[at]!;
+    lines.push(`  step ${at + 1} ${st.step}\n    model:  ${st.expected.join('; ') || 'nothing'}\n    ${t}: ${st.observed.join('; ') || 'nothing'}`);
+  }
+  if (f.outcome.problem) lines.push(`  ${f.outcome.problem.replace(/\n/g, '\n  ')}`);
+  return lines.join('\n');
 }

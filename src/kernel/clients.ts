@@ -1,7 +1,7 @@
 // The worker's pre-started client processes: one op each at a time, answered over a socket (clientProto.h).
-import { readFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
+import { readProc } from './procfs.js';
 
 export type ClientVerb = 'stat' | 'open' | 'read' | 'write' | 'fsync' | 'close' | 'umount' | 'statloop' | 'reset' | 'readloop';
 const VERB: Readonly<Record<ClientVerb, number>> = { stat: 1, open: 2, read: 3, write: 4, fsync: 5, close: 6, umount: 7, statloop: 8, reset: 9, readloop: 10 };
@@ -130,11 +130,11 @@ export class ClientPool {
 
 /** What /proc says a task is doing: its state letter and where it sleeps. */
 export function taskState(pid: number, tid = pid): { state: string; wchan: string } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-    const at = stat.lastIndexOf(')');
-    return { state: stat.slice(at + 2, at + 3), wchan: readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'latin1') };
-  } catch { return { state: 'X', wchan: '' }; }
+  const stat = readProc(`/proc/${pid}/task/${tid}/stat`);
+  const wchan = stat === null ? null : readProc(`/proc/${pid}/task/${tid}/wchan`);
+  if (stat === null || wchan === null) return { state: 'X', wchan: '' };
+  const at = stat.lastIndexOf(')');
+  return { state: stat.slice(at + 2, at + 3), wchan };
 }
 
 /**

@@ -458,7 +458,8 @@ export class KernelConn {
       if (quiet && calm) return out;
       calm = quiet;
       if (deadline.expired(this.busyClientPids())) throw new KernelError(`step not settled within ${deadline.describe()}: ${busy.join('; ') || 'events kept arriving'}`);
-      if (!quiet) this.waitForActivity();
+      // Only a busy task is waited for; a round that merely collected events is followed by the next one at once.
+      if (busy.length > 0) this.waitForActivity();
     }
   }
 

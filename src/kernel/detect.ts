@@ -38,11 +38,16 @@ export function absentEvidence(register: string, offer: InitOffer | null, param:
   return `no FUSE-over-io_uring: a well-formed per-entry REGISTER answered ${register} (${proto}; ${knob})`;
 }
 
+let possibleCpus: number | null = null;
+
+/** num_possible_cpus(): cpu_possible_mask is fixed at boot, so /sys is read once per process. */
 export function cpus(): number {
+  if (possibleCpus !== null) return possibleCpus;
   try {
     const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    return text.split(',').reduce((n, part) => { const [a, b] = part.split('-').map(Number); return n + (b === undefined ? 1 : b - a! + 1); }, 0);
-  } catch { return 1; }
+    possibleCpus = text.split(',').reduce((n, part) => { const [a, b] = part.split('-').map(Number); return n + (b === undefined ? 1 : b - a! + 1); }, 0);
+  } catch { possibleCpus = 1; }
+  return possibleCpus;
 }
 
 export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false): Detection {

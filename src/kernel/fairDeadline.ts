@@ -1,9 +1,10 @@
 // A deadline that stops while the tasks it waits on wait for a CPU: on a loaded machine, starvation is not a hang.
-import { readFileSync } from 'node:fs';
+import { readProc } from './procfs.js';
 
 /** Nanoseconds a task has spent runnable but waiting on a run queue (/proc/<pid>/task/<tid>/schedstat, field 2). */
 export function runDelayNs(path: string): number | null {
-  try { return Number(readFileSync(path, 'latin1').split(' ')[1]); } catch { return null; }
+  const text = readProc(path);
+  return text === null ? null : Number(text.split(' ')[1]);
 }
 
 const taskPath = (pid: number) => `/proc/${pid}/schedstat`;

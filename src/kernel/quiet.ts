@@ -1,5 +1,6 @@
 // When a step is over: decided from what the kernel says each task is doing, not from a quiet period.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readProc } from './procfs.js';
 import { asleepInFuse, taskState } from './clients.js';
 
 const tidsNow = (): string[] => { try { return readdirSync('/proc/self/task'); } catch { return []; } };
@@ -15,8 +16,8 @@ export function busyIoWorkers(): string[] {
   const busy: string[] = [];
   for (const tid of tidsNow()) {
     if (NODE_THREADS.has(tid)) continue;
-    let comm: string;
-    try { comm = readFileSync(`/proc/self/task/${tid}/comm`, 'latin1'); } catch { continue; }
+    const comm = readProc(`/proc/self/task/${tid}/comm`);
+    if (comm === null) continue;
     if (comm.startsWith('furc-watch')) continue;
     if (!comm.startsWith('iou-wrk')) { busy.push(`thread ${tid} (${comm.trim()}) just created`); continue; }
     const t = taskState(process.pid, Number(tid));

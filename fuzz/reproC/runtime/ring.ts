@@ -38,7 +38,7 @@ static void ring_close(void) {
 }
 
 /* A submission asleep in the kernel is ended by a signal whose handler does nothing (no SA_RESTART): the command then
- * completes with the wait's error. The harness looks at the submitter's wchan after 20 ms; this uses alarm(). */
+ * completes with the wait's error. The harness looks at the submitter's wchan after 5 ms; this uses alarm(). */
 static volatile sig_atomic_t alarm_fired;
 static void on_alarm(int sig) { (void)sig; alarm_fired = 1; }
 
