@@ -12,15 +12,17 @@ import { specStarts, Steering } from './steer.js';
 const base = { seconds: 120, nrCpus: 2, fingerprint: null, progress: () => {}, outDir: null };
 
 describe('coverage', () => {
-  it('should count R0 rows in table order and list commit_and_fetch.queue.stopped as unreachable with its reason', () => {
+  it('should count R0 rows in table order and list commit_and_fetch.queue.stopped as unreachable with its reason, and 7.2\'s io_uring check on a kernel without it', () => {
     const cov = new Coverage('R0');
     expect(cov.add(['common.sqe128.missing', 'common.sqe128.missing', 'ring.FUSE_LOOKUP'])).toEqual(['common.sqe128.missing', 'ring.FUSE_LOOKUP']);
     expect(cov.add(['common.sqe128.missing'])).toEqual([]);
     const r = cov.report();
     expect(r.hit).toBe(1);
-    expect(r.reachable).toBe(rowsOf('R0').length - 2);
+    expect(r.reachable).toBe(rowsOf('R0').length - 3);
     expect(r.never[0]).toBe('common.fuse_dev.sync_init_pending');
-    expect(r.unreachable.map((u) => u.id)).toEqual(['commit_and_fetch.queue.stopped', 'commit_and_fetch.entry.not_userspace']);
+    expect(r.unreachable.map((u) => u.id)).toEqual(['common.io_uring.not_negotiated', 'commit_and_fetch.queue.stopped', 'commit_and_fetch.entry.not_userspace']);
+    // On a kernel measured with it, the row is reachable.
+    expect(new Coverage('R0', { 'kernel.uring_cmd_needs_io_uring': 1n }).report().unreachable.map((u) => u.id)).not.toContain('common.io_uring.not_negotiated');
     expect(r.unreachable.every((u) => u.why.length > 20)).toBe(true);
     expect(r.effects).toEqual({ hit: 1, reachable: 9, never: RING_EFFECTS.filter((e) => e !== 'ring.FUSE_LOOKUP') });
   });

@@ -23,7 +23,8 @@ export interface CoverageReport {
 export function rowsOf(rev: RevisionId, overrides: AssumptionValues = {}): { id: string; why: string | null }[] {
   const r = revision(rev, overrides);
   return (Object.keys(r.tables) as TableId[]).flatMap((t) => r.tables[t]!.rows.map((row: Row) => ({
-    id: row.id, why: row.kind === 'check' && row.unreachable ? row.unreachable.reason : null,
+    id: row.id, why: row.kind === 'check' && row.unreachable ? row.unreachable.reason
+      : row.kind === 'check' && row.fact && r.a[row.fact] === 0n ? `exists only on kernels with ${row.fact} 1 (this one: 0)` : null,
   })));
 }
 

@@ -55,7 +55,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const deadline = t0 + o.seconds * 1000;
   let cases = 0, steps = 0, lastLine = 0;
   const findings: Finding[] = [];
-  const coverage = o.coverage ?? new Coverage(o.revision);
+  const coverage = o.coverage ?? new Coverage(o.revision, (await o.model.info()).facts ?? {});
   const lim = o.limits ?? DEFAULT_LIMITS;
   const steering = new Steering(o.revision, o.nrCpus, coverage, 14, lim);
   const random = arbCase(o.revision, o.nrCpus, 14, lim);
@@ -149,7 +149,7 @@ async function minimize(o: FuzzOptions, c: FuzzCase, until: number): Promise<Fuz
  * seeds (seed + i·1000003) and one shared coverage, so each steers toward rows no job has hit; findings merged.
  */
 export async function fuzzJobs(o: Omit<FuzzOptions, 'target'>, targets: readonly Target[]): Promise<FuzzSummary> {
-  const coverage = o.coverage ?? new Coverage(o.revision);
+  const coverage = o.coverage ?? new Coverage(o.revision, (await o.model.info()).facts ?? {});
   const per = Math.ceil(o.runs / targets.length);
   const runs = await Promise.all(targets.map((target, i) => fuzz({
     ...o, target, coverage, seed: o.seed + i * JOB_SEED_STRIDE, runs: per,

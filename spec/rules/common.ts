@@ -8,6 +8,7 @@ import { src, type Check, type KnownDifference, type RuleTable } from './types.j
 const E = negErrno;
 const F614 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v6.14)';
 const F73 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v7.3-rc1)';
+const F72 = 'fs/fuse/dev_uring.c:fuse_uring_cmd (v7.2)';
 
 const sqe128 = (ref: string): Check => ({
   kind: 'check', id: 'common.sqe128.missing', errno: E('EINVAL'), source: src(ref),
@@ -110,6 +111,12 @@ export function commonR0(): RuleTable {
     id: 'common', title: 'fuse_uring_cmd() entry checks (6.14–7.2)',
     rows: [
       sqe128(F614), syncInitPending(F614, [NO_SYNC_INIT_BEFORE_618, RESTART_AS_EINTR]), noDev(F614, E('EPERM'), [NO_DEV_BEFORE_618, NO_DEV_BLOCKS_71]), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
+      // From 7.2 a connection whose io_uring is off refuses every command; before, only with enable_uring off too.
+      {
+        kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'), source: src(`${F72} ("fuse-io-uring not enabled on this connection"); kernel.uring_cmd_needs_io_uring`),
+        when: (p) => p.st.a['kernel.uring_cmd_needs_io_uring'] !== 0n && !p.st.io_uring, fact: 'kernel.uring_cmd_needs_io_uring',
+        violate: (s) => withInitFlags(s, 0n, FUSE_INIT_FLAG.FUSE_OVER_IO_URING),
+      },
       unknownOp(F614, [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH]),
     ],
   };

@@ -29,6 +29,8 @@ export interface Check {
   readonly unreachable?: { readonly reason: string; readonly force: (p: Probe) => Probe };
   /** Kernels known to answer otherwise: a run that observes exactly this reports XFAIL(rule, link), not FAIL. */
   readonly known?: readonly KnownDifference[];
+  /** The kernel fact (an assumption id) the row exists by: families break it on kernels measured with that fact 1. */
+  readonly fact?: string;
 }
 
 export interface KnownDifference {

@@ -21,7 +21,8 @@ import { FUZZ, REPLAY } from './commands.js';
 import { UsageError } from '../../spec/errors.js';
 import { parseShard, shardSeeds, UNSHARDED } from '../shard.js';
 
-const model = () => new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
+const MACHINE = { nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } };
+const model = () => new ModelTarget(MACHINE);
 
 export async function fuzzCommand(args: readonly string[], io: Io): Promise<number> {
   const { values: o } = parse(FUZZ, args);
@@ -56,7 +57,9 @@ export async function fuzzCommand(args: readonly string[], io: Io): Promise<numb
       const unsupported = await ks[0]!.unsupported(rev);
       if (unsupported) { io.err(`furc: kernel does not implement ${rev}: ${unsupported}`); return 4; }
       const fp = await ks[0]!.fingerprint();
-      return report(await fuzzJobs({ ...base, fingerprint: fp }, ks), fp);
+      // The model of this kernel: with the facts measured where kernels of one revision differ.
+      const facts = (await ks[0]!.info()).facts ?? {};
+      return report(await fuzzJobs({ ...base, model: new ModelTarget(MACHINE, facts), fingerprint: fp }, ks), fp);
     });
   } finally { stop(); ks.forEach((k) => k.dispose()); }
 }
@@ -98,7 +101,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
         const notHere = e.target === 'kernel' && k ? await k.unsupported(e.case.config.revision) : null;
         if (notHere) { io.out(`SKIP(kernel does not implement ${e.case.config.revision}: ${notHere}) ${f}`); continue; }
         const target: Target = e.target === 'kernel' && k ? k : model();
-        const o = await runCase(model(), target, e.case);
+        const o = await runCase(new ModelTarget(MACHINE, (await target.info()).facts ?? {}), target, e.case);
         // Steps after one the model calls scheduler order are not compared: the case is judged up to that step.
         const reached = o.steps.length >= Math.min(e.mustReach, o.unjudged ? o.unjudged.from + 1 : Infinity);
         const ok = o.mismatchAt === null && o.problem === null && reached;

@@ -4,7 +4,7 @@ import { errnoName } from '../../spec/errno.js';
 import { revision } from '../../spec/revisions.js';
 import type { Check, KnownDifference, Scenario } from '../../spec/rules/types.js';
 import { families, type Family } from '../../spec/scenarios/families.js';
-import type { RevisionId } from '../../spec/types.js';
+import type { AssumptionValues, RevisionId } from '../../spec/types.js';
 import type { ProbeOutcome } from '../target/runScenario.js';
 import { golden, type GoldenRow } from './golden.js';
 
@@ -54,9 +54,12 @@ export interface RuleCase {
   readonly known: readonly KnownDifference[];
 }
 
-/** The suite's rule cases of a revision, family by family: each baseline, then each row it can break, in table order. */
-export function ruleCases(rev: RevisionId, nrCpus: number, table: readonly GoldenRow[] = golden(rev)): RuleCase[] {
-  return families(rev, nrCpus).flatMap((fam) => [
+/**
+ * The suite's rule cases of a revision, family by family: each baseline, then each row it can break, in table order;
+ * `facts`: the kernel's measured facts, which bring the rows that exist by them.
+ */
+export function ruleCases(rev: RevisionId, nrCpus: number, table: readonly GoldenRow[] = golden(rev), facts: AssumptionValues = {}): RuleCase[] {
+  return families(rev, nrCpus, facts).flatMap((fam) => [
     { family: fam, rule: `${fam.table}.baseline`, scenario: fam.baseline, want: validOutcome(fam), known: [] },
     ...orderedChecks(fam).map((row) => ({ family: fam, rule: row.id, scenario: breakRows(fam, [row]), want: expectedOutcome(fam, row, table), known: row.known ?? [] })),
   ]);

@@ -24,7 +24,8 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
   const out: CaseResult[] = [];
   const emit = (r: CaseResult) => { if (!only(caseId(r))) return; out.push(r); onResult(r); };
   // Data cases are judged against the model's trace of the same steps (the model given this target's cpus and caps).
-  const reference = new ModelTarget(await target.info());
+  const info = await target.info();
+  const reference = new ModelTarget(info, info.facts ?? {});
   for (const rev of revs) {
     const skip = await target.unsupported(rev);
     const unreachable = Object.values(revision(rev).tables).flatMap((t) => t!.rows)
@@ -39,7 +40,7 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
       const { verdict, observed } = k ? { ...got, verdict: { kind: 'XFAIL', rule, link: k.link } as Verdict } : got;
       emit(observed === undefined ? { ...base, verdict } : { ...base, verdict, observed });
     };
-    for (const c of ruleCases(rev, nrCpus)) {
+    for (const c of ruleCases(rev, nrCpus, undefined, info.facts)) {
       const run = async () => check(await runScenario(target, c.scenario, c.family.observe), showOutcome(c.want));
       await runOne(c.family.name, c.rule, replayOf(c.family.name, c.rule, target.name), run, c.known);
     }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { errnoName } from '../../spec/errno.js';
-import type { UringCmdSpec } from '../../spec/conn/commands.js';
+import type { ConnConfig, UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { FUSE_URING_CMD, FUSE_URING_ZERO_COPY$R4 } from '../../spec/uapi/fuse_uring.js';
@@ -20,10 +20,12 @@ export interface Detection {
   readonly revision: RevisionId | 'none';
   /** Per revision: null if the kernel behaved as it specifies, else what was observed instead. */
   readonly evidence: Readonly<Record<RevisionId, string | null>>;
+  /** Kernel facts (assumption ids) measured where kernels of one revision differ; the model of this kernel takes them. */
+  readonly facts: Readonly<Record<string, number>>;
 }
 
-function probeOnce(p: NativeProbe, env: ConnEnv, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): { answer: string; offer: InitOffer | null } {
-  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true }, env, keepParam);
+function probeOnce(p: NativeProbe, env: ConnEnv, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean, patch: Partial<ConnConfig> = {}): { answer: string; offer: InitOffer | null } {
+  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true, ...patch }, env, keepParam);
   try {
     c.open();
     const ev = c.run({ kind: 'uring_cmd', tag: 'detect', sqe }).find((e) => e.kind === 'cqe' && e.tag === 'detect');
@@ -59,7 +61,7 @@ export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false):
   // Neither the per-entry REGISTER nor ADD_QUEUE works: one reason for every revision, so two kernels diff cleanly.
   if (r0 !== 'held' && r8 !== '0') {
     const why = absentEvidence(r0, offer, param);
-    return { revision: 'none', evidence: { R0: why, R4: why, R7: why, R8: why } };
+    return { revision: 'none', evidence: { R0: why, R4: why, R7: why, R8: why }, facts: {} };
   }
   const r7flags = encodeR7Flags({ bufring: false, pinned_headers: true, pinned_buffers: false, zero_copy: false }, revision('R7').a);
   const r7 = probeOnce(p, env, 'R7', { ...plain, flags: r7flags }, keepParam).answer;
@@ -74,5 +76,10 @@ export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false):
     R4: r4 === '-EINVAL' ? null : `REGISTER with init.flags ZERO_COPY without BUF_RING was ${r4}: init word ignored, behaves as R0`,
   };
   const revisionId = evidence.R8 === null ? 'R8' : evidence.R7 === null ? 'R7' : evidence.R4 === null ? 'R4' : evidence.R0 === null ? 'R0' : 'none';
-  return { revision: revisionId, evidence };
+  // 7.2 refuses every command of a connection whose INIT left io_uring off; 6.14–7.1 take the REGISTER.
+  const base = baseConfig('R0', cpus()).init!;
+  const unNegotiated = evidence.R0 === null
+    ? probeOnce(p, env, 'R0', plain, keepParam, { init: { ...base, flags: base.flags & ~FUSE_INIT_FLAG.FUSE_OVER_IO_URING } }).answer : null;
+  const facts: Record<string, number> = unNegotiated === null ? {} : { 'kernel.uring_cmd_needs_io_uring': unNegotiated === '-EOPNOTSUPP' ? 1 : 0 };
+  return { revision: revisionId, evidence, facts };
 }

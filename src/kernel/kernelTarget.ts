@@ -49,7 +49,8 @@ export class KernelTarget implements Target {
   }
 
   async info(): Promise<TargetInfo> {
-    return { nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } };
+    const facts = Object.fromEntries(Object.entries((await this.detect()).facts).map(([k, v]) => [k, BigInt(v)]));
+    return { nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true }, facts };
   }
 
   async detect(): Promise<Detection> {

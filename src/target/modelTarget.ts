@@ -8,9 +8,10 @@ export class ModelTarget implements Target {
   readonly name = 'model' as const;
 
   constructor(private readonly machine: TargetInfo = { nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } },
-    private readonly overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {}
+    readonly overrides: AssumptionValues = {}, private readonly mutation: ModelMutation = {}) {}
 
-  async info(): Promise<TargetInfo> { return this.machine; }
+  /** The machine it models, with the kernel facts it was given (its assumption overrides). */
+  async info(): Promise<TargetInfo> { return { ...this.machine, facts: this.overrides }; }
 
   async unsupported(_rev: RevisionId): Promise<string | null> { return null; }
 

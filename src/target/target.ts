@@ -1,12 +1,14 @@
 // The one interface properties are written against; the model and the kernel adapter implement it.
 import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
-import type { RevisionId } from '../../spec/types.js';
+import type { AssumptionValues, RevisionId } from '../../spec/types.js';
 import type { CaseTrace, FuzzCase } from './case.js';
 
 export interface TargetInfo {
   /** num_possible_cpus() of the machine (the model takes it from the caller). */
   readonly nr_cpus: number;
   readonly caps: ConnConfig['caps'];
+  /** Kernel facts measured on this target where kernels of one revision differ (assumption ids); the model of it takes them. */
+  readonly facts?: AssumptionValues;
 }
 
 export interface Session {
