@@ -22,7 +22,7 @@ describe('coverage', () => {
     expect(r.never[0]).toBe('common.fuse_dev.sync_init_pending');
     expect(r.unreachable.map((u) => u.id)).toEqual(['common.io_uring.not_negotiated', 'commit_and_fetch.queue.stopped', 'commit_and_fetch.entry.not_userspace']);
     // On a kernel measured with it, the row is reachable.
-    expect(new Coverage('R0', { 'kernel.uring_cmd_needs_io_uring': 1n }).report().unreachable.map((u) => u.id)).not.toContain('common.io_uring.not_negotiated');
+    expect(new Coverage('R0', { 'kernel.fuse_chan': 1n }).report().unreachable.map((u) => u.id)).not.toContain('common.io_uring.not_negotiated');
     expect(r.unreachable.every((u) => u.why.length > 20)).toBe(true);
     expect(r.effects).toEqual({ hit: 1, reachable: 9, never: RING_EFFECTS.filter((e) => e !== 'ring.FUSE_LOOKUP') });
   });

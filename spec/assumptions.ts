@@ -90,10 +90,11 @@ export const ASSUMPTIONS: readonly Assumption[] = [
     'the Dec-2025 doc says only that registering the ring "allocates the pages needed for the buffers"; the fill is io_uring\'s '
     + '(its v2 03/25), not in any seed'),
   A('kernel.page_size', 'R0', 'PAGE_SIZE of the kernel under test', 4096n, 'x86_64 and arm64 4K-page default', 'PAGE_SIZE'),
-  A('kernel.uring_cmd_needs_io_uring', 'R0', 'whether fuse_uring_cmd() refuses every command with EOPNOTSUPP while the connection\'s io_uring is off (1) or only while fuse.enable_uring is off too (0)', 0n,
-    '6.14–7.1 (and 6.18.44) check only "!enable_uring && !fc->io_uring"; 7.2 adds "if (!fch->io_uring) return -EOPNOTSUPP" (fs/fuse/dev_uring.c v7.2 '
-    + 'fuse_uring_cmd, "fuse-io-uring not enabled on this connection"), so after INIT without FUSE_OVER_IO_URING or a failed REGISTER '
-    + 'every command is refused. The kernel target measures it (src/kernel/detect.ts) and the model of that kernel takes the measured value'),
+  A('kernel.fuse_chan', 'R0', 'whether an R0 kernel has 7.2\'s fuse_chan rework (1): the ring made at INIT, fuse_uring_cmd()\'s checks in 7.3\'s order with the io_uring check, a connection aborted before INIT refusing clients (ECONNREFUSED), a release clearing the abort error; 0: 6.14–7.1', 0n,
+    'fs/fuse/dev_uring.c v7.2: fuse_uring_conn_init() at INIT, fuse_uring_cmd() checks initialized, abort_with_err, connected, enable_uring, then '
+    + '"if (!fch->io_uring) return -EOPNOTSUPP" ("fuse-io-uring not enabled on this connection"); 7.0 and 7.1 have none of it, nor has 6.18.44. '
+    + 'The kernel target measures it (src/kernel/detect.ts: a COMMIT to qid nr_cpus before any REGISTER answers EINVAL only when the ring exists) '
+    + 'and the model of that kernel takes the measured value; seen on Debian 7.2.12 under furc vm'),
   A('kernel.fuse_max_max_pages', 'R0', 'upper clamp of max_pages (fc->max_pages_limit default)', 256n,
     'FUSE_DEFAULT_MAX_PAGES_LIMIT / fuse_max_pages_limit sysctl default', 'FUSE_MAX_MAX_PAGES'),
 ];

@@ -10,7 +10,7 @@ import { FUSE_KERNEL_CONSTANTS, FUSE_KERNEL_LAYOUTS } from './uapi/fuse_kernel.j
 import { R0_CMD_OPS, R0_CONSTANTS, R0_LAYOUTS, R4_CONSTANTS, R4_LAYOUTS, R8_CMD_OPS, R8_CONSTANTS, R8_LAYOUTS, r7Layouts } from './uapi/fuse_uring.js';
 import { IO_URING_CONSTANTS, IO_URING_LAYOUTS } from './uapi/io_uring.js';
 import { LINUX_CONSTANTS } from './uapi/linux.js';
-import { commonR0, commonR8 } from './rules/common.js';
+import { commonR0, commonR72, commonR8 } from './rules/common.js';
 import { commitR0, registerR0 } from './rules/r0.js';
 import { registerR4 } from './rules/r4.js';
 import { registerR7, r7FlagBits } from './rules/r7.js';
@@ -89,12 +89,18 @@ const BASE_CONSTANTS = [...IO_URING_CONSTANTS, ...FUSE_KERNEL_CONSTANTS, ...R0_C
 /** 6.14–7.2 behaviour of the connection around the ring: what R0, and the series built on it (R4, R7), keep. */
 const MAINLINE_6 = { mainline: '6.14-7.2', ringAtInit: false, abortBeforeInitRefuses: false, releaseClearsAbortError: false, interruptedRes: -ERRNO.ERESTARTSYS } as const;
 
-const R0: RevisionDefinition = () => ({
-  title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)', ...MAINLINE_6,
-  layouts: R0_LAYOUTS, constants: [], cmdOps: R0_CMD_OPS, cmdReq: 'fuse_uring_cmd_req', cmdReqFields: noExtraFields,
-  bufferReport: 'none', bufferPolicy: 'lowest_free_keep', queueModel: 'per_entry', reqHeader: 'fuse_uring_req_header', baselines: r0Baselines,
-  tables: { common: commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
-});
+/** An R0 kernel with 7.2's fuse_chan rework (measured: kernel.fuse_chan 1) keeps 7.3's connection around the ring. */
+const CHAN_72 = { ...MAINLINE_6, ringAtInit: true, abortBeforeInitRefuses: true, releaseClearsAbortError: true } as const;
+
+const R0: RevisionDefinition = (a) => {
+  const chan = a['kernel.fuse_chan'] !== 0n;
+  return {
+    title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)', ...(chan ? CHAN_72 : MAINLINE_6),
+    layouts: R0_LAYOUTS, constants: [], cmdOps: R0_CMD_OPS, cmdReq: 'fuse_uring_cmd_req', cmdReqFields: noExtraFields,
+    bufferReport: 'none', bufferPolicy: 'lowest_free_keep', queueModel: 'per_entry', reqHeader: 'fuse_uring_req_header', baselines: r0Baselines,
+    tables: { common: chan ? commonR72() : commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
+  };
+};
 
 const R4: RevisionDefinition = () => ({
   title: 'Dec 2025 kernel-managed buffer rings v4: init.flags BUF_RING / ZERO_COPY', status: 'posted, superseded', ...MAINLINE_6,

@@ -111,13 +111,28 @@ export function commonR0(): RuleTable {
     id: 'common', title: 'fuse_uring_cmd() entry checks (6.14–7.2)',
     rows: [
       sqe128(F614), syncInitPending(F614, [NO_SYNC_INIT_BEFORE_618, RESTART_AS_EINTR]), noDev(F614, E('EPERM'), [NO_DEV_BEFORE_618, NO_DEV_BLOCKS_71]), disabled(F614), aborted(F614), disconnected(F614), notInitialized(F614),
-      // From 7.2 a connection whose io_uring is off refuses every command; before, only with enable_uring off too.
-      {
-        kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'), source: src(`${F72} ("fuse-io-uring not enabled on this connection"); kernel.uring_cmd_needs_io_uring`),
-        when: (p) => p.st.a['kernel.uring_cmd_needs_io_uring'] !== 0n && !p.st.io_uring, fact: 'kernel.uring_cmd_needs_io_uring',
-        violate: (s) => withInitFlags(s, 0n, FUSE_INIT_FLAG.FUSE_OVER_IO_URING),
-      },
-      unknownOp(F614, [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH]),
+      // From 7.2 a connection whose io_uring is off refuses every command (commonR72 has it in 7.2's order).
+      notNegotiated72(),
+      unknownOp(F614, R0_OPS),
+    ],
+  };
+}
+
+const CHAN = 'kernel.fuse_chan';
+const R0_OPS = [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH];
+const notNegotiated72 = (): Check => ({
+  kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'), source: src(`${F72} ("fuse-io-uring not enabled on this connection"); ${CHAN}`),
+  when: (p) => p.st.a[CHAN] !== 0n && !p.st.io_uring, fact: CHAN,
+  violate: (s) => withInitFlags(s, 0n, FUSE_INIT_FLAG.FUSE_OVER_IO_URING),
+});
+
+/** R0 on a kernel with 7.2's fuse_chan rework (measured: kernel.fuse_chan 1): 7.3's order and io_uring check, R0's commands. */
+export function commonR72(): RuleTable {
+  return {
+    id: 'common', title: 'fuse_uring_cmd() entry checks (7.2: 7.3\'s order, R0\'s commands)',
+    rows: [
+      sqe128(F72), syncInitPending(F72, []), noDev(F72, E('EPERM')), notInitialized(F72), aborted(F72), disconnected(F72, 'fuse_chan_abort'), disabled(F72), notNegotiated72(),
+      unknownOp(F72, R0_OPS),
     ],
   };
 }

@@ -76,10 +76,10 @@ export function detectRevision(p: NativeProbe, env: ConnEnv, keepParam = false):
     R4: r4 === '-EINVAL' ? null : `REGISTER with init.flags ZERO_COPY without BUF_RING was ${r4}: init word ignored, behaves as R0`,
   };
   const revisionId = evidence.R8 === null ? 'R8' : evidence.R7 === null ? 'R7' : evidence.R4 === null ? 'R4' : evidence.R0 === null ? 'R0' : 'none';
-  // 7.2 refuses every command of a connection whose INIT left io_uring off; 6.14–7.1 take the REGISTER.
-  const base = baseConfig('R0', cpus()).init!;
-  const unNegotiated = evidence.R0 === null
-    ? probeOnce(p, env, 'R0', plain, keepParam, { init: { ...base, flags: base.flags & ~FUSE_INIT_FLAG.FUSE_OVER_IO_URING } }).answer : null;
-  const facts: Record<string, number> = unNegotiated === null ? {} : { 'kernel.uring_cmd_needs_io_uring': unNegotiated === '-EOPNOTSUPP' ? 1 : 0 };
+  // 7.2's fuse_chan rework makes the ring at INIT: a COMMIT to qid nr_cpus before any REGISTER then meets the qid check
+  // (EINVAL); 6.14–7.1 have no ring yet (ENOTCONN).
+  const commit = { cmd_op: FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH, qid: cpus(), commit_id: 1n } as const;
+  const chan = evidence.R0 === null ? probeOnce(p, env, 'R0', commit, keepParam).answer : null;
+  const facts: Record<string, number> = chan === null ? {} : { 'kernel.fuse_chan': chan === '-EINVAL' ? 1 : 0 };
   return { revision: revisionId, evidence, facts };
 }

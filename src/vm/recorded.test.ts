@@ -52,7 +52,7 @@ describe('other kernel builds against this one (recorded reports)', () => {
     expect(b.summary).toMatchObject({ cases: a.summary.cases, FAIL: 0, TIMEOUT: 0, ERROR: 0 });
   });
 
-  it('should show 7.2.12 (EFAULT clobber and background dispatch fixed) differing from 6.18 only by 7.2\'s io_uring check (measured: kernel.uring_cmd_needs_io_uring 1), its 10 R0 data cases PASS, background depth 4 through 6 COMMITs and release.0 1 among them', () => {
+  it('should show 7.2.12 (EFAULT clobber and background dispatch fixed) differing from 6.18 only by 7.2\'s io_uring check (measured: kernel.fuse_chan 1), its 10 R0 data cases PASS, background depth 4 through 6 COMMITs and release.0 1 among them', () => {
     const b = loadReport(`${K}7.2.12+deb13-amd64.json`);
     // The measured fact brings common.io_uring.not_negotiated into the R0-ordered families (R0 answers EOPNOTSUPP; R4/R7
     // SKIP here); two R4/R7 rows it now precedes leave theirs.
