@@ -1,5 +1,5 @@
 // furc vm with the trixie-backports kernel (7.3, R8): one boot replays the regression corpus (a guest step), then runs the suite against its recorded report.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../paths.js';
@@ -20,17 +20,20 @@ const corpus = readdirSync(`${ROOT}fixtures/regressions`).filter((f) => f.endsWi
 // Replay first: a guest step cannot fail the boot, so the suite still runs and each check reads its own result.
 let shared: ReturnType<typeof bootOnce> | null = null;
 async function bootOnce() {
-  const r = await furcVm(work, bp!.kernel, ['--modules', bp!.modules, '--guest-setup', furcStep('replay', ['replay', ...corpus])],
+  // furc vm's own bound comes first (a guest usually needs about 40 s), so a slow guest fails with its log, not a vitest timeout.
+  const r = await furcVm(work, bp!.kernel, ['--modules', bp!.modules, '--timeout', '270', '--guest-setup', furcStep('replay', ['replay', ...corpus])],
     ['run', '--target', 'kernel', '--format', 'json', '--out', 'r73.json']);
   return { r, replay: stepResult(work, 'replay') };
 }
+/** The guest console's last lines (the case markers say where a slow guest was). */
+const logTail = () => { try { return readFileSync(`${work}/vm.log`, 'utf8').split('\n').slice(-40).join('\n'); } catch { return '(no guest log)'; } };
 const boot = () => (shared ??= bootOnce());
 
 describe('furc vm with the trixie-backports kernel (vm)', () => {
   it(`should run R0 and R8 inside ${recordedRelease} exactly as its recorded report says (vm)`, async (ctx) => {
     if (why) return ctx.skip(why);
     const { r } = await boot();
-    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.exitCode, `${r.stderr}\n${logTail()}`).toBe(0);
     expect(diffReports(loadReport(DEB73_FIXTURE), loadReport(`${work}/r73.json`)).filter((d) => d.kind === 'case')).toEqual([]);
   });
 
