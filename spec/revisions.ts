@@ -11,7 +11,7 @@ import { R0_CMD_OPS, R0_CONSTANTS, R0_LAYOUTS, R4_CONSTANTS, R4_LAYOUTS, R8_CMD_
 import { IO_URING_CONSTANTS, IO_URING_LAYOUTS } from './uapi/io_uring.js';
 import { LINUX_CONSTANTS } from './uapi/linux.js';
 import { commonR0, commonR72, commonR8 } from './rules/common.js';
-import { commitR0, registerR0 } from './rules/r0.js';
+import { commitR0, commitR72, registerR0 } from './rules/r0.js';
 import { registerR4 } from './rules/r4.js';
 import { registerR7, r7FlagBits } from './rules/r7.js';
 import { addBufpoolR8, addQueueR8, commitR8, registerR8 } from './rules/r8.js';
@@ -98,7 +98,7 @@ const R0: RevisionDefinition = (a) => {
     title: 'mainline 6.14–7.2: REGISTER / COMMIT_AND_FETCH with per-entry iovecs', status: 'merged (v6.14)', ...(chan ? CHAN_72 : MAINLINE_6),
     layouts: R0_LAYOUTS, constants: [], cmdOps: R0_CMD_OPS, cmdReq: 'fuse_uring_cmd_req', cmdReqFields: noExtraFields,
     bufferReport: 'none', bufferPolicy: 'lowest_free_keep', queueModel: 'per_entry', reqHeader: 'fuse_uring_req_header', baselines: r0Baselines,
-    tables: { common: chan ? commonR72() : commonR0(), register: registerR0(), commit_and_fetch: commitR0(), reply: replyR0(), deliver: deliverR0() },
+    tables: { common: chan ? commonR72() : commonR0(), register: registerR0(), commit_and_fetch: chan ? commitR72() : commitR0(), reply: replyR0(), deliver: deliverR0() },
   };
 };
 

@@ -28,7 +28,7 @@ export async function runSuite(target: Target, revs: readonly RevisionId[], nrCp
   const reference = new ModelTarget(info, info.facts ?? {});
   for (const rev of revs) {
     const skip = await target.unsupported(rev);
-    const unreachable = Object.values(revision(rev).tables).flatMap((t) => t!.rows)
+    const unreachable = Object.values(revision(rev, info.facts ?? {}).tables).flatMap((t) => t!.rows)
       .filter((r): r is Check => r.kind === 'check' && r.unreachable !== undefined);
     const runOne = async (family: string, rule: string, replay: string, run: () => Promise<Observation>, known: readonly KnownDifference[]) => {
       const base = { revision: rev, family, rule, replay };
