@@ -120,11 +120,14 @@ export function commonR0(): RuleTable {
 
 const CHAN = 'kernel.fuse_chan';
 const R0_OPS = [FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, FUSE_URING_CMD.FUSE_IO_URING_CMD_COMMIT_AND_FETCH];
-const notNegotiated72 = (): Check => ({
-  kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'), source: src(`${F72} ("fuse-io-uring not enabled on this connection"); ${CHAN}`),
-  when: (p) => p.st.a[CHAN] !== 0n && !p.st.io_uring, fact: CHAN,
+/** "fuse-io-uring not enabled on this connection" (7.2 and 7.3); `fact`: only on kernels measured with it. */
+const notNegotiated = (ref: string, fact?: string): Check => ({
+  kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'), source: src(ref),
+  when: (p) => (fact === undefined || p.st.a[fact] !== 0n) && !p.st.io_uring,
   violate: (s) => withInitFlags(s, 0n, FUSE_INIT_FLAG.FUSE_OVER_IO_URING),
+  ...(fact !== undefined ? { fact } : {}),
 });
+const notNegotiated72 = () => notNegotiated(`${F72} ("fuse-io-uring not enabled on this connection"); ${CHAN}`, CHAN);
 
 /** R0 on a kernel with 7.2's fuse_chan rework (measured: kernel.fuse_chan 1): 7.3's order and io_uring check, R0's commands. */
 export function commonR72(): RuleTable {
@@ -139,16 +142,10 @@ export function commonR72(): RuleTable {
 
 /** R8: 7.3 moved the initialized check first and requires io_uring to have been negotiated. */
 export function commonR8(): RuleTable {
-  const notNegotiated: Check = {
-    kind: 'check', id: 'common.io_uring.not_negotiated', errno: E('EOPNOTSUPP'),
-    source: src(`${F73}; "fuse: Fix the condition to enable over-io-uring"`),
-    when: (p) => !p.st.io_uring,
-    violate: (s) => withInitFlags(s, 0n, FUSE_INIT_FLAG.FUSE_OVER_IO_URING),
-  };
   return {
     id: 'common', title: 'fuse_uring_cmd() entry checks (7.3)',
     rows: [
-      sqe128(F73), syncInitPending(F73, []), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73, 'fuse_chan_abort'), disabled(F73), notNegotiated,
+      sqe128(F73), syncInitPending(F73, []), noDev(F73, E('EPERM')), notInitialized(F73), aborted(F73), disconnected(F73, 'fuse_chan_abort'), disabled(F73), notNegotiated(`${F73}; "fuse: Fix the condition to enable over-io-uring"`),
       unknownOp(F73, Object.values(FUSE_URING_CMD).filter((v) => v !== 0)),
     ],
   };

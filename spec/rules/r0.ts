@@ -118,17 +118,21 @@ export function commitR0(): RuleTable {
   return { id: 'commit_and_fetch', title: 'FUSE_IO_URING_CMD_COMMIT_AND_FETCH (6.14–7.2)', rows: commitRows(CF) };
 }
 
-/** R0 on a kernel with 7.2's fuse_chan rework (kernel.fuse_chan 1): the ring exists from INIT, so no COMMIT meets it missing. */
-export function commitR72(): RuleTable {
-  const rows = commitRows(`${CF} (v7.2)`).map((r): Row => {
+/** A ring made at INIT is never missing past the common checks: the row stays, as unreachable, forced by dropping the ring. */
+export const ringFromInit = (reason: string): NonNullable<Check['unreachable']> => ({ reason, force: (p: Probe) => ({ ...p, st: { ...p.st, ring: null }, queue: undefined }) });
+
+/** commitRows with commit_and_fetch.ring.missing unreachable for that reason (7.3, and 7.2's fuse_chan rework). */
+export function commitRowsRingAtInit(ref: string, reason: string): Row[] {
+  return commitRows(ref).map((r): Row => {
     if (r.kind !== 'check' || r.id !== 'commit_and_fetch.ring.missing') return r;
     const { violate: _unused, ...rest } = r;
-    return {
-      ...rest, unreachable: {
-        reason: '7.2 creates the ring at INIT (fuse_uring_conn_init) and sets io_uring only if that succeeded; without it common.io_uring.not_negotiated fails first',
-        force: (p: Probe) => ({ ...p, st: { ...p.st, ring: null }, queue: undefined }),
-      },
-    };
+    return { ...rest, unreachable: ringFromInit(reason) };
   });
+}
+
+/** R0 on a kernel with 7.2's fuse_chan rework (kernel.fuse_chan 1): the ring exists from INIT, so no COMMIT meets it missing. */
+export function commitR72(): RuleTable {
+  const rows = commitRowsRingAtInit(`${CF} (v7.2)`,
+    '7.2 creates the ring at INIT (fuse_uring_conn_init) and sets io_uring only if that succeeded; without it common.io_uring.not_negotiated fails first');
   return { id: 'commit_and_fetch', title: 'FUSE_IO_URING_CMD_COMMIT_AND_FETCH (7.2)', rows };
 }

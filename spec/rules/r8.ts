@@ -1,6 +1,6 @@
 // R8 (mainline 7.3 buffer pools): ADD_QUEUE, ADD_BUFPOOL, REGISTER, COMMIT_AND_FETCH in check order.
 import { negErrno } from '../errno.js';
-import { commitRows, headersShort, iovFault, payloadShort, qidRange, ringPayload, sqeLen } from './r0.js';
+import { commitRowsRingAtInit, headersShort, iovFault, payloadShort, qidRange, ringFromInit, ringPayload, sqeLen } from './r0.js';
 import { withConfig, withIov, withProbe } from './scenario.js';
 import { src, type Check, type RuleTable } from './types.js';
 import type { Probe } from '../conn/probe.js';
@@ -9,13 +9,11 @@ import { FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
 const E = negErrno;
 const M73 = 'fs/fuse/dev_uring.c (v7.3-rc1, b45aaabc628b/96caf2496e15/43f8343858eb)';
 
+const RING_AT_INIT = '7.3 creates the ring at INIT and sets io_uring only if that succeeded; without it common.io_uring.not_negotiated fails first';
 const ringMissing = (id: string, errno: number, ref: string): Check => ({
   kind: 'check', id, errno, source: src(`${M73}:${ref}`),
   when: (p) => p.st.ring === null,
-  unreachable: {
-    reason: '7.3 creates the ring at INIT and sets io_uring only if that succeeded; without it common.io_uring.not_negotiated fails first',
-    force: (p) => ({ ...p, st: { ...p.st, ring: null }, queue: undefined }),
-  },
+  unreachable: ringFromInit(RING_AT_INIT),
 });
 
 /** The lowest bit outside `mask`: a flag no check of it knows. */
@@ -130,11 +128,7 @@ export function registerR8(): RuleTable {
 export function commitR8(): RuleTable {
   const CF = `${M73}:fuse_uring_commit_fetch`;
   // 7.3's ring always exists past the common checks: keep the row, but as unreachable.
-  const rows = commitRows(CF).map((r): Check => {
-    if (r.id !== 'commit_and_fetch.ring.missing') return r;
-    const { violate: _unused, ...rest } = r;
-    return { ...rest, unreachable: ringMissing(r.id, r.errno as number, 'fuse_uring_commit_fetch').unreachable! };
-  });
+  const rows = commitRowsRingAtInit(CF, RING_AT_INIT);
   const fixed: Check = {
     kind: 'check', id: 'commit_and_fetch.pool.fixed.mismatch', errno: E('EINVAL'), source: src(`${CF} (registered pool)`),
     when: (p) => isPool(p) && p.queue!.mode.registered_index !== null && (!p.cmd.fixed || (p.cmd.buf_index ?? 0) !== p.queue!.mode.registered_index),

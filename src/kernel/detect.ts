@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { errnoName } from '../../spec/errno.js';
-import type { ConnConfig, UringCmdSpec } from '../../spec/conn/commands.js';
+import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import { maxPayloadSz } from '../../spec/rules/payload.js';
 import { encodeR7Flags } from '../../spec/rules/r7.js';
 import { FUSE_URING_CMD, FUSE_URING_ZERO_COPY$R4 } from '../../spec/uapi/fuse_uring.js';
@@ -24,8 +24,8 @@ export interface Detection {
   readonly facts: Readonly<Record<string, number>>;
 }
 
-function probeOnce(p: NativeProbe, env: ConnEnv, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean, patch: Partial<ConnConfig> = {}): { answer: string; offer: InitOffer | null } {
-  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true, ...patch }, env, keepParam);
+function probeOnce(p: NativeProbe, env: ConnEnv, rev: RevisionId, sqe: UringCmdSpec, keepParam: boolean): { answer: string; offer: InitOffer | null } {
+  const c = new KernelConn(p, { ...baseConfig(rev, cpus()), enable_uring: true }, env, keepParam);
   try {
     c.open();
     const ev = c.run({ kind: 'uring_cmd', tag: 'detect', sqe }).find((e) => e.kind === 'cqe' && e.tag === 'detect');
