@@ -1,4 +1,4 @@
-// `npm run corpus:record [-- SLUG…]`: runs the curated cases (or those named) on this kernel (root) and writes fixtures/regressions/*.json and .c.
+// `npm run corpus:record [-- SLUG…]`: runs the curated cases (or those named, or one finding) on this kernel (root) and writes fixtures/regressions/*.json and .c.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
@@ -7,6 +7,7 @@ import { withEnableUring } from '../src/cli/kernelRun.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { toWire } from '../src/kernel/wire.js';
 import { curated } from './curated.js';
+import { loadEntry } from './corpus.js';
 import { writeReproducer } from './reproC.js';
 import { runCase } from './runCase.js';
 
@@ -16,9 +17,16 @@ const k = new KernelTarget();
 try {
   await withEnableUring((s) => console.error(s), async () => {
     const fp = await k.fingerprint();
-    // Slugs on the command line record just those (the others keep their recording).
-    const only = process.argv.slice(2);
-    for (const c of curated(cpus()).filter((x) => only.length === 0 || only.includes(x.slug))) {
+    // Slugs on the command line record just those (the others keep their recording); `--finding FILE SLUG SOURCE` records
+    // a fuzzer's finding (its case as saved) as a regression instead, with the slug and source line given.
+    const args = process.argv.slice(2);
+    const fromFinding = args[0] === '--finding';
+    if (fromFinding && args.length !== 4) { console.error('usage: corpus:record -- --finding FILE SLUG SOURCE'); process.exit(2); }
+    const only = fromFinding ? [] : args;
+    const items = fromFinding
+      ? [{ slug: args[2]!, source: args[3]!, ...loadEntry(args[1]!).case }]
+      : curated(cpus()).filter((x) => only.length === 0 || only.includes(x.slug));
+    for (const c of items) {
       const fcase = { config: c.config, steps: c.steps };
       const runs = [];
       for (let i = 0; i < 3; i++) runs.push(await runCase(new ModelTarget({ nr_cpus: cpus(), caps: c.config.caps }), k, fcase));

@@ -220,15 +220,18 @@ export class ConnModel {
   }
 
   /**
-   * The server writes its reply before the COMMIT whatever the kernel will say of it: the first COMMIT naming a delivered
-   * request makes the filesystem answer it (a WRITE grows the file); a later one carries only its error.
+   * The server writes its reply before the COMMIT whatever the kernel will say of it, but only into the entry holding the
+   * request, and only on that entry's queue (another queue's COMMIT is refused before memory is read, seed 1000009): that
+   * COMMIT makes the filesystem answer it (a WRITE grows the file); a later one carries only its error.
    */
   private serverAnswers(sqe: UringCmdSpec): void {
     const id = resolvedCommitId(this.probe(sqe));
-    // Whatever the kernel makes of it, the server has now answered that request (a teardown does not tell it otherwise).
-    for (const q of this.st.ring?.queues.values() ?? []) for (const e of q.entries) if (e.serverHolds === id) e.serverHolds = null;
-    const req = this.st.requests.get(id);
     this.answering = null;
+    const holder = this.st.ring?.queues.get(sqe.qid)?.entries.find((e) => e.serverHolds === id);
+    if (!holder) return;
+    // Whatever the kernel makes of it, the server has now answered that request (a teardown does not tell it otherwise).
+    holder.serverHolds = null;
+    const req = this.st.requests.get(id);
     if (!req || req.where !== 'ring' || req.answer !== null) return;
     this.answering = id;
     const error = sqe.reply?.error ?? 0;

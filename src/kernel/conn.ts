@@ -356,26 +356,28 @@ export class KernelConn {
 
   /** Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH; the entry it wrote into. */
   private prepareCommit(sqe: UringCmdSpec, commitId: bigint): Entry | null {
-    // An unknown id still gets a reply written somewhere on its queue: the kernel refuses it before reading memory.
+    // The server writes only into the entry holding the request it names, on that entry's queue: any other id is refused
+    // before the kernel reads memory, and a reply written there would be another request's header (seed 1000009).
     const ent = this.byCommit.get(commitId) ?? [...this.registered.values()].find((e) => e.qid === sqe.qid);
     if (!ent) return null;
     const held = ent.held && ent.held.d.commit_id === commitId ? ent.held : null;
+    if (!held || ent.qid !== sqe.qid) return ent;
     const r = sqe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
     // The server acts on the request only when it answers it with success; an error reply carries no payload.
-    const a: FsAnswer = held && r.error === 0 ? fsAnswer(this.fs, held.req) : { error: r.error, body: new Uint8Array() };
-    if (held) ent.held = null;
+    const a: FsAnswer = r.error === 0 ? fsAnswer(this.fs, held.req) : { error: r.error, body: new Uint8Array() };
+    ent.held = null;
     const error = r.error !== 0 ? r.error : a.error;
     const body = error === 0 ? a.body : new Uint8Array();
     const payloadSz = r.payload_sz === 'exact' ? body.length : r.payload_sz;
     const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
     if (ent.header) writeReply(this.rev, (from, to) => ent.header!.writableRange(from, to), { unique, error, payloadSz });
     // A zero-copied READ's answer goes into the client's pages, installed in the entry's slot of the buffer table.
-    if (held && zeroCopied(held.d) && held.d.opcode === FUSE_OPCODE.FUSE_READ) {
+    if (zeroCopied(held.d) && held.d.opcode === FUSE_OPCODE.FUSE_READ) {
       const n = this.zeroCopy().fill(ent.zcIndex, body);
       if (n !== body.length) throw new KernelError(`READ_FIXED of ${body.length} bytes into buffer slot ${ent.zcIndex} returned ${n}`);
       return ent;
     }
-    const target = this.payloadRegion(ent, held?.d.offset);
+    const target = this.payloadRegion(ent, held.d.offset);
     const into = target?.region.writableRange(target.at, target.at + body.length);
     if (into) into.set(body);
     return ent;

@@ -223,13 +223,15 @@ struct cmd {
 /* Writes the server's reply into the entry's header and payload before COMMIT_AND_FETCH, each part only where the
  * memory is writable (prepareCommit). The server acts on the request only when it answers with success. */
 static struct entry *prepare_commit(const struct cmd *c, uint64_t cid) {
-  /* An unknown id still gets a reply written somewhere on its queue: the kernel refuses it before reading memory. */
+  /* The server writes only into the entry holding the request it names, on that entry's queue: any other id is refused
+   * before the kernel reads memory, and a reply written there would be another request's header. */
   struct entry *ent = bycommit_get(cid);
   for (int i = 0; !ent && i < nentries; i++) if (entries[i]->qid == c->qid) ent = entries[i];
   if (!ent) return 0;
   struct held *held = ent->held && ent->held->commit_id == cid ? ent->held : 0;
-  struct answer a = held && c->reply_error == 0 ? fs_answer(held->opcode, held->nodeid, held->opin, held->payload, held->plen) : ans_error(c->reply_error);
-  if (held) ent->held = 0;
+  if (!held || ent->qid != c->qid) return ent;
+  struct answer a = c->reply_error == 0 ? fs_answer(held->opcode, held->nodeid, held->opin, held->payload, held->plen) : ans_error(c->reply_error);
+  ent->held = 0;
   int32_t error = c->reply_error != 0 ? c->reply_error : a.error;
   size_t blen = error == 0 ? a.len : 0;
   uint64_t psz = c->reply_psz < 0 ? blen : (uint64_t)c->reply_psz;
@@ -241,7 +243,7 @@ static struct entry *prepare_commit(const struct cmd *c, uint64_t cid) {
     if (ps) put_le(ps, 0, ENT_PAYLOAD_SZ_W, psz);
   }
   /* A zero-copied READ's answer goes into the client's pages, installed in the entry's slot of the buffer table. */
-  if (held && (held->flags & SPEC_FUSE_URING_ENT_ZERO_COPY) && held->opcode == SPEC_FUSE_READ) {
+  if ((held->flags & SPEC_FUSE_URING_ENT_ZERO_COPY) && held->opcode == SPEC_FUSE_READ) {
     int32_t got = zc_fill(ent->zc_index, (const unsigned char *)a.body, blen);
     if (got != (int32_t)blen) step_fail("READ_FIXED of %zu bytes into buffer slot %d returned %d", blen, ent->zc_index, got);
   } else {
