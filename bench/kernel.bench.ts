@@ -8,7 +8,7 @@ import { loadProbe, type NativeProbe } from '../native-probe/index.js';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
 import { cpus } from '../src/kernel/detect.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
-import { fuzz } from '../fuzz/fuzzer.js';
+import { fuzzJobs, type FuzzSummary } from '../fuzz/fuzzer.js';
 import { watchdog } from '../src/cli/watchdog.js';
 import { findingText } from '../src/cli/fuzz.js';
 import { baselineHeader } from './baselineSpec.js';
@@ -27,8 +27,11 @@ const JOBS = [
 const BENCH_DIR = mkdtempSync('/tmp/furc-bench-');
 const removeBenchDir = () => rmSync(BENCH_DIR, { recursive: true, force: true });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { removeBenchDir(); process.exit(130); });
-const inPrivateNs = async (cmd: string, args: string[]) =>
-  Number((await execa('unshare', ['--mount', '--propagation', 'private', cmd, ...args], { env: { FURC_BENCH_DIR: BENCH_DIR } })).stdout.trim());
+/** A job's rate (its first line) and, for raw C's cycles, ms per occurrence of each phase (`name=ms` on its second). */
+const inPrivateNs = async (cmd: string, args: string[]): Promise<{ rate: number; phases: Record<string, number> }> => {
+  const [rate, phases = ''] = (await execa('unshare', ['--mount', '--propagation', 'private', cmd, ...args], { env: { FURC_BENCH_DIR: BENCH_DIR } })).stdout.trim().split('\n');
+  return { rate: Number(rate), phases: Object.fromEntries(phases.split(' ').filter(Boolean).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])])) };
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -42,13 +45,19 @@ async function main(): Promise<void> {
     const hold = new ParamLock(loadProbe() as NativeProbe);
     hold.acquire('Y');
     let cyclesC = 0;
+    // Raw C's ms per occurrence of a phase (median over its rounds), set beside the harness's in the fuzz profile.
+    const rawPhases: Record<string, number[]> = {};
     for (const { job, n, what } of JOBS) {
       const c: number[] = [], h: number[] = [];
       // Interleaved rounds, so both sides see the same machine state.
       for (let r = 0; r < ROUNDS; r++) {
-        c.push(await inPrivateNs(BASELINE, [job, String(n)]));
-        h.push(await inPrivateNs(process.execPath, [`${ROOT}dist/bench/harness.js`, job, String(n)]));
+        const raw = await inPrivateNs(BASELINE, [job, String(n)]);
+        c.push(raw.rate);
+        for (const [key, v] of Object.entries(raw.phases)) (rawPhases[key] ??= []).push(v);
+        h.push((await inPrivateNs(process.execPath, [`${ROOT}dist/bench/harness.js`, job, String(n)])).rate);
       }
+      // One request of the requests job is a client op answered by one COMMIT_AND_FETCH.
+      if (job === 'requests') rawPhases['client+COMMIT'] = c.map((x) => 1000 / x);
       console.log(`${what}`);
       console.log(`  raw C:   ${median(c).toFixed(0)}  (rounds ${c.map((x) => x.toFixed(0)).join(', ')})`);
       console.log(`  harness: ${median(h).toFixed(0)}  (rounds ${h.map((x) => x.toFixed(0)).join(', ')})`);
@@ -56,27 +65,39 @@ async function main(): Promise<void> {
       if (job === 'cycles') cyclesC = median(c);
     }
     hold.close();
-    // Fuzzing throughput: every case is a fresh connection, so it is set against the raw-C connection cycles.
+    // Fuzzing throughput: every case is a fresh connection, so it is set against the raw-C connection cycles. One job
+    // gives the profile (each phase is one worker's time); a job per CPU is the rate `furc fuzz --jobs` gets here.
+    const jobs = cpus();
     const k = new KernelTarget();
-    const stop = watchdog(FUZZ_SECONDS + 120, 'the fuzzing benchmark', () => k.dispose(), (x) => console.log(x));
+    const ks = [k, ...Array.from({ length: jobs - 1 }, () => new KernelTarget())];
+    const stop = watchdog(2 * FUZZ_SECONDS + 120, 'the fuzzing benchmark', () => ks.forEach((x) => x.dispose()), (x) => console.log(x));
+    const fuzzRun = (targets: KernelTarget[]) => fuzzJobs({ model: new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }),
+      revision: 'R0', seed: 20261121, runs: 1_000_000, seconds: FUZZ_SECONDS, outDir: null, nrCpus: cpus(), fingerprint: null, progress: () => {} }, targets);
     try {
-      const s = await fuzz({ model: new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), target: k,
-        revision: 'R0', seed: 20261121, runs: 100000, seconds: FUZZ_SECONDS, outDir: null, nrCpus: cpus(), fingerprint: null, progress: () => {} });
-      const rate = s.cases / s.seconds;
-      console.log(`fuzzing against the kernel, ${FUZZ_SECONDS} s (cases/s; each case opens its own connection)`);
+      const one = await fuzzRun([k]);
+      const profile = structuredClone(k.profile);
+      const many = jobs > 1 ? await fuzzRun(ks) : one;
+      const rateOf = (s: FuzzSummary) => s.cases / s.seconds;
+      const line = (s: FuzzSummary, n: number) => `${rateOf(s).toFixed(2)} cases/s with ${n} job${n > 1 ? 's' : ''} (${s.cases} cases, ${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`;
+      console.log(`fuzzing against the kernel, ${FUZZ_SECONDS} s per run (cases/s; each case opens its own connection)`);
       console.log(`  raw C:   ${cyclesC.toFixed(0)}  connection cycles/s`);
-      console.log(`  harness: ${rate.toFixed(2)}  cases/s (${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`);
-      console.log(`ratio: ${(rate / cyclesC).toFixed(4)}`);
+      if (jobs > 1) console.log(`  harness: ${line(one, 1)}: ${(rateOf(one) / cyclesC).toFixed(4)} of raw C`);
+      console.log(`  harness: ${line(many, jobs)}`);
+      console.log(`ratio: ${(rateOf(many) / cyclesC).toFixed(4)}`);
       // A divergence is shown as furc fuzz shows it, not only counted.
-      for (const f of s.findings) console.log(findingText(f, 'kernel'));
+      for (const f of [...one.findings, ...(many === one ? [] : many.findings)]) console.log(findingText(f, 'kernel'));
       // Where a case's time goes: the worker's phases (Conn.profile), and the rest (model, steering, IPC, Node).
-      const perCase = (ms: number) => `${(ms / s.cases).toFixed(2)} ms/case`;
-      const phases = Object.entries(k.profile).sort((a, b) => b[1] - a[1]);
-      const inWorker = phases.reduce((n, [, ms]) => n + ms, 0);
-      console.log(`profile of a fuzz case (${(1000 / rate).toFixed(2)} ms each):`);
-      for (const [phase, ms] of phases) console.log(`  ${phase.padEnd(24)} ${perCase(ms)}`);
-      console.log(`  ${'outside the worker'.padEnd(24)} ${perCase(s.seconds * 1000 - inWorker)}`);
-    } finally { stop(); k.dispose(); }
+      const perCase = (ms: number) => `${(ms / one.cases).toFixed(2)} ms/case`;
+      const phases = Object.entries(profile).sort((x, y) => y[1].ms - x[1].ms);
+      const inWorker = phases.reduce((n, [, p]) => n + p.ms, 0);
+      const raw = (phase: string) => {
+        const xs = rawPhases[phase === 'client' ? 'client+COMMIT' : phase];
+        return xs ? `; raw C ${median(xs).toFixed(3)} ms${phase === 'client' ? ' for a client op and its COMMIT' : ''}` : '';
+      };
+      console.log(`profile of a fuzz case, 1 job (${(1000 / rateOf(one)).toFixed(2)} ms each; raw C's figure where it does the same work):`);
+      for (const [phase, p] of phases) console.log(`  ${phase.padEnd(24)} ${perCase(p.ms)}  (${p.n} times, ${(p.ms / p.n).toFixed(3)} ms each${raw(phase)})`);
+      console.log(`  ${'outside the worker'.padEnd(24)} ${perCase(one.seconds * 1000 - inWorker)}`);
+    } finally { stop(); ks.forEach((x) => x.dispose()); }
   });
 }
 

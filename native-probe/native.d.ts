@@ -8,7 +8,7 @@ export interface NativeProbe {
   close(fd: number): number;
   /** ioctl(fd, request, 0): its result or -errno (used for FUSE_DEV_IOC_SYNC_INIT). */
   ioctl(fd: number, request: number): number;
-  /** poll(2) for readability on up to 30 fds: bit i set when fds[i] is readable or hung up; 0 when the wait timed out. */
+  /** ppoll(2) for readability on up to 30 fds (timeoutMs may be a fraction): bit i set when fds[i] is readable or hung up; 0 when the wait timed out. */
   waitAny(fds: readonly number[], timeoutMs: number): number;
   /** Buffer with what was read, or -errno (-ETIMEDOUT when nothing arrived within timeoutMs). */
   read(fd: number, size: number, timeoutMs: number): Buffer | number;

@@ -168,7 +168,19 @@ export function defineRevision(id: RevisionId, d: RevisionDefinition): () => voi
 }
 
 /** Builds a revision with assumptions resolved (defaults, or values read from a kernel header). */
+/** Built revisions by id and overrides: a revision is plain data, and building one costs more than a fuzz step. */
+const built = new Map<string, Revision>();
+
 export function revision(id: string, overrides: AssumptionValues = {}): Revision {
+  const key = `${id}|${Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`).sort().join(',')}`;
+  const known = built.get(key);
+  if (known) return known;
+  const r = buildRevision(id, overrides);
+  built.set(key, r);
+  return r;
+}
+
+function buildRevision(id: string, overrides: AssumptionValues): Revision {
   if (!isRevisionId(id)) throw new UnknownRevisionError(`unknown revision '${id}' (known: ${[...DEFINITIONS.keys()].join(', ')})`);
   const a = resolveAssumptions(overrides);
   const d = definition(id)(a);

@@ -26,6 +26,10 @@
 struct ring { int fd; unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask; char *sqes; struct io_uring_cqe *cqes; void *sq; size_t sq_len; size_t sqes_len; };
 struct ent { char *hdr; char *payload; };
 
+/* Milliseconds per phase over a cycles job, named as the harness's profile names them (src/kernel/conn.ts). */
+static double ph_mount, ph_register, ph_teardown; static long ph_registers;
+static double now(void);
+
 static void die(const char *what) { fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno)); exit(1); }
 
 static void ring_setup(struct ring *r) {
@@ -60,6 +64,7 @@ static int nr_cpus(void) { int n = 0; cpu_set_t s; for (int c = 0; c < 1024; c++
 struct conn { struct ring r; int fd; char dir[256]; int nq; struct ent ents[64]; struct iovec iov[64][2]; };
 
 static void conn_open(struct conn *c) {
+  double t0 = now();
   ring_setup(&c->r);
   c->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC); if (c->fd < 0) die("open /dev/fuse");
   /* Mount points under the directory npm run bench made (and removes, even if this process is killed). */
@@ -81,20 +86,23 @@ static void conn_open(struct conn *c) {
   /* The CPUs are counted once per process, as the harness does (the possible set is fixed at boot). */
   static int nq; if (!nq) nq = nr_cpus();
   c->nq = nq;
+  double t1 = now(); ph_mount += (t1 - t0) * 1e3;
   for (int q = 0; q < c->nq; q++) {
     c->ents[q].hdr = mmap(0, HDR_SIZEOF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     c->ents[q].payload = mmap(0, MAX_PAYLOAD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     c->iov[q][0] = (struct iovec){c->ents[q].hdr, HDR_SIZEOF}; c->iov[q][1] = (struct iovec){c->ents[q].payload, MAX_PAYLOAD};
     submit_cmd(&c->r, c->fd, SPEC_CMD_REGISTER, q, 0, c->iov[q], q);
   }
+  ph_register += (now() - t1) * 1e3; ph_registers += c->nq;
 }
 
 static void conn_close(struct conn *c) {
+  double t0 = now();
   ring_close(&c->r); close(c->fd); umount2(c->dir, MNT_DETACH); rmdir(c->dir);
   for (int q = 0; q < c->nq; q++) { munmap(c->ents[q].hdr, HDR_SIZEOF); munmap(c->ents[q].payload, MAX_PAYLOAD); }
+  ph_teardown += (now() - t0) * 1e3;
 }
 
-static double now(void);
 
 /* Waits for the next CQE; its entry's queue and its fuse_in_header opcode and unique. */
 static int next_req(struct conn *c, uint32_t *opcode, uint64_t *unique) {
@@ -162,6 +170,8 @@ int main(int argc, char **argv) {
     double t0 = now();
     for (long i = 0; i < n; i++) { conn_open(&c); conn_close(&c); }
     printf("%.1f\n", n / (now() - t0));
+    /* Second line: ms per occurrence of each phase, for npm run bench's profile. */
+    printf("mount+INIT+ring=%.4f REGISTER=%.4f teardown=%.4f\n", ph_mount / n, ph_register / ph_registers, ph_teardown / n);
     return 0;
   }
   conn_open(&c);

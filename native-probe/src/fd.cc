@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include "guards.h"
 #include "ring.h"
@@ -66,7 +67,10 @@ Napi::Value JS_waitAny(const Napi::CallbackInfo& info) {
   uint32_t n = a.Length() > 30 ? 30 : a.Length();
   struct pollfd p[30];
   for (uint32_t i = 0; i < n; i++) p[i] = {a.Get(i).As<Napi::Number>().Int32Value(), POLLIN, 0};
-  int r = poll(p, n, info[1].As<Napi::Number>().Int32Value());
+  // Fractions of a millisecond are kept (ppoll): a task that falls asleep raises no fd, so callers nap briefly.
+  double ms = info[1].As<Napi::Number>().DoubleValue();
+  struct timespec ts = {(time_t)(ms / 1000), (long)((ms - 1000.0 * (long)(ms / 1000)) * 1e6)};
+  int r = ppoll(p, n, ms < 0 ? nullptr : &ts, nullptr);
   if (r < 0) return Napi::Number::New(info.Env(), errno == EINTR ? 0 : -errno);
   uint32_t mask = 0;
   for (uint32_t i = 0; i < n; i++) if (p[i].revents) mask |= 1u << i;

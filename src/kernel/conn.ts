@@ -38,6 +38,8 @@ export const DEADLINE = { step: scaled(5000), teardown: scaled(5000), exit: scal
 /** A server answers at most this many requests in one `serve` step (a client that loops forever must not hang it). */
 const SERVE_MAX = 512;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
+/** A task falling asleep, a fusectl file changing: no fd tells, so these are looked at again after this many ms. */
+const NAP_MS = 0.2;
 /** FUSE_URING_ENT_ZERO_COPY in ent_in_out.flags: the request's pages are in the entry's buffer-table slot, not copied. */
 const zeroCopied = (d: Delivered): boolean => (d.flags & FUSE_URING_ENT_ZERO_COPY$R8) !== 0n;
 
@@ -59,6 +61,9 @@ export interface ConnEnv {
   readonly lock: ParamLock | null;
   readonly interruptBlocked: boolean;
 }
+
+/** Time spent in one phase: total milliseconds over `n` occurrences. */
+export interface PhaseTime { ms: number; n: number }
 
 export class KernelError extends Error {}
 
@@ -104,12 +109,15 @@ export class KernelConn {
   negotiated = 0n;
   /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
   readonly counts = { devRequests: 0, ringRequests: 0 };
-  /** Milliseconds spent per phase of this connection (mount+INIT, REGISTERs, commits, client ops, teardown…). */
-  readonly profile: Record<string, number> = {};
+  /** Milliseconds spent per phase of this connection (mount+INIT, REGISTERs, commits, client ops, teardown…), and how often. */
+  readonly profile: Record<string, PhaseTime> = {};
 
   private timed<T>(phase: string, f: () => T): T {
     const t0 = process.hrtime.bigint();
-    try { return f(); } finally { this.profile[phase] = (this.profile[phase] ?? 0) + Number(process.hrtime.bigint() - t0) / 1e6; }
+    try { return f(); } finally {
+      const p = (this.profile[phase] ??= { ms: 0, n: 0 });
+      p.ms += Number(process.hrtime.bigint() - t0) / 1e6; p.n++;
+    }
   }
 
   constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly env: ConnEnv, private readonly keepParam = false) {
@@ -193,7 +201,9 @@ export class KernelConn {
       .with({ kind: 'abort' }, () => { this.abort(); return this.settleUntilIdle(DEADLINE.teardown, 'abort'); })
       .with({ kind: 'umount' }, () => this.umount())
       .with({ kind: 'server_exit' }, () => {
-        this.closeRing();
+        // No wait for the ring to be freed (an RCU grace period, ~20 ms here): the abort below comes only once its exit
+        // work has cancelled every held command, whose references were all that kept /dev/fuse open.
+        this.closeRing(false);
         if (this.fusefd >= 0) this.p.close(this.fusefd);
         this.fusefd = -1;
         // The ring goes away in io_uring's exit work; only then is /dev/fuse released and the connection aborted.
@@ -227,11 +237,12 @@ export class KernelConn {
    * Closes the ring and waits until io_uring's exit work has cancelled its commands: a request queued meanwhile would
    * otherwise meet an entry still armed on a dying ring (and end -ECANCELED) or not, as the workqueue's timing has it.
    */
-  private closeRing(): void {
+  private closeRing(wait = true): void {
     if (this.ringExited) return;
     this.p.ringClose(this.ring);
     this.ringExited = true;
     if (this.ringGone < 0) return;
+    if (!wait) { this.p.close(this.ringGone); this.ringGone = -1; return; }
     const r = this.p.waitAny([this.ringGone], DEADLINE.exit);
     this.p.close(this.ringGone);
     this.ringGone = -1;
@@ -418,7 +429,7 @@ export class KernelConn {
       try { v = readFileSync(file, 'latin1').trim(); } catch { return; }
       if (v === String(0xffffffff)) return;
       if (Date.now() > deadline) throw new KernelError(`server exit: connection ${this.connId} not aborted ${DEADLINE.exit} ms after its ring and /dev/fuse were closed`);
-      Atomics.wait(NAP, 0, 0, 1);
+      Atomics.wait(NAP, 0, 0, NAP_MS);
     }
   }
 
@@ -479,10 +490,10 @@ export class KernelConn {
     return [...out, ...this.settle()];
   }
 
-  /** Sleeps until the ring, /dev/fuse or a client has something, or 1 ms (a task falling asleep raises no fd). */
+  /** Sleeps until the ring, /dev/fuse or a client has something, or NAP_MS (a task falling asleep raises no fd). */
   private waitForActivity(): void {
     const fds = [...this.env.pool.busyFds(), ...(this.ringExited ? [] : [this.ring]), ...(this.cfg.mount && this.fusefd >= 0 ? [this.fusefd] : [])];
-    if (fds.length) this.p.waitAny(fds, 1); else Atomics.wait(NAP, 0, 0, 1);
+    if (fds.length) this.p.waitAny(fds, NAP_MS); else Atomics.wait(NAP, 0, 0, NAP_MS);
   }
 
   private busyClientPids(): number[] { return [...this.ops.keys()].map((s) => this.env.pool.pid(s)); }
@@ -624,7 +635,12 @@ export class KernelConn {
     this.ringGone = -1;
     if (this.fusefd >= 0) this.p.close(this.fusefd);
     this.fusefd = -1;
-    if (this.dir && !this.unmounted) try { this.umount(); } catch (e) { problems.push((e as Error).message); }
+    // After the abort nothing in FUSE can hold umount2 up, so the worker detaches itself (no client round trip).
+    if (this.dir && !this.unmounted) {
+      this.unmounted = true;
+      const r = this.p.umount2(this.dir, MNT_DETACH);
+      if (r < 0) problems.push(`umount2(${this.dir}, MNT_DETACH) failed: ${r}`);
+    }
     if (this.under) { const r = this.p.umount2(this.dir!, MNT_DETACH); if (r < 0) problems.push(`umount2 of the tmpfs under ${this.dir} failed: ${r}`); this.under = false; }
     if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
     try { this.waitConnectionGone(); } catch (e) { problems.push((e as Error).message); }
@@ -659,7 +675,7 @@ export class KernelConn {
     const deadline = Date.now() + DEADLINE.exit;
     while (existsSync(dir)) {
       if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${DEADLINE.exit} ms after abort, ring exit and umount`);
-      Atomics.wait(NAP, 0, 0, 1);
+      Atomics.wait(NAP, 0, 0, NAP_MS);
     }
   }
 }

@@ -1,6 +1,7 @@
 // The kernel behind the Target interface: a worker process per target, each step under a deadline.
 import { existsSync } from 'node:fs';
 import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
+import type { PhaseTime } from './conn.js';
 import type { RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from '../target/target.js';
 import type { CaseTrace, FuzzCase } from '../target/case.js';
@@ -106,12 +107,15 @@ export class KernelTarget implements Target {
     this.traffic.sessions++;
     this.traffic.ringRequests += r.counts?.ringRequests ?? 0;
     this.traffic.devRequests += r.counts?.devRequests ?? 0;
-    for (const [k, v] of Object.entries(r.profile ?? {})) this.profile[k] = (this.profile[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.profile ?? {})) {
+      const p = (this.profile[k] ??= { ms: 0, n: 0 });
+      p.ms += v.ms; p.n += v.n;
+    }
     return r.trace;
   }
 
-  /** Time the worker spent per phase over every case run so far (ms): npm run bench prints it. */
-  readonly profile: Record<string, number> = {};
+  /** Time the worker spent per phase over every case run so far (ms, occurrences): npm run bench prints it. */
+  readonly profile: Record<string, PhaseTime> = {};
 
   dispose(): void { this.worker.dispose(); }
 }

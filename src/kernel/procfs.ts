@@ -56,8 +56,12 @@ export function connectionId(dir: string): number {
   return ((major! & 0xfff) << 20) | minor!;
 }
 
+let fusectlSeen = false;
+
 /** fusectl is mounted inside the worker's private mount namespace, so it goes away with it. */
 export function ensureFusectl(p: NativeProbe): void {
-  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.includes(' - fusectl '));
-  if (!mounted) p.mount('fusectl', '/sys/fs/fuse/connections', 'fusectl', 0, '');
+  // Nothing else mounts or unmounts in the worker's namespace: once seen there, it stays.
+  if (fusectlSeen) return;
+  fusectlSeen = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.includes(' - fusectl '));
+  if (!fusectlSeen) fusectlSeen = p.mount('fusectl', '/sys/fs/fuse/connections', 'fusectl', 0, '') === 0;
 }

@@ -6,6 +6,15 @@ import { asleepInFuse, taskState } from './clients.js';
 const tidsNow = (): string[] => { try { return readdirSync('/proc/self/task'); } catch { return []; } };
 /** Node's own threads, there before any ring: everything else is io_uring's or the addon's watch. */
 const NODE_THREADS = new Set(tidsNow());
+/** The addon's submit watch (one thread, started with the first submission and kept for the process's life). */
+const WATCH = new Set<string>();
+
+/** num_threads of /proc/self/stat (field 20), or -1 when it cannot be read. */
+function threadCount(): number {
+  const stat = readProc('/proc/self/stat');
+  if (stat === null) return -1;
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[17]);
+}
 
 /**
  * io_uring's io-wq workers of this process (threads named iou-wrk-<pid>) that are doing something: a command
@@ -13,12 +22,14 @@ const NODE_THREADS = new Set(tidsNow());
  * A thread that is neither Node's nor named yet is an io-wq worker being born (it starts as a copy of "node").
  */
 export function busyIoWorkers(): string[] {
+  // Most rounds have no io-wq worker at all: one read of the thread count says so without listing the threads.
+  if (threadCount() === NODE_THREADS.size + WATCH.size) return [];
   const busy: string[] = [];
   for (const tid of tidsNow()) {
-    if (NODE_THREADS.has(tid)) continue;
+    if (NODE_THREADS.has(tid) || WATCH.has(tid)) continue;
     const comm = readProc(`/proc/self/task/${tid}/comm`);
     if (comm === null) continue;
-    if (comm.startsWith('furc-watch')) continue;
+    if (comm.startsWith('furc-watch')) { WATCH.add(tid); continue; }
     if (!comm.startsWith('iou-wrk')) { busy.push(`thread ${tid} (${comm.trim()}) just created`); continue; }
     const t = taskState(process.pid, Number(tid));
     // An idle worker sleeps in io_wq_worker waiting for work (or is gone); anything else is work in progress.

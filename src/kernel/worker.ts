@@ -5,7 +5,7 @@ import { ERRNO } from '../../spec/errno.js';
 import { O_FLAG } from '../../spec/uapi/linux.js';
 import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 import { ClientPool } from './clients.js';
-import { KernelConn, type ConnEnv } from './conn.js';
+import { KernelConn, type ConnEnv, type PhaseTime } from './conn.js';
 import { ParamLock } from './paramLock.js';
 import { detectRevision, type Detection } from './detect.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
@@ -43,7 +43,7 @@ export interface WorkerReply {
   readonly counts?: { devRequests: number; ringRequests: number };
   readonly trace?: CaseTrace;
   /** Where a case's time went in the worker, by phase (ms). */
-  readonly profile?: Readonly<Record<string, number>>;
+  readonly profile?: Readonly<Record<string, PhaseTime>>;
 }
 
 const HEALTH = SPLAT;
