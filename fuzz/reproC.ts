@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Addr, MemProt, UringCmdSpec } from '../spec/conn/commands.js';
 import { revision, type Revision } from '../spec/revisions.js';
+import { maxPayloadSz } from '../spec/rules/payload.js';
 import { FORGED_COMMIT_ID, NOT_RUN, type FuzzCase, type Step } from '../src/target/case.js';
 import { bytesC, constantDefines, definesText, errnoNames, layoutDefines, opInSizes } from './reproC/layout.js';
 import { sqeTemplate, templatesC } from './reproC/templates.js';
@@ -110,6 +111,7 @@ function configC(c: FuzzCase, rev: Revision): string {
     `#define CFG_SQE128 ${cfg.sqe128 ? 1 : 0}`, `#define CFG_ENABLE_URING ${cfg.enable_uring ? 1 : 0}`, `#define CFG_MOUNT ${cfg.mount ? 1 : 0}`,
     `#define CFG_SYNC_INIT ${cfg.sync_init ? 1 : 0}`, `#define CFG_INIT ${cfg.init ? 1 : 0}`, `#define CFG_INIT_FLAGS ${cfg.init?.flags ?? 0n}ull`,
     `#define CFG_CAP_CLEAR ${cap}`, `#define REQ_HEADER_NAME ${str(rev.reqHeader)}`, `#define CFG_BUFFER_TABLE ${cfg.buffer_table ?? 0}`,
+    `#define MAX_PAYLOAD_SZ ${cfg.init ? maxPayloadSz(cfg.init, rev.a) : 0}u  /* spec/rules/payload.ts maxPayloadSz */`,
     '/* The kernel target\'s own numbers (fuzz/reproC.ts HARNESS); deadlines in ms, times FURC_TIME_SCALE. */',
     `#define PAGE ${HARNESS.PAGE}u`, `#define ARENA_SIZE ${HARNESS.ARENA_SIZE}u`, `#define SERVE_MAX ${HARNESS.SERVE_MAX}`, `#define FENCE_BIT ${HARNESS.FENCE_BIT}ull`, `#define SERVER_IO_BIT ${HARNESS.SERVER_IO_BIT}ull`,
     `#define DEADLINE_STEP ${HARNESS.DEADLINE.step}`, `#define DEADLINE_TEARDOWN ${HARNESS.DEADLINE.teardown}`, `#define DEADLINE_EXIT ${HARNESS.DEADLINE.exit}`,

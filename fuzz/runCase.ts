@@ -53,7 +53,9 @@ export const stepLabel = (s: Step): string => (s.kind === 'uring_cmd' && s.commi
 export const traceOf = (t: Target, c: FuzzCase): Promise<CaseTrace> => (t.runCase ? t.runCase(c) : traceCase(() => t.open(c.config), c));
 
 export async function runCase(model: Target, target: Target, c: FuzzCase): Promise<CaseOutcome> {
-  const [mt, tt] = await Promise.all([traceOf(model, c), traceOf(target, c).catch((e: Error): CaseTrace => ({ steps: [{ error: e.message }], teardown: [] }))]);
+  // The target first: a kernel worker then runs the case while this thread runs the model.
+  const kernel = traceOf(target, c).catch((e: Error): CaseTrace => ({ steps: [{ error: e.message }], teardown: [] }));
+  const [tt, mt] = await Promise.all([kernel, traceOf(model, c)]);
   const first = compare(c, mt, tt);
   // Where the kernel may go either of two ways, the model took the usual one: run it again following the target's trace.
   if (first.mismatchAt === null || !model.runCase) return first;

@@ -317,7 +317,7 @@ export class ConnModel {
       .with('reply', () => reply.error)
       .with('blocked', () => { throw new Error(`reply row ${verdict.failed!.id} cannot block`); })
       .otherwise((e) => e);
-    const result: ReqResult = res === 0 ? { error: 0, body: body.subarray(0, reply.payload_sz) } : { error: res, body: EMPTY };
+    const result: ReqResult = res === 0 ? { error: 0, body: zeroPadded(body, reply.payload_sz, this.st.ring!.max_payload_sz) } : { error: res, body: EMPTY };
     const ended: Event[] = [];
     req.where = 'done';
     e.unique = null;
@@ -756,4 +756,15 @@ export class ConnModel {
     }
     return [];
   }
+}
+
+/**
+ * The payload the kernel copies: payload_sz bytes of the answer, and zeros where payload_sz goes past it (the server
+ * writes them, up to the ring's max payload: src/kernel/conn.ts prepareCommit).
+ */
+function zeroPadded(body: Uint8Array, payloadSz: number, max: number): Uint8Array {
+  if (payloadSz <= body.length) return body.subarray(0, payloadSz);
+  const out = new Uint8Array(Math.max(body.length, Math.min(payloadSz, max)));
+  out.set(body);
+  return out;
 }

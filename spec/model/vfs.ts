@@ -3,7 +3,7 @@
 import type { Record as Rec } from '../codec/codec.js';
 import { negErrno } from '../errno.js';
 import { ROOT_INO, type FsState } from '../fs/fs.js';
-import { patternBytes } from '../fs/pattern.js';
+import { firstMismatch, patternBytes } from '../fs/pattern.js';
 import { FOPEN, FUSE_OPCODE } from '../uapi/fuse_kernel.js';
 import type { ClientCommand } from '../conn/commands.js';
 
@@ -151,7 +151,7 @@ function* openFile(ctx: VfsContext, name: string, create: boolean): Generator<Yi
  * the (page-aligned) user buffer, writes also at most max_write; a short answer ends the op with what was done.
  */
 function* directIo(ctx: VfsContext, f: ClientFile, write: boolean, size: number, offset: number | undefined): Generator<Yielded, OpResult, ReqResult> {
-  let pos = offset ?? f.pos, done = 0;
+  let pos = offset ?? f.pos, done = 0, bad = -1;
   while (done < size) {
     const n = Math.min(size - done, ctx.maxPages * ctx.pageSize, write ? ctx.maxWrite : Infinity);
     const opIn = { fh: f.fh, offset: u64(pos), size: n, read_flags: 0, write_flags: 0, lock_owner: 0n, flags: O_RDWR | O_LARGEFILE };
@@ -161,11 +161,14 @@ function* directIo(ctx: VfsContext, f: ClientFile, write: boolean, size: number,
       : req(O.FUSE_READ, f.ino, opIn, n, { reply_argvar: true, zero_copy });
     if (r.error !== 0) { if (done === 0) return { res: r.error }; break; }
     const got = write ? Buffer.from(r.body).readUInt32LE(0) : r.body.length;
+    // What the client checks: the first byte read that is not the file's (the server's zeros past a short answer).
+    const m = write || bad >= 0 ? -1 : firstMismatch(Number(f.ino), pos, r.body);
+    if (m >= 0) bad = done + m;
     done += got; pos += got;
     if (got !== n) break;
   }
   if (offset === undefined) f.pos = pos;
-  return write || done === 0 ? { res: done } : { res: done, data: 'ok' };
+  return write || done === 0 ? { res: done } : { res: done, data: bad < 0 ? 'ok' : `mismatch@${bad}` };
 }
 
 /** The generator of one client op, given the client's open file (and a way to change it). */

@@ -39,7 +39,11 @@ export class FairDeadline {
 
   expired(pids: readonly number[]): boolean {
     const wall = Date.now() - this.start;
-    return wall > this.cap || wall - this.starvedMs(pids) > this.ms;
+    // Each task's run-queue time is read once when first seen, and again only once the wall clock is past `ms`.
+    for (const pid of pids) if (!this.seen.has(taskPath(pid))) this.delta(taskPath(pid));
+    if (wall > this.cap) return true;
+    if (wall <= this.ms) return false;
+    return wall - this.starvedMs(pids) > this.ms;
   }
 
   /** For an error message: the wall time and how much of it went to waiting for a CPU. */

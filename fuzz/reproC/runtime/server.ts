@@ -248,8 +248,12 @@ static struct entry *prepare_commit(const struct cmd *c, uint64_t cid) {
     if (got != (int32_t)blen) step_fail("READ_FIXED of %zu bytes into buffer slot %d returned %d", blen, ent->zc_index, got);
   } else {
     size_t at; struct region *target = payload_region(ent, held, &at);
-    char *into = target ? writable_range(target, at, at + blen) : 0;
-    if (into && blen) memcpy(into, a.body, blen);
+    /* What payload_sz names past the answer is zeros (never past the ring's max payload): the kernel's copy is known. */
+    size_t padded = psz > blen ? (psz < MAX_PAYLOAD_SZ ? psz : MAX_PAYLOAD_SZ) : blen;
+    if (padded < blen) padded = blen;
+    char *into = target ? writable_range(target, at, at + padded) : 0;
+    if (!into && target) { into = writable_range(target, at, at + blen); padded = blen; }
+    if (into && padded) { memset(into, 0, padded); if (blen) memcpy(into, a.body, blen); }
   }
   free(a.body); held_free(held);
   return ent;
