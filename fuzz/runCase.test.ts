@@ -38,6 +38,17 @@ describe('runCase', () => {
     expect(JSON.stringify(followed.steps[4], big)).toBe(JSON.stringify(other.steps[4], big));
   });
 
+  it('should judge all 6 steps when the CREATE takes the other entry s0, whose header faults (-EFAULT, no CQE)', async () => {
+    const faulting: FuzzCase = { ...racing, steps: [...racing.steps.slice(0, 3), { kind: 'mem', region: 'header', prot: 'none', part: 'tail', entry: 's0' }, ...racing.steps.slice(3)] };
+    const [usual, other] = await Promise.all([model().runCase(faulting), model({ clientFirstAfterCommit: true }).runCase(faulting)]);
+    // Unfollowed, the two ways differ at the serve: the CREATE succeeds in s1, or faults in s0.
+    expect(JSON.stringify(usual.steps[5], big)).not.toBe(JSON.stringify(other.steps[5], big));
+    expect(JSON.stringify(other.steps[5], big)).toContain('"res":-14');
+    const o = await runCase(model(), model({ clientFirstAfterCommit: true }), faulting);
+    expect(o.mismatchAt).toBeNull();
+    expect(o.steps).toHaveLength(6);
+  });
+
   it('should still find the entries-oldest-first mutant at the first delivery, where no COMMIT is returning an entry', async () => {
     const o = await runCase(model(), model({ oldestEntryFirst: true }), racing);
     expect(o.mismatchAt).toBe(3);

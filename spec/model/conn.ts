@@ -49,6 +49,9 @@ const EMPTY = new Uint8Array();
 /** A `serve` step answers at most this many requests (the kernel target's bound). */
 const SERVE_MAX = 512;
 
+/** What ConnModel.observed says of a request no CQE of the step carries while a client of the step got -EFAULT. */
+export const FAULTED_IN_AN_ENTRY = '(faulted in an entry)';
+
 export class ConnModel {
   readonly st: ConnState;
   readonly rev: Revision;
@@ -676,9 +679,17 @@ export class ConnModel {
     const first = this.availableEntry(q);
     if (first === undefined || first !== this.returning) return first;
     const other = this.availableEntry(q, first);
-    const seen = this.mutation.clientFirstAfterCommit ? other?.tag
+    if (other === undefined) return first;
+    const seen = this.mutation.clientFirstAfterCommit ? other.tag
       : this.observed?.({ opcode: req.opcode, nodeid: req.nodeid, arg: argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) });
-    return other !== undefined && seen === other.tag ? other : first;
+    if (seen === other.tag) return other;
+    // Delivered nowhere while a client got -EFAULT: it went to the one of the two whose memory faults (no CQE tells which).
+    return seen === FAULTED_IN_AN_ENTRY && this.faultsIn(q, other, req) && !this.faultsIn(q, first, req) ? other : first;
+  }
+
+  /** Whether delivering `req` into `e` would fail a deliver row (its header or payload memory faults). */
+  private faultsIn(q: Queue, e: Entry, req: Request): boolean {
+    return evaluate(this.table('deliver')?.rows ?? [], { st: this.st, cmd: { cmd_op: 0, qid: q.qid }, queue: q, firstOnQueue: false, entry: e, request: req, payloadMem: this.payloadMem(q, e) }).failed !== null;
   }
 
   private toDev(req: Request): Event {

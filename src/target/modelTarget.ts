@@ -1,5 +1,6 @@
 // The reference model behind the Target interface.
-import { ConnModel, type ModelMutation } from '../../spec/model/conn.js';
+import { ConnModel, FAULTED_IN_AN_ENTRY, type ModelMutation } from '../../spec/model/conn.js';
+import { ERRNO } from '../../spec/errno.js';
 import type { AssumptionValues, RevisionId } from '../../spec/types.js';
 import type { Session, Target, TargetInfo } from './target.js';
 import { NOT_RUN, traceCase, type CaseTrace, type FuzzCase } from './case.js';
@@ -23,8 +24,10 @@ export class ModelTarget implements Target {
     const trace = await traceCase(async () => ({
       run: async (cmd, step) => {
         const seen = observed?.steps[step];
+        // The CQE that delivered a request like this one; none, and a client's -EFAULT in the step: it faulted in an entry.
         m.observed = seen && !('error' in seen)
           ? (r) => seen.flatMap((e) => (e.kind === 'cqe' && e.req?.opcode === r.opcode && e.req.nodeid === r.nodeid && e.req.arg === r.arg ? [e.tag] : []))[0]
+            ?? (seen.some((e) => e.kind === 'client_done' && e.res === -ERRNO.EFAULT) ? FAULTED_IN_AN_ENTRY : undefined)
           : null;
         const ev = await session.run(cmd);
         if (m.schedulerOrder !== null && racyAt === null) racyAt = runs;
