@@ -49,6 +49,23 @@ describe('runCase', () => {
     expect(o.steps).toHaveLength(6);
   });
 
+  it('should follow the kernel when an OPEN finds the entry a RELEASE just faulted in still out, and takes s0', async () => {
+    // furc fuzz --jobs 2 seed 21: s2's header faults; the re-open's FLUSH and RELEASE fault in s2, whose return (task
+    // work in the server) races the client's OPEN. The model's usual way: the OPEN faults in s2 too.
+    const c: FuzzCase = {
+      config: baseConfig('R0', 2),
+      steps: [reg('s0', 0), reg('s1', 1), reg('s2', 0), { kind: 'mem', region: 'header', prot: 'none', part: 'all', entry: 's2' },
+        { kind: 'client', tag: 'o1', op: 'open', cpu: 1, file: 'empty', client: 2 }, { kind: 'serve', tag: 'sv' },
+        { kind: 'client', tag: 'o2', op: 'open', cpu: 0, file: 'empty', client: 2 }],
+    };
+    const usual = await model().runCase(c);
+    expect(JSON.stringify(usual.steps[6], big)).toContain('"res":-14');
+    const open = { kind: 'cqe', tag: 's0', res: 0, req: { opcode: 14, unique: 12n, commit_id: 12n, payload_sz: 0, nodeid: 2n } } as Event;
+    const kernelLike = { ...usual, steps: [...usual.steps.slice(0, 6), [open]] };
+    const followed = await model().runCase(c, kernelLike);
+    expect(JSON.stringify(followed.steps[6], big)).toContain('"tag":"s0"');
+  });
+
   it('should still find the entries-oldest-first mutant at the first delivery, where no COMMIT is returning an entry', async () => {
     const o = await runCase(model(), model({ oldestEntryFirst: true }), racing);
     expect(o.mismatchAt).toBe(3);
