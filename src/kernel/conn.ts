@@ -1,5 +1,5 @@
 // One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
-import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO, errnoName } from '../../spec/errno.js';
@@ -23,6 +23,7 @@ import { newMountDir } from './mountDirs.js';
 import type { ParamLock } from './paramLock.js';
 import { connectionId, ensureFusectl } from './procfs.js';
 import { FairDeadline } from './fairDeadline.js';
+import { FusectlFiles } from './fusectlFiles.js';
 import { busyIoWorkers, wakefulClients } from './quiet.js';
 import { iovecArray, Memory, type Region } from './regions.js';
 import { uringCmdSqe } from './sqe.js';
@@ -74,6 +75,8 @@ export class KernelConn {
   private fusefd = -1;
   private dir: string | null = null;
   private connId: number | null = null;
+  /** The connection's fusectl files, held from mount to teardown (see fusectlFiles.ts). */
+  private ctl: FusectlFiles | null = null;
   private nextUd = 1n;
   /** Per submitted SQE: its step tag, command, queue and the entry it belongs to (REGISTER, COMMIT). */
   private readonly udTag = new Map<bigint, { tag: string; cmd_op: number; qid: number; entry: Entry | null; pool?: { region: Region; fixed: number | null } }>();
@@ -155,6 +158,8 @@ export class KernelConn {
     this.under = true;
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
+    ensureFusectl(this.p);
+    this.ctl = new FusectlFiles(this.connId);
     onConnection(this.connId);
     const init = this.p.read(this.fusefd, this.devReadSize(), scaled(2000));
     if (typeof init === 'number') throw new KernelError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
@@ -413,25 +418,16 @@ export class KernelConn {
     return this.arena.region(len, index, held) ?? this.memory.region(len);
   }
 
-  private abort(): void {
-    if (this.connId === null) return;
-    ensureFusectl(this.p);
-    try { writeFileSync(`/sys/fs/fuse/connections/${this.connId}/abort`, '1'); } catch { /* already gone */ }
-  }
+  private abort(): void { this.ctl?.abort(); }
 
   /**
    * Until fuse_abort_conn() has run: it sets max_background to UINT_MAX (fs/fuse/dev.c), which fusectl shows, or the
    * connection is gone. The release of /dev/fuse that calls it waits for io_uring's exit work, so it comes late.
    */
   private waitAborted(): void {
-    if (this.connId === null) return;
-    ensureFusectl(this.p);
-    const file = `/sys/fs/fuse/connections/${this.connId}/max_background`;
+    if (!this.ctl) return;
     const deadline = Date.now() + DEADLINE.exit;
-    for (;;) {
-      let v: string;
-      try { v = readFileSync(file, 'latin1').trim(); } catch { return; }
-      if (v === String(0xffffffff)) return;
+    while (!this.ctl.aborted()) {
       if (Date.now() > deadline) throw new KernelError(`server exit: connection ${this.connId} not aborted ${DEADLINE.exit} ms after its ring and /dev/fuse were closed`);
       Atomics.wait(NAP, 0, 0, NAP_MS);
     }
@@ -673,13 +669,14 @@ export class KernelConn {
    * would end an interruptible sleep of the next case's first submission early (TIF_NOTIFY_SIGNAL).
    */
   private waitConnectionGone(): void {
-    if (this.connId === null) return;
-    ensureFusectl(this.p);
-    const dir = `/sys/fs/fuse/connections/${this.connId}`;
+    if (!this.ctl) return;
     const deadline = Date.now() + DEADLINE.exit;
-    while (existsSync(dir)) {
-      if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${DEADLINE.exit} ms after abort, ring exit and umount`);
-      Atomics.wait(NAP, 0, 0, NAP_MS);
-    }
+    try {
+      while (!this.ctl.gone()) {
+        if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${DEADLINE.exit} ms after abort, ring exit and umount`);
+        Atomics.wait(NAP, 0, 0, NAP_MS);
+      }
+    } finally { this.ctl.close(); this.ctl = null; }
   }
+
 }
