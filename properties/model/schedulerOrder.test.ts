@@ -25,4 +25,15 @@ describe('scheduler order', () => {
     const t = await model.runCase(c);
     expect(t.schedulerOrder?.from).toBe(3);
   });
+
+  it('should leave the REGISTER that makes the ring ready unjudged (from 2) when it wakes a stat and an open whose LOOKUP faults in the new entry', async () => {
+    // furc fuzz --jobs 2 seed 41 under load, 3/3: the LOOKUP ran first, faulted in s3 (payload at NULL), and the GETATTR took s3.
+    const faulting = registerSqe(1, 1048576);
+    const s3: Step = { kind: 'uring_cmd', tag: 's3', sqe: { ...faulting, iov: [faulting.iov![0]!, { ...faulting.iov![1]!, addr: 'null' }] } };
+    const c: FuzzCase = { config: baseConfig('R0', 2), steps: [{ kind: 'uring_cmd', tag: 's0', sqe: registerSqe(0, 1048576) },
+      { kind: 'client', tag: 's1', op: 'stat', cpu: 1 }, open('s2', 1, 1, 'empty'), s3] };
+    const t = await model.runCase(c);
+    expect(t.schedulerOrder?.why).toMatch(/2 unlike requests woken together for queue 1/);
+    expect(t.schedulerOrder?.from).toBe(2);
+  });
 });

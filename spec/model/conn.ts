@@ -278,8 +278,9 @@ export class ConnModel {
         const clients = new Set(reqs.flatMap((r) => (r.client === null ? [] : [r.client])));
         if (kinds.size === 1 && clients.size > 1) for (const c of clients) this.interchangeable.add(c);
         const n = reqs.length;
-        // Which takes which entry (or waits) is the order they run in: the ring's readiness wakes them all at once.
-        if (kinds.size > 1) this.schedulerOrder ??= { why: `${n} unlike requests woken together for queue ${q.qid}`, thisStep: false };
+        // Which takes which entry (or waits, or faults in it) is the order they run in: the ring's readiness wakes them
+        // all at once, so this step's own events are the scheduler's too (a LOOKUP faulting first, seed 41 with load).
+        if (kinds.size > 1) this.schedulerOrder ??= { why: `${n} unlike requests woken together for queue ${q.qid}`, thisStep: true };
       }
       for (const u of woken) events.push(...this.dispatch(this.st.requests.get(u)!));
     }
