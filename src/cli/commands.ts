@@ -35,6 +35,7 @@ export const RUN = {
     origin: { kind: 'string', value: 'ORIGIN', help: "with --format kcidb: the KCIDB origin you submit as (default: the build id's)" },
     'keep-enable-uring': { kind: 'flag', help: 'leave fuse.enable_uring as it is instead of turning it on per case' },
     only: { kind: 'string', value: 'GLOB', help: "only the cases whose id (as reports name them) matches, e.g. 'R8/data.commit_and_fetch.zero_copy/*'" },
+    jobs: { kind: 'int', value: 'N', min: 1, max: 64, help: 'run cases on N workers at once, results in suite order (default: 1)' },
   },
 } as const satisfies Command;
 

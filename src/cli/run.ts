@@ -46,21 +46,23 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
     }
     return exitStatus(rep.results);
   };
+  const jobs = o.jobs ?? 1;
   if (targetName === 'model') {
-    const results = await runSuite(new ModelTarget({ nr_cpus: nr, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }), revs, nr, print, only);
-    return finish(makeReport('model', results, null));
+    const models = Array.from({ length: jobs }, () => new ModelTarget({ nr_cpus: nr, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }));
+    return finish(makeReport('model', await runSuite(models, revs, nr, print, only), null));
   }
   const why = KernelTarget.unavailable();
   if (why) return finish(makeReport('kernel', await runSuite(skipAll(why), revs, nr, print, only), null));
-  const k = new KernelTarget({ keepEnableUring: o['keep-enable-uring'] });
+  // One worker (and mount namespace) per job; fuse.enable_uring is set once for all of them.
+  const ks = Array.from({ length: jobs }, () => new KernelTarget({ keepEnableUring: o['keep-enable-uring'] }));
   // Every step has its own deadline; this bounds the whole suite in case a reply is ever lost.
-  const stop = watchdog(900, 'furc run', () => k.dispose(), io.err);
+  const stop = watchdog(900, 'furc run', () => ks.forEach((k) => k.dispose()), io.err);
   try {
     return await withEnableUring(io.err, async () => {
-      const fp = await k.fingerprint();
-      return finish(makeReport('kernel', await runSuite(k, revs, nr, print, only), fp));
+      const fp = await ks[0]!.fingerprint();
+      return finish(makeReport('kernel', await runSuite(ks, revs, nr, print, only), fp));
     });
-  } finally { stop(); k.dispose(); }
+  } finally { stop(); ks.forEach((k) => k.dispose()); }
 }
 
 /** A target that cannot run: every revision is unsupported for the same reason. */

@@ -30,3 +30,23 @@ describe('runSuite on one CPU', () => {
     expect(results.filter((r) => r.rule === 'commit_and_fetch.commit_id.unknown').map((r) => r.family)).toEqual(['R0 commit_and_fetch', 'R8 commit_and_fetch', 'R8 commit_and_fetch.registered_pool', 'R8 commit_and_fetch.zero_copy']);
   });
 });
+
+describe('runSuite on several targets', () => {
+  /** A model that counts the connections opened on it. */
+  class Counting extends ModelTarget {
+    opened = 0;
+    override async open(cfg: Parameters<ModelTarget['open']>[0]) { this.opened++; return super.open(cfg); }
+  }
+
+  it('should give the same 404 results in the same order on 3 targets as on 1, each target opening some of the connections', async () => {
+    const one = await runSuite(new ModelTarget(machine), ['R0', 'R4', 'R7', 'R8'], 2);
+    const three = [new Counting(machine), new Counting(machine), new Counting(machine)];
+    const seen: string[] = [];
+    const got = await runSuite(three, ['R0', 'R4', 'R7', 'R8'], 2, (r) => seen.push(`${r.family}/${r.rule}`));
+    expect(got).toEqual(one);
+    expect(got).toHaveLength(404);
+    // onResult hears them in suite order too, as they are reported.
+    expect(seen).toEqual(one.map((r) => `${r.family}/${r.rule}`));
+    expect(three.map((t) => t.opened > 0)).toEqual([true, true, true]);
+  });
+});
