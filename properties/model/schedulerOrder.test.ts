@@ -36,4 +36,12 @@ describe('scheduler order', () => {
     expect(t.schedulerOrder?.why).toMatch(/2 unlike requests woken together for queue 1/);
     expect(t.schedulerOrder?.from).toBe(2);
   });
+
+  it('should leave server_exit unjudged (from 1) when a client waits for an INIT the server read and never answered', async () => {
+    // Two busy loops, 1 of 3: the stat woke to conn_error (fuse_dev_release ended INIT) before connected went 0.
+    const c: FuzzCase = { config: { ...baseConfig('R0', 2), init: null }, steps: [reg('s0', 0), { kind: 'client', tag: 's', op: 'stat', cpu: 1 }, { kind: 'server_exit' }] };
+    const t = await model.runCase(c);
+    expect(t.schedulerOrder?.why).toMatch(/1 clients waiting for INIT race fuse_abort_conn/);
+    expect(t.schedulerOrder?.from).toBe(1);
+  });
 });

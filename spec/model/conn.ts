@@ -754,6 +754,11 @@ export class ConnModel {
   private serverExit(): Event[] {
     this.ringExit();
     if (!this.st.devBound) return [];
+    // fuse_dev_release() ends the INIT it read (conn_error, waking clients waiting for it) before fuse_abort_conn()
+    // clears connected: a woken client that runs in between gets -ECONNREFUSED, else -ENOTCONN (6.18.44 with load).
+    if (this.st.connected && !this.st.initialized && this.blocked.length > 0 && !this.rev.abortBeforeInitRefuses) {
+      this.schedulerOrder ??= { why: `${this.blocked.length} clients waiting for INIT race fuse_abort_conn() at the device's release`, thisStep: true };
+    }
     return this.teardown(false).filter((e) => e.kind !== 'cqe');
   }
 
