@@ -652,6 +652,9 @@ export class ConnModel {
         cmd_op: COMMIT, qid: next.q.qid, commit_id: next.e.serverHolds!, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
         ...(m.payload === 'pool' && m.registered_index !== null ? { fixed: true, buf_index: m.registered_index } : {}),
       }).events);
+      // Requests that faulted end now, so what their clients do next is there for the next COMMIT to answer (the kernel
+      // target settles after each one): a LOOKUP faulting in one entry wakes a reader whose LOOKUP another entry takes.
+      out.push(...this.afterFaults());
     }
     throw new Error(`serve: still answering after ${SERVE_MAX} requests`);
   }
