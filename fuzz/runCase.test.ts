@@ -4,6 +4,7 @@ import { baseConfig, registerSqe } from '../spec/scenarios/families.js';
 import type { Event } from '../spec/conn/commands.js';
 import type { FuzzCase, Step } from '../src/target/case.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
+import { FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
 import { runCase } from './runCase.js';
 
 const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? String(v) : v);
@@ -60,7 +61,7 @@ describe('runCase', () => {
     };
     const usual = await model().runCase(c);
     expect(JSON.stringify(usual.steps[6], big)).toContain('"res":-14');
-    const open = { kind: 'cqe', tag: 's0', res: 0, req: { opcode: 14, unique: 12n, commit_id: 12n, payload_sz: 0, nodeid: 2n } } as Event;
+    const open = { kind: 'cqe', tag: 's0', res: 0, req: { opcode: FUSE_OPCODE.FUSE_OPEN, unique: 12n, commit_id: 12n, payload_sz: 0, nodeid: 2n } } as Event;
     const kernelLike = { ...usual, steps: [...usual.steps.slice(0, 6), [open]] };
     const followed = await model().runCase(c, kernelLike);
     expect(JSON.stringify(followed.steps[6], big)).toContain('"tag":"s0"');
