@@ -2,7 +2,7 @@
 import { match } from 'ts-pattern';
 import { negErrno } from '../errno.js';
 import { evaluate } from '../rules/engine.js';
-import { maxPayloadSz, negotiatedMaxPages, negotiatedMaxWrite } from '../rules/payload.js';
+import { maxPayloadSz, paddedReplyLength, negotiatedMaxPages, negotiatedMaxWrite } from '../rules/payload.js';
 import { resolvedCommitId } from '../rules/r0.js';
 import type { Check, EffectName, RuleTable } from '../rules/types.js';
 import type { Probe } from '../conn/probe.js';
@@ -403,7 +403,7 @@ export class ConnModel {
     const had = e.buf_id;
     const buf = this.selectBuffer(q, e, req);
     if (buf === 'none') return 'nobuf';
-    const copy = evaluate(this.table('deliver')?.rows ?? [], { st: this.st, cmd: { cmd_op: 0, qid: q.qid }, queue: q, firstOnQueue: false, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
+    const copy = this.deliverVerdict(q, e, req);
     if (copy.failed) {
       this.fired.push(copy.failed.id);
       if (had === null) release(q, e);
@@ -698,8 +698,11 @@ export class ConnModel {
   }
 
   /** Whether delivering `req` into `e` would fail a deliver row (its header or payload memory faults). */
-  private faultsIn(q: Queue, e: Entry, req: Request): boolean {
-    return evaluate(this.table('deliver')?.rows ?? [], { st: this.st, cmd: { cmd_op: 0, qid: q.qid }, queue: q, firstOnQueue: false, entry: e, request: req, payloadMem: this.payloadMem(q, e) }).failed !== null;
+  private faultsIn(q: Queue, e: Entry, req: Request): boolean { return this.deliverVerdict(q, e, req).failed !== null; }
+
+  /** The deliver table's verdict on copying `req` into entry `e` (fuse_uring_prepare_send). */
+  private deliverVerdict(q: Queue, e: Entry, req: Request) {
+    return evaluate(this.table('deliver')?.rows ?? [], { st: this.st, cmd: { cmd_op: 0, qid: q.qid }, queue: q, firstOnQueue: false, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
   }
 
   private toDev(req: Request): Event {
@@ -790,7 +793,7 @@ export class ConnModel {
  */
 function zeroPadded(body: Uint8Array, payloadSz: number, max: number): Uint8Array {
   if (payloadSz <= body.length) return body.subarray(0, payloadSz);
-  const out = new Uint8Array(Math.max(body.length, Math.min(payloadSz, max)));
+  const out = new Uint8Array(paddedReplyLength(body.length, payloadSz, max));
   out.set(body);
   return out;
 }

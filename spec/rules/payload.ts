@@ -18,6 +18,12 @@ export function negotiatedMaxWrite(init: NonNullable<ConnConfig['init']>): numbe
   return Math.max(4096, init.max_write);
 }
 
+/**
+ * How many bytes the server writes for a reply: its answer, then zeros up to payload_sz, never past the ring's max
+ * payload (a pool's next buffer); the kernel target, the model and the C reproducers follow it.
+ */
+export const paddedReplyLength = (answer: number, payloadSz: number, maxPayload: number): number => Math.max(answer, Math.min(payloadSz, maxPayload));
+
 /** fs/fuse/dev_uring.c:fuse_uring_create — max(FUSE_MIN_READ_BUFFER, max_write, max_pages * PAGE_SIZE). */
 export function maxPayloadSz(init: NonNullable<ConnConfig['init']>, a: AssumptionValues): number {
   const page = Number(a['kernel.page_size']);

@@ -13,7 +13,7 @@ import { FUSE_URING_CMD, FUSE_URING_ENT_ZERO_COPY$R8 } from '../../spec/uapi/fus
 import { IORING_OP_NOP, IORING_REGISTER_FILES, IORING_SETUP_SQE128 } from '../../spec/uapi/io_uring.js';
 import { CAP, MNT_DETACH, MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
-import { maxPayloadSz } from '../../spec/rules/payload.js';
+import { maxPayloadSz, paddedReplyLength } from '../../spec/rules/payload.js';
 import { FixedArena } from './arena.js';
 import { registerSparseTable, ZeroCopyServer } from './zeroCopy.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
@@ -397,7 +397,7 @@ export class KernelConn {
     const target = this.payloadRegion(ent, held.d.offset);
     // What payload_sz names past the answer is zeros, so the bytes the kernel copies are known (a READ of an empty file
     // answered with payload_sz 143 returns 143 zeros, seed 13); never past the ring's max payload (a pool's next buffer).
-    const padded = Math.max(body.length, Math.min(payloadSz, this.cfg.init ? maxPayloadSz(this.cfg.init, this.rev.a) : 0));
+    const padded = paddedReplyLength(body.length, payloadSz, this.cfg.init ? maxPayloadSz(this.cfg.init, this.rev.a) : 0);
     const into = target?.region.writableRange(target.at, target.at + padded) ?? target?.region.writableRange(target.at, target.at + body.length);
     if (into) { into.fill(0); into.set(body); }
     return ent;
@@ -678,5 +678,4 @@ export class KernelConn {
       }
     } finally { this.ctl.close(); this.ctl = null; }
   }
-
 }

@@ -249,7 +249,7 @@ static struct entry *prepare_commit(const struct cmd *c, uint64_t cid) {
   } else {
     size_t at; struct region *target = payload_region(ent, held, &at);
     /* What payload_sz names past the answer is zeros (never past the ring's max payload): the kernel's copy is known. */
-    size_t padded = psz > blen ? (psz < MAX_PAYLOAD_SZ ? psz : MAX_PAYLOAD_SZ) : blen;
+    size_t padded = psz < MAX_PAYLOAD_SZ ? psz : MAX_PAYLOAD_SZ; /* spec/rules/payload.ts paddedReplyLength */
     if (padded < blen) padded = blen;
     char *into = target ? writable_range(target, at, at + padded) : 0;
     if (!into && target) { into = writable_range(target, at, at + blen); padded = blen; }
