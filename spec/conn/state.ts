@@ -1,7 +1,6 @@
 // A connection's state as rules and model see it: connection, ring, queues, entries (FRRS_*), requests in flight.
 import type { AssumptionValues, RevisionId } from '../types.js';
 import type { Record as Rec } from '../codec/codec.js';
-import type { FsAnswer } from '../fs/fs.js';
 import type { ConnConfig, MemProt } from './commands.js';
 import type { ServerTable } from './serverTable.js';
 
@@ -73,8 +72,19 @@ export interface Request {
   readonly force: boolean;
   readonly background: boolean;
   where: 'dev' | 'queued' | 'ring' | 'done';
-  /** The server's answer once a COMMIT named it (the filesystem has applied it then). */
-  answer: FsAnswer | null;
+  /**
+   * The reply the server wrote into the holding entry when a COMMIT first named the request (the filesystem has applied
+   * it then); the server writes nothing for a later COMMIT, so that one reads these bytes whatever its own reply says.
+   */
+  answer: WrittenReply | null;
+}
+
+/** A reply as the server wrote it: out header (unique, error), payload_sz, and the payload's answer bytes. */
+export interface WrittenReply {
+  readonly unique: 'match' | 'zero' | 'other';
+  readonly error: number;
+  readonly payload_sz: number;
+  readonly body: Uint8Array;
 }
 
 /** Per-queue mode: R0 plain; R4/R7 init flags; R8 zero-copy and pool. */

@@ -79,7 +79,6 @@ export class ConnModel {
   /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
   private readonly interchangeable = new Set<number>();
   /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
-  private answering: bigint | null = null;
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
@@ -228,20 +227,27 @@ export class ConnModel {
   /**
    * The server writes its reply before the COMMIT whatever the kernel will say of it, but only into the entry holding the
    * request, and only on that entry's queue (another queue's COMMIT is refused before memory is read, seed 1000009): that
-   * COMMIT makes the filesystem answer it (a WRITE grows the file); a later one carries only its error.
+   * COMMIT makes the filesystem answer it (a WRITE grows the file). It writes nothing for a later COMMIT naming the same
+   * request, which the kernel then reads from the same bytes (7.3.4: a probe refused -EINVAL, then the right COMMIT
+   * answers the client with the first reply).
    */
   private serverAnswers(sqe: UringCmdSpec): void {
     const id = resolvedCommitId(this.probe(sqe));
-    this.answering = null;
     const holder = this.st.ring?.queues.get(sqe.qid)?.entries.find((e) => e.serverHolds === id);
     if (!holder) return;
     // Whatever the kernel makes of it, the server has now answered that request (a teardown does not tell it otherwise).
     holder.serverHolds = null;
     const req = this.st.requests.get(id);
     if (!req || req.where !== 'ring' || req.answer !== null) return;
-    this.answering = id;
-    const error = sqe.reply?.error ?? 0;
-    req.answer = error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error, body: EMPTY };
+    const r = sqe.reply ?? { unique: 'match' as const, error: 0, payload_sz: 'exact' as const };
+    const a: FsAnswer = r.error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error: r.error, body: EMPTY };
+    const error = r.error !== 0 ? r.error : a.error;
+    const body = error === 0 ? a.body : EMPTY;
+    // Each part lands only where the server can write then (the kernel target's writeReply): an unwritten out header still
+    // holds the request's fuse_in_header (its opcode reads as a positive error), an unwritten payload_sz the one delivered.
+    const head = holder.hdr.head === 'rw' ? { unique: r.unique, error } : { unique: 'match' as const, error: req.opcode };
+    const payload_sz = holder.hdr.tail !== 'rw' ? req.payload_in : r.payload_sz === 'exact' ? body.length : r.payload_sz;
+    req.answer = { ...head, payload_sz, body: head.error === 0 ? body : EMPTY };
   }
 
   private disableUring(): Event[] {
@@ -304,20 +310,10 @@ export class ConnModel {
     this.st.held.delete(e.tag);
     e.tag = tag;
     this.st.held.set(tag, e);
-    // What the kernel reads: the server's out header (its error, or the filesystem's) and payload_sz, exact or as given.
-    // The server writes each part only into memory it can write (the kernel target does the same): an unwritten out
-    // header still holds the request's fuse_in_header (its opcode reads as a positive error), an unwritten payload_sz
-    // the one delivered.
-    const r = p.cmd.reply ?? { unique: 'match' as const, error: 0, payload_sz: 'exact' as const };
-    // Only the first COMMIT naming a request carries the filesystem's answer; a later one writes its error and no payload.
-    const given: FsAnswer = this.answering === req.unique && req.answer ? req.answer : { error: r.error, body: EMPTY };
-    const error = r.error !== 0 ? r.error : given.error;
-    const body = error === 0 ? given.body : EMPTY;
-    const sent = { unique: r.unique, error, payload_sz: r.payload_sz === 'exact' ? body.length : r.payload_sz };
-    const reply = {
-      ...(e.hdr.head === 'rw' ? { unique: sent.unique, error: sent.error } : { unique: 'match' as const, error: req.opcode }),
-      payload_sz: e.hdr.tail === 'rw' ? sent.payload_sz : req.payload_in,
-    };
+    // What the kernel reads is what the server wrote when a COMMIT first named the request (serverAnswers), else the
+    // delivered header as it was.
+    const reply = req.answer ?? { unique: 'match' as const, error: req.opcode, payload_sz: req.payload_in, body: EMPTY };
+    const body = reply.body;
     const verdict = evaluate(this.table('reply')!.rows, { ...p, cmd: { ...p.cmd, commit_id: req.unique, reply }, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
     if (verdict.failed) this.fired.push(verdict.failed.id);
     const res = verdict.failed === null ? 0 : match(verdict.failed.errno)
