@@ -56,6 +56,8 @@ describe('furc', () => {
     [['fuzz', '--seed', '-1'], "furc: --seed needs a value, not '-1' (write --seed=-1 for a value that starts with '-')"],
     [['fuzz', '--seed=-1'], "furc: --seed takes a whole number, got '-1'"],
     [['fuzz', '--format', 'json'], 'furc: --format and --report go together'],
+    [['race', '--jobs', '2'], 'furc: --jobs races on the kernel: it needs --target kernel'],
+    [['race', '--target', 'kernel', '--jobs', '0'], "furc: --jobs takes a whole number from 1 to 64, got '0'"],
     [['diff', 'a.json'], 'furc: usage: furc diff A.json B.json [--baseline FILE] [--summary] [--json]'],
     [['layout', '--revision', 'R8'], 'furc: --header FILE is required'],
     [['vm', '--kernel', 'k'], "furc: furc vm needs the furc arguments to run inside after '--' (usage: furc vm [--kernel IMAGE] [--source DIR] [--debian 7.2|7.3] [--patch FILE…] [--debug KIND…] [--modules DIR] [--timeout S] [--mem MIB] [--accel auto|kvm|tcg] [--log FILE] [--guest-setup CMD] [--time-scale N] [--standalone] [--binary FILE] [--verbose] -- <furc arguments>)"],

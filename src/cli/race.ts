@@ -27,6 +27,7 @@ export async function raceCommand(args: readonly string[], io: Io): Promise<numb
   const ids = o.scenario ? o.scenario.split(',').map((s) => s.trim()).filter(Boolean) : null;
   const unknown = ids?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
   if (unknown.length) throw new UsageError(`unknown race scenario '${unknown[0]}' (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+  if ((o.target ?? 'model') === 'model' && o.jobs !== undefined) throw new UsageError('--jobs races on the kernel: it needs --target kernel');
   if ((o.target ?? 'model') === 'model') return modelTarget(ids, o.revision, io, o.json, o.mutant);
   const why = KernelTarget.unavailable();
   if (why) { io.err(`furc: cannot race this kernel: ${why}`); return 4; }
@@ -57,7 +58,7 @@ export async function raceCommand(args: readonly string[], io: Io): Promise<numb
   try {
     // Read once this run is registered: a value an interrupted run left has been put back by then.
     const s = await withEnableUring(io.err, () => { enableBefore = readParam(); return race({
-      scenarios: ids, seconds, iterations: o.iterations ?? null, from: o.from ?? 0, seed, maxJitterNs, say: io.err,
+      scenarios: ids, seconds, iterations: o.iterations ?? null, from: o.from ?? 0, seed, maxJitterNs, say: io.err, jobs: o.jobs ?? 1,
       ...(o.revision ? { revision: o.revision } : {}), ...(o.mutant ? { mutant: o.mutant } : {}), ...(o['inject-stall'] ? { stall: o['inject-stall'] } : {}),
       onFinding: (f) => onFinding(f, { hello }), onHello: (h) => { hello = h; },
     }); });
@@ -86,7 +87,7 @@ function describe(f: RaceFinding): string {
 
 function printSummary(s: RaceSummary, seed: number, before: string | null, after: string | null, saved: readonly string[], io: Io): void {
   const rev = s.hello?.revision ?? 'none';
-  io.out(`race kernel ${rev} (${s.hello?.nrCpus ?? '?'} CPUs): seed ${seed}, ${s.iterations} iterations in ${s.seconds.toFixed(1)} s (${(s.iterations / Math.max(s.seconds, 0.001)).toFixed(2)} iterations/s; worker start, revision detection and the model's orderings ${(s.helloMs / 1000).toFixed(1)} s before, of which the model ${((s.hello?.modelMs ?? 0) / 1000).toFixed(1)} s), ${[...s.scenarios.values()].filter((x) => x.iterations > 0).length} scenarios, ${s.findings.length} findings`);
+  io.out(`race kernel ${rev} (${s.hello?.nrCpus ?? '?'} CPUs): seed ${seed}${s.jobs > 1 ? ` (${s.jobs} jobs: ${s.byJob.join(' + ')} iterations)` : ''}, ${s.iterations} iterations in ${s.seconds.toFixed(1)} s (${(s.iterations / Math.max(s.seconds, 0.001)).toFixed(2)} iterations/s; worker start, revision detection and the model's orderings ${(s.helloMs / 1000).toFixed(1)} s before, of which the model ${((s.hello?.modelMs ?? 0) / 1000).toFixed(1)} s), ${[...s.scenarios.values()].filter((x) => x.iterations > 0).length} scenarios, ${s.findings.length} findings`);
   const w = Math.max(...[...s.scenarios.keys()].map((k) => k.length), 8);
   for (const [id, st] of s.scenarios) {
     io.out(`  ${id.padEnd(w)}  ${String(st.iterations).padStart(5)} iterations  ${st.iterations ? (st.ms / st.iterations).toFixed(0).padStart(5) : '    -'} ms each  outcomes seen ${st.outcomes.size}/${st.allowed}  ${st.requests} requests served  ${st.findings} findings`);
@@ -99,7 +100,7 @@ function printSummary(s: RaceSummary, seed: number, before: string | null, after
 
 function summaryJson(s: RaceSummary, seed: number, before: string | null, after: string | null, saved: readonly string[]) {
   return {
-    revision: s.hello?.revision ?? 'none', nrCpus: s.hello?.nrCpus ?? null, seed, iterations: s.iterations, seconds: s.seconds,
+    revision: s.hello?.revision ?? 'none', nrCpus: s.hello?.nrCpus ?? null, seed, jobs: s.jobs, iterationsByJob: s.byJob, iterations: s.iterations, seconds: s.seconds,
     iterationsPerSecond: s.iterations / Math.max(s.seconds, 0.001),
     scenarios: Object.fromEntries([...s.scenarios].map(([id, st]) => [id, { iterations: st.iterations, msEach: st.iterations ? st.ms / st.iterations : null, allowed: st.allowed, requests: st.requests, findings: st.findings, outcomes: Object.fromEntries(st.outcomes) }])),
     findings: s.findings.map((f) => ({ scenario: f.scenario, iteration: f.iteration, title: titleOf(f.finding), finding: f.finding, outcome: f.outcome })),

@@ -12,6 +12,7 @@ export const RACE = {
     iterations: { kind: 'int', value: 'N', min: 1, help: 'at most this many iterations (default: as many as the time allows)' },
     seed: { kind: 'int', value: 'S', help: 'jitter seed (default: from the clock, printed)' },
     from: { kind: 'int', value: 'N', min: 0, help: "number the first iteration N (a finding's replay: its seed, --from its iteration, --iterations 1)" },
+    jobs: { kind: 'int', value: 'N', min: 1, max: 64, help: 'race on N workers at once, each in its own mount namespace; iterations numbered as with one (default: 1)' },
     'jitter-us': { kind: 'int', value: 'US', min: 0, max: 1_000_000, help: "bound of each thread's start jitter in µs, stretched by the time scale (default: 200)" },
     out: { kind: 'outDir', value: 'DIR', help: 'save each finding as a corpus file and a C reproducer here' },
     mutant: { kind: 'enum', values: mutantNames(), help: "judge by a deliberately wrong model (the harness's own test)" },

@@ -4,18 +4,18 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, writ
 
 export class FusectlFiles {
   /** The abort file, held open: a write through it reaches this connection or none (fuse_ctl_file_conn_get). */
-  private readonly abortFd: number;
+  readonly fd: number;
   private readonly ino: number;
   private readonly dir: string;
 
   constructor(readonly id: number) {
     this.dir = `/sys/fs/fuse/connections/${id}`;
-    this.abortFd = openSync(`${this.dir}/abort`, constants.O_WRONLY);
-    this.ino = fstatSync(this.abortFd).ino;
+    this.fd = openSync(`${this.dir}/abort`, constants.O_WRONLY);
+    this.ino = fstatSync(this.fd).ino;
   }
 
   abort(): void {
-    try { writeSync(this.abortFd, '1'); } catch { /* gone */ }
+    try { writeSync(this.fd, '1'); } catch { /* gone */ }
   }
 
   /** fuse_ctl_remove_conn() has run (kill_sb): the id names no directory, or another connection's (fresh inodes). */
@@ -30,5 +30,5 @@ export class FusectlFiles {
     try { return readFileSync(`${this.dir}/max_background`, 'latin1').trim() === String(0xffffffff); } catch { return true; }
   }
 
-  close(): void { closeSync(this.abortFd); }
+  close(): void { closeSync(this.fd); }
 }

@@ -2,7 +2,7 @@
 export const PAGE = 4096;
 
 /** Strings only the run knows (its mount point, its connection's fusectl abort file), written NUL-terminated. */
-export type RunString = 'mountpoint' | 'abort';
+export type RunString = 'mountpoint';
 
 /** A u64 holding arena base + `to`; an i32 holding the fd of slot `slot`; up to `max` bytes holding a run string. */
 export type Reloc =

@@ -19,6 +19,11 @@ import { RaceModel, type RaceCmd } from './raceModel.js';
 /** fd slot of /dev/fuse; client i answers on fd slot CLIENT_FD0 + i. */
 export const FUSE_FD = 0;
 export const CLIENT_FD0 = 1;
+/**
+ * fd slot of the connection's fusectl abort file, opened at mount, after the 8 client slots: a write through it reaches
+ * this connection or none, where the path may name another one by then (an id is reused at once, another job's).
+ */
+export const ABORT_FD = CLIENT_FD0 + 8;
 const MS = 1_000_000;
 
 export interface RaceEnv {
@@ -87,7 +92,6 @@ export class RaceBuild {
   private phase: 'prefix' | 'race' = 'prefix';
   private lastPrefixThread: number | null = null;
   private nextUd = 1n;
-  private readonly abortPath: number;
   private readonly one: number;
   /** A byte a thread sets once its teardown is done: loops end on it (they have no other way to learn the race is over). */
   private readonly flag: number;
@@ -98,7 +102,6 @@ export class RaceBuild {
   constructor(readonly env: RaceEnv) {
     this.model = new RaceModel(env.cfg);
     this.maxPayload = maxPayloadSz(env.cfg.init!, env.rev.a);
-    this.abortPath = this.arena.runText('abort');
     this.one = this.arena.data(Buffer.from('1'));
     this.flag = this.arena.alloc(8);
   }
@@ -346,7 +349,7 @@ export class RaceBuild {
   /** fusectl's abort of this connection. */
   abort(i: number): void {
     this.order(i);
-    this.t(i).steps.push({ op: 'write_path', path: this.abortPath, data: this.one, len: 1, record: true });
+    this.t(i).steps.push({ op: 'write_fd', fd: ABORT_FD, data: this.one, len: 1, record: true });
     this.command({ kind: 'abort' }, i);
   }
 

@@ -9,7 +9,7 @@ import type { ParamLock } from '../kernel/paramLock.js';
 import { blockedStacks } from '../kernel/stuck.js';
 import { scaled } from '../kernel/timeScale.js';
 import { materialize } from './arena.js';
-import { CLIENT_FD0, RaceBuild, type BuiltRace } from './build.js';
+import { ABORT_FD, CLIENT_FD0, FUSE_FD, RaceBuild, type BuiltRace } from './build.js';
 import { jitters } from './jitter.js';
 import type { Kmsg } from './kmsg.js';
 import { MUTANTS } from './mutants.js';
@@ -22,7 +22,7 @@ import { SCENARIOS, type RaceScenario } from './scenarios/index.js';
 import { busyIoWorkers, threadStack, uninterruptible } from './tasks.js';
 
 /** The pool slot the teardown's umount runs in (scenarios use the ones below it). */
-export const UMOUNT_SLOT = 7;
+export const UMOUNT_SLOT = ABORT_FD - CLIENT_FD0 - 1;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
 const nap = (ms: number) => Atomics.wait(NAP, 0, 0, ms);
 
@@ -134,8 +134,11 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
 
     const mem = p.alloc(built.arena.size);
     if (typeof mem === 'number') throw new IterationError(`arena of ${built.arena.size} bytes: ${mem}`);
-    const fds = [conn.fusefd, ...Array.from({ length: UMOUNT_SLOT }, (_, s) => pool.fdOf(s))];
-    materialize(built.arena, new Uint8Array(mem), p.addressOf(mem), fds, { mountpoint: conn.dir, abort: conn.abortPath });
+    const fds: number[] = [];
+    fds[FUSE_FD] = conn.fusefd;
+    for (let s = 0; s <= UMOUNT_SLOT; s++) fds[CLIENT_FD0 + s] = pool.fdOf(s);
+    fds[ABORT_FD] = conn.abortFd;
+    materialize(built.arena, new Uint8Array(mem), p.addressOf(mem), fds, { mountpoint: conn.dir });
     const started = p.raceStart(encodeProgram(built.program), mem, fds);
     if (started < 0) throw new IterationError(`raceStart: ${started}`);
 
@@ -196,7 +199,7 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
     } else if (!allowed.outcomes.has(outcomeKey(outcome))) findings.push({ kind: 'outcome', observed: outcome, allowed: allowed.outcomes.size, nearest: nearest(allowed, outcome), inside });
     return finish(outcome);
   } finally {
-    teardown(ctx, conn, [...built.clients.values()].map((c) => c.slot), bound, (f) => findings.push(f));
+    try { teardown(ctx, conn, [...built.clients.values()].map((c) => c.slot), bound, (f) => findings.push(f)); } finally { conn.dispose(); }
     ctx.lock?.release();
   }
 
@@ -222,7 +225,7 @@ const isStep = (b: BuiltRace, r: RaceState['rows'][number], op: string): boolean
 
 /** Pool slots whose op a thread wrote to its socket (write_fd rows that wrote the whole op). */
 function writeFdSlots(b: BuiltRace, st: RaceState): number[] {
-  return st.rows.flatMap((r) => { const s = stepOf(b, r); return s.op === 'write_fd' && r[4] > 0 ? [s.fd - CLIENT_FD0] : []; });
+  return st.rows.flatMap((r) => { const s = stepOf(b, r); return s.op === 'write_fd' && s.fd !== ABORT_FD && r[4] > 0 ? [s.fd - CLIENT_FD0] : []; });
 }
 
 /** Until nothing moves: no new CQE, no client answer, every busy client asleep in FUSE, io-wq idle (three calm rounds). */

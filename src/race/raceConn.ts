@@ -1,11 +1,12 @@
 // The connection one race iteration works on: /dev/fuse, a mount in the worker's namespace, INIT answered.
-import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import type { ConnConfig } from '../../spec/conn/commands.js';
 import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
-import { MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
+import { MNT_DETACH, MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
 import { devReadSize, initReply, parseInitIn, parseRequest, UNSOLICITED } from '../kernel/fuseMsg.js';
 import { newMountDir } from '../kernel/mountDirs.js';
+import { FusectlFiles } from '../kernel/fusectlFiles.js';
 import { connectionId, ensureFusectl } from '../kernel/procfs.js';
 import { scaled } from '../kernel/timeScale.js';
 
@@ -20,6 +21,8 @@ export class RaceConn {
   fdClosed = false;
   unmounted = false;
   private readonly readSize: number;
+  /** Its fusectl files, known by inode: once it is gone its id may name another job's connection. */
+  private readonly ctl: FusectlFiles;
 
   constructor(private readonly p: NativeProbe, cfg: ConnConfig) {
     const check = (r: number, what: string) => { if (r < 0) throw new RaceConnError(`${what} failed: ${r}`); return r; };
@@ -31,17 +34,28 @@ export class RaceConn {
     } catch (e) { p.close(this.fusefd); rmdirSync(this.dir); throw e; }
     this.id = connectionId(this.dir);
     ensureFusectl(p);
-    const init = p.read(this.fusefd, this.readSize, scaled(2000));
-    if (typeof init === 'number') throw new RaceConnError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
-    const { h, body } = parseRequest(init);
-    if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new RaceConnError(`expected FUSE_INIT, got opcode ${h.opcode}`);
-    check(p.write(this.fusefd, initReply(h.unique, parseInitIn(body), cfg.init!).bytes), 'write INIT reply');
+    this.ctl = new FusectlFiles(this.id);
+    try {
+      const init = p.read(this.fusefd, this.readSize, scaled(2000));
+      if (typeof init === 'number') throw new RaceConnError(`no FUSE_INIT on /dev/fuse within ${scaled(2000)} ms (${init})`);
+      const { h, body } = parseRequest(init);
+      if (h.opcode !== FUSE_OPCODE.FUSE_INIT) throw new RaceConnError(`expected FUSE_INIT, got opcode ${h.opcode}`);
+      check(p.write(this.fusefd, initReply(h.unique, parseInitIn(body), cfg.init!).bytes), 'write INIT reply');
+    } catch (e) {
+      // Nothing of a connection that never got going is left: aborted, its fd closed, its mount detached.
+      this.ctl.abort(); this.ctl.close(); p.close(this.fusefd); p.umount2(this.dir, MNT_DETACH); this.removeDir();
+      throw e;
+    }
   }
 
-  get abortPath(): string { return `/sys/fs/fuse/connections/${this.id}/abort`; }
-  get exists(): boolean { return existsSync(`/sys/fs/fuse/connections/${this.id}`); }
+  /** The abort file, open from mount to dispose(): the race's threads abort through it too. */
+  get abortFd(): number { return this.ctl.fd; }
+  get exists(): boolean { return !this.ctl.gone(); }
 
-  abort(): void { try { writeFileSync(this.abortPath, '1'); } catch { /* already gone */ } }
+  abort(): void { this.ctl.abort(); }
+
+  /** Closes the abort file; after this the connection is neither aborted nor watched. */
+  dispose(): void { this.ctl.close(); }
 
   /** Requests waiting on /dev/fuse (the ring was not ready for them), read and left unanswered: their opcodes. */
   pendingOnDev(): number[] {

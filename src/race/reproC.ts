@@ -12,7 +12,7 @@ import { devReadSize, initReply, UNSOLICITED } from '../kernel/fuseMsg.js';
 import { ROOT } from '../paths.js';
 import type { Arena } from './arena.js';
 import type { BuiltRace } from './build.js';
-import { CLIENT_FD0 } from './build.js';
+import { ABORT_FD, CLIENT_FD0 } from './build.js';
 import { buildRace, UMOUNT_SLOT } from './iteration.js';
 import { encodeProgram } from './program.js';
 
@@ -34,14 +34,14 @@ function engineSource(): string {
 function arenaSource(a: Arena): string {
   const chunks = a.chunks.map((c, i) => `static const unsigned char chunk${i}[] = {\n${hex(c.bytes)}\n};`).join('\n');
   const table = a.chunks.map((c, i) => `  {${c.at}, chunk${i}, ${c.bytes.length}},`).join('\n');
-  const relocs = a.relocs.map((r) => (r.kind === 'ptr' ? `  {0, ${r.at}, ${r.to}, 0, ""},` : r.kind === 'fd' ? `  {1, ${r.at}, ${r.slot}, 0, ""},` : `  {2, ${r.at}, ${r.name === 'mountpoint' ? 0 : 1}, ${r.max}, ${cstr(r.suffix ?? '')}},`)).join('\n');
+  const relocs = a.relocs.map((r) => (r.kind === 'ptr' ? `  {0, ${r.at}, ${r.to}, 0, ""},` : r.kind === 'fd' ? `  {1, ${r.at}, ${r.slot}, 0, ""},` : `  {2, ${r.at}, 0, ${r.max}, ${cstr(r.suffix ?? '')}},`)).join('\n');
   return `#define ARENA_SIZE ${a.size}
 ${chunks}
 static const struct { unsigned at; const unsigned char *bytes; unsigned len; } chunks[] = {
 ${table}
   {0, 0, 0}
 };
-/* kind 0: u64 := arena + to; 1: i32 := fds[to]; 2: string to (0 mount point, 1 fusectl abort file), then suffix, in max bytes */
+/* kind 0: u64 := arena + to; 1: i32 := fds[to]; 2: the mount point, then suffix, in max bytes */
 static const struct { int kind; unsigned at; unsigned to; unsigned max; const char *suffix; } relocs[] = {
 ${relocs}
   {-1, 0, 0, 0, ""}
@@ -93,6 +93,7 @@ ${def('OUT_FLAGS2', 'fuse_init_out', 'flags2')}
 #define DEV_READ_SIZE ${devReadSize(cfg.init!.max_write)}
 #define NR_RINGS ${Math.max(...b.rings, 0) + 1}
 #define CLIENT_FD0 ${CLIENT_FD0}
+#define ABORT_FD ${ABORT_FD}
 #define UMOUNT_SLOT ${UMOUNT_SLOT}
 #define PATH_AT ${PATH_AT}
 static const struct { unsigned long long ud; const char *tag; } tags[] = {
@@ -130,10 +131,15 @@ const RUNTIME = String.raw`
 static int client_fd[UMOUNT_SLOT + 1], client_pid[UMOUNT_SLOT + 1], client_busy[UMOUNT_SLOT + 1];
 static long long client_res[UMOUNT_SLOT + 1], client_out[UMOUNT_SLOT + 1];
 static char param_before[2] = "N", dir[128], abort_path[128];
+/* The connection's fusectl abort file, open from mount to the end of the iteration: the race's threads abort through it. */
+static int abort_fd = -1;
 static int hangs;
 
 static void param(const char *v) { int f = open("/sys/module/fuse/parameters/enable_uring", O_WRONLY); if (f >= 0) { if (write(f, v, 1) < 0) {} close(f); } }
 static void restore(void) { param(param_before); }
+/* SIGINT or SIGTERM ends the loop after the iteration under way: its teardown runs, and exit puts enable_uring back. */
+static volatile sig_atomic_t stopping;
+static void on_stop(int s) { (void)s; stopping = 1; }
 static int64_t ms_now(void) { return race_now() / 1000000; }
 static void nap_ms(int ms) { struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L}; nanosleep(&t, 0); }
 static const char *errname(int res, char *buf) {
@@ -227,6 +233,7 @@ static void mount_and_init(void) {
   while (m && fgets(mi, sizeof mi, m)) { unsigned ma, mn; char mp[256]; if (sscanf(mi, "%*d %*d %u:%u %*s %255s", &ma, &mn, mp) == 3 && !strcmp(mp, dir)) conn_id = (int)(((ma & 0xfff) << 20) | mn); }
   if (m) fclose(m);
   snprintf(abort_path, sizeof abort_path, "/sys/fs/fuse/connections/%d/abort", conn_id);
+  abort_fd = open(abort_path, O_WRONLY | O_CLOEXEC); if (abort_fd < 0) { perror(abort_path); exit(2); }
   n = read(fuse_fd, b, sizeof b); if (n < IN_BODY) { perror("read FUSE_INIT"); exit(2); }
   memcpy(out, init_reply, sizeof out);
   memcpy(out + OUT_UNIQUE, b + IN_UNIQUE, OUT_UNIQUE_W);
@@ -237,7 +244,7 @@ static void mount_and_init(void) {
   memcpy(&want, out + OUT_BODY + OUT_FLAGS2, OUT_FLAGS2_W); want &= hi; memcpy(out + OUT_BODY + OUT_FLAGS2, &want, OUT_FLAGS2_W);
   if (write(fuse_fd, out, sizeof out) < 0) { perror("INIT reply"); exit(2); }
 }
-static void fusectl_abort(void) { int f = open(abort_path, O_WRONLY); if (f >= 0) { if (write(f, "1", 1) < 0) {} close(f); } }
+static void fusectl_abort(void) { if (abort_fd >= 0 && write(abort_fd, "1", 1) < 0) {} }
 static int conn_exists(void) { char p[96]; struct stat st; snprintf(p, sizeof p, "/sys/fs/fuse/connections/%d", conn_id); return stat(p, &st) == 0; }
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -245,7 +252,7 @@ static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, 
 /* One iteration; returns 1 when its outcome is the finding's. */
 static int iteration(int it, unsigned seed) {
   static uint8_t *arena; static struct race_ctx ctx; static unsigned char prog[sizeof program];
-  struct race_header *h; struct race_step *steps; int fds[CLIENT_FD0 + UMOUNT_SLOT + 1], i, j, calm = 0, nl = 0, found;
+  struct race_header *h; struct race_step *steps; int fds[ABORT_FD + 1], i, j, calm = 0, nl = 0, found;
   char *lines[256], buf[64], line[160]; int64_t until; unsigned stuck;
   memset(client_res, 0, sizeof client_res);
   mount_and_init();
@@ -254,11 +261,12 @@ static int iteration(int it, unsigned seed) {
   memset(arena, 0, ARENA_SIZE);
   for (i = 0; chunks[i].bytes; i++) memcpy(arena + chunks[i].at, chunks[i].bytes, chunks[i].len);
   fds[0] = fuse_fd;
-  for (i = 0; i <= UMOUNT_SLOT && CLIENT_FD0 + i < (int)(sizeof fds / sizeof fds[0]); i++) fds[CLIENT_FD0 + i] = client_fd[i];
+  for (i = 0; i <= UMOUNT_SLOT; i++) fds[CLIENT_FD0 + i] = client_fd[i];
+  fds[ABORT_FD] = abort_fd;
   for (i = 0; relocs[i].kind >= 0; i++) {
     if (relocs[i].kind == 0) { uint64_t v = (uint64_t)(uintptr_t)arena + relocs[i].to; memcpy(arena + relocs[i].at, &v, 8); }
     else if (relocs[i].kind == 1) memcpy(arena + relocs[i].at, &fds[relocs[i].to], 4);
-    else snprintf((char *)arena + relocs[i].at, relocs[i].max, "%s%s", relocs[i].to == 0 ? dir : abort_path, relocs[i].suffix);
+    else snprintf((char *)arena + relocs[i].at, relocs[i].max, "%s%s", dir, relocs[i].suffix);
   }
   /* New jitter every iteration: each busy-wait drawn from [0, its bound]. */
   memcpy(prog, program, sizeof prog);
@@ -268,7 +276,7 @@ static int iteration(int it, unsigned seed) {
   for (i = 0; pre_clients[i].slot >= 0; i++) client_send(pre_clients[i].slot, pre_clients[i].op);
   until = ms_now() + 3000;
   while (clients_busy(1) && ms_now() < until) { client_poll(); nap_ms(1); }
-  if (race_init(&ctx, h, steps, arena, fds, CLIENT_FD0 + UMOUNT_SLOT + 1) < 0 || race_launch(&ctx) < 0) { printf("race engine: cannot start\n"); exit(2); }
+  if (race_init(&ctx, h, steps, arena, fds, ABORT_FD + 1) < 0 || race_launch(&ctx) < 0) { printf("race engine: cannot start\n"); exit(2); }
   if (race_wait(&ctx, 5000000000LL) > 0) {
     printf("iteration %d: HANG: race threads still running after 5 s\n", it);
     for (i = 0; i < ctx.launched; i++) if (ctx.state[i] == RACE_T_RUNNING) { snprintf(buf, sizeof buf, "thread %d at step %u", i, ctx.pc[i]); stack_of(buf, getpid(), ctx.tid[i]); }
@@ -276,7 +284,7 @@ static int iteration(int it, unsigned seed) {
   }
   for (i = 0; i < (int)ctx.nrows; i++) {
     const struct race_step *s = &steps[ctx.rows[i].step];
-    if (s->op == RACE_WRITE_FD && ctx.rows[i].res > 0) client_busy[s->slot - CLIENT_FD0] = 1;
+    if (s->op == RACE_WRITE_FD && s->slot != ABORT_FD && ctx.rows[i].res > 0) client_busy[s->slot - CLIENT_FD0] = 1;
     if (s->op == RACE_CLOSE_FD) fds[0] = -1;
   }
   /* Settle: no new CQE, every busy client asleep in FUSE, three rounds running. */
@@ -325,6 +333,7 @@ static int iteration(int it, unsigned seed) {
   until = ms_now() + 3000;
   while (conn_exists() && ms_now() < until) nap_ms(1);
   if (conn_exists()) { printf("iteration %d: LEAK: connection %d still in fusectl\n", it, conn_id); hangs++; }
+  close(abort_fd); abort_fd = -1;
   rmdir(dir);
   /* The outcome, in furc race's words. */
   for (i = 0; tags[i].tag; i++) {
@@ -353,10 +362,12 @@ int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1000, it, hits = 0, f;
   f = open("/sys/module/fuse/parameters/enable_uring", O_RDONLY); if (f >= 0) { if (read(f, param_before, 1) < 0) {} close(f); }
   atexit(restore); param("Y");
+  struct sigaction stop; memset(&stop, 0, sizeof stop); stop.sa_handler = on_stop; stop.sa_flags = SA_RESTART; sigemptyset(&stop.sa_mask);
+  sigaction(SIGINT, &stop, 0); sigaction(SIGTERM, &stop, 0);
   if (unshare(CLONE_NEWNS) < 0 || mount(0, "/", 0, MS_REC | MS_PRIVATE, 0) < 0) { perror("private mount namespace"); return 2; }
   mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, 0);
   start_clients();
-  for (it = 0; it < n && !hangs; it++) hits += iteration(it, SEED);
+  for (it = 0; it < n && !hangs && !stopping; it++) hits += iteration(it, SEED);
   printf("%d iterations: the finding's outcome %d times, %d hangs or leaks\n", it, hits, hangs);
   for (it = 0; it <= UMOUNT_SLOT; it++) kill(client_pid[it], SIGKILL);
   return hits || hangs ? 1 : 0;
