@@ -1,4 +1,5 @@
 // The addon's seam without FUSE: a verb's syscall runs once, and race state belongs to the environment that made it.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -27,6 +28,23 @@ describe.skipIf(p === null)('fd verbs', () => {
     expect(p!.close(fresh)).toBe(-ERRNO.EBADF);
     expect(existsSync(`/proc/self/fd/${before}`)).toBe(true);
     expect(p!.close(before)).toBe(0);
+  });
+});
+
+describe.skipIf(p === null)('waits through signals', () => {
+  it('should say a pipe is readable when it is written 150 ms into a 5 s waitAny, though SIGUSR2 (handled) arrived at 50 ms', async () => {
+    // A handled signal ends ppoll with EINTR; a profiler's SIGPROF did that to the worker's waits (false "ring not freed").
+    const fds = p!.pipe() as [number, number];
+    const handler = () => {};
+    process.on('SIGUSR2', handler);
+    const child = spawn('sh', ['-c', `sleep 0.05; kill -USR2 ${process.pid}; sleep 0.1; printf x >&3`], { stdio: ['ignore', 'ignore', 'ignore', fds[1]] });
+    try {
+      expect(p!.waitAny([fds[0]], 5000)).toBe(1);
+    } finally {
+      await new Promise((r) => child.on('exit', r));
+      process.off('SIGUSR2', handler);
+      p!.close(fds[0]); p!.close(fds[1]);
+    }
   });
 });
 

@@ -21,13 +21,32 @@ Napi::Value JS_close(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rawResult(close(info[0].As<Napi::Number>().Int32Value())));
 }
 
+// ppoll for up to ms (negative: no bound), again after a signal with what is left: a profiler's SIGPROF or any handled
+// signal ends the wait early, and that is not the fds' answer nor the time running out.
+static int pollFor(struct pollfd* p, nfds_t n, double ms) {
+  struct timespec now, until;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long end = now.tv_sec * 1000000000LL + now.tv_nsec + (long long)(ms * 1e6);
+  for (;;) {
+    long long left = 0;
+    if (ms >= 0) {
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      left = end - (now.tv_sec * 1000000000LL + now.tv_nsec);
+      if (left < 0) left = 0;
+    }
+    until = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+    int r = ppoll(p, n, ms < 0 ? nullptr : &until, nullptr);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
 // read(fd, size, timeoutMs) → Buffer, or -errno (-ETIMEDOUT when nothing arrived in time).
 Napi::Value JS_read(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(3); REQUIRE_NUMBER(0, "fd"); REQUIRE_NUMBER(1, "size"); REQUIRE_NUMBER(2, "timeoutMs");
   int fd = info[0].As<Napi::Number>().Int32Value();
   size_t size = info[1].As<Napi::Number>().Uint32Value();
   struct pollfd p = {fd, POLLIN, 0};
-  int n = poll(&p, 1, info[2].As<Napi::Number>().Int32Value());
+  int n = pollFor(&p, 1, info[2].As<Napi::Number>().Int32Value());
   if (n < 0) return Napi::Number::New(info.Env(), -errno);
   if (n == 0) return Napi::Number::New(info.Env(), -ETIMEDOUT);
   std::vector<uint8_t>& buf = info.Env().GetInstanceData<Addon>()->readBuf;
@@ -68,10 +87,8 @@ Napi::Value JS_waitAny(const Napi::CallbackInfo& info) {
   struct pollfd p[30];
   for (uint32_t i = 0; i < n; i++) p[i] = {a.Get(i).As<Napi::Number>().Int32Value(), POLLIN, 0};
   // Fractions of a millisecond are kept (ppoll): a task that falls asleep raises no fd, so callers nap briefly.
-  double ms = info[1].As<Napi::Number>().DoubleValue();
-  struct timespec ts = {(time_t)(ms / 1000), (long)((ms - 1000.0 * (long)(ms / 1000)) * 1e6)};
-  int r = ppoll(p, n, ms < 0 ? nullptr : &ts, nullptr);
-  if (r < 0) return Napi::Number::New(info.Env(), errno == EINTR ? 0 : -errno);
+  int r = pollFor(p, n, info[1].As<Napi::Number>().DoubleValue());
+  if (r < 0) return Napi::Number::New(info.Env(), -errno);
   uint32_t mask = 0;
   for (uint32_t i = 0; i < n; i++) if (p[i].revents) mask |= 1u << i;
   return Napi::Number::New(info.Env(), mask);
