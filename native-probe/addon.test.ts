@@ -1,6 +1,6 @@
 // The addon's seam without FUSE: a verb's syscall runs once, and race state belongs to the environment that made it.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
@@ -45,6 +45,25 @@ describe.skipIf(p === null)('waits through signals', () => {
       process.off('SIGUSR2', handler);
       p!.close(fds[0]); p!.close(fds[1]);
     }
+  });
+});
+
+describe.skipIf(p === null)('flock with a deadline', () => {
+  const LOCK_EX = 2;
+  it('should answer -ETIMEDOUT after 100 ms for a lock another open file holds, and 0 once flock(1) in a child lets go of it', async () => {
+    const path = `${mkdtempSync('/tmp/furc-flock-')}/lock`;
+    writeFileSync(path, '');
+    const mine = p!.open(path, O_FLAG.O_RDWR), theirs = p!.open(path, O_FLAG.O_RDWR);
+    try {
+      expect(p!.flock(theirs, LOCK_EX)).toBe(0);
+      expect(p!.flock(mine, LOCK_EX, 100)).toBe(-ERRNO.ETIMEDOUT);
+      p!.close(theirs);
+      // A child holds it 200 ms: the wait ends when it exits, well inside the 10 s deadline.
+      const child = spawn('flock', ['-x', path, 'sh', '-c', 'echo held; sleep 0.2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise((r) => child.stdout.once('data', r));
+      expect(p!.flock(mine, LOCK_EX, 10_000)).toBe(0);
+      await new Promise((r) => child.on('exit', r));
+    } finally { p!.close(mine); rmSync(path.replace(/\/lock$/, ''), { recursive: true, force: true }); }
   });
 });
 

@@ -57,8 +57,8 @@ export interface NativeProbe {
    * our child (waitpid failed): the last two lie below every signal number, so they cannot be mistaken for one.
    */
   childExit(pid: number, block: boolean): number;
-  /** flock(2): 0 or -errno; operation LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8. */
-  flock(fd: number, operation: number): number;
+  /** flock(2): 0 or -errno; operation LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8; a blocking one waits at most timeoutMs (-ETIMEDOUT). */
+  flock(fd: number, operation: number, timeoutMs?: number): number;
   /** kill(2): 0, or -errno. */
   kill(pid: number, signal: number): number;
   /** Calling thread's effective capabilities := permitted & ~clearMask (bit n = capability n); 0n restores; 0 or -errno. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "clientProto.h"
 #include "guards.h"
@@ -145,10 +146,60 @@ Napi::Value JS_childExit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
 }
 
-// flock(fd, operation) → 0 or -errno (LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8).
+namespace {
+// Ends a blocking flock at its deadline: a timer aimed at this thread raises it, and its handler does nothing.
+int lockTimeoutSignal() { return SIGRTMIN + 6; }
+void onLockTimeout(int) {}
+
+// flock that waits at most ms: granted the moment the holder lets go, -ETIMEDOUT once the deadline has passed.
+int flockFor(int fd, int op, double ms) {
+  static bool installed = false;
+  if (!installed) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = onLockTimeout;  // no SA_RESTART: the flock returns EINTR
+    sigemptyset(&sa.sa_mask);
+    sigaction(lockTimeoutSignal(), &sa, nullptr);
+    installed = true;
+  }
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = lockTimeoutSignal();
+  ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+  timer_t t;
+  if (timer_create(CLOCK_MONOTONIC, &ev, &t) < 0) return -errno;
+  sigset_t wake, saved;
+  sigemptyset(&wake);
+  sigaddset(&wake, lockTimeoutSignal());
+  pthread_sigmask(SIG_UNBLOCK, &wake, &saved);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long end = now.tv_sec * 1000000000LL + now.tv_nsec + (long long)(ms * 1e6);
+  int res;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long left = end - (now.tv_sec * 1000000000LL + now.tv_nsec);
+    if (left <= 0) { res = flock(fd, op | LOCK_NB) == 0 ? 0 : (errno == EWOULDBLOCK ? -ETIMEDOUT : -errno); break; }
+    struct itimerspec its = {{0, 0}, {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)}};
+    timer_settime(t, 0, &its, nullptr);
+    if (flock(fd, op) == 0) { res = 0; break; }
+    if (errno != EINTR) { res = -errno; break; }
+  }
+  timer_delete(t);
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return res;
+}
+}  // namespace
+
+// flock(fd, operation[, timeoutMs]) → 0 or -errno (LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8); with timeoutMs a
+// blocking operation waits at most that long (-ETIMEDOUT).
 Napi::Value JS_flock(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "fd"); REQUIRE_NUMBER(1, "operation");
-  return Napi::Number::New(info.Env(), rawResult(flock(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value())));
+  int fd = info[0].As<Napi::Number>().Int32Value(), op = info[1].As<Napi::Number>().Int32Value();
+  if (info.Length() > 2 && info[2].IsNumber() && !(op & LOCK_NB) && !(op & LOCK_UN))
+    return Napi::Number::New(info.Env(), flockFor(fd, op, info[2].As<Napi::Number>().DoubleValue()));
+  return Napi::Number::New(info.Env(), rawResult(flock(fd, op)));
 }
 
 // kill(pid, signal) → 0 or -errno.

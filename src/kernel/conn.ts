@@ -184,6 +184,9 @@ export class KernelConn {
   }
 
   private dispatchCommand(cmd: Command): Event[] {
+    // A ring a ring_exit closed must be freed before anything the kernel could route to it (a client's request, a serve,
+    // a teardown step); a later SQE meets the closed fd (-EBADF) and a mem step the server's own memory, so those go on.
+    if (cmd.kind !== 'uring_cmd' && cmd.kind !== 'mem' && cmd.kind !== 'ring_exit') this.awaitRingFreed();
     return match(cmd)
       .with({ kind: 'uring_cmd' }, (c) => this.uringCmd(c.tag, c.sqe))
       .with({ kind: 'client' }, (c) => this.client(c))
@@ -209,7 +212,7 @@ export class KernelConn {
       .with({ kind: 'server_exit' }, () => {
         // No wait for the ring to be freed (an RCU grace period, ~20 ms here): the abort below comes only once its exit
         // work has cancelled every held command, whose references were all that kept /dev/fuse open.
-        this.closeRing(false);
+        this.closeRing('never');
         if (this.fusefd >= 0) this.p.close(this.fusefd);
         this.fusefd = -1;
         // The ring goes away in io_uring's exit work; only then is /dev/fuse released and the connection aborted.
@@ -217,8 +220,9 @@ export class KernelConn {
         return this.settleUntilIdle(DEADLINE.exit, 'server exit');
       })
       .with({ kind: 'ring_exit' }, () => {
-        // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here.
-        this.closeRing();
+        // CQEs of the cancel are posted to a ring nobody can read any more: nothing is observable here. Its free (an RCU
+        // grace period, ~20 ms here) is waited for by the next step that needs it, or by nobody when the case ends.
+        this.closeRing('later');
         return [];
       })
       .exhaustive();
@@ -240,15 +244,22 @@ export class KernelConn {
   }
 
   /**
-   * Closes the ring and waits until io_uring's exit work has cancelled its commands: a request queued meanwhile would
-   * otherwise meet an entry still armed on a dying ring (and end -ECANCELED) or not, as the workqueue's timing has it.
+   * Closes the ring, whose exit work cancels its commands; 'later' keeps the signal of its free for awaitRingFreed(),
+   * 'never' drops it (what follows waits for something the free comes before).
    */
-  private closeRing(wait = true): void {
+  private closeRing(wait: 'later' | 'never'): void {
     if (this.ringExited) return;
     this.p.ringClose(this.ring);
     this.ringExited = true;
-    if (this.ringGone < 0) return;
-    if (!wait) { this.p.close(this.ringGone); this.ringGone = -1; return; }
+    if (wait === 'never' && this.ringGone >= 0) { this.p.close(this.ringGone); this.ringGone = -1; }
+  }
+
+  /**
+   * Until the closed ring is freed (its signal pipe hangs up): a request queued before would meet an entry still armed on
+   * a dying ring (and end -ECANCELED) or not, as the workqueue's timing has it. Nothing to wait for without a ring_exit.
+   */
+  private awaitRingFreed(): void {
+    if (!this.ringExited || this.ringGone < 0) return;
     const r = this.p.waitAny([this.ringGone], DEADLINE.exit);
     this.p.close(this.ringGone);
     this.ringGone = -1;

@@ -17,7 +17,6 @@ const OLD_SAVED = '/run/furc-enable_uring.saved';
 
 export class ParamLockError extends Error {}
 
-const NAP = new Int32Array(new SharedArrayBuffer(4));
 
 function openLock(p: NativeProbe, name: string): number {
   mkdirSync(LOCK_DIR, { recursive: true });
@@ -34,19 +33,13 @@ export function otherRuns(): number[] {
   } catch { return []; }
 }
 
-/** Takes `op` on fd, retrying without blocking until the deadline: a wait that never ends would hide who holds it. */
+/** Takes `op` on fd the moment it is free, waiting until the deadline: a wait that never ends would hide who holds it. */
 function lockBy(p: NativeProbe, fd: number, op: number, deadlineMs: number, what: string): void {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const r = p.flock(fd, op | LOCK_NB);
-    if (r === 0) return;
-    if (r !== -ERRNO.EAGAIN) throw new ParamLockError(`flock ${what}: ${r}`);
-    if (Date.now() > until) {
-      const others = otherRuns();
-      throw new ParamLockError(`waited ${deadlineMs} ms for ${what}: held by ${others.length ? `furc run pid ${others.join(', ')}` : 'another process'}`);
-    }
-    Atomics.wait(NAP, 0, 0, 1);
-  }
+  const r = p.flock(fd, op, deadlineMs);
+  if (r === 0) return;
+  if (r !== -ERRNO.ETIMEDOUT) throw new ParamLockError(`flock ${what}: ${r}`);
+  const others = otherRuns();
+  throw new ParamLockError(`waited ${deadlineMs} ms for ${what}: held by ${others.length ? `furc run pid ${others.join(', ')}` : 'another process'}`);
 }
 
 /** A run's share of the switch: call end() when the run ends (it restores the original value if this run is last). */

@@ -23,7 +23,21 @@ function threadCount(): number {
  */
 export function busyIoWorkers(): string[] {
   // Most rounds have no io-wq worker at all: one read of the thread count says so without listing the threads.
-  if (threadCount() === NODE_THREADS.size + WATCH.size) return [];
+  const n = threadCount();
+  if (n === NODE_THREADS.size + WATCH.size) { WORKERS.clear(); return []; }
+  // The io-wq workers listed last time, as many threads as then and each still there: no listing needed (a worker that
+  // exited while another was born is not read, and sends us to the listing).
+  if (n === NODE_THREADS.size + WATCH.size + WORKERS.size) {
+    const busy: string[] = [];
+    let gone = false;
+    for (const tid of WORKERS) {
+      const b = workerBusy(tid);
+      if (b === 'gone') { gone = true; break; }
+      if (b) busy.push(b);
+    }
+    if (!gone) return busy;
+  }
+  WORKERS.clear();
   const busy: string[] = [];
   for (const tid of tidsNow()) {
     if (NODE_THREADS.has(tid) || WATCH.has(tid)) continue;
@@ -31,12 +45,23 @@ export function busyIoWorkers(): string[] {
     if (comm === null) continue;
     if (comm.startsWith('furc-watch')) { WATCH.add(tid); continue; }
     if (!comm.startsWith('iou-wrk')) { busy.push(`thread ${tid} (${comm.trim()}) just created`); continue; }
-    const t = taskState(process.pid, Number(tid));
-    // An idle worker sleeps in io_wq_worker waiting for work (or is gone); anything else is work in progress.
-    if (t.state === 'X' || ((t.state === 'S' || t.state === 'I') && /io_wq_worker|schedule_timeout/.test(t.wchan))) continue;
-    busy.push(`${comm.trim()} (tid ${tid}) state ${t.state} wchan ${t.wchan}`);
+    WORKERS.add(tid);
+    const b = workerBusy(tid);
+    if (b && b !== 'gone') busy.push(b);
   }
   return busy;
+}
+
+/** io-wq workers (tids) of the last listing. */
+const WORKERS = new Set<string>();
+
+/** What an io-wq worker is doing: '' when idle, 'gone' when it has exited, else a line saying what. */
+function workerBusy(tid: string): string {
+  const t = taskState(process.pid, Number(tid));
+  if (t.state === 'X') return 'gone';
+  // An idle worker sleeps in io_wq_worker waiting for work; anything else is work in progress.
+  if ((t.state === 'S' || t.state === 'I') && /io_wq_worker|schedule_timeout/.test(t.wchan)) return '';
+  return `iou-wrk (tid ${tid}) state ${t.state} wchan ${t.wchan}`;
 }
 
 /** Clients (by pid) that are neither done nor asleep in a FUSE wait: running, or sleeping somewhere else. */
