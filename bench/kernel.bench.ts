@@ -15,10 +15,11 @@ import { baselineHeader } from './baselineSpec.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASELINE = `${ROOT}build/bench-baseline`;
-const ROUNDS = 3;
+// Rounds of about a second each: 300 cycles (0.1 s) let raw C's rate swing 3100–3980/s between rounds of one run.
+const ROUNDS = 5;
 const FUZZ_SECONDS = 20;
 const JOBS = [
-  { job: 'cycles', n: 300, what: 'connection cycles/s (open, mount, INIT, ring, one REGISTER per queue, teardown)' },
+  { job: 'cycles', n: 3000, what: 'connection cycles/s (open, mount, INIT, ring, one REGISTER per queue, teardown)' },
   { job: 'requests', n: 30000, what: 'requests/s over the ring (client stat → GETATTR CQE → COMMIT_AND_FETCH)' },
   { job: 'reads', n: 4000, what: 'MB/s of 128 KiB reads over the ring (FOPEN_DIRECT_IO: each read one READ whose 131072 bytes the server copies into its payload buffer)' },
 ] as const;
