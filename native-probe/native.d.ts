@@ -28,9 +28,10 @@ export interface NativeProbe {
    * Copies sqe (64 or 128 bytes) into the next SQE and enters; submitted count or -errno (-EBADF: not a ring of
    * ringSetup). A submission found asleep in FUSE code (interruptible) is interrupted by a signal; ringSubmitBlocked()
    * then says where it slept.
-   * watched=false leaves a sleeping submission alone (it then waits for whatever ends it: the step deadline).
+   * watched=false leaves a sleeping submission alone (it then waits for whatever ends it: the step deadline); a number
+   * of ms looks that soon (and as often after) instead of after 5 ms, for a submission expected to sleep.
    */
-  ringSubmit(ring: number, sqe: Buffer, watched?: boolean): number;
+  ringSubmit(ring: number, sqe: Buffer, watched?: boolean | number): number;
   /** The wchan where the last ringSubmit slept before it was interrupted, or null if it never blocked. */
   ringSubmitBlocked(): string | null;
   /** Waits up to timeoutMs for a CQE, then returns up to max [user_data, res, flags] rows; or -errno (-EBADF: not a ring of ringSetup). */

@@ -68,6 +68,7 @@ static Ring* find(const Napi::CallbackInfo& info) {
 }
 
 // ringSubmit(ring, sqe, watched = true) → number submitted, or -errno; copies the caller's bytes verbatim (64 or 128).
+// watched may be a number of ms: the watch's first look comes that soon (and as often after).
 Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(2); REQUIRE_NUMBER(0, "ring"); REQUIRE_BUFFER(1, "sqe");
   Ring* r = find(info);
@@ -82,8 +83,9 @@ Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info) {
   __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
   // A command may sleep in the submitter's context (fuse_get_dev waiting for a device): the watch sees it and interrupts.
   bool watched = info.Length() < 3 || info[2].ToBoolean();
+  long firstNs = info.Length() >= 3 && info[2].IsNumber() ? (long)(info[2].As<Napi::Number>().DoubleValue() * 1e6) : 0;
   SubmitWatch& w = submitWatch(info.Env());
-  w.arm(watched);
+  w.arm(watched, firstNs);
   int n = sys_enter(r->fd, 1, 0, 0, nullptr, 0);
   int e = errno;
   w.disarm(watched);

@@ -11,9 +11,9 @@
 #include "ring.h"
 
 namespace {
-// First look after 5 ms, then every 5 ms: looking costs two /proc reads, so only slow submissions pay it. A command that
-// sleeps (S, in FUSE code: fuse_get_dev) waits for a device only this thread could bind, so looking sooner decides the same;
-// a timer due before the next scheduler tick (4 ms at HZ=250) would reprogram the clock twice per submission, though.
+// By default the first look comes after 5 ms, then every 5 ms: looking costs two /proc reads, so only slow submissions pay
+// it, and a timer due before the next scheduler tick (4 ms at HZ=250) would reprogram the clock twice per submission. A
+// caller that expects a sleep (a device only this thread could bind) asks for a sooner first look (arm's firstNs).
 constexpr long FIRST_NS = 5'000'000, EVERY_NS = 5'000'000;
 int wakeSignal() { return SIGRTMIN + 5; }
 void onWake(int) {}
@@ -55,12 +55,13 @@ SubmitWatch::~SubmitWatch() {
   close(stop_);
 }
 
-void SubmitWatch::arm(bool watched) {
+void SubmitWatch::arm(bool watched, long firstNs) {
   pthread_sigmask(SIG_BLOCK, &held_, &saved_);
   if (!watched) return;
   gen_.fetch_add(1);
   armed_.store(true);
-  setTimer(timer_, FIRST_NS, EVERY_NS);
+  long first = firstNs > 0 ? firstNs : FIRST_NS;
+  setTimer(timer_, first, first < EVERY_NS ? first : EVERY_NS);
 }
 
 void SubmitWatch::disarm(bool watched) {

@@ -14,7 +14,8 @@ class SubmitWatch {
   SubmitWatch();
   ~SubmitWatch();
   /** Before io_uring_enter: every signal but the watch's own is held back, so a child's SIGCHLD cannot end a sleep. */
-  void arm(bool watched);
+  /** firstNs > 0: look first after that long (and as often after), not after the default 5 ms. */
+  void arm(bool watched, long firstNs = 0);
   void disarm(bool watched);
   /** Where the last armed submission was found asleep (its wchan), cleared by reading; empty if it never blocked. */
   std::string takeBlocked();

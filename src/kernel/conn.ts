@@ -42,6 +42,8 @@ const SERVE_MAX = 512;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
 /** A task falling asleep, a fusectl file changing: no fd tells, so these are looked at again after this many ms. */
 const NAP_MS = 0.2;
+/** When the submit watch first looks at a submission on an unbound device (after 5 ms, those took 1.3 s of a 10 s fuzz). */
+const UNBOUND_LOOK_MS = 0.2;
 /** FUSE_URING_ENT_ZERO_COPY in ent_in_out.flags: the request's pages are in the entry's buffer-table slot, not copied. */
 const zeroCopied = (d: Delivered): boolean => (d.flags & FUSE_URING_ENT_ZERO_COPY$R8) !== 0n;
 
@@ -350,7 +352,8 @@ export class KernelConn {
     const ud = this.nextUd++;
     this.udTag.set(ud, { tag, cmd_op: sqe.cmd_op, qid: sqe.qid, entry, ...(pool ? { pool } : {}) });
     const bytes = uringCmdSqe(this.rev, this.fusefd, ud, sqe, commitId, { iovArray, bufpool });
-    const sub = this.p.ringSubmit(this.ring, bytes, this.env.interruptBlocked);
+    // On a device no mount bound, fuse_get_dev sleeps until this very thread binds it: look for that sleep soon.
+    const sub = this.p.ringSubmit(this.ring, bytes, this.env.interruptBlocked && !this.cfg.mount ? UNBOUND_LOOK_MS : this.env.interruptBlocked);
     // The submission slept in FUSE code and the addon's watch interrupted it: its CQE (the wait's error) follows.
     const blocked = this.p.ringSubmitBlocked();
     if (sub < 0) return [{ kind: 'cqe', tag, res: sub }];
