@@ -2,8 +2,8 @@
 // generator's fixed weights alone and with steering toward unhit rows (both times printed).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { withEnableUring } from '../src/cli/kernelRun.js';
+import { cacheRoot } from '../src/debian/cache.js';
 import { cpus } from '../src/kernel/detect.js';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
@@ -27,8 +27,9 @@ async function attempt(m: Mutant, steer: boolean): Promise<{ hit: boolean; secs:
 
 type Attempt = { hit: boolean; secs: number; cases: number };
 const show = (r: Attempt) => `${r.hit ? 'CAUGHT' : 'MISSED'} ${r.secs.toFixed(1).padStart(5)} s ${String(r.cases).padStart(5)} cases`;
-// The last run's results (build/, per machine): each mutant's time is printed beside the one before.
-const LAST = fileURLToPath(new URL('../../build/mutants-last.json', import.meta.url));
+// The last run's results, per machine, in furc's cache (build/ goes with every node-gyp rebuild): each mutant's time is
+// printed beside the one before.
+const LAST = `${cacheRoot()}/mutants-last.json`;
 const before: Record<string, { off: Attempt; on: Attempt }> = existsSync(LAST) ? JSON.parse(readFileSync(LAST, 'utf8')).results : {};
 const was = (name: string, mode: 'off' | 'on') => { const b = before[name]?.[mode]; return b ? ` (was ${b.hit ? `${b.secs.toFixed(1)} s` : 'MISSED'})` : ''; };
 const results: Record<string, { off: Attempt; on: Attempt }> = {};
