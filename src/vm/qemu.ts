@@ -51,6 +51,9 @@ const PANIC = /Kernel panic - not syncing: (.*)/;
 const HALTED = /-- System halted/;
 
 /** What the console says went wrong, or null. */
+/** The console's text up to its last newline: a line still arriving is not judged (a FATAL line cut mid-sentence). */
+export const completeLines = (text: string): string => text.slice(0, text.lastIndexOf('\n') + 1);
+
 export function consoleVerdict(text: string): string | null {
   const fatal = text.split('\n').find((l) => l.startsWith(MARK.fatal));
   if (fatal) return fatal.slice(MARK.fatal.length).trim();
@@ -92,7 +95,7 @@ export async function runQemu(p: QemuPlan, opts: { timeoutMs: number; silentMs: 
   const timer = setInterval(() => {
     readConsole();
     const ms = Date.now() - t0;
-    const bad = consoleVerdict(text);
+    const bad = consoleVerdict(completeLines(text));
     if (bad) end ??= { kind: 'fatal', reason: bad };
     else if (text.length === 0 && ms > opts.silentMs) end ??= { kind: 'silent', afterMs: ms };
     else if (bootMs === null && opts.bootByMs !== undefined && ms > opts.bootByMs) end ??= { kind: 'no-boot', afterMs: ms, lastLine: lastLine(text) };
