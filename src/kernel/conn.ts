@@ -27,7 +27,7 @@ import { FusectlFiles } from './fusectlFiles.js';
 import { busyIoWorkers, wakefulClients } from './quiet.js';
 import { iovecArray, Memory, type Region } from './regions.js';
 import { uringCmdSqe } from './sqe.js';
-import { scaled } from './timeScale.js';
+import { scaled, TIME_SCALE } from './timeScale.js';
 
 const { O_RDWR, O_CREAT } = O_FLAG;
 const { MS_RDONLY, MS_NOSUID, MS_NODEV } = MS_FLAG;
@@ -42,8 +42,11 @@ const SERVE_MAX = 512;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
 /** A task falling asleep, a fusectl file changing: no fd tells, so these are looked at again after this many ms. */
 const NAP_MS = 0.2;
-/** When the submit watch first looks at a submission on an unbound device (after 5 ms, those took 1.3 s of a 10 s fuzz). */
-const UNBOUND_LOOK_MS = 0.2;
+/**
+ * When the submit watch first looks at a submission on an unbound device (after 5 ms, those took 1.3 s of a 10 s fuzz),
+ * stretched under emulation, where a look every 0.2 ms before the submitter even sleeps takes the guest's CPU.
+ */
+const UNBOUND_LOOK_MS = 0.2 * TIME_SCALE;
 /** FUSE_URING_ENT_ZERO_COPY in ent_in_out.flags: the request's pages are in the entry's buffer-table slot, not copied. */
 const zeroCopied = (d: Delivered): boolean => (d.flags & FUSE_URING_ENT_ZERO_COPY$R8) !== 0n;
 
