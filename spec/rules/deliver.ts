@@ -2,7 +2,7 @@
 // faults ends the request with -EFAULT, posts no CQE and leaves the entry available at the head (dev_uring.c A8–A13).
 import { negErrno } from '../errno.js';
 import type { Command } from '../conn/commands.js';
-import { withConfig, withPrior } from './scenario.js';
+import { mapPrior, withConfig, withPrior } from './scenario.js';
 import { src, type RuleTable, type Scenario } from './types.js';
 import type { Probe } from '../conn/probe.js';
 import { copiedIn, ZERO_COPY_SOURCE, zeroCopied } from '../conn/zeroCopy.js';
@@ -100,7 +100,22 @@ export function deliverR8(): RuleTable {
         // A table of one slot, registered before the pool: slot 3 is past it, so the pool stays plain memory.
         violate: (s) => withConfig(s, { buffer_table: 1 }),
       },
-      ...r0.rows,
+      r0.rows[0]!,
+      {
+        // 7.3 reads a null payload address as "no buffer selected yet" (a pool's entries): fuse_uring_import_payload()
+        // leaves the iterator empty, so the first payload byte finds no page at all, after op_in went into the header.
+        kind: 'check', id: 'deliver.payload.null', errno: E('EIO'),
+        source: src(`${SEND} → setup_fuse_copy_state → fuse_uring_import_payload (v7.3: !base, empty iov_iter) → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
+        when: (p) => p.entry !== undefined && p.entry.payload_addr === 'null' && p.queue?.mode.payload !== 'pool' && (p.request ? copiedIn(p.queue, p.request) : 0) > 0,
+        // The landing entry registered with a null payload address (7.3.4 holds such a REGISTER).
+        violate: (s) => {
+          const reg = landingRegister(s);
+          const iov = reg?.sqe.iov;
+          if (!reg || !iov || iov.length < 2) return s;
+          return mapPrior(s, (c) => (c === reg ? { ...reg, sqe: { ...reg.sqe, iov: [iov[0]!, { ...iov[1]!, addr: 'null' }, ...iov.slice(2)] } } : c));
+        },
+      },
+      ...r0.rows.slice(1),
     ],
   };
 }

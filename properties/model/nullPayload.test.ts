@@ -1,0 +1,27 @@
+// 7.3 reads a ring entry's null payload address as "no buffer selected yet": a request with payload bytes then ends -EIO.
+import { describe, expect, it } from 'vitest';
+import { baseConfig } from '../../spec/scenarios/families.js';
+import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
+import type { Addr, Event } from '../../spec/conn/commands.js';
+import type { RevisionId } from '../../spec/types.js';
+import type { FuzzCase, Step } from '../../src/target/case.js';
+import { ModelTarget } from '../../src/target/modelTarget.js';
+
+const model = new ModelTarget({ nr_cpus: 2, caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } });
+const reg = (tag: string, qid: number, payload: Addr): Step => ({ kind: 'uring_cmd', tag, sqe: { cmd_op: FUSE_URING_CMD.FUSE_IO_URING_CMD_REGISTER, qid, sqe_len: 2, iov_array: 'valid',
+  iov: [{ len: 288, addr: 'valid', aligned: true }, { len: 131072, addr: payload, aligned: true }] } });
+// The open's LOOKUP carries its name as payload into queue 0's entry, registered with a null payload address.
+const open = async (rev: RevisionId) => {
+  const c: FuzzCase = { config: baseConfig(rev, 2), steps: [reg('reg.1', 1, 'valid'), reg('s4', 0, 'null'), { kind: 'client', op: 'open', cpu: 0, client: 0, file: 'empty', tag: 's5' }] };
+  return ((await model.runCase(c)).steps[2] as Event[]).flatMap((e) => (e.kind === 'client_done' ? [`${e.tag} ${e.res}`] : []));
+};
+
+describe('a request copied into an entry registered with a null payload address', () => {
+  it('should end the open -EIO on R8 (7.3.4 under furc vm, seeds 1000733 and 1000734, 3/3: fuse_copy_fill finds no page)', async () => {
+    expect(await open('R8')).toEqual(['s5 -5']);
+  });
+
+  it('should end the open -EFAULT on R0 (6.18.44: the copy through address 0 faults)', async () => {
+    expect(await open('R0')).toEqual(['s5 -14']);
+  });
+});
