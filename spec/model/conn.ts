@@ -455,9 +455,13 @@ export class ConnModel {
     return this.teardown(false);
   }
 
-  /** The last client of a detached mount leaving destroys the superblock. */
+  /**
+   * The last client of a detached mount leaving destroys the superblock, aborted meanwhile or not: fuse_conn_destroy()
+   * calls fuse_chan_abort(chan, false), which on 7.x clears an earlier fusectl abort's error (7.3.4: a COMMIT then
+   * answers -ENOTCONN, not -ECONNABORTED).
+   */
   private afterClientDone(events: Event[]): Event[] {
-    if (this.detached && this.inFlight() === 0 && this.openFiles() === 0 && this.st.connected) { this.sbGone = true; events.push(...this.teardown(false)); }
+    if (this.detached && !this.sbGone && this.inFlight() === 0 && this.openFiles() === 0) { this.sbGone = true; events.push(...this.teardown(false)); }
     return events;
   }
 
