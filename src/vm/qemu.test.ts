@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPEND, completeLines, consoleVerdict, qemuArgs, type QemuPlan } from './qemu.js';
+import { APPEND, consoleVerdict, qemuArgs, type QemuPlan } from './qemu.js';
 
 const plan: QemuPlan = {
   qemu: 'qemu-system-x86_64', setpriv: '/usr/bin/setpriv', kernel: '/k/bzImage', initrd: '/w/initramfs.cpio', mem: 1024, smp: 2, accel: 'tcg', console: '/w/console.log', append: APPEND,
@@ -31,11 +31,15 @@ describe('consoleVerdict', () => {
   });
 });
 
-describe('completeLines', () => {
+describe('consoleVerdict of a console still being written', () => {
   it('should not judge a FATAL line still arriving: cut at "neither built in nor" it is no verdict, with its newline it is the whole line', () => {
     // Seen once under load: the 100 ms poll caught the line half written and reported the half.
     const half = 'furc-init: booted 6.1.0\nFURC-FATAL: the kernel has no 9p filesystem: CONFIG_9P_FS is neither built in nor';
-    expect(consoleVerdict(completeLines(half))).toBeNull();
-    expect(consoleVerdict(completeLines(`${half} given as a module (pass --modules DIR)\n`))).toBe('the kernel has no 9p filesystem: CONFIG_9P_FS is neither built in nor given as a module (pass --modules DIR)');
+    expect(consoleVerdict(half, true)).toBeNull();
+    expect(consoleVerdict(`${half} given as a module (pass --modules DIR)\n`, true)).toBe('the kernel has no 9p filesystem: CONFIG_9P_FS is neither built in nor given as a module (pass --modules DIR)');
+  });
+
+  it("should still judge the decompressor's last words, ' -- System halted' with no newline after them", () => {
+    expect(consoleVerdict('Probing EDD... ok\n\nXZ-compressed data is corrupt\n\n -- System halted', true)).toBe('the kernel image did not decompress: XZ-compressed data is corrupt (corrupted or truncated image?)');
   });
 });

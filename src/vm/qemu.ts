@@ -50,19 +50,23 @@ export const lastLine = (text: string) => text.trimEnd().split('\n').pop()?.trim
 const PANIC = /Kernel panic - not syncing: (.*)/;
 const HALTED = /-- System halted/;
 
-/** What the console says went wrong, or null. */
 /** The console's text up to its last newline: a line still arriving is not judged (a FATAL line cut mid-sentence). */
-export const completeLines = (text: string): string => text.slice(0, text.lastIndexOf('\n') + 1);
+const completeLines = (text: string): string => text.slice(0, text.lastIndexOf('\n') + 1);
 
-export function consoleVerdict(text: string): string | null {
-  const fatal = text.split('\n').find((l) => l.startsWith(MARK.fatal));
+/**
+ * What the console says went wrong, or null. `arriving`: the console is still being written, so a FATAL or panic line
+ * counts only once its newline is there; the decompressor's "-- System halted" is its last word, newline or not.
+ */
+export function consoleVerdict(text: string, arriving = false): string | null {
+  const lines = arriving ? completeLines(text) : text;
+  const fatal = lines.split('\n').find((l) => l.startsWith(MARK.fatal));
   if (fatal) return fatal.slice(MARK.fatal.length).trim();
   if (HALTED.test(text)) {
     // The decompressor prints its error, then " -- System halted", and stops.
     const before = text.slice(0, text.indexOf('-- System halted')).split('\n').map((l) => l.trim()).filter(Boolean).pop();
     return `the kernel image did not decompress: ${before ?? 'System halted'} (corrupted or truncated image?)`;
   }
-  const panic = PANIC.exec(text);
+  const panic = PANIC.exec(lines);
   if (panic) return `kernel panic: ${panic[1]!.trim()}`;
   return null;
 }
@@ -95,7 +99,7 @@ export async function runQemu(p: QemuPlan, opts: { timeoutMs: number; silentMs: 
   const timer = setInterval(() => {
     readConsole();
     const ms = Date.now() - t0;
-    const bad = consoleVerdict(completeLines(text));
+    const bad = consoleVerdict(text, true);
     if (bad) end ??= { kind: 'fatal', reason: bad };
     else if (text.length === 0 && ms > opts.silentMs) end ??= { kind: 'silent', afterMs: ms };
     else if (bootMs === null && opts.bootByMs !== undefined && ms > opts.bootByMs) end ??= { kind: 'no-boot', afterMs: ms, lastLine: lastLine(text) };
