@@ -15,7 +15,7 @@ import { commitR0, commitR72, registerR0 } from './rules/r0.js';
 import { registerR4 } from './rules/r4.js';
 import { registerR7, r7FlagBits } from './rules/r7.js';
 import { addBufpoolR8, addQueueR8, commitR8, registerR8 } from './rules/r8.js';
-import { replyR0 } from './rules/reply.js';
+import { replyR0, replyR8 } from './rules/reply.js';
 import { deliverR0, deliverR8 } from './rules/deliver.js';
 import type { RuleTable, TableId } from './rules/types.js';
 import { r0Baselines, r4Baselines, r7Baselines, r8Baselines, type Baselines } from './scenarios/baselines.js';
@@ -137,7 +137,7 @@ const R8: RevisionDefinition = () => ({
   cmdOps: R8_CMD_OPS, constants: R8_CONSTANTS,
   tables: {
     common: commonR8(), add_queue: addQueueR8(), add_bufpool: addBufpoolR8(),
-    register: registerR8(), commit_and_fetch: commitR8(), reply: replyR0(), deliver: deliverR8(),
+    register: registerR8(), commit_and_fetch: commitR8(), reply: replyR8(), deliver: deliverR8(),
   },
 });
 

@@ -1,4 +1,4 @@
-// 7.3 reads a ring entry's null payload address as "no buffer selected yet": a request with payload bytes then ends -EIO.
+// 7.3 reads a ring entry's null payload address as "no buffer selected yet": payload bytes in either direction end -EIO.
 import { describe, expect, it } from 'vitest';
 import { baseConfig } from '../../spec/scenarios/families.js';
 import { FUSE_URING_CMD } from '../../spec/uapi/fuse_uring.js';
@@ -23,5 +23,19 @@ describe('a request copied into an entry registered with a null payload address'
 
   it('should end the open -EFAULT on R0 (6.18.44: the copy through address 0 faults)', async () => {
     expect(await open('R0')).toEqual(['s5 -14']);
+  });
+
+  // The stat's GETATTR brings no bytes in; its reply's attr_out is read from the null payload address at COMMIT.
+  const stat = async (rev: RevisionId) => {
+    const c: FuzzCase = { config: baseConfig(rev, 2), steps: [reg('reg.0', 0, 'null'), reg('reg.1', 1, 'valid'), { kind: 'client', op: 'stat', cpu: 0, tag: 's3' }, { kind: 'serve', tag: 's4' }] };
+    return ((await model.runCase(c)).steps[3] as Event[]).flatMap((e) => (e.kind === 'client_done' ? [`${e.tag} ${e.res}`] : []));
+  };
+
+  it('should end a stat -EIO at its COMMIT on R8 (7.3.4 under furc vm, seeds 1000734 and 1000735, 3/3)', async () => {
+    expect(await stat('R8')).toEqual(['s3 -5']);
+  });
+
+  it('should end a stat -EFAULT at its COMMIT on R0 (6.18.44)', async () => {
+    expect(await stat('R0')).toEqual(['s3 -14']);
   });
 });

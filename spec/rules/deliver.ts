@@ -108,16 +108,19 @@ export function deliverR8(): RuleTable {
         source: src(`${SEND} → setup_fuse_copy_state → fuse_uring_import_payload (v7.3: !base, empty iov_iter) → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
         when: (p) => p.entry !== undefined && p.entry.payload_addr === 'null' && p.queue?.mode.payload !== 'pool' && (p.request ? copiedIn(p.queue, p.request) : 0) > 0,
         // The landing entry registered with a null payload address (7.3.4 holds such a REGISTER).
-        violate: (s) => {
-          const reg = landingRegister(s);
-          const iov = reg?.sqe.iov;
-          if (!reg || !iov || iov.length < 2) return s;
-          return mapPrior(s, (c) => (c === reg ? { ...reg, sqe: { ...reg.sqe, iov: [iov[0]!, { ...iov[1]!, addr: 'null' }, ...iov.slice(2)] } } : c));
-        },
+        violate: nullPayload,
       },
       ...r0.rows.slice(1),
     ],
   };
 }
 
-export { fault as faultOfLandingEntry };
+/** The landing entry's REGISTER with a null payload address (7.3.4 holds such a REGISTER). */
+function nullPayload(s: Scenario): Scenario {
+  const reg = landingRegister(s);
+  const iov = reg?.sqe.iov;
+  if (!reg || !iov || iov.length < 2) return s;
+  return mapPrior(s, (c) => (c === reg ? { ...reg, sqe: { ...reg.sqe, iov: [iov[0]!, { ...iov[1]!, addr: 'null' }, ...iov.slice(2)] } } : c));
+}
+
+export { fault as faultOfLandingEntry, nullPayload as nullPayloadOfLandingEntry };

@@ -2,7 +2,7 @@
 import { ERRNO, negErrno } from '../errno.js';
 import type { ReplySpec } from '../conn/commands.js';
 import { readable, type Request } from '../conn/state.js';
-import { faultOfLandingEntry, pastFirstPage } from './deliver.js';
+import { faultOfLandingEntry, nullPayloadOfLandingEntry, pastFirstPage } from './deliver.js';
 import { resolvedCommitId } from './r0.js';
 import { withProbe } from './scenario.js';
 import { src, type KnownDifference, type RuleTable, type Scenario } from './types.js';
@@ -92,3 +92,27 @@ export function replyR0(): RuleTable {
     ],
   };
 }
+
+/**
+ * 7.3: an entry registered with a null payload address has no buffer to read the reply from (fuse_uring_import_payload
+ * leaves the iterator empty): a reply with payload bytes ends -EIO in fuse_copy_fill, after the payload_sz checks.
+ */
+export function replyR8(): RuleTable {
+  const r0 = replyR0();
+  const at = r0.rows.findIndex((r) => r.id === 'reply.payload.fault');
+  return {
+    ...r0,
+    rows: [
+      ...r0.rows.slice(0, at),
+      {
+        kind: 'check', id: 'reply.payload.null', errno: E('EIO'),
+        source: src(`fs/fuse/dev_uring.c:fuse_uring_copy_from_ring → setup_fuse_copy_state → fuse_uring_import_payload (v7.3: !base, empty iov_iter); ${COPY} → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
+        when: (p) => p.entry !== undefined && p.entry.payload_addr === 'null' && p.queue?.mode.payload !== 'pool' && (replyCopied(p.queue, requestOf(p)) ? payloadSz(p) : 0) > 0,
+        // The landing entry registered with a null payload address: GETATTR brings no bytes in, its attr_out goes back.
+        violate: nullPayloadOfLandingEntry,
+      },
+      ...r0.rows.slice(at),
+    ],
+  };
+}
+
