@@ -336,7 +336,7 @@ export class ConnModel {
     if (req.background) this.bgEnded(req);
     const fetched = this.fetch(q, e);
     this.returning = e.state === 'FRRS_AVAILABLE' ? e : null;
-    try { ended.push(...(req.client === null ? [] : this.resume(req.client, result))); } finally { this.returning = null; }
+    try { ended.push(...(req.client === null ? [] : this.resume(req.client, result))); } finally { this.releaseReturning(); this.returning = null; }
     return { rule: null, events: this.afterClientDone([...fetched, ...ended]) };
   }
 
@@ -372,19 +372,29 @@ export class ConnModel {
    * An entry that just became free takes the head of its queue's fuse_req_queue (fuse_uring_ent_assign_req looks at the
    * first request only): delivered, or, when the copy faults, ended and the next head tried; no pool buffer: it waits.
    */
-  private drain(q: Queue, e: Entry): Event[] {
+  private drain(q: Queue, e: Entry, keepBuffer = false): Event[] {
     while (e.state === 'FRRS_AVAILABLE' && q.pending.length > 0) {
       const r = this.offer(q, e, this.st.requests.get(q.pending[0]!)!);
       if (r === 'nobuf') break;
       q.pending.shift();
       if (r !== 'fault') return [r];
     }
-    if (e.state === 'FRRS_AVAILABLE') release(q, e);
+    if (e.state === 'FRRS_AVAILABLE' && !keepBuffer) release(q, e);
     return [];
   }
 
-  /** After a commit the entry fetches the next request (fuse_uring_next_fuse_req). */
-  private fetch(q: Queue, e: Entry): Event[] { return this.drain(q, e); }
+  /**
+   * After a commit the entry fetches the next request (fuse_uring_next_fuse_req); finding none, it gives its buffer back
+   * then, which is after the woken client's next request only when that one races it (releaseReturning()).
+   */
+  private fetch(q: Queue, e: Entry): Event[] { return this.drain(q, e, true); }
+
+  /** The returning entry's fetch found nothing: its buffer is free again (7.3 fuse_uring_next_req_update_buffer). */
+  private releaseReturning(): void {
+    const e = this.returning;
+    const q = e && e.state === 'FRRS_AVAILABLE' ? [...(this.st.ring?.queues.values() ?? [])].find((x) => x.entries.includes(e)) : undefined;
+    if (q) release(q, e!);
+  }
 
   /** The memory a request of entry `e` has its payload in: its own iovec, or its queue's pool (a registered pool is pinned). */
   private payloadMem(q: Queue, e: Entry): Mem {
@@ -684,17 +694,21 @@ export class ConnModel {
    * usual one unless the observed trace shows the other.
    */
   private entryFor(q: Queue, req: Request): Entry | undefined {
+    // Usually the committing entry's fetch is over before the woken client's next request: its buffer is free by then.
+    const usual = (e: Entry | undefined) => { this.releaseReturning(); return e; };
     const first = this.availableEntry(q);
     // Two ways only where the usual entry is on its way back: a COMMIT's, or a fault's (the copy runs in the server's
     // task work, so a client's next request can find the entry still out: furc fuzz --jobs 2 seed 21, 3/3 both ways).
-    if (first === undefined || (first !== this.returning && first !== this.faultReturned)) return first;
+    if (first === undefined || (first !== this.returning && first !== this.faultReturned)) return usual(first);
     const other = this.availableEntry(q, first);
-    if (other === undefined) return first;
+    if (other === undefined) return usual(first);
     const seen = this.mutation.clientFirstAfterCommit ? other.tag
       : this.observed?.({ opcode: req.opcode, nodeid: req.nodeid, arg: argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) });
+    // The request beat the entry back: that entry still holds its pool buffer, so the other one takes the next free one
+    // (7.3.4 under furc vm, seed 732: offset 8192, not 0).
     if (seen === other.tag) return other;
     // Delivered nowhere while a client got -EFAULT: it went to the one of the two whose memory faults (no CQE tells which).
-    return seen === FAULTED_IN_AN_ENTRY && this.faultsIn(q, other, req) && !this.faultsIn(q, first, req) ? other : first;
+    return usual(seen === FAULTED_IN_AN_ENTRY && this.faultsIn(q, other, req) && !this.faultsIn(q, first, req) ? other : first);
   }
 
   /** Whether delivering `req` into `e` would fail a deliver row (its header or payload memory faults). */
