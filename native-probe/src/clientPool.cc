@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clientProto.h"
+#include "deadline.h"
 #include "guards.h"
 #include "verbs.h"
 
@@ -173,15 +174,12 @@ int flockFor(int fd, int op, double ms) {
   sigemptyset(&wake);
   sigaddset(&wake, lockTimeoutSignal());
   pthread_sigmask(SIG_UNBLOCK, &wake, &saved);
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  long long end = now.tv_sec * 1000000000LL + now.tv_nsec + (long long)(ms * 1e6);
+  Deadline d(ms);
   int res;
   for (;;) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long left = end - (now.tv_sec * 1000000000LL + now.tv_nsec);
-    if (left <= 0) { res = flock(fd, op | LOCK_NB) == 0 ? 0 : (errno == EWOULDBLOCK ? -ETIMEDOUT : -errno); break; }
-    struct itimerspec its = {{0, 0}, {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)}};
+    // One reading of the time left: a zero it_value would disarm the timer and leave the flock unbounded.
+    struct itimerspec its = {{0, 0}, d.left()};
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) { res = flock(fd, op | LOCK_NB) == 0 ? 0 : (errno == EWOULDBLOCK ? -ETIMEDOUT : -errno); break; }
     timer_settime(t, 0, &its, nullptr);
     if (flock(fd, op) == 0) { res = 0; break; }
     if (errno != EINTR) { res = -errno; break; }

@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "deadline.h"
 #include "guards.h"
 #include "ring.h"
 #include "verbs.h"
@@ -24,17 +25,9 @@ Napi::Value JS_close(const Napi::CallbackInfo& info) {
 // ppoll for up to ms (negative: no bound), again after a signal with what is left: a profiler's SIGPROF or any handled
 // signal ends the wait early, and that is not the fds' answer nor the time running out.
 static int pollFor(struct pollfd* p, nfds_t n, double ms) {
-  struct timespec now, until;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  long long end = now.tv_sec * 1000000000LL + now.tv_nsec + (long long)(ms * 1e6);
+  Deadline d(ms < 0 ? 0 : ms);
   for (;;) {
-    long long left = 0;
-    if (ms >= 0) {
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      left = end - (now.tv_sec * 1000000000LL + now.tv_nsec);
-      if (left < 0) left = 0;
-    }
-    until = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+    struct timespec until = d.left();
     int r = ppoll(p, n, ms < 0 ? nullptr : &until, nullptr);
     if (r >= 0 || errno != EINTR) return r;
   }

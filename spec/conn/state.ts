@@ -2,6 +2,7 @@
 import type { AssumptionValues, RevisionId } from '../types.js';
 import type { Record as Rec } from '../codec/codec.js';
 import type { ConnConfig, MemProt } from './commands.js';
+import type { ServerReply } from './serverReply.js';
 import type { ServerTable } from './serverTable.js';
 
 /** enum fuse_ring_req_state (fs/fuse/dev_uring_i.h). */
@@ -76,15 +77,7 @@ export interface Request {
    * The reply the server wrote into the holding entry when a COMMIT first named the request (the filesystem has applied
    * it then); the server writes nothing for a later COMMIT, so that one reads these bytes whatever its own reply says.
    */
-  answer: WrittenReply | null;
-}
-
-/** A reply as the server wrote it: out header (unique, error), payload_sz, and the payload's answer bytes. */
-export interface WrittenReply {
-  readonly unique: 'match' | 'zero' | 'other';
-  readonly error: number;
-  readonly payload_sz: number;
-  readonly body: Uint8Array;
+  answer: ServerReply | null;
 }
 
 /** Per-queue mode: R0 plain; R4/R7 init flags; R8 zero-copy and pool. */

@@ -9,11 +9,12 @@ import type { Probe } from '../conn/probe.js';
 import { revision, type Revision, type TableId } from '../revisions.js';
 import { FUSE_INIT_FLAG } from '../uapi/fuse_kernel.js';
 import type { AssumptionValues } from '../types.js';
-import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsState } from '../fs/fs.js';
+import { answer as fsAnswer, argOf, newFs, OP_IN, type FsState } from '../fs/fs.js';
 import { FOPEN, FUSE_OPCODE, FUSE_OPCODE_NAME } from '../uapi/fuse_kernel.js';
 import { FUSE_URING_CMD, FUSE_URING_ENT_ZERO_COPY$R8, FUSE_URING_ZERO_COPY$R8 } from '../uapi/fuse_uring.js';
 import { zeroCopied } from '../conn/zeroCopy.js';
 import { newServerTable, placeFixedPool } from '../conn/serverTable.js';
+import { DEFAULT_REPLY, serverReply } from '../conn/serverReply.js';
 import { SERVER_INIT, type ClientCommand, type Command, type ConnConfig, type DeliveredReq, type Event, type UringCmdSpec } from '../conn/commands.js';
 import { emptyMode, memOf, type ConnState, type Entry, type Mem, type Queue, type Request } from '../conn/state.js';
 import { QUEUE_MODELS } from './modes.js';
@@ -78,7 +79,6 @@ export class ConnModel {
   private placed = false;
   /** Clients whose alike requests were woken together: which of them is still waiting is the scheduler's choice. */
   private readonly interchangeable = new Set<number>();
-  /** The request the COMMIT being run is the first to answer (its reply carries the filesystem's answer), or null. */
   private blocked: bigint[] = [];
   /** Lazily unmounted while a client was inside: the superblock (and connection) live until it leaves. */
   private detached = false;
@@ -239,15 +239,11 @@ export class ConnModel {
     holder.serverHolds = null;
     const req = this.st.requests.get(id);
     if (!req || req.where !== 'ring' || req.answer !== null) return;
-    const r = sqe.reply ?? { unique: 'match' as const, error: 0, payload_sz: 'exact' as const };
-    const a: FsAnswer = r.error === 0 ? fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) : { error: r.error, body: EMPTY };
-    const error = r.error !== 0 ? r.error : a.error;
-    const body = error === 0 ? a.body : EMPTY;
+    const w = serverReply(sqe.reply ?? DEFAULT_REPLY, () => fsAnswer(this.fs, { opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }));
     // Each part lands only where the server can write then (the kernel target's writeReply): an unwritten out header still
     // holds the request's fuse_in_header (its opcode reads as a positive error), an unwritten payload_sz the one delivered.
-    const head = holder.hdr.head === 'rw' ? { unique: r.unique, error } : { unique: 'match' as const, error: req.opcode };
-    const payload_sz = holder.hdr.tail !== 'rw' ? req.payload_in : r.payload_sz === 'exact' ? body.length : r.payload_sz;
-    req.answer = { ...head, payload_sz, body: head.error === 0 ? body : EMPTY };
+    const head = holder.hdr.head === 'rw' ? { unique: w.unique, error: w.error } : { unique: 'match' as const, error: req.opcode };
+    req.answer = { ...head, payload_sz: holder.hdr.tail === 'rw' ? w.payload_sz : req.payload_in, body: head.error === 0 ? w.body : EMPTY };
   }
 
   private disableUring(): Event[] {
@@ -313,14 +309,13 @@ export class ConnModel {
     // What the kernel reads is what the server wrote when a COMMIT first named the request (serverAnswers), else the
     // delivered header as it was.
     const reply = req.answer ?? { unique: 'match' as const, error: req.opcode, payload_sz: req.payload_in, body: EMPTY };
-    const body = reply.body;
     const verdict = evaluate(this.table('reply')!.rows, { ...p, cmd: { ...p.cmd, commit_id: req.unique, reply }, entry: e, request: req, payloadMem: this.payloadMem(q, e) });
     if (verdict.failed) this.fired.push(verdict.failed.id);
     const res = verdict.failed === null ? 0 : match(verdict.failed.errno)
       .with('reply', () => reply.error)
       .with('blocked', () => { throw new Error(`reply row ${verdict.failed!.id} cannot block`); })
       .otherwise((e) => e);
-    const result: ReqResult = res === 0 ? { error: 0, body: zeroPadded(body, reply.payload_sz, this.st.ring!.max_payload_sz) } : { error: res, body: EMPTY };
+    const result: ReqResult = res === 0 ? { error: 0, body: zeroPadded(reply.body, reply.payload_sz, this.st.ring!.max_payload_sz) } : { error: res, body: EMPTY };
     const ended: Event[] = [];
     req.where = 'done';
     e.unique = null;
@@ -659,7 +654,7 @@ export class ConnModel {
       if (!next) return out;
       const m = next.q.mode;
       out.push(...this.uringCmd(`${tag}.${n}`, {
-        cmd_op: COMMIT, qid: next.q.qid, commit_id: next.e.serverHolds!, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
+        cmd_op: COMMIT, qid: next.q.qid, commit_id: next.e.serverHolds!, reply: DEFAULT_REPLY,
         ...(m.payload === 'pool' && m.registered_index !== null ? { fixed: true, buf_index: m.registered_index } : {}),
       }).events);
       // Requests that faulted end now, so what their clients do next is there for the next COMMIT to answer (the kernel

@@ -106,7 +106,7 @@ export function deliverR8(): RuleTable {
         // leaves the iterator empty, so the first payload byte finds no page at all, after op_in went into the header.
         kind: 'check', id: 'deliver.payload.null', errno: E('EIO'),
         source: src(`${SEND} → setup_fuse_copy_state → fuse_uring_import_payload (v7.3: !base, empty iov_iter) → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
-        when: (p) => p.entry !== undefined && p.entry.payload_addr === 'null' && p.queue?.mode.payload !== 'pool' && (p.request ? copiedIn(p.queue, p.request) : 0) > 0,
+        when: (p) => nullPayloadEntry(p) && (p.request ? copiedIn(p.queue, p.request) : 0) > 0,
         // The landing entry registered with a null payload address (7.3.4 holds such a REGISTER).
         violate: nullPayload,
       },
@@ -114,6 +114,9 @@ export function deliverR8(): RuleTable {
     ],
   };
 }
+
+/** 7.3: an entry whose payload address is null and whose queue has no pool to give it a buffer copies through nothing. */
+export const nullPayloadEntry = (p: Probe): boolean => p.entry !== undefined && p.entry.payload_addr === 'null' && p.queue?.mode.payload !== 'pool';
 
 /** The landing entry's REGISTER with a null payload address (7.3.4 holds such a REGISTER). */
 function nullPayload(s: Scenario): Scenario {

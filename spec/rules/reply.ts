@@ -2,7 +2,7 @@
 import { ERRNO, negErrno } from '../errno.js';
 import type { ReplySpec } from '../conn/commands.js';
 import { readable, type Request } from '../conn/state.js';
-import { faultOfLandingEntry, nullPayloadOfLandingEntry, pastFirstPage } from './deliver.js';
+import { faultOfLandingEntry, nullPayloadEntry, nullPayloadOfLandingEntry, pastFirstPage } from './deliver.js';
 import { resolvedCommitId } from './r0.js';
 import { withProbe } from './scenario.js';
 import { src, type KnownDifference, type RuleTable, type Scenario } from './types.js';
@@ -107,7 +107,7 @@ export function replyR8(): RuleTable {
       {
         kind: 'check', id: 'reply.payload.null', errno: E('EIO'),
         source: src(`fs/fuse/dev_uring.c:fuse_uring_copy_from_ring → setup_fuse_copy_state → fuse_uring_import_payload (v7.3: !base, empty iov_iter); ${COPY} → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
-        when: (p) => p.entry !== undefined && p.entry.payload_addr === 'null' && p.queue?.mode.payload !== 'pool' && (replyCopied(p.queue, requestOf(p)) ? payloadSz(p) : 0) > 0,
+        when: (p) => nullPayloadEntry(p) && (replyCopied(p.queue, requestOf(p)) ? payloadSz(p) : 0) > 0,
         // The landing entry registered with a null payload address: GETATTR brings no bytes in, its attr_out goes back.
         violate: nullPayloadOfLandingEntry,
       },
@@ -115,4 +115,3 @@ export function replyR8(): RuleTable {
     ],
   };
 }
-

@@ -3,7 +3,7 @@ import { rmdirSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO, errnoName } from '../../spec/errno.js';
-import { answer as fsAnswer, argOf, newFs, OP_IN, type FsAnswer, type FsRequest, type FsState } from '../../spec/fs/fs.js';
+import { answer as fsAnswer, argOf, newFs, OP_IN, type FsRequest, type FsState } from '../../spec/fs/fs.js';
 import { firstMismatch } from '../../spec/fs/pattern.js';
 import type { ClientCommand, Command, ConnConfig, DeliveredReq, Event, UringCmdSpec } from '../../spec/conn/commands.js';
 import { decode, encode } from '../../spec/codec/codec.js';
@@ -14,6 +14,7 @@ import { IORING_OP_NOP, IORING_REGISTER_FILES, IORING_SETUP_SQE128 } from '../..
 import { CAP, MNT_DETACH, MS_FLAG, O_FLAG } from '../../spec/uapi/linux.js';
 import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { maxPayloadSz, paddedReplyLength } from '../../spec/rules/payload.js';
+import { DEFAULT_REPLY, serverReply } from '../../spec/conn/serverReply.js';
 import { FixedArena } from './arena.js';
 import { registerSparseTable, ZeroCopyServer } from './zeroCopy.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
@@ -300,7 +301,7 @@ export class KernelConn {
       if (!e) return out;
       const pool = this.pools.get(e.qid);
       out.push(...this.uringCmd(`${tag}.${n}`, {
-        cmd_op: COMMIT, qid: e.qid, commit_id: e.held!.d.commit_id, reply: { unique: 'match', error: 0, payload_sz: 'exact' },
+        cmd_op: COMMIT, qid: e.qid, commit_id: e.held!.d.commit_id, reply: DEFAULT_REPLY,
         ...(pool?.fixed !== null && pool?.fixed !== undefined ? { fixed: true, buf_index: pool.fixed } : {}),
       }));
     }
@@ -396,14 +397,10 @@ export class KernelConn {
     if (!ent) return null;
     const held = ent.held && ent.held.d.commit_id === commitId ? ent.held : null;
     if (!held || ent.qid !== sqe.qid) return ent;
-    const r = sqe.reply ?? { unique: 'match', error: 0, payload_sz: 'exact' };
     // The server acts on the request only when it answers it with success; an error reply carries no payload.
-    const a: FsAnswer = r.error === 0 ? fsAnswer(this.fs, held.req) : { error: r.error, body: new Uint8Array() };
+    const { unique: u, error, payload_sz: payloadSz, body } = serverReply(sqe.reply ?? DEFAULT_REPLY, () => fsAnswer(this.fs, held.req));
     ent.held = null;
-    const error = r.error !== 0 ? r.error : a.error;
-    const body = error === 0 ? a.body : new Uint8Array();
-    const payloadSz = r.payload_sz === 'exact' ? body.length : r.payload_sz;
-    const unique = r.unique === 'match' ? commitId : r.unique === 'zero' ? 0n : commitId + (1n << 30n);
+    const unique = u === 'match' ? commitId : u === 'zero' ? 0n : commitId + (1n << 30n);
     if (ent.header) writeReply(this.rev, (from, to) => ent.header!.writableRange(from, to), { unique, error, payloadSz });
     // A zero-copied READ's answer goes into the client's pages, installed in the entry's slot of the buffer table.
     if (zeroCopied(held.d) && held.d.opcode === FUSE_OPCODE.FUSE_READ) {
