@@ -50,7 +50,10 @@ const EMPTY = new Uint8Array();
 /** A `serve` step answers at most this many requests (the kernel target's bound). */
 const SERVE_MAX = 512;
 
-/** What ConnModel.observed says of a request no CQE of the step carries while a client of the step got -EFAULT. */
+/**
+ * What ConnModel.observed says of a request no CQE of the step carries while a client of the step got -EFAULT, or while
+ * the op that sent it ended in the step (a later chunk of a direct I/O that faults ends it with the bytes done before).
+ */
 export const FAULTED_IN_AN_ENTRY = '(faulted in an entry)';
 
 export class ConnModel {
@@ -68,7 +71,7 @@ export class ConnModel {
    * one (opcode, nodeid, argument) in the step being run, from the kernel's trace (null: no trace to follow, so the
    * usual way). Not by unique: the kernel's count includes INIT, the model's does not.
    */
-  observed: ((r: { readonly opcode: number; readonly nodeid: bigint; readonly arg: string | undefined }) => string | undefined) | null = null;
+  observed: ((r: { readonly opcode: number; readonly nodeid: bigint; readonly arg: string | undefined; readonly op: string | undefined }) => string | undefined) | null = null;
   /** The entry a COMMIT is putting back while the request it ended wakes its task (see entryFor). */
   private returning: Entry | null = null;
   /** The entry a fault put back this step: the server's task work did it, racing the client's next request (entryFor). */
@@ -698,7 +701,7 @@ export class ConnModel {
     const other = this.availableEntry(q, first);
     if (other === undefined) return usual(first);
     const seen = this.mutation.clientFirstAfterCommit ? other.tag
-      : this.observed?.({ opcode: req.opcode, nodeid: req.nodeid, arg: argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }) });
+      : this.observed?.({ opcode: req.opcode, nodeid: req.nodeid, arg: argOf({ opcode: req.opcode, nodeid: req.nodeid, opIn: req.opIn, payload: req.payload }), op: req.client === null ? undefined : this.slot(req.client).op?.tag });
     // The request beat the entry back: that entry still holds its pool buffer, so the other one takes the next free one
     // (7.3.4 under furc vm, seed 732: offset 8192, not 0).
     if (seen === other.tag) return other;

@@ -24,10 +24,11 @@ export class ModelTarget implements Target {
     const trace = await traceCase(async () => ({
       run: async (cmd, step) => {
         const seen = observed?.steps[step];
-        // The CQE that delivered a request like this one; none, and a client's -EFAULT in the step: it faulted in an entry.
+        // The CQE that delivered a request like this one; none, and a client's -EFAULT in the step or the end of the op
+        // that sent it (fuse_direct_io returns the chunks done before a chunk that fails): it faulted in an entry.
         m.observed = seen && !('error' in seen)
           ? (r) => seen.flatMap((e) => (e.kind === 'cqe' && e.req?.opcode === r.opcode && e.req.nodeid === r.nodeid && e.req.arg === r.arg ? [e.tag] : []))[0]
-            ?? (seen.some((e) => e.kind === 'client_done' && e.res === -ERRNO.EFAULT) ? FAULTED_IN_AN_ENTRY : undefined)
+            ?? (seen.some((e) => e.kind === 'client_done' && (e.res === -ERRNO.EFAULT || e.tag === r.op)) ? FAULTED_IN_AN_ENTRY : undefined)
           : null;
         const ev = await session.run(cmd);
         if (m.schedulerOrder !== null && racyAt === null) racyAt = runs;
