@@ -57,8 +57,10 @@ function close(p: NativeProbe, c: Conn): void {
 function main(): void {
   const p = loadProbe();
   if (typeof p === 'string') throw new Error(p);
-  const [job, nText] = process.argv.slice(2);
+  const [job, nText, cpuText] = process.argv.slice(2);
   const n = Number(nText);
+  // Where the stat client pins itself (npm run bench places the server); none: where the scheduler puts it.
+  const clientCpu = cpuText === undefined ? undefined : Number(cpuText);
   if (job === 'cycles') {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) close(p, open(p));
@@ -100,7 +102,7 @@ function main(): void {
     }
   } else {
     const attr = rootAttrOut();
-    pool.submit(0, { verb: 'statloop', path: c.dir, size: n });
+    pool.submit(0, { verb: 'statloop', path: c.dir, size: n, ...(clientCpu === undefined ? {} : { cpu: clientCpu }) });
     while (units < n) for (const [q] of reap()) { reply(q, readHeader(R0, c.hdr[q]!).unique, attr); units++; }
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -18,19 +18,24 @@ const BASELINE = `${ROOT}build/bench-baseline`;
 // Rounds of about a second each: 300 cycles (0.1 s) let raw C's rate swing 3100–3980/s between rounds of one run.
 const ROUNDS = 5;
 const FUZZ_SECONDS = 20;
-const JOBS = [
+// Requests run with both sides placed the same way: left to the scheduler, raw C's rounds swung 14k–41k/s (whether the
+// client and the server happened to share a CPU: a wakeup across CPUs costs more than the whole request on one).
+interface Job { readonly job: 'cycles' | 'requests' | 'reads'; readonly n: number; readonly what: string; readonly place?: { readonly server: number; readonly client: number } }
+const JOBS: readonly Job[] = [
   { job: 'cycles', n: 3000, what: 'connection cycles/s (open, mount, INIT, ring, one REGISTER per queue, teardown)' },
-  { job: 'requests', n: 30000, what: 'requests/s over the ring (client stat → GETATTR CQE → COMMIT_AND_FETCH)' },
+  { job: 'requests', n: 15000, place: { server: 0, client: 1 }, what: 'requests/s over the ring (client stat → GETATTR CQE → COMMIT_AND_FETCH), server on CPU 0, client on CPU 1' },
+  { job: 'requests', n: 150000, place: { server: 0, client: 0 }, what: 'requests/s over the ring, server and client on CPU 0 (no wakeup across CPUs: the harness\'s own cost per request shows)' },
   { job: 'reads', n: 4000, what: 'MB/s of 128 KiB reads over the ring (FOPEN_DIRECT_IO: each read one READ whose 131072 bytes the server copies into its payload buffer)' },
-] as const;
+];
 
 // Every mount point of both sides lives under one directory, removed when the bench ends or is stopped.
 const BENCH_DIR = mkdtempSync('/tmp/furc-bench-');
 const removeBenchDir = () => rmSync(BENCH_DIR, { recursive: true, force: true });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { removeBenchDir(); process.exit(130); });
 /** A job's rate (its first line) and, for raw C's cycles, ms per occurrence of each phase (`name=ms` on its second). */
-const inPrivateNs = async (cmd: string, args: string[]): Promise<{ rate: number; phases: Record<string, number> }> => {
-  const [rate, phases = ''] = (await execa('unshare', ['--mount', '--propagation', 'private', cmd, ...args], { env: { FURC_BENCH_DIR: BENCH_DIR } })).stdout.trim().split('\n');
+const inPrivateNs = async (cmd: string, args: string[], serverCpu?: number): Promise<{ rate: number; phases: Record<string, number> }> => {
+  const pin = serverCpu === undefined ? [] : ['taskset', '-c', String(serverCpu)];
+  const [rate, phases = ''] = (await execa('unshare', ['--mount', '--propagation', 'private', ...pin, cmd, ...args], { env: { FURC_BENCH_DIR: BENCH_DIR } })).stdout.trim().split('\n');
   return { rate: Number(rate), phases: Object.fromEntries(phases.split(' ').filter(Boolean).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])])) };
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -48,17 +53,19 @@ async function main(): Promise<void> {
     let cyclesC = 0;
     // Raw C's ms per occurrence of a phase (median over its rounds), set beside the harness's in the fuzz profile.
     const rawPhases: Record<string, number[]> = {};
-    for (const { job, n, what } of JOBS) {
+    for (const { job, n, what, place } of JOBS) {
+      if (place && Math.max(place.server, place.client) >= cpus()) { console.log(`${what}\n  SKIP: this machine has ${cpus()} CPU(s)`); continue; }
       const c: number[] = [], h: number[] = [];
+      const args = [job, String(n), ...(place ? [String(place.client)] : [])];
       // Interleaved rounds, so both sides see the same machine state.
       for (let r = 0; r < ROUNDS; r++) {
-        const raw = await inPrivateNs(BASELINE, [job, String(n)]);
+        const raw = await inPrivateNs(BASELINE, args, place?.server);
         c.push(raw.rate);
         for (const [key, v] of Object.entries(raw.phases)) (rawPhases[key] ??= []).push(v);
-        h.push((await inPrivateNs(process.execPath, [`${ROOT}dist/bench/harness.js`, job, String(n)])).rate);
+        h.push((await inPrivateNs(process.execPath, [`${ROOT}dist/bench/harness.js`, ...args], place?.server)).rate);
       }
-      // One request of the requests job is a client op answered by one COMMIT_AND_FETCH.
-      if (job === 'requests') rawPhases['client+COMMIT'] = c.map((x) => 1000 / x);
+      // One request is a client op answered by one COMMIT_AND_FETCH; a fuzz case's client runs on a CPU of its own.
+      if (job === 'requests' && place && place.server !== place.client) rawPhases['client+COMMIT'] = c.map((x) => 1000 / x);
       console.log(`${what}`);
       console.log(`  raw C:   ${median(c).toFixed(0)}  (rounds ${c.map((x) => x.toFixed(0)).join(', ')})`);
       console.log(`  harness: ${median(h).toFixed(0)}  (rounds ${h.map((x) => x.toFixed(0)).join(', ')})`);

@@ -1,5 +1,6 @@
 /* Raw-C baseline for `npm run bench`: the same two jobs as the harness, with no harness in the way.
- * usage: baseline cycles N | baseline requests N | baseline reads N   (root, inside a private mount namespace)
+ * usage: baseline cycles N | baseline requests N [CLIENT_CPU] | baseline reads N   (root, inside a private mount namespace;
+ *        CLIENT_CPU: the client pins itself there, as the harness's does, while npm run bench places the server)
  * Build: cc -O2 -include bench-spec.h baseline.c, where bench-spec.h (bench/baselineSpec.ts) holds every offset, width,
  * size and UAPI constant below as a #define generated from spec/: this file types none. */
 #define _GNU_SOURCE
@@ -163,8 +164,9 @@ static int reads(struct conn *c, long n) {
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
-  if (argc != 3) { fprintf(stderr, "usage: baseline cycles|requests|reads N\n"); return 2; }
+  if (argc != 3 && !(argc == 4 && !strcmp(argv[1], "requests"))) { fprintf(stderr, "usage: baseline cycles N | requests N [CLIENT_CPU] | reads N\n"); return 2; }
   long n = atol(argv[2]);
+  int client_cpu = argc == 4 ? atoi(argv[3]) : -1;
   struct conn c;
   if (!strcmp(argv[1], "cycles")) {
     double t0 = now();
@@ -178,7 +180,9 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "reads")) return reads(&c, n);
   double t0 = now();
   pid_t pid = fork();
-  if (pid == 0) { struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
+  if (pid == 0) {
+    if (client_cpu >= 0) { cpu_set_t set; CPU_ZERO(&set); CPU_SET(client_cpu, &set); if (sched_setaffinity(0, sizeof set, &set) < 0) _exit(errno); }
+    struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
   unsigned char reply[ATTR_OUT_SIZEOF];
   for (long done = 0; done < n;) {
     if (*c.r.cq_head == __atomic_load_n(c.r.cq_tail, __ATOMIC_ACQUIRE))
