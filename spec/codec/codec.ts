@@ -42,39 +42,81 @@ function writeScalar(dv: DataView, off: number, s: Scalar, v: Value | undefined,
   }
 }
 
-function readScalar(dv: DataView, off: number, s: Scalar): number | bigint {
-  switch (s) {
-    case 'u8': case 'bool': return dv.getUint8(off);
-    case 'u16': return dv.getUint16(off, true);
-    case 'u32': return dv.getUint32(off, true);
-    case 'i32': return dv.getInt32(off, true);
-    case 'u64': return dv.getBigUint64(off, true);
-    case 'i64': return dv.getBigInt64(off, true);
-  }
+/**
+ * Each layout is compiled once per registry into a function whose object literal and DataView calls are its field
+ * table, offsets and widths: the generic loop built a record key by key and looked nested layouts up on every call
+ * (2.3 µs to read an entry's header; npm run bench's requests on one CPU spent a third of each request here).
+ */
+type Decoder = (dv: DataView, bytes: Uint8Array, base: number) => Record;
+type Encoder = (dv: DataView, out: Uint8Array, values: Record, base: number) => void;
+interface Compiled { decode?: Decoder; encode?: Encoder }
+const compiled = new WeakMap<LayoutLookup, WeakMap<Layout, Compiled>>();
+
+function compiledOf(layout: Layout, lookup: LayoutLookup): Compiled {
+  let byLayout = compiled.get(lookup);
+  if (!byLayout) compiled.set(lookup, (byLayout = new WeakMap()));
+  let c = byLayout.get(layout);
+  if (!c) byLayout.set(layout, (c = {}));
+  return c;
+}
+
+const READ: { readonly [S in Scalar]: (at: string) => string } = {
+  u8: (at) => `dv.getUint8(${at})`, bool: (at) => `dv.getUint8(${at})`, u16: (at) => `dv.getUint16(${at}, true)`,
+  u32: (at) => `dv.getUint32(${at}, true)`, i32: (at) => `dv.getInt32(${at}, true)`,
+  u64: (at) => `dv.getBigUint64(${at}, true)`, i64: (at) => `dv.getBigInt64(${at}, true)`,
+};
+
+function decoderOf(layout: Layout, lookup: LayoutLookup): Decoder {
+  const c = compiledOf(layout, lookup);
+  if (c.decode) return c.decode;
+  const nested: Decoder[] = [];
+  const parts = layout.fields.map((f) => {
+    const at = `b + ${f.offset}`;
+    switch (f.type.kind) {
+      case 'scalar': return `${JSON.stringify(f.name)}: ${READ[f.type.scalar](at)}`;
+      case 'bytes': return `${JSON.stringify(f.name)}: bytes.slice(${at}, ${at} + ${f.type.size})`;
+      case 'struct': nested.push(decoderOf(lookup(f.type.layout), lookup)); return `${JSON.stringify(f.name)}: nested[${nested.length - 1}](dv, bytes, ${at})`;
+    }
+  });
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from the layout table alone
+  c.decode = new Function('nested', `return (dv, bytes, b) => ({ ${parts.join(', ')} });`)(nested) as Decoder;
+  return c.decode;
+}
+
+function encoderOf(layout: Layout, lookup: LayoutLookup): Encoder {
+  const c = compiledOf(layout, lookup);
+  if (c.encode) return c.encode;
+  const nested: Encoder[] = [];
+  const body = layout.fields.map((f) => {
+    const key = JSON.stringify(f.name), where = JSON.stringify(`${layout.name}.${f.name}`), at = `b + ${f.offset}`;
+    const write = ((): string => {
+      switch (f.type.kind) {
+        case 'scalar': return `put(dv, ${at}, ${JSON.stringify(f.type.scalar)}, v, ${where});`;
+        case 'bytes': return `bytesInto(out, ${at}, ${f.type.size}, v, ${where});`;
+        case 'struct': nested.push(encoderOf(lookup(f.type.layout), lookup)); return `nested[${nested.length - 1}](dv, out, record(v, ${where}), ${at});`;
+      }
+    })();
+    return `if (${key} in values) { const v = values[${key}]; ${write} }`;
+  });
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from the layout table alone
+  c.encode = new Function('nested', 'put', 'bytesInto', 'record', `return (dv, out, values, b) => { ${body.join(' ')} };`)(nested, writeScalar, bytesInto, record) as Encoder;
+  return c.encode;
+}
+
+function bytesInto(out: Uint8Array, off: number, size: number, v: Value | undefined, name: string): void {
+  if (!(v instanceof Uint8Array)) throw new CodecError(`${name}: expected bytes`);
+  if (v.length > size) throw new CodecError(`${name}: ${v.length} bytes do not fit in ${size}`);
+  out.set(v, off);
+}
+
+function record(v: Value | undefined, name: string): Record {
+  if (typeof v !== 'object' || v instanceof Uint8Array) throw new CodecError(`${name}: expected a record`);
+  return v;
 }
 
 /** Encodes `values` into `out` at `base`; absent fields stay as they are (zero in a fresh buffer). */
 export function encodeInto(layout: Layout, values: Record, out: Uint8Array, base: number, lookup: LayoutLookup): void {
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  for (const f of layout.fields) {
-    if (!(f.name in values)) continue;
-    const v = values[f.name];
-    const off = base + f.offset;
-    switch (f.type.kind) {
-      case 'scalar': writeScalar(dv, off, f.type.scalar, v, `${layout.name}.${f.name}`); break;
-      case 'bytes': {
-        if (!(v instanceof Uint8Array)) throw new CodecError(`${layout.name}.${f.name}: expected bytes`);
-        if (v.length > f.type.size) throw new CodecError(`${layout.name}.${f.name}: ${v.length} bytes do not fit in ${f.type.size}`);
-        out.set(v, off);
-        break;
-      }
-      case 'struct': {
-        if (typeof v !== 'object' || v instanceof Uint8Array) throw new CodecError(`${layout.name}.${f.name}: expected a record`);
-        encodeInto(lookup(f.type.layout), v as Record, out, off, lookup);
-        break;
-      }
-    }
-  }
+  encoderOf(layout, lookup)(new DataView(out.buffer, out.byteOffset, out.byteLength), out, values, base);
 }
 
 export function encode(layout: Layout, values: Record, lookup: LayoutLookup): Uint8Array {
@@ -88,15 +130,5 @@ export function decode(layout: Layout, bytes: Uint8Array, lookup: LayoutLookup, 
   if (bytes.length - base < layout.size) {
     throw new CodecError(`${layout.name}: need ${layout.size} bytes, got ${bytes.length - base}`);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const rec: Record = {};
-  for (const f of layout.fields) {
-    const off = base + f.offset;
-    switch (f.type.kind) {
-      case 'scalar': rec[f.name] = readScalar(dv, off, f.type.scalar); break;
-      case 'bytes': rec[f.name] = bytes.slice(off, off + f.type.size); break;
-      case 'struct': rec[f.name] = decode(lookup(f.type.layout), bytes, lookup, off); break;
-    }
-  }
-  return rec;
+  return decoderOf(layout, lookup)(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes, base);
 }

@@ -380,7 +380,8 @@ export class KernelConn {
     const ud = FENCE | this.nextUd++;
     const nop = Buffer.from(encode(this.rev.lookup('io_uring_sqe$uring_cmd'), { opcode: IORING_OP_NOP, user_data: ud }, this.rev.lookup));
     const out: Event[] = [];
-    if (this.p.ringSubmit(this.ring, nop) < 0) throw new KernelError('NOP fence not submitted');
+    // A NOP never sleeps in FUSE code: no watch (its timer costs two syscalls per submission).
+    if (this.p.ringSubmit(this.ring, nop, false) < 0) throw new KernelError('NOP fence not submitted');
     const deadline = Date.now() + DEADLINE.fence;
     while (!this.fenced.delete(ud)) {
       if (Date.now() > deadline) throw new KernelError(`NOP fence not completed within ${DEADLINE.fence} ms`);

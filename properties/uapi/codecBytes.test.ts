@@ -1,0 +1,91 @@
+// Where the codec puts each field's bytes, checked against Node's own little-endian writers at the table's offsets.
+import { describe, expect, it } from 'vitest';
+import { CodecError, decode, encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
+import { allRevisions, revision } from '../../spec/revisions.js';
+import type { Layout, Scalar } from '../../spec/types.js';
+
+/** A value of every byte distinct, so a field written at the wrong offset or width shows. */
+const SAMPLE: { readonly [S in Scalar]: number | bigint } = {
+  u8: 0xa5, bool: 1, u16: 0xb1b2, u32: 0xc1c2c3c4, i32: -0x3c3d3e3f, u64: 0xd1d2d3d4d5d6d7d8n, i64: -0x1e2e3e4e5e6e7e8fn,
+};
+
+function expectedBytes(size: number, at: number, s: Scalar, v: number | bigint): Buffer {
+  const b = Buffer.alloc(size);
+  switch (s) {
+    case 'u8': case 'bool': b.writeUInt8(Number(v), at); break;
+    case 'u16': b.writeUInt16LE(Number(v), at); break;
+    case 'u32': b.writeUInt32LE(Number(v), at); break;
+    case 'i32': b.writeInt32LE(Number(v), at); break;
+    case 'u64': b.writeBigUInt64LE(BigInt(v), at); break;
+    case 'i64': b.writeBigInt64LE(BigInt(v), at); break;
+  }
+  return b;
+}
+
+/** Every scalar of a layout, nested ones included: its path of field names and its absolute offset. */
+function scalars(l: Layout, lookup: (n: string) => Layout, at = 0, path: string[] = []): { path: string[]; at: number; s: Scalar }[] {
+  return l.fields.flatMap((f) => f.type.kind === 'scalar' ? [{ path: [...path, f.name], at: at + f.offset, s: f.type.scalar }]
+    : f.type.kind === 'struct' ? scalars(lookup(f.type.layout), lookup, at + f.offset, [...path, f.name]) : []);
+}
+
+const nest = (path: string[], v: number | bigint): Rec => path.reduceRight<Rec | number | bigint>((inner, k) => ({ [k]: inner }), v) as Rec;
+const dig = (r: Rec, path: string[]): unknown => path.reduce<unknown>((x, k) => (x as Rec)[k], r);
+
+const seen = new Set<string>();
+const cases = allRevisions().flatMap((rev) => rev.layouts.filter((l) => !seen.has(l.name) && seen.add(l.name)).map((l) => [l.name, l, rev] as const));
+
+describe.each(cases)('layout %s', (_name, l, rev) => {
+  it('should write each scalar alone at its table offset, little-endian, and read it back from there', () => {
+    for (const { path, at, s } of scalars(l, rev.lookup)) {
+      const bytes = encode(l, nest(path, SAMPLE[s]), rev.lookup);
+      expect(Buffer.from(bytes).equals(expectedBytes(l.size, at, s, SAMPLE[s])), `${path.join('.')} at ${at}`).toBe(true);
+      expect(dig(decode(l, expectedBytes(l.size, at, s, SAMPLE[s]), rev.lookup), path)).toEqual(SAMPLE[s]);
+    }
+  });
+});
+
+describe('the codec on fuse_in_header', () => {
+  const R0 = revision('R0');
+  const inH = R0.lookup('fuse_in_header');
+
+  it('should leave the bytes of absent fields as they were (0xee) when it writes only opcode at base 8', () => {
+    const out = new Uint8Array(8 + inH.size).fill(0xee);
+    encodeInto(inH, { opcode: 3 }, out, 8, R0.lookup);
+    const opcode = inH.fields.find((f) => f.name === 'opcode')!.offset;
+    const want = Buffer.alloc(8 + inH.size, 0xee);
+    want.writeUInt32LE(3, 8 + opcode);
+    expect(Buffer.from(out).equals(want)).toBe(true);
+  });
+
+  it('should decode at base 8 what sits 8 bytes in (unique 0x1122334455667788)', () => {
+    const unique = inH.fields.find((f) => f.name === 'unique')!.offset;
+    const b = Buffer.alloc(8 + inH.size);
+    b.writeBigUInt64LE(0x1122334455667788n, 8 + unique);
+    expect(decode(inH, b, R0.lookup, 8).unique).toBe(0x1122334455667788n);
+  });
+
+  it('should refuse a string for opcode, naming fuse_in_header.opcode', () => {
+    expect(() => encode(inH, { opcode: 'x' as unknown as number }, R0.lookup)).toThrow(new CodecError('fuse_in_header.opcode: expected an integer'));
+  });
+
+  it(`should refuse ${inH.size - 1} bytes, one short of the header`, () => {
+    expect(() => decode(inH, new Uint8Array(inH.size - 1), R0.lookup)).toThrow(new CodecError(`fuse_in_header: need ${inH.size} bytes, got ${inH.size - 1}`));
+  });
+});
+
+describe('the codec on bytes and nested fields', () => {
+  const R0 = revision('R0');
+  const sqe = R0.lookup('io_uring_sqe$uring_cmd');
+  const cmd = sqe.fields.find((f) => f.name === 'cmd')!;
+  const size = cmd.type.kind === 'bytes' ? cmd.type.size : 0;
+
+  it(`should refuse ${size + 1} bytes for the ${size}-byte cmd, naming it`, () => {
+    expect(() => encode(sqe, { cmd: new Uint8Array(size + 1) }, R0.lookup)).toThrow(new CodecError(`io_uring_sqe$uring_cmd.cmd: ${size + 1} bytes do not fit in ${size}`));
+  });
+
+  it('should refuse a number where a nested record goes, naming the field', () => {
+    const hdr = R0.lookup(R0.reqHeader);
+    const nested = hdr.fields.find((f) => f.type.kind === 'struct')!;
+    expect(() => encode(hdr, { [nested.name]: 7 }, R0.lookup)).toThrow(new CodecError(`${hdr.name}.${nested.name}: expected a record`));
+  });
+});
