@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodecError, decode, encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
 import { allRevisions, revision } from '../../spec/revisions.js';
 import type { Layout, Scalar } from '../../spec/types.js';
+import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
 
 /** A value of every byte distinct, so a field written at the wrong offset or width shows. */
 const SAMPLE: { readonly [S in Scalar]: number | bigint } = {
@@ -48,12 +49,12 @@ describe('the codec on fuse_in_header', () => {
   const R0 = revision('R0');
   const inH = R0.lookup('fuse_in_header');
 
-  it('should leave the bytes of absent fields as they were (0xee) when it writes only opcode at base 8', () => {
+  it('should leave the bytes of absent fields as they were (0xee) when it writes only opcode FUSE_GETATTR at base 8', () => {
     const out = new Uint8Array(8 + inH.size).fill(0xee);
-    encodeInto(inH, { opcode: 3 }, out, 8, R0.lookup);
+    encodeInto(inH, { opcode: FUSE_OPCODE.FUSE_GETATTR }, out, 8, R0.lookup);
     const opcode = inH.fields.find((f) => f.name === 'opcode')!.offset;
     const want = Buffer.alloc(8 + inH.size, 0xee);
-    want.writeUInt32LE(3, 8 + opcode);
+    want.writeUInt32LE(FUSE_OPCODE.FUSE_GETATTR, 8 + opcode);
     expect(Buffer.from(out).equals(want)).toBe(true);
   });
 
