@@ -87,7 +87,7 @@ function main(): void {
   if (job === 'reads') {
     // The data job: the spec's filesystem answers LOOKUP, OPEN (FOPEN_DIRECT_IO) and each 128 KiB READ of 'big'.
     const fs = newFs(FOPEN.FOPEN_DIRECT_IO);
-    pool.submit(0, { verb: 'readloop', path: `${c.dir}/big`, size: MAX, mode: n });
+    pool.submit(0, { verb: 'readloop', path: `${c.dir}/big`, size: MAX, mode: n, ...(clientCpu === undefined ? {} : { cpu: clientCpu }) });
     for (let released = false; !released;) {
       // A reader that failed before its RELEASE (no file, no verb) ends the job instead of a wait for nothing.
       const rows = reap();

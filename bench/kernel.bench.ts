@@ -18,14 +18,15 @@ const BASELINE = `${ROOT}build/bench-baseline`;
 // Rounds of about a second each: 300 cycles (0.1 s) let raw C's rate swing 3100–3980/s between rounds of one run.
 const ROUNDS = 5;
 const FUZZ_SECONDS = 20;
-// Requests run with both sides placed the same way: left to the scheduler, raw C's rounds swung 14k–41k/s (whether the
-// client and the server happened to share a CPU: a wakeup across CPUs costs more than the whole request on one).
+// Requests and reads run with both sides placed the same way: left to the scheduler, raw C's request rounds swung
+// 14k–41k/s and its read rounds 965–2195 MB/s (whether client and server happened to share a CPU: a wakeup across CPUs
+// costs more than a whole request on one).
 interface Job { readonly job: 'cycles' | 'requests' | 'reads'; readonly n: number; readonly what: string; readonly place?: { readonly server: number; readonly client: number } }
 const JOBS: readonly Job[] = [
   { job: 'cycles', n: 3000, what: 'connection cycles/s (open, mount, INIT, ring, one REGISTER per queue, teardown)' },
   { job: 'requests', n: 15000, place: { server: 0, client: 1 }, what: 'requests/s over the ring (client stat → GETATTR CQE → COMMIT_AND_FETCH), server on CPU 0, client on CPU 1' },
   { job: 'requests', n: 150000, place: { server: 0, client: 0 }, what: 'requests/s over the ring, server and client on CPU 0 (no wakeup across CPUs: the harness\'s own cost per request shows)' },
-  { job: 'reads', n: 4000, what: 'MB/s of 128 KiB reads over the ring (FOPEN_DIRECT_IO: each read one READ whose 131072 bytes the server copies into its payload buffer)' },
+  { job: 'reads', n: 4000, place: { server: 0, client: 1 }, what: 'MB/s of 128 KiB reads over the ring (FOPEN_DIRECT_IO: each read one READ whose 131072 bytes the server copies into its payload buffer), server on CPU 0, client on CPU 1' },
 ];
 
 // Every mount point of both sides lives under one directory, removed when the bench ends or is stopped.

@@ -1,5 +1,5 @@
 /* Raw-C baseline for `npm run bench`: the same two jobs as the harness, with no harness in the way.
- * usage: baseline cycles N | baseline requests N [CLIENT_CPU] | baseline reads N   (root, inside a private mount namespace;
+ * usage: baseline cycles N | baseline requests N [CLIENT_CPU] | baseline reads N [CLIENT_CPU]   (root, in a private mount namespace;
  *        CLIENT_CPU: the client pins itself there, as the harness's does, while npm run bench places the server)
  * Build: cc -O2 -include bench-spec.h baseline.c, where bench-spec.h (bench/baselineSpec.ts) holds every offset, width,
  * size and UAPI constant below as a #define generated from spec/: this file types none. */
@@ -124,12 +124,16 @@ static void answer(struct conn *c, int q, uint64_t unique, uint32_t psz) {
   submit_cmd(&c->r, c->fd, SPEC_CMD_COMMIT, q, unique, NULL, q);
 }
 
+/* The client pins itself where npm run bench asks, as the harness's client does (clientPool.cc). */
+static void pin_client(int cpu) { if (cpu < 0) return; cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set); if (sched_setaffinity(0, sizeof set, &set) < 0) _exit(errno); }
+
 /* The data job: a client opens one file (FOPEN_DIRECT_IO) and reads 128 KiB at offset 0 N times; prints MB/s. */
-static int reads(struct conn *c, long n) {
+static int reads(struct conn *c, long n, int client_cpu) {
   char path[sizeof c->dir + 8]; snprintf(path, sizeof path, "%s/big", c->dir);
   double t0 = now();
   pid_t pid = fork();
   if (pid == 0) {
+    pin_client(client_cpu);
     static char buf[MAX_PAYLOAD];
     int fd = open(path, O_RDONLY | O_CLOEXEC); if (fd < 0) _exit(errno);
     for (long i = 0; i < n; i++) if (pread(fd, buf, MAX_PAYLOAD, 0) != MAX_PAYLOAD) _exit(EIO);
@@ -164,7 +168,7 @@ static int reads(struct conn *c, long n) {
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
-  if (argc != 3 && !(argc == 4 && !strcmp(argv[1], "requests"))) { fprintf(stderr, "usage: baseline cycles N | requests N [CLIENT_CPU] | reads N\n"); return 2; }
+  if (argc != 3 && !(argc == 4 && strcmp(argv[1], "cycles"))) { fprintf(stderr, "usage: baseline cycles N | requests N [CLIENT_CPU] | reads N [CLIENT_CPU]\n"); return 2; }
   long n = atol(argv[2]);
   int client_cpu = argc == 4 ? atoi(argv[3]) : -1;
   struct conn c;
@@ -177,11 +181,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   conn_open(&c);
-  if (!strcmp(argv[1], "reads")) return reads(&c, n);
+  if (!strcmp(argv[1], "reads")) return reads(&c, n, client_cpu);
   double t0 = now();
   pid_t pid = fork();
   if (pid == 0) {
-    if (client_cpu >= 0) { cpu_set_t set; CPU_ZERO(&set); CPU_SET(client_cpu, &set); if (sched_setaffinity(0, sizeof set, &set) < 0) _exit(errno); }
+    pin_client(client_cpu);
     struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
   unsigned char reply[ATTR_OUT_SIZEOF];
   for (long done = 0; done < n;) {
