@@ -45,7 +45,7 @@ function writeScalar(dv: DataView, off: number, s: Scalar, v: Value | undefined,
 /**
  * Each layout is compiled once per registry into a function whose object literal and DataView calls are its field
  * table, offsets and widths: the generic loop built a record key by key and looked nested layouts up on every call
- * (2.3 µs to read an entry's header; npm run bench's requests on one CPU spent a third of each request here).
+ * (2.3 µs to read an entry's header: about 4 of the 9 µs a request took in npm run bench on one CPU).
  */
 type Decoder = (dv: DataView, bytes: Uint8Array, base: number) => Record;
 type Encoder = (dv: DataView, out: Uint8Array, values: Record, base: number) => void;
@@ -78,7 +78,7 @@ function decoderOf(layout: Layout, lookup: LayoutLookup): Decoder {
       case 'struct': nested.push(decoderOf(lookup(f.type.layout), lookup)); return `${JSON.stringify(f.name)}: nested[${nested.length - 1}](dv, bytes, ${at})`;
     }
   });
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from the layout table alone
+  // The source is built from the layout table alone: names quoted by JSON.stringify, offsets and sizes numbers.
   c.decode = new Function('nested', `return (dv, bytes, b) => ({ ${parts.join(', ')} });`)(nested) as Decoder;
   return c.decode;
 }
@@ -98,7 +98,6 @@ function encoderOf(layout: Layout, lookup: LayoutLookup): Encoder {
     })();
     return `if (${key} in values) { const v = values[${key}]; ${write} }`;
   });
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from the layout table alone
   c.encode = new Function('nested', 'put', 'bytesInto', 'record', `return (dv, out, values, b) => { ${body.join(' ')} };`)(nested, writeScalar, bytesInto, record) as Encoder;
   return c.encode;
 }
