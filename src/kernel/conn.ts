@@ -1,5 +1,4 @@
 // One real FUSE connection with its io_uring, driven by the same Commands as the model (runs in the worker).
-import { rmdirSync } from 'node:fs';
 import { match } from 'ts-pattern';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO, errnoName } from '../../spec/errno.js';
@@ -20,7 +19,7 @@ import { registerSparseTable, ZeroCopyServer } from './zeroCopy.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
 import { readHeader, writeReply, type Delivered } from './delivery.js';
 import { devReadSize, initReply, parseInitIn, parseRequest, reply, UNSOLICITED, type InitOffer } from './fuseMsg.js';
-import { newMountDir } from './mountDirs.js';
+import type { MountPoint } from './mountPoint.js';
 import type { ParamLock } from './paramLock.js';
 import { connectionId, ensureFusectl } from './procfs.js';
 import { FairDeadline } from './fairDeadline.js';
@@ -31,7 +30,7 @@ import { uringCmdSqe } from './sqe.js';
 import { scaled, TIME_SCALE } from './timeScale.js';
 
 const { O_RDWR, O_CREAT } = O_FLAG;
-const { MS_RDONLY, MS_NOSUID, MS_NODEV } = MS_FLAG;
+const { MS_NOSUID, MS_NODEV } = MS_FLAG;
 const CAP_IPC_LOCK = BigInt(CAP.CAP_IPC_LOCK), CAP_SYS_ADMIN = BigInt(CAP.CAP_SYS_ADMIN);
 /** user_data bit of the harness's own NOP fences, and of the server's own reads and writes (zero-copy). */
 const FENCE = 1n << 62n, SERVER_IO = 1n << 61n;
@@ -68,6 +67,8 @@ export interface ConnEnv {
   readonly pool: ClientPool;
   readonly lock: ParamLock | null;
   readonly interruptBlocked: boolean;
+  /** The worker's mount point, with its read-only tmpfs under every case's FUSE mount. */
+  readonly mountPoint: MountPoint;
 }
 
 /** Time spent in one phase: total milliseconds over `n` occurrences. */
@@ -102,8 +103,6 @@ export class KernelConn {
   private ringExited = false;
   /** Read end of a pipe whose only write end is a file registered in the ring: it hangs up once the ring is freed. */
   private ringGone = -1;
-  /** The read-only tmpfs under the mount is mounted (teardown removes it after the fuse mount). */
-  private under = false;
   private capsDropped = false;
   private arena: FixedArena | null = null;
   private readonly pools = new Map<number, { region: Region; fixed: number | null }>();
@@ -157,11 +156,8 @@ export class KernelConn {
       this.syncInit = this.p.ioctl(this.fusefd, FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT);
     }
     if (!this.cfg.mount) return;
-    this.dir = newMountDir();
-    // Under the mount, an empty read-only tmpfs: after a lazy umount a client's path walk finds nothing there (ENOENT,
-    // EROFS for O_CREAT) instead of creating files in /tmp.
-    this.check(this.p.mount('furc-under', this.dir, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV, 'size=4k'), `mount read-only tmpfs on ${this.dir}`);
-    this.under = true;
+    // The worker's directory, an empty read-only tmpfs under the mount (see MountPoint).
+    this.dir = this.env.mountPoint.path();
     this.check(this.p.mount('furc', this.dir, 'fuse', MS_NOSUID | MS_NODEV, `fd=${this.fusefd},rootmode=40000,user_id=0,group_id=0`), `mount fuse on ${this.dir}`);
     this.connId = connectionId(this.dir);
     ensureFusectl(this.p);
@@ -656,8 +652,7 @@ export class KernelConn {
       const r = this.p.umount2(this.dir, MNT_DETACH);
       if (r < 0) problems.push(`umount2(${this.dir}, MNT_DETACH) failed: ${r}`);
     }
-    if (this.under) { const r = this.p.umount2(this.dir!, MNT_DETACH); if (r < 0) problems.push(`umount2 of the tmpfs under ${this.dir} failed: ${r}`); this.under = false; }
-    if (this.dir) try { rmdirSync(this.dir); } catch { /* busy until the detach completes */ }
+    if (this.dir) this.env.mountPoint.afterCase();
     try { this.waitConnectionGone(); } catch (e) { problems.push((e as Error).message); }
     if (!this.keepParam) this.env.lock?.release();
     if (problems.length) throw new KernelError(problems.join('; '));

@@ -10,6 +10,7 @@ import { ParamLock } from './paramLock.js';
 import { detectRevision, type Detection } from './detect.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { removeOwnMountDir, sweepDeadWorkers } from './mountDirs.js';
+import { MountPoint } from './mountPoint.js';
 import { SPLAT } from './splatPatterns.js';
 import { fromWire, toWire } from './wire.js';
 import { NOT_RUN, Resolver, type CaseTrace, type FuzzCase } from '../target/case.js';
@@ -56,7 +57,8 @@ p.setDeathSignal();
 // Clients are forked now, before any ring or mount exists, and serve every case of this worker.
 const pool = new ClientPool(p, 4);
 const lock = (() => { try { return new ParamLock(p); } catch { return null; } })();
-const env = (interruptBlocked = true): ConnEnv => ({ pool, lock, interruptBlocked });
+const mountPoint = new MountPoint(p);
+const env = (interruptBlocked = true): ConnEnv => ({ pool, lock, interruptBlocked, mountPoint });
 // A worker killed mid-case (TIMEOUT, kill -9 of the runner) leaves an empty mount point; the next one removes it.
 sweepDeadWorkers();
 const kmsg = p.open('/dev/kmsg', O_RDONLY_NONBLOCK);
@@ -136,6 +138,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   try { conn?.close(); } catch { /* the runner is gone: nothing to report to */ }
   pool.killAll();
   lock?.close();
+  mountPoint.release();
   removeOwnMountDir();
   process.exit(0);
 });

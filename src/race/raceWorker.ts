@@ -7,6 +7,7 @@ import type { RevisionId } from '../../spec/types.js';
 import { ClientPool } from '../kernel/clients.js';
 import { cpus, detectRevision } from '../kernel/detect.js';
 import { removeOwnMountDir, sweepDeadWorkers } from '../kernel/mountDirs.js';
+import { MountPoint } from '../kernel/mountPoint.js';
 import { ParamLock } from '../kernel/paramLock.js';
 import { fromWire, toWire } from '../kernel/wire.js';
 import { buildRace, runIteration, UMOUNT_SLOT, type IterationRequest, type WorkerCtx } from './iteration.js';
@@ -45,7 +46,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     if (req.op === 'hello') {
       let rev: RevisionId | 'none' = req.revision ?? 'none', why: string | null = null;
       if (!req.revision) {
-        const d = detectRevision(p, { pool, lock, interruptBlocked: true });
+        const mountPoint = new MountPoint(p);
+        const d = detectRevision(p, { pool, lock, interruptBlocked: true, mountPoint });
+        mountPoint.release();
         // Races use per-entry REGISTER: the detected revision when a scenario races it (7.3's R8, mainline R0), else R0's
         // rules where the kernel keeps them (the R4/R7 series extend R0).
         rev = d.revision !== 'none' && scenariosFor(d.revision).length > 0 ? d.revision : d.evidence.R0 === null ? 'R0' : 'none';
