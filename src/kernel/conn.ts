@@ -111,6 +111,8 @@ export class KernelConn {
   private readonly ioDone = new Map<bigint, number>();
   private readonly spilled: Event[] = [];
   private unmounted = false;
+  /** /dev/fuse answered ENODEV or ECONNABORTED: its connection's input queue is gone, so no wait looks at it. */
+  private devGone = false;
   private readonly fs: FsState;
   /** Result of FUSE_DEV_IOC_SYNC_INIT when the case asked for it (-ENOTTY before 6.18). */
   syncInit: number | null = null;
@@ -496,14 +498,16 @@ export class KernelConn {
       this.pollClients(out);
       if (this.ops.size === 0) break;
       if (deadline.expired(this.busyClientPids())) throw new KernelError(`${after}: ${wakefulClients(this.busyClientPids()).join('; ') || `client pid ${this.busyClientPids().join(', ')} asleep in FUSE`} still in the kernel ${deadline.describe()} later`);
-      this.waitForActivity();
+      // Nothing here reads /dev/fuse, and after an abort it polls ready for good (EPOLLERR): waiting on it would spin.
+      this.waitForActivity(false);
     }
     return [...out, ...this.settle()];
   }
 
-  /** Sleeps until the ring, /dev/fuse or a client has something, or NAP_MS (a task falling asleep raises no fd). */
-  private waitForActivity(): void {
-    const fds = [...this.env.pool.busyFds(), ...(this.ringExited ? [] : [this.ring]), ...(this.cfg.mount && this.fusefd >= 0 ? [this.fusefd] : [])];
+  /** Sleeps until the ring, /dev/fuse (`dev`) or a client has something, or NAP_MS (a task falling asleep raises no fd). */
+  private waitForActivity(dev = true): void {
+    const withDev = dev && this.cfg.mount && this.fusefd >= 0 && !this.devGone;
+    const fds = [...this.env.pool.busyFds(), ...(this.ringExited ? [] : [this.ring]), ...(withDev ? [this.fusefd] : [])];
     if (fds.length) this.p.waitAny(fds, NAP_MS); else Atomics.wait(NAP, 0, 0, NAP_MS);
   }
 
@@ -596,6 +600,8 @@ export class KernelConn {
       if (typeof b === 'number') {
         const gone: number[] = [ERRNO.ETIMEDOUT, ERRNO.ENODEV, ERRNO.ECONNABORTED, ERRNO.ENOTCONN, ERRNO.EINTR];
         if (!gone.includes(-b)) throw new KernelError(`read /dev/fuse failed: ${b}`);
+        // A disconnected input queue never reconnects: its poll says ready for good (fuse_dev_poll's EPOLLERR).
+        if (b === -ERRNO.ENODEV || b === -ERRNO.ECONNABORTED) this.devGone = true;
         return;
       }
       const { h, body } = parseRequest(b);
