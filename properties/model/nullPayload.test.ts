@@ -38,4 +38,20 @@ describe('a request copied into an entry registered with a null payload address'
   it('should end a stat -EFAULT at its COMMIT on R0 (6.18.44)', async () => {
     expect(await stat('R0')).toEqual(['s3 -14']);
   });
+
+  // A header made PROT_NONE too: 7.3 copies op_in (when the opcode has one) before the payload, the rest of the header after.
+  const faulting = async (op: 'open' | 'write') => {
+    const opened: Step[] = op === 'write' ? [{ kind: 'client', op: 'open', cpu: 1, file: 'small', client: 0, tag: 'o' }, { kind: 'serve', tag: 'so' }] : [];
+    const steps: Step[] = [reg('reg.0', 0, 'null'), reg('reg.1', 1, 'valid'), ...opened, { kind: 'mem', region: 'header', prot: 'none', part: 'all', entry: 'reg.0' },
+      op === 'open' ? { kind: 'client', op, cpu: 0, file: 'empty', client: 0, tag: 's4' } : { kind: 'client', op, cpu: 0, size: 1, client: 0, tag: 's4' }];
+    return ((await model.runCase({ config: baseConfig('R8', 2), steps })).steps[steps.length - 1] as Event[]).flatMap((e) => (e.kind === 'client_done' ? [`${e.tag} ${e.res}`] : []));
+  };
+
+  it('should end an open -EIO on R8 when the header faults too (LOOKUP has no op_in; 7.3.4 under furc vm, seed 735, 3/3)', async () => {
+    expect(await faulting('open')).toEqual(['s4 -5']);
+  });
+
+  it("should end a 1-byte write -EFAULT on R8 when the header faults too (WRITE's op_in is copied before its byte)", async () => {
+    expect(await faulting('write')).toEqual(['s4 -14']);
+  });
 });

@@ -117,6 +117,9 @@ export const OP_IN: Readonly<Partial<Record<number, string>>> = {
   [FUSE_OPCODE.FUSE_RELEASE]: 'fuse_release_in', [FUSE_OPCODE.FUSE_FSYNC]: 'fuse_fsync_in',
 };
 
+/** Bytes of in_args[0], the op header the kernel copies into an entry's op_in (0: none, as LOOKUP's zero-size arg). */
+export const opInSize = (opcode: number): number => { const l = OP_IN[opcode]; return l ? lookup(l).size : 0; };
+
 /** What a request asks, in words both targets spell alike: "size@offset" for READ/WRITE, the name for LOOKUP/CREATE. */
 export function argOf(r: FsRequest): string | undefined {
   const O = FUSE_OPCODE;

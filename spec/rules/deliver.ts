@@ -6,6 +6,9 @@ import { mapPrior, withConfig, withPrior } from './scenario.js';
 import { src, type RuleTable, type Scenario } from './types.js';
 import type { Probe } from '../conn/probe.js';
 import { copiedIn, ZERO_COPY_SOURCE, zeroCopied } from '../conn/zeroCopy.js';
+import { HEADER_HEAD } from '../conn/state.js';
+import { opInSize } from '../fs/fs.js';
+import { FUSE_URING_IN_OUT_HEADER_SZ } from '../uapi/fuse_uring.js';
 
 const E = negErrno;
 const SEND = 'fs/fuse/dev_uring.c:fuse_uring_prepare_send → fuse_uring_copy_to_ring';
@@ -100,19 +103,28 @@ export function deliverR8(): RuleTable {
         // A table of one slot, registered before the pool: slot 3 is past it, so the pool stays plain memory.
         violate: (s) => withConfig(s, { buffer_table: 1 }),
       },
-      r0.rows[0]!,
       {
         // 7.3 reads a null payload address as "no buffer selected yet" (a pool's entries): fuse_uring_import_payload()
-        // leaves the iterator empty, so the first payload byte finds no page at all, after op_in went into the header.
+        // leaves the iterator empty, so the first payload byte finds no page at all. fuse_uring_args_to_ring() copies
+        // op_in (when in_args[0] has bytes) before the payload and ring_ent_in_out and in_out after it: a faulting header
+        // wins only where op_in faults (7.3.4 under furc vm, seed 735: a LOOKUP into a PROT_NONE header got -EIO).
         kind: 'check', id: 'deliver.payload.null', errno: E('EIO'),
-        source: src(`${SEND} → setup_fuse_copy_state → fuse_uring_import_payload (v7.3: !base, empty iov_iter) → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
-        when: (p) => nullPayloadEntry(p) && (p.request ? copiedIn(p.queue, p.request) : 0) > 0,
+        source: src(`${SEND} → fuse_uring_args_to_ring (v7.3: copy_header_to_ring of op_in, fuse_copy_args, then ring_ent_in_out) → setup_fuse_copy_state → fuse_uring_import_payload (!base, empty iov_iter) → fs/fuse/dev.c:fuse_copy_fill (iov_iter_get_pages2 gives 0: -EIO)`),
+        when: (p) => nullPayloadEntry(p) && (p.request ? copiedIn(p.queue, p.request) : 0) > 0 && !opInFaults(p),
         // The landing entry registered with a null payload address (7.3.4 holds such a REGISTER).
         violate: nullPayload,
       },
-      ...r0.rows.slice(1),
+      ...r0.rows,
     ],
   };
+}
+
+/** Whether copying the request's op header (in_args[0]) into op_in faults: op_in follows in_out in the header. */
+export function opInFaults(p: Probe): boolean {
+  const n = p.request ? opInSize(p.request.opcode) : 0;
+  if (p.entry === undefined || n === 0) return false;
+  const from = FUSE_URING_IN_OUT_HEADER_SZ, to = from + n;
+  return (from < HEADER_HEAD && p.entry.hdr.head !== 'rw') || (to > HEADER_HEAD && p.entry.hdr.tail !== 'rw');
 }
 
 /** 7.3: an entry whose payload address is null and whose queue has no pool to give it a buffer copies through nothing. */
