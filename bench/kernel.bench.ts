@@ -6,6 +6,7 @@ import { withEnableUring } from '../src/cli/kernelRun.js';
 import { ParamLock } from '../src/kernel/paramLock.js';
 import { loadProbe, type NativeProbe } from '../native-probe/index.js';
 import { KernelTarget } from '../src/kernel/kernelTarget.js';
+import { NAP_MS } from '../src/kernel/conn.js';
 import { cpus } from '../src/kernel/detect.js';
 import { ModelTarget } from '../src/target/modelTarget.js';
 import { fuzzJobs, type FuzzSummary } from '../fuzz/fuzzer.js';
@@ -83,8 +84,10 @@ async function main(): Promise<void> {
     const fuzzRun = (targets: KernelTarget[]) => fuzzJobs({ model: new ModelTarget({ nr_cpus: cpus(), caps: { CAP_SYS_ADMIN: true, CAP_IPC_LOCK: true } }),
       revision: 'R0', seed: 20261121, runs: 1_000_000, seconds: FUZZ_SECONDS, outDir: null, nrCpus: cpus(), fingerprint: null, progress: () => {} }, targets);
     try {
+      const waitsBefore = k.traffic.waits;
       const one = await fuzzRun([k]);
       const profile = structuredClone(k.profile);
+      const waits = k.traffic.waits - waitsBefore;
       const many = jobs > 1 ? await fuzzRun(ks) : one;
       const rateOf = (s: FuzzSummary) => s.cases / s.seconds;
       const line = (s: FuzzSummary, n: number) => `${rateOf(s).toFixed(2)} cases/s with ${n} job${n > 1 ? 's' : ''} (${s.cases} cases, ${(s.steps / s.seconds).toFixed(1)} steps/s, ${s.findings.length} findings)`;
@@ -106,6 +109,8 @@ async function main(): Promise<void> {
       console.log(`profile of a fuzz case, 1 job (${(1000 / rateOf(one)).toFixed(2)} ms each; raw C's figure where it does the same work):`);
       for (const [phase, p] of phases) console.log(`  ${phase.padEnd(24)} ${perCase(p.ms)}  (${p.n} times, ${(p.ms / p.n).toFixed(3)} ms each${raw(phase)})`);
       console.log(`  ${'outside the worker'.padEnd(24)} ${perCase(one.seconds * 1000 - inWorker)}`);
+      // A wait that returns at once is a spin: this count once stood at 81 per case (a dead /dev/fuse polled ready).
+      console.log(`  ${'waits for activity'.padEnd(24)} ${(waits / one.cases).toFixed(1)} per case (a ppoll of the ring, /dev/fuse and busy clients, or a ${NAP_MS} ms nap)`);
     } finally { stop(); ks.forEach((x) => x.dispose()); }
   });
 }

@@ -41,7 +41,7 @@ export const DEADLINE = { step: scaled(5000), teardown: scaled(5000), exit: scal
 const SERVE_MAX = 512;
 const NAP = new Int32Array(new SharedArrayBuffer(4));
 /** A task falling asleep, a fusectl file changing: no fd tells, so these are looked at again after this many ms. */
-const NAP_MS = 0.2;
+export const NAP_MS = 0.2;
 /**
  * When the submit watch first looks at a submission on an unbound device (after 5 ms, those took 1.3 s of a 10 s fuzz),
  * stretched under emulation, where a look every 0.2 ms before the submitter even sleeps takes the guest's CPU.
@@ -119,7 +119,8 @@ export class KernelConn {
   offer: InitOffer | null = null;
   negotiated = 0n;
   /** Requests the kernel sent on /dev/fuse vs delivered as CQEs: proof of where traffic went. */
-  readonly counts = { devRequests: 0, ringRequests: 0 };
+  /** Requests seen each way, and the waits for activity (each a ppoll or a nap; npm run bench prints them per case). */
+  readonly counts = { devRequests: 0, ringRequests: 0, waits: 0 };
   /** Milliseconds spent per phase of this connection (mount+INIT, REGISTERs, commits, client ops, teardown…), and how often. */
   readonly profile: Record<string, PhaseTime> = {};
 
@@ -508,6 +509,7 @@ export class KernelConn {
   private waitForActivity(dev = true): void {
     const withDev = dev && this.cfg.mount && this.fusefd >= 0 && !this.devGone;
     const fds = [...this.env.pool.busyFds(), ...(this.ringExited ? [] : [this.ring]), ...(withDev ? [this.fusefd] : [])];
+    this.counts.waits++;
     if (fds.length) this.p.waitAny(fds, NAP_MS); else Atomics.wait(NAP, 0, 0, NAP_MS);
   }
 

@@ -24,7 +24,7 @@ export class KernelTarget implements Target {
   private detection: Detection | null = null;
   private label: string | undefined;
   /** Traffic counters of every closed session: requests seen on the ring and on /dev/fuse. */
-  readonly traffic = { ringRequests: 0, devRequests: 0, sessions: 0 };
+  readonly traffic = { ringRequests: 0, devRequests: 0, sessions: 0, waits: 0 };
 
   /**
    * keepEnableUring: never touch fuse.enable_uring (to record how a kernel behaves with it as it is).
@@ -92,6 +92,7 @@ export class KernelTarget implements Target {
         this.traffic.sessions++;
         this.traffic.ringRequests += r.counts?.ringRequests ?? 0;
         this.traffic.devRequests += r.counts?.devRequests ?? 0;
+        this.traffic.waits += r.counts?.waits ?? 0;
         if (r.health && r.health.length > 0) throw new KernelHealthError(`kernel log during the case:\n${r.health.join('\n')}`);
         if (r.problem) throw new KernelHealthError(`teardown: ${r.problem}`);
         return r.events ?? [];
@@ -107,6 +108,7 @@ export class KernelTarget implements Target {
     this.traffic.sessions++;
     this.traffic.ringRequests += r.counts?.ringRequests ?? 0;
     this.traffic.devRequests += r.counts?.devRequests ?? 0;
+    this.traffic.waits += r.counts?.waits ?? 0;
     for (const [k, v] of Object.entries(r.profile ?? {})) {
       const p = (this.profile[k] ??= { ms: 0, n: 0 });
       p.ms += v.ms; p.n += v.n;

@@ -41,7 +41,7 @@ export interface WorkerReply {
   readonly health?: string[];
   /** What teardown found wrong in the kernel (a client still inside after an abort, a connection that never went). */
   readonly problem?: string;
-  readonly counts?: { devRequests: number; ringRequests: number };
+  readonly counts?: { devRequests: number; ringRequests: number; waits: number };
   readonly trace?: CaseTrace;
   /** Where a case's time went in the worker, by phase (ms). */
   readonly profile?: Readonly<Record<string, PhaseTime>>;
