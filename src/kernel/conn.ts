@@ -43,6 +43,12 @@ const NAP = new Int32Array(new SharedArrayBuffer(4));
 /** A task falling asleep, a fusectl file changing: no fd tells, so these are looked at again after this many ms. */
 export const NAP_MS = 0.2;
 /**
+ * The k-th nap of one settle: 0.05 ms, 0.1, then NAP_MS. Half the waits of a client op ended by the timeout, the client
+ * having fallen asleep in FUSE (fuse_get_req, request_wait_answer) or still running its op: a first look sooner finds
+ * it asleep sooner. How long to nap never decides anything: quiet is still two rounds in a row with no one busy.
+ */
+const napAfter = (k: number): number => Math.min(NAP_MS, 0.05 * 2 ** k);
+/**
  * When the submit watch first looks at a submission on an unbound device (after 5 ms, those took 1.3 s of a 10 s fuzz),
  * stretched under emulation, where a look every 0.2 ms before the submitter even sleeps takes the guest's CPU.
  */
@@ -473,7 +479,7 @@ export class KernelConn {
     const out: Event[] = [];
     // Clients kept off the CPU by a loaded machine are not stuck: their wait for a CPU does not count (ghosts of 17:17-17:24).
     const deadline = new FairDeadline(deadlineMs);
-    let calm = false;
+    let calm = false, naps = 0;
     for (;;) {
       const before = out.length;
       this.reapRing(out, 0);
@@ -486,7 +492,7 @@ export class KernelConn {
       calm = quiet;
       if (deadline.expired(this.busyClientPids())) throw new KernelError(`step not settled within ${deadline.describe()}: ${busy.join('; ') || 'events kept arriving'}`);
       // Only a busy task is waited for; a round that merely collected events is followed by the next one at once.
-      if (busy.length > 0) this.waitForActivity();
+      if (busy.length > 0) this.waitForActivity(true, napAfter(naps++));
     }
   }
 
@@ -494,23 +500,24 @@ export class KernelConn {
   private settleUntilIdle(deadlineMs: number, after: string): Event[] {
     const out: Event[] = [];
     const deadline = new FairDeadline(deadlineMs);
+    let naps = 0;
     while (this.ops.size > 0) {
       this.reapRing(out, 0);
       this.pollClients(out);
       if (this.ops.size === 0) break;
       if (deadline.expired(this.busyClientPids())) throw new KernelError(`${after}: ${wakefulClients(this.busyClientPids()).join('; ') || `client pid ${this.busyClientPids().join(', ')} asleep in FUSE`} still in the kernel ${deadline.describe()} later`);
       // Nothing here reads /dev/fuse, and after an abort it polls ready for good (EPOLLERR): waiting on it would spin.
-      this.waitForActivity(false);
+      this.waitForActivity(false, napAfter(naps++));
     }
     return [...out, ...this.settle()];
   }
 
-  /** Sleeps until the ring, /dev/fuse (`dev`) or a client has something, or NAP_MS (a task falling asleep raises no fd). */
-  private waitForActivity(dev = true): void {
+  /** Sleeps until the ring, /dev/fuse (`dev`) or a client has something, or `napMs` (a task falling asleep raises no fd). */
+  private waitForActivity(dev = true, napMs = NAP_MS): void {
     const withDev = dev && this.cfg.mount && this.fusefd >= 0 && !this.devGone;
     const fds = [...this.env.pool.busyFds(), ...(this.ringExited ? [] : [this.ring]), ...(withDev ? [this.fusefd] : [])];
     this.counts.waits++;
-    if (fds.length) this.p.waitAny(fds, NAP_MS); else Atomics.wait(NAP, 0, 0, NAP_MS);
+    if (fds.length) this.p.waitAny(fds, napMs); else Atomics.wait(NAP, 0, 0, napMs);
   }
 
   private busyClientPids(): number[] { return [...this.ops.keys()].map((s) => this.env.pool.pid(s)); }
