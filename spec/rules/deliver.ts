@@ -120,7 +120,7 @@ export function deliverR8(): RuleTable {
 }
 
 /** Whether copying the request's op header (in_args[0]) into op_in faults: op_in follows in_out in the header. */
-export function opInFaults(p: Probe): boolean {
+function opInFaults(p: Probe): boolean {
   const n = p.request ? opInSize(p.request.opcode) : 0;
   if (p.entry === undefined || n === 0) return false;
   const from = FUSE_URING_IN_OUT_HEADER_SZ, to = from + n;
