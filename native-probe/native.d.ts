@@ -32,6 +32,11 @@ export interface NativeProbe {
    * of ms looks that soon (and as often after) instead of after 5 ms, for a submission expected to sleep.
    */
   ringSubmit(ring: number, sqe: Buffer, watched?: boolean | number): number;
+  /**
+   * on: from now until holdSignals(false) the calling thread holds every signal but the submit watch's own, as each
+   * ringSubmit otherwise does for itself (two mask changes per submission); 0. Forked clients reset their mask.
+   */
+  holdSignals(on: boolean): number;
   /** The wchan where the last ringSubmit slept before it was interrupted, or null if it never blocked. */
   ringSubmitBlocked(): string | null;
   /** Waits up to timeoutMs for a CQE, then returns up to max [user_data, res, flags] rows; or -errno (-EBADF: not a ring of ringSetup). */

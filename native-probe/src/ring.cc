@@ -92,6 +92,14 @@ Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), n < 0 ? -e : n);
 }
 
+// holdSignals(on) → 0: from now until holdSignals(false), this thread holds every signal but the watch's own (as each
+// submission otherwise does for itself, with two mask changes).
+Napi::Value JS_holdSignals(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(1);
+  submitWatch(info.Env()).hold(info[0].ToBoolean());
+  return Napi::Number::New(info.Env(), 0);
+}
+
 // ringSubmitBlocked() → where the last ringSubmit slept in the kernel before it was interrupted ("fuse_get_dev…"), or null.
 Napi::Value JS_ringSubmitBlocked(const Napi::CallbackInfo& info) {
   std::string where = submitWatch(info.Env()).takeBlocked();

@@ -1,4 +1,4 @@
-// See submitWatch.h. The timer only decides when to look; "blocked" is decided by what the kernel says the task does.
+// See submitWatch.h. The samples only decide when to look; "blocked" is decided by what the kernel says the task does.
 #include "submitWatch.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -11,10 +11,13 @@
 #include "ring.h"
 
 namespace {
-// By default the first look comes after 5 ms, then every 5 ms: looking costs two /proc reads, so only slow submissions pay
-// it, and a timer due before the next scheduler tick (4 ms at HZ=250) would reprogram the clock twice per submission. A
-// caller that expects a sleep (a device only this thread could bind) asks for a sooner first look (arm's firstNs).
-constexpr long FIRST_NS = 5'000'000, EVERY_NS = 5'000'000;
+// A submission is looked at once it has lasted a whole sample period (5 ms to 10 ms): looking costs two /proc reads, so
+// only slow submissions pay it. Arming a timer per submission cost two timerfd_settime calls (a clock reprogramming
+// each, a VM exit here): 2.5 µs of a 6.7 µs NOP submission. A caller that expects a sleep (a device only this thread
+// could bind) asks for a sooner first look (arm's firstNs), which keeps a timer of its own.
+constexpr long EVERY_NS = 5'000'000;
+// After this many samples with no submission the thread sleeps until the next one (a quiet worker costs nothing).
+constexpr int QUIET_SAMPLES = 20;
 int wakeSignal() { return SIGRTMIN + 5; }
 void onWake(int) {}
 
@@ -31,6 +34,8 @@ void setTimer(int fd, long firstNs, long everyNs) {
   struct itimerspec t = {{everyNs / 1'000'000'000, everyNs % 1'000'000'000}, {firstNs / 1'000'000'000, firstNs % 1'000'000'000}};
   timerfd_settime(fd, 0, &t, nullptr);
 }
+
+void drain(int fd) { uint64_t n; if (read(fd, &n, sizeof n) < 0) {} }
 }  // namespace
 
 SubmitWatch::SubmitWatch() {
@@ -40,9 +45,13 @@ SubmitWatch::SubmitWatch() {
   sigemptyset(&sa.sa_mask);
   sigaction(wakeSignal(), &sa, nullptr);
   tid_ = (pid_t)syscall(SYS_gettid);
-  sigfillset(&held_);
-  sigdelset(&held_, wakeSignal());
-  timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  sigfillset(&heldSet_);
+  sigdelset(&heldSet_, wakeSignal());
+  task_ = "/proc/self/task/" + std::to_string(tid_);
+  // Non-blocking: a drain after disarming finds nothing and must not wait for it.
+  tick_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  soon_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   stop_ = eventfd(0, EFD_CLOEXEC);
   thread_ = std::thread([this] { loop(); });
 }
@@ -51,25 +60,32 @@ SubmitWatch::~SubmitWatch() {
   uint64_t one = 1;
   if (write(stop_, &one, sizeof one) < 0) {}
   if (thread_.joinable()) thread_.join();
-  close(timer_);
-  close(stop_);
+  if (held_) pthread_sigmask(SIG_SETMASK, &savedHold_, nullptr);
+  for (int fd : {tick_, soon_, wake_, stop_}) close(fd);
+}
+
+void SubmitWatch::hold(bool on) {
+  if (on == held_) return;
+  pthread_sigmask(on ? SIG_BLOCK : SIG_SETMASK, on ? &heldSet_ : &savedHold_, on ? &savedHold_ : nullptr);
+  held_ = on;
 }
 
 void SubmitWatch::arm(bool watched, long firstNs) {
-  pthread_sigmask(SIG_BLOCK, &held_, &saved_);
+  if (!held_) pthread_sigmask(SIG_BLOCK, &heldSet_, &saved_);
   if (!watched) return;
+  // Sequentially consistent with the thread's going to sleep: one of the two sees the other (a new gen, or parked).
   gen_.fetch_add(1);
   armed_.store(true);
-  long first = firstNs > 0 ? firstNs : FIRST_NS;
-  setTimer(timer_, first, first < EVERY_NS ? first : EVERY_NS);
+  if (parked_.exchange(false)) { uint64_t one = 1; if (write(wake_, &one, sizeof one) < 0) {} }
+  if (firstNs > 0 && firstNs < EVERY_NS) { setTimer(soon_, firstNs, firstNs); soonArmed_ = true; }
 }
 
 void SubmitWatch::disarm(bool watched) {
   if (watched) {
     armed_.store(false);
-    setTimer(timer_, 0, 0);
+    if (soonArmed_) { setTimer(soon_, 0, 0); soonArmed_ = false; }
   }
-  pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  if (!held_) pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
 }
 
 std::string SubmitWatch::takeBlocked() {
@@ -79,6 +95,19 @@ std::string SubmitWatch::takeBlocked() {
   return s;
 }
 
+// Reads the submitter's state and wchan; interrupts it if submission `gen` is still the one armed and sleeps in FUSE.
+void SubmitWatch::look(unsigned gen) {
+  std::string stat = readSmall(task_ + "/stat");
+  size_t rp = stat.rfind(')');
+  char state = rp != std::string::npos && rp + 2 < stat.size() ? stat[rp + 2] : '?';
+  std::string wchan = readSmall(task_ + "/wchan");
+  // Only an interruptible sleep in FUSE code is a block we can end; a slow or runnable submitter is left alone.
+  if (state != 'S' || wchan.find("fuse") == std::string::npos) return;
+  if (!armed_.load() || gen_.load() != gen) return;
+  { std::lock_guard<std::mutex> g(mu_); blocked_ = wchan; }
+  syscall(SYS_tgkill, getpid(), tid_, wakeSignal());
+}
+
 void SubmitWatch::loop() {
   // Named, so the worker can tell it from an io-wq thread that is still being born (those start as a copy of "node").
   pthread_setname_np(pthread_self(), "furc-watch");
@@ -86,24 +115,42 @@ void SubmitWatch::loop() {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  const std::string task = "/proc/self/task/" + std::to_string(tid_);
+  bool sampling = false;
+  unsigned seen = 0;       // the submission armed at the last sample (valid when seenArmed)
+  bool seenArmed = false;
+  unsigned lastGen = 0;
+  int quiet = 0;
   for (;;) {
-    struct pollfd p[2] = {{timer_, POLLIN, 0}, {stop_, POLLIN, 0}};
-    if (poll(p, 2, -1) < 0) continue;
-    if (p[1].revents) return;
-    uint64_t ticks;
-    if (read(timer_, &ticks, sizeof ticks) < 0) continue;
+    struct pollfd p[4] = {{tick_, POLLIN, 0}, {soon_, POLLIN, 0}, {wake_, POLLIN, 0}, {stop_, POLLIN, 0}};
+    if (poll(p, 4, -1) < 0) continue;
+    if (p[3].revents) return;
+    if (p[2].revents) {
+      drain(wake_);
+      if (!sampling) { sampling = true; quiet = 0; seenArmed = false; lastGen = gen_.load(); setTimer(tick_, EVERY_NS, EVERY_NS); }
+    }
+    if (p[1].revents) {
+      drain(soon_);
+      unsigned gen = gen_.load();
+      if (armed_.load()) look(gen);
+    }
+    if (!p[0].revents) continue;
+    drain(tick_);
     unsigned gen = gen_.load();
-    if (!armed_.load()) continue;
-    std::string stat = readSmall(task + "/stat");
-    size_t rp = stat.rfind(')');
-    char state = rp != std::string::npos && rp + 2 < stat.size() ? stat[rp + 2] : '?';
-    std::string wchan = readSmall(task + "/wchan");
-    // Only an interruptible sleep in FUSE code is a block we can end; a slow or runnable submitter is left alone.
-    if (state != 'S' || wchan.find("fuse") == std::string::npos) continue;
-    if (!armed_.load() || gen_.load() != gen) continue;
-    { std::lock_guard<std::mutex> g(mu_); blocked_ = wchan; }
-    syscall(SYS_tgkill, getpid(), tid_, wakeSignal());
+    bool armed = armed_.load();
+    // Armed at this sample and the last with no submission in between: it has lasted a whole period.
+    if (armed && seenArmed && gen == seen) look(gen);
+    seenArmed = armed;
+    seen = gen;
+    quiet = armed || gen != lastGen ? 0 : quiet + 1;
+    lastGen = gen;
+    if (quiet < QUIET_SAMPLES) continue;
+    parked_.store(true);
+    // A submission that came before the store above did not see it: keep sampling for it.
+    if (gen_.load() != lastGen) { parked_.store(false); quiet = 0; continue; }
+    setTimer(tick_, 0, 0);
+    drain(tick_);
+    sampling = false;
+    seenArmed = false;
   }
 }
 

@@ -1,6 +1,7 @@
-// Watches an io_uring_enter that does not return: a helper thread, woken by a timerfd only when a submission
-// outlasts its first check, reads the submitter's state and wchan; asleep in FUSE code means blocked, and it is
-// interrupted with a signal whose handler does nothing (the command then completes with the wait's error).
+// Watches an io_uring_enter that does not return: a helper thread samples the submitter every 5 ms while submissions
+// come (and sleeps when none has come for a while); one found armed at two samples in a row has lasted at least 5 ms,
+// and only then are its state and wchan read. Asleep in FUSE code means blocked, and it is interrupted with a signal
+// whose handler does nothing (the command then completes with the wait's error). A submission armed costs no syscall.
 #pragma once
 #include <napi.h>
 #include <signal.h>
@@ -13,24 +14,33 @@ class SubmitWatch {
  public:
   SubmitWatch();
   ~SubmitWatch();
-  /** Before io_uring_enter: every signal but the watch's own is held back, so a child's SIGCHLD cannot end a sleep. */
-  /** firstNs > 0: look first after that long (and as often after), not after the default 5 ms. */
+  /** Before io_uring_enter: every signal but the watch's own is held back (unless hold() already does), so a child's SIGCHLD cannot end a sleep. */
+  /** firstNs > 0: look first after that long (and as often after), not after the default 5 ms (a timer of its own). */
   void arm(bool watched, long firstNs = 0);
   void disarm(bool watched);
+  /** Holds every signal but the watch's own from now until hold(false): the submissions in between skip their two mask changes. */
+  void hold(bool on);
   /** Where the last armed submission was found asleep (its wchan), cleared by reading; empty if it never blocked. */
   std::string takeBlocked();
 
  private:
   void loop();
-  int timer_ = -1;
+  void look(unsigned gen);
+  int tick_ = -1;   // periodic samples while submissions come
+  int soon_ = -1;   // a submission's own first look (firstNs)
+  int wake_ = -1;   // the first submission after a quiet spell wakes the sleeping thread
   int stop_ = -1;
   pid_t tid_ = 0;
+  std::string task_;
   std::atomic<unsigned> gen_{0};
   std::atomic<bool> armed_{false};
+  std::atomic<bool> parked_{true};
+  bool soonArmed_ = false;
+  bool held_ = false;
   std::mutex mu_;
   std::string blocked_;
   std::thread thread_;
-  sigset_t held_, saved_;
+  sigset_t heldSet_, saved_, savedHold_;
 };
 
 SubmitWatch& submitWatch(Napi::Env env);

@@ -81,6 +81,9 @@ let conn: KernelConn | null = null;
 createInterface({ input: process.stdin }).on('line', (line) => {
   const req = fromWire(line) as WorkerRequest & { id: number };
   const answer = (v: Omit<WorkerReply, 'id'>) => process.stdout.write(toWire({ id: req.id, ...v }) + '\n');
+  // Signals wait for the request's end (Node's other threads take the process's meanwhile): a child's SIGCHLD cannot end
+  // a sleep in FUSE code, and each submission skips the two mask changes it would make for itself.
+  p.holdSignals(true);
   try {
     switch (req.op) {
       case 'open':
@@ -133,7 +136,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     }
   } catch (e) {
     answer({ ok: false, error: (e as Error).message });
-  }
+  } finally { p.holdSignals(false); }
 }).on('close', () => {
   try { conn?.close(); } catch { /* the runner is gone: nothing to report to */ }
   pool.killAll();
