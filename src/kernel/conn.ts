@@ -668,7 +668,10 @@ export class KernelConn {
       if (r < 0) problems.push(`umount2(${this.dir}, MNT_DETACH) failed: ${r}`);
     }
     if (this.dir) this.env.mountPoint.afterCase();
-    try { this.waitConnectionGone(); } catch (e) { problems.push((e as Error).message); }
+    // Only a connection known gone gives its scratch back: a command still in io-wq would read the next one's bytes.
+    let gone = false;
+    try { gone = this.waitConnectionGone(); } catch (e) { problems.push((e as Error).message); }
+    this.memory.release(gone);
     if (!this.keepParam) this.env.lock?.release();
     if (problems.length) throw new KernelError(problems.join('; '));
     return events;
@@ -691,16 +694,18 @@ export class KernelConn {
   /**
    * The connection's fusectl directory goes when its last /dev/fuse reference does, which the ring's exit work holds
    * until it has cancelled the held commands. Their completions are task work for this process: left pending, they
-   * would end an interruptible sleep of the next case's first submission early (TIF_NOTIFY_SIGNAL).
+   * would end an interruptible sleep of the next case's first submission early (TIF_NOTIFY_SIGNAL). True once it went;
+   * false without a connection to watch (no mount).
    */
-  private waitConnectionGone(): void {
-    if (!this.ctl) return;
+  private waitConnectionGone(): boolean {
+    if (!this.ctl) return false;
     const deadline = Date.now() + DEADLINE.exit;
     try {
       while (!this.ctl.gone()) {
         if (Date.now() > deadline) throw new KernelError(`teardown: fusectl connection ${this.connId} still exists ${DEADLINE.exit} ms after abort, ring exit and umount`);
         Atomics.wait(NAP, 0, 0, NAP_MS);
       }
+      return true;
     } finally { this.ctl.close(); this.ctl = null; }
   }
 }

@@ -97,11 +97,39 @@ function nextAt(bytes: number): bigint {
   return at;
 }
 
+/**
+ * Pages for the bytes the harness writes for the kernel to read, lent to one connection at a time and so faulted in once
+ * per process: a fresh page costs a fault at its first write (about 15 µs here, more than the REGISTER that reads it).
+ */
+interface Scratch { readonly ab: ArrayBuffer; readonly addr: bigint; used: number; owner: Memory | null }
+export const SCRATCH_SIZE = 64 * 1024;
+const scratches = new WeakMap<NativeProbe, Scratch | null>();
+
+function scratchOf(p: NativeProbe): Scratch | null {
+  if (scratches.has(p)) return scratches.get(p)!;
+  const ab = p.alloc(SCRATCH_SIZE);
+  const s = typeof ab === 'number' ? null : { ab, addr: p.addressOf(ab), used: 0, owner: null };
+  scratches.set(p, s);
+  return s;
+}
+
 /** Allocates regions for one connection and keeps their buffers alive as long as the kernel may use them. */
 export class Memory {
   private readonly keep: ArrayBuffer[] = [];
+  /** The process's scratch while this connection holds it (from its first bytes() until release()). */
+  private scratch: Scratch | null = null;
 
   constructor(private readonly p: NativeProbe) {}
+
+  /**
+   * The connection is over. Known gone (its ring exited, so no io-wq worker still reads its bytes): the scratch goes to
+   * the next connection. Not known: the scratch stays with this one's other buffers and the next gets a new one.
+   */
+  release(known: boolean): void {
+    if (!this.scratch) return;
+    if (known) { this.scratch.owner = null; this.scratch.used = 0; } else scratches.delete(this.p);
+    this.scratch = null;
+  }
 
   private map(bytes: number): ArrayBuffer {
     let ab: ArrayBuffer | number = EEXIST;
@@ -134,8 +162,20 @@ export class Memory {
       .exhaustive();
   }
 
-  /** Bytes the harness writes for the kernel to read (an iovec array): plain memory, never faulted. */
+  /**
+   * Bytes the harness writes for the kernel to read (an iovec array): plain memory, never faulted, never reused while
+   * this connection lives (a command punted to io-wq, as a REGISTER before INIT is, reads them after its submission).
+   */
   bytes(data: Uint8Array): bigint {
+    const s = this.scratch ?? scratchOf(this.p);
+    if (s && (s.owner === null || s.owner === this) && s.used + data.length <= SCRATCH_SIZE) {
+      s.owner = this; this.scratch = s;
+      const at = s.used;
+      new Uint8Array(s.ab, at, data.length).set(data);
+      // 16-byte aligned, as malloc would give: nothing in the kernel's iovec import needs more.
+      s.used = at + Math.ceil(Math.max(data.length, 1) / 16) * 16;
+      return s.addr + BigInt(at);
+    }
     const ab = this.map(data.length);
     new Uint8Array(ab).set(data);
     return this.p.addressOf(ab);

@@ -1,0 +1,71 @@
+// Memory.bytes(): the kernel reads back what was written at the address it returns, from the process's scratch while
+// one connection holds it, from fresh pages otherwise.
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadProbe, type NativeProbe } from '../../native-probe/index.js';
+import { encode } from '../../spec/codec/codec.js';
+import { revision } from '../../spec/revisions.js';
+import { IORING_OP_WRITE } from '../../spec/uapi/io_uring.js';
+import { Memory, SCRATCH_SIZE } from './regions.js';
+
+const probe = loadProbe();
+const p = probe as NativeProbe;
+const R0 = revision('R0');
+
+describe.skipIf(typeof probe === 'string')('Memory.bytes', () => {
+  const ring = typeof probe === 'string' ? -1 : p.ringSetup(8, 0);
+  const [rd, wr] = typeof probe === 'string' ? [-1, -1] : p.pipe() as [number, number];
+  afterAll(() => { p.ringClose(ring); p.close(rd); p.close(wr); });
+
+  /** What the kernel reads at addr: an io_uring WRITE of len bytes from there into a pipe, read back. */
+  const kernelReads = (addr: bigint, len: number): Buffer => {
+    const sqe = Buffer.from(encode(R0.lookup('io_uring_sqe$rw'), { opcode: IORING_OP_WRITE, fd: wr, off: 0n, addr, len, buf_index: 0, user_data: 7n }, R0.lookup));
+    expect(p.ringSubmit(ring, sqe.subarray(0, 64), false)).toBe(1);
+    expect(p.ringReap(ring, 1000, 1)).toEqual([[7n, len, 0]]);
+    const got = p.read(rd, len, 1000);
+    if (typeof got === 'number') throw new Error(`read: ${got}`);
+    return got;
+  };
+  const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+
+  it('should place a connection\'s two arrays of 32 and 48 bytes 32 bytes apart in one scratch, each read back intact', () => {
+    const m = new Memory(p);
+    const a = m.bytes(bytes(32, 0xa1)), b = m.bytes(bytes(48, 0xb2));
+    expect(b - a).toBe(32n);
+    expect(kernelReads(a, 32)).toEqual(Buffer.from(bytes(32, 0xa1)));
+    expect(kernelReads(b, 48)).toEqual(Buffer.from(bytes(48, 0xb2)));
+    m.release(true);
+  });
+
+  it('should give a second connection fresh pages while the first holds the scratch, and the scratch\'s start once it is released (known gone)', () => {
+    const first = new Memory(p), second = new Memory(p);
+    const base = first.bytes(bytes(16, 1));
+    const other = second.bytes(bytes(16, 2));
+    expect(other < base || other >= base + BigInt(SCRATCH_SIZE)).toBe(true);
+    expect(kernelReads(other, 16)).toEqual(Buffer.from(bytes(16, 2)));
+    first.release(true);
+    const third = new Memory(p);
+    expect(third.bytes(bytes(16, 3))).toBe(base);
+    third.release(true);
+    second.release(true);
+  });
+
+  it('should retire a scratch released without knowing the connection gone: the next connection gets another, the old bytes stay as written', () => {
+    const first = new Memory(p);
+    const old = first.bytes(bytes(64, 0x5a));
+    first.release(false);
+    const next = new Memory(p);
+    const fresh = next.bytes(bytes(16, 0x11));
+    expect(fresh === old).toBe(false);
+    expect(kernelReads(old, 64)).toEqual(Buffer.from(bytes(64, 0x5a)));
+    next.release(true);
+  });
+
+  it(`should put bytes that no longer fit (${SCRATCH_SIZE - 8} after 16) on fresh pages, read back intact`, () => {
+    const m = new Memory(p);
+    const a = m.bytes(bytes(16, 9));
+    const big = m.bytes(bytes(SCRATCH_SIZE - 8, 0x77));
+    expect(big < a || big >= a + BigInt(SCRATCH_SIZE)).toBe(true);
+    expect(kernelReads(big, 4096)).toEqual(Buffer.from(bytes(4096, 0x77)));
+    m.release(true);
+  });
+});
