@@ -11,7 +11,7 @@ import { answer, newFs } from '../spec/fs/fs.js';
 import { FOPEN, FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
 import { uringCmdSqe } from '../src/kernel/sqe.js';
 import { ClientPool } from '../src/kernel/clients.js';
-import { iovecArray } from '../src/kernel/regions.js';
+import { iovecArray, Memory } from '../src/kernel/regions.js';
 import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import { IORING_SETUP_SQE128 } from '../spec/uapi/io_uring.js';
 import { MNT_DETACH, MS_FLAG, O_FLAG } from '../spec/uapi/linux.js';
@@ -22,7 +22,7 @@ const HEADER = fuse_uring_req_header.size;
 const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 const init = baseConfig('R0', 1).init!;
 
-interface Conn { ring: number; fd: number; dir: string; hdr: Uint8Array[]; iovs: ArrayBuffer[]; keep: ArrayBuffer[] }
+interface Conn { ring: number; fd: number; dir: string; memory: Memory; hdr: Uint8Array[]; payload: Uint8Array[] }
 
 /** Mount points under the directory npm run bench made (and removes, even if this process is killed). */
 const BASE = process.env.FURC_BENCH_DIR ?? '/tmp';
@@ -36,27 +36,30 @@ function open(p: NativeProbe): Conn {
   if (typeof msg === 'number') throw new Error(`no INIT: ${msg}`);
   const { h, body } = parseRequest(msg);
   p.write(fd, initReply(h.unique, parseInitIn(body), init).bytes);
-  const c: Conn = { ring, fd, dir, hdr: [], iovs: [], keep: [] };
+  // The entries' memory as the kernel target makes it (src/kernel/conn.ts): a region each, the iovec arrays as bytes.
+  const c: Conn = { ring, fd, dir, memory: new Memory(p), hdr: [], payload: [] };
   const queues = cpus();
   for (let q = 0; q < queues; q++) {
-    const hdr = p.alloc(HEADER) as ArrayBuffer, payload = p.alloc(MAX) as ArrayBuffer;
-    const list = iovecArray([{ addr: p.addressOf(hdr), len: HEADER }, { addr: p.addressOf(payload), len: MAX }]);
-    const iov = p.alloc(list.length) as ArrayBuffer;
-    new Uint8Array(iov).set(list);
-    c.hdr.push(new Uint8Array(hdr)); c.keep.push(hdr, payload, iov);
+    const hdr = c.memory.region(HEADER), payload = c.memory.region(MAX);
+    const iovArray = c.memory.bytes(iovecArray([{ addr: hdr.addr, len: HEADER }, { addr: payload.addr, len: MAX }]));
+    c.hdr.push(hdr.readable()!); c.payload.push(payload.readable()!);
     const sqe: UringCmdSpec = { cmd_op: REGISTER, qid: q, sqe_len: FUSE_URING_IOV_SEGS };
-    p.ringSubmit(ring, uringCmdSqe(R0, fd, BigInt(q), sqe, 0n, { iovArray: p.addressOf(iov), bufpool: 0n }));
+    p.ringSubmit(ring, uringCmdSqe(R0, fd, BigInt(q), sqe, 0n, { iovArray, bufpool: 0n }));
   }
   return c;
 }
 
 function close(p: NativeProbe, c: Conn): void {
   p.ringClose(c.ring); p.close(c.fd); p.umount2(c.dir, MNT_DETACH); rmdirSync(c.dir);
+  // The REGISTERs read their iovec arrays during submission (INIT was answered first, so none went to io-wq).
+  c.memory.release(true);
 }
 
 function main(): void {
   const p = loadProbe();
   if (typeof p === 'string') throw new Error(p);
+  // As the kernel worker does for each request it serves (src/kernel/worker.ts): a job is one long request.
+  p.holdSignals(true);
   const [job, nText, cpuText] = process.argv.slice(2);
   const n = Number(nText);
   // Where the stat client pins itself (npm run bench places the server); none: where the scheduler puts it.
@@ -68,7 +71,7 @@ function main(): void {
     return;
   }
   const c = open(p);
-  const payloads = c.keep.filter((_, i) => i % 3 === 1).map((b) => new Uint8Array(b));
+  const payloads = c.payload;
   // Every header byte read or written through the spec's layouts (src/kernel/delivery.ts), as the kernel target does.
   const reply = (q: number, unique: bigint, body: Uint8Array) => {
     const h = c.hdr[q]!;

@@ -130,6 +130,9 @@ static void pin_client(int cpu) { if (cpu < 0) return; cpu_set_t set; CPU_ZERO(&
 /* The data job: a client opens one file (FOPEN_DIRECT_IO) and reads 128 KiB at offset 0 N times; prints MB/s. */
 static int reads(struct conn *c, long n, int client_cpu) {
   char path[sizeof c->dir + 8]; snprintf(path, sizeof path, "%s/big", c->dir);
+  /* The file's contents: any bytes will do, what counts is that each READ copies them. */
+  static char file[MAX_PAYLOAD];
+  for (size_t i = 0; i < sizeof file; i++) file[i] = (char)(i * 2654435761u >> 24);
   double t0 = now();
   pid_t pid = fork();
   if (pid == 0) {
@@ -151,9 +154,10 @@ static int reads(struct conn *c, long n, int client_cpu) {
       answer(c, q, unique, ENTRY_OUT_SIZEOF);
     } else if (op == SPEC_FUSE_OPEN) { /* fuse_open_out with FOPEN_DIRECT_IO */
       memset(pl, 0, OPEN_OUT_SIZEOF); uint32_t fl = SPEC_FOPEN_DIRECT_IO; PUT(pl, OPEN_OUT_OPEN_FLAGS, fl); answer(c, q, unique, OPEN_OUT_SIZEOF);
-    } else if (op == SPEC_FUSE_READ) { /* the bytes are whatever the buffer holds; op_in holds fuse_read_in */
+    } else if (op == SPEC_FUSE_READ) { /* the file's bytes copied into the payload, as the harness's server copies them; op_in holds fuse_read_in */
       uint32_t size; GET(c->ents[q].hdr + HDR_OP_IN, READ_IN_SIZE, size);
-      bytes += size; answer(c, q, unique, size);
+      if (size > MAX_PAYLOAD) size = MAX_PAYLOAD;
+      memcpy(pl, file, size); bytes += size; answer(c, q, unique, size);
     } else if (op == SPEC_FUSE_FLUSH || op == SPEC_FUSE_RELEASE) { answer(c, q, unique, 0); if (op == SPEC_FUSE_RELEASE) break; }
     else answer(c, q, unique, 0);
   }

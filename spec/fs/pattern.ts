@@ -18,10 +18,12 @@ const TABLE: Uint8Array = (() => {
 
 const start = (seed: number, off: number) => Number((BigInt(off) + BigInt(seed) * 7919n) % BigInt(PATTERN_LEN));
 
-/** n bytes of pattern `seed` from file offset `off`. */
+/** n bytes of pattern `seed` from file offset `off`: up to PATTERN_LEN of them are a view of the table, never to be written. */
 export function patternBytes(seed: number, off: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
   let at = start(seed, off), done = 0;
+  // A server answers a 128 KiB READ with these: a view spares a copy as long as the answer itself.
+  if (n <= PATTERN_LEN) return TABLE.subarray(at, at + n);
+  const out = new Uint8Array(n);
   while (done < n) {
     const k = Math.min(n - done, PATTERN_LEN);
     out.set(TABLE.subarray(at, at + k), done);
