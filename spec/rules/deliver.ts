@@ -69,7 +69,9 @@ export function deliverR8(): RuleTable {
     rows: [
       {
         kind: 'check', id: 'deliver.zero_copy.slot_beyond_table', errno: E('EINVAL'), source: src(`${ZERO_COPY_SOURCE}; ${REGISTER_BVEC} (index >= data->nr)`),
-        when: (p) => p.entry !== undefined && zeroCopied(p.queue, p.request) && p.entry.zero_copy_index >= (p.st.cfg.buffer_table ?? 0),
+        // data->nr is the table the ring has now: the config's zero-copy table, or the one a registered pool's arena made
+        // (placeFixedPool; 7.3.4 under furc vm, seed 741: slot 0 of the arena's table gave -EBUSY, not -EINVAL).
+        when: (p) => p.entry !== undefined && zeroCopied(p.queue, p.request) && p.entry.zero_copy_index >= p.st.serverTable.slots,
         violate: (s) => withConfig(s, { buffer_table: 0 }),
       },
       {
