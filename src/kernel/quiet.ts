@@ -1,5 +1,5 @@
 // When a step is over: decided from what the kernel says each task is doing, not from a quiet period.
-import { readdirSync } from 'node:fs';
+import { fstatSync, openSync, readdirSync } from 'node:fs';
 import { readProc } from './procfs.js';
 import { asleepInFuse, taskState } from './clients.js';
 
@@ -9,11 +9,16 @@ const NODE_THREADS = new Set(tidsNow());
 /** The addon's submit watch (one thread, started with the first submission and kept for the process's life). */
 const WATCH = new Set<string>();
 
-/** num_threads of /proc/self/stat (field 20), or -1 when it cannot be read. */
+let taskDir = -1;
+/**
+ * This process's thread count, or -1 when it cannot be had: /proc/self/task's link count is 2 plus the threads
+ * (proc_task_getattr), an fstat of a held fd (3 µs here) where /proc/self/stat is generated thread by thread (6.4 µs).
+ */
 function threadCount(): number {
-  const stat = readProc('/proc/self/stat');
-  if (stat === null) return -1;
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[17]);
+  try {
+    if (taskDir < 0) taskDir = openSync('/proc/self/task', 'r');
+    return fstatSync(taskDir).nlink - 2;
+  } catch { return -1; }
 }
 
 /**

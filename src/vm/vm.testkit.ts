@@ -43,7 +43,7 @@ export const furcVm = (work: string, kernel: string, own: readonly string[], inn
   execa(process.execPath, [FURC_JS, 'vm', ...(own.includes('--kernel') ? [] : ['--kernel', kernel]), ...own, '--log', `${work}/${log}`, '--', ...inner], { cwd: work, reject: false, timeout: 300_000 });
 
 /** The one line saying why the guest could not run furc (other lines: the KVM trial, the summary). */
-export const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('furc vm: ') && !/KVM did not boot|KVM failed a trial|guest log in|kernel log:/.test(l));
+export const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('furc vm: ') && !/KVM did not boot|KVM failed a trial|; using TCG$|guest log in|kernel log:/.test(l));
 
 /** Any qemu still running with `work` on its command line. */
 export const qemuLeft = async (work: string) => (await execa('pgrep', ['-f', `qemu-system-x86_64 .*${work}`], { reject: false })).stdout.trim();
