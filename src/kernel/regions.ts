@@ -127,7 +127,7 @@ export class Memory {
    */
   release(known: boolean): void {
     if (!this.scratch) return;
-    if (known) { this.scratch.owner = null; this.scratch.used = 0; } else scratches.delete(this.p);
+    if (known) { this.scratch.owner = null; this.scratch.used = 0; } else { scratches.delete(this.p); this.keep.push(this.scratch.ab); }
     this.scratch = null;
   }
 
