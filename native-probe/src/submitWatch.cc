@@ -116,9 +116,8 @@ void SubmitWatch::loop() {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   bool sampling = false;
-  unsigned seen = 0;       // the submission armed at the last sample (valid when seenArmed)
-  bool seenArmed = false;
-  unsigned lastGen = 0;
+  unsigned lastGen = 0;    // the submission count at the last sample
+  bool seenArmed = false;  // a submission was armed then
   int quiet = 0;
   for (;;) {
     struct pollfd p[4] = {{tick_, POLLIN, 0}, {soon_, POLLIN, 0}, {wake_, POLLIN, 0}, {stop_, POLLIN, 0}};
@@ -138,10 +137,9 @@ void SubmitWatch::loop() {
     unsigned gen = gen_.load();
     bool armed = armed_.load();
     // Armed at this sample and the last with no submission in between: it has lasted a whole period.
-    if (armed && seenArmed && gen == seen) look(gen);
-    seenArmed = armed;
-    seen = gen;
+    if (armed && seenArmed && gen == lastGen) look(gen);
     quiet = armed || gen != lastGen ? 0 : quiet + 1;
+    seenArmed = armed;
     lastGen = gen;
     if (quiet < QUIET_SAMPLES) continue;
     parked_.store(true);
