@@ -33,8 +33,9 @@ const submit = (ud) => {
   const cqes = p.ringReap(ring, 1000, 8);
   return { sub, ms, blocked, cqe: typeof cqes === 'number' ? cqes : cqes.map(([u, res]) => [Number(u), res]) };
 };
-// it_value of every timerfd open here: all zero once the watch sleeps between submissions.
-const timers = () => readdirSync('/proc/self/fdinfo').flatMap((f) => { try { return /^it_value: (.*)$/m.exec(readFileSync('/proc/self/fdinfo/' + f, 'utf8'))?.[1] ?? []; } catch { return []; } });
+// it_value and it_interval of every timerfd open here: all zero once the watch sleeps between submissions. A periodic
+// tick that has expired and not yet been read shows it_value (0, 0) too (timerfd_get_remaining): only the interval tells.
+const timers = () => readdirSync('/proc/self/fdinfo').flatMap((f) => { try { const t = readFileSync('/proc/self/fdinfo/' + f, 'utf8'); return [/^it_value: (.*)$/m, /^it_interval: (.*)$/m].flatMap((re) => re.exec(t)?.[1] ?? []); } catch { return []; } });
 const sigBlk = () => BigInt('0x' + /^SigBlk:\\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'))[1]);
 const first = submit(1);
 const sampling = timers().some((v) => v !== '(0, 0)');

@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "ring.h"
 
@@ -36,6 +37,12 @@ void setTimer(int fd, long firstNs, long everyNs) {
 }
 
 void drain(int fd) { uint64_t n; if (read(fd, &n, sizeof n) < 0) {} }
+
+long monotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000L + ts.tv_nsec;
+}
 }  // namespace
 
 SubmitWatch::SubmitWatch() {
@@ -118,6 +125,7 @@ void SubmitWatch::loop() {
   bool sampling = false;
   unsigned lastGen = 0;    // the submission count at the last sample
   bool seenArmed = false;  // a submission was armed then
+  long armedSince = 0;     // when this thread first saw that submission armed
   int quiet = 0;
   for (;;) {
     struct pollfd p[4] = {{tick_, POLLIN, 0}, {soon_, POLLIN, 0}, {wake_, POLLIN, 0}, {stop_, POLLIN, 0}};
@@ -136,8 +144,11 @@ void SubmitWatch::loop() {
     drain(tick_);
     unsigned gen = gen_.load();
     bool armed = armed_.load();
-    // Armed at this sample and the last with no submission in between: it has lasted a whole period.
-    if (armed && seenArmed && gen == lastGen) look(gen);
+    // Still the submission seen armed a whole period ago, by this thread's clock: a late sample (the thread ran late,
+    // its next tick comes sooner) must not make a 4 ms submission look like a 5 ms one.
+    long now = monotonicNs();
+    if (armed && seenArmed && gen == lastGen) { if (now - armedSince >= EVERY_NS) look(gen); }
+    else if (armed) armedSince = now;
     quiet = armed || gen != lastGen ? 0 : quiet + 1;
     seenArmed = armed;
     lastGen = gen;

@@ -1,5 +1,5 @@
 // Watches an io_uring_enter that does not return: a helper thread samples the submitter every 5 ms while submissions
-// come (and sleeps when none has come for a while); one found armed at two samples in a row has lasted at least 5 ms,
+// come (and sleeps when none has come for a while); one found armed at two samples 5 ms apart has lasted that long,
 // and only then are its state and wchan read. Asleep in FUSE code means blocked, and it is interrupted with a signal
 // whose handler does nothing (the command then completes with the wait's error). A submission armed costs no syscall.
 #pragma once
