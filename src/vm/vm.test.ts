@@ -1,6 +1,7 @@
 // furc vm with Debian's 6.1: one boot that finishes serves the probe, the report and the ELF vmlinux checks; the other boots are meant to fail, and fail fast.
 import { execa } from 'execa';
-import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ROOT } from '../paths.js';
@@ -25,9 +26,12 @@ async function unpackVmlinux(): Promise<{ path: string } | { skip: string }> {
   const bz = readFileSync(k!.kernel);
   const at = bz.indexOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
   if (at < 0) return { skip: 'this bzImage is not xz-compressed: no vmlinux to unpack' };
-  const xz = await execa('xz', ['-dc'], { input: bz.subarray(at), encoding: 'buffer', reject: false, maxBuffer: 1 << 28 });
-  if (xz.failed && xz.stdout.length === 0) return { skip: `xz could not unpack the payload: ${xz.stderr.toString().trim()}` };
-  writeFileSync(`${work}/vmlinux`, xz.stdout);
+  // Straight into the file: execa's collecting of xz's 66 MB took 25 s of CPU (0.8 s this way). The bytes after the
+  // xz stream make xz exit 1 once the payload is out.
+  const out = openSync(`${work}/vmlinux`, 'w');
+  const xz = spawnSync('xz', ['-dc'], { input: bz.subarray(at), stdio: ['pipe', out, 'pipe'] });
+  closeSync(out);
+  if (statSync(`${work}/vmlinux`).size === 0) return { skip: `xz could not unpack the payload: ${xz.error?.message ?? xz.stderr.toString().trim()}` };
   return { path: `${work}/vmlinux` };
 }
 
