@@ -1,6 +1,7 @@
 /* Raw-C baseline for `npm run bench`: the same two jobs as the harness, with no harness in the way.
- * usage: baseline cycles N | baseline requests N [CLIENT_CPU] | baseline reads N [CLIENT_CPU]   (root, in a private mount namespace;
- *        CLIENT_CPU: the client pins itself there, as the harness's does, while npm run bench places the server)
+ * usage: baseline cycles N WARM | baseline requests N WARM [CLIENT_CPU] | baseline reads N WARM [CLIENT_CPU]   (root, in a private
+ *        mount namespace; WARM untimed iterations come first; CLIENT_CPU: the client pins itself there, as the harness's does,
+ *        while npm run bench places the server)
  * Build: cc -O2 -include bench-spec.h baseline.c, where bench-spec.h (bench/baselineSpec.ts) holds every offset, width,
  * size and UAPI constant below as a #define generated from spec/: this file types none. */
 #define _GNU_SOURCE
@@ -127,22 +128,22 @@ static void answer(struct conn *c, int q, uint64_t unique, uint32_t psz) {
 /* The client pins itself where npm run bench asks, as the harness's client does (clientPool.cc). */
 static void pin_client(int cpu) { if (cpu < 0) return; cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set); if (sched_setaffinity(0, sizeof set, &set) < 0) _exit(errno); }
 
-/* The data job: a client opens one file (FOPEN_DIRECT_IO) and reads 128 KiB at offset 0 N times; prints MB/s. */
-static int reads(struct conn *c, long n, int client_cpu) {
+/* The data job: a client opens one file (FOPEN_DIRECT_IO) and reads 128 KiB at offset 0 WARM + N times; prints MB/s of the last N. */
+static int reads(struct conn *c, long n, long warm, int client_cpu) {
   char path[sizeof c->dir + 8]; snprintf(path, sizeof path, "%s/big", c->dir);
   /* The file's contents: any bytes will do, what counts is that each READ copies them. */
   static char file[MAX_PAYLOAD];
   for (size_t i = 0; i < sizeof file; i++) file[i] = (char)(i * 2654435761u >> 24);
-  double t0 = now();
   pid_t pid = fork();
   if (pid == 0) {
     pin_client(client_cpu);
     static char buf[MAX_PAYLOAD];
     int fd = open(path, O_RDONLY | O_CLOEXEC); if (fd < 0) _exit(errno);
-    for (long i = 0; i < n; i++) if (pread(fd, buf, MAX_PAYLOAD, 0) != MAX_PAYLOAD) _exit(EIO);
+    for (long i = 0; i < warm + n; i++) if (pread(fd, buf, MAX_PAYLOAD, 0) != MAX_PAYLOAD) _exit(EIO);
     close(fd); _exit(0);
   }
-  long bytes = 0;
+  long bytes = 0, nread = 0;
+  double t0 = now();
   for (;;) {
     uint32_t op; uint64_t unique; int q = next_req(c, &op, &unique);
     char *pl = c->ents[q].payload;
@@ -157,7 +158,8 @@ static int reads(struct conn *c, long n, int client_cpu) {
     } else if (op == SPEC_FUSE_READ) { /* the file's bytes copied into the payload, as the harness's server copies them; op_in holds fuse_read_in */
       uint32_t size; GET(c->ents[q].hdr + HDR_OP_IN, READ_IN_SIZE, size);
       if (size > MAX_PAYLOAD) size = MAX_PAYLOAD;
-      memcpy(pl, file, size); bytes += size; answer(c, q, unique, size);
+      memcpy(pl, file, size); answer(c, q, unique, size);
+      if (++nread == warm) t0 = now(); else if (nread > warm) bytes += size;
     } else if (op == SPEC_FUSE_FLUSH || op == SPEC_FUSE_RELEASE) { answer(c, q, unique, 0); if (op == SPEC_FUSE_RELEASE) break; }
     else answer(c, q, unique, 0);
   }
@@ -172,11 +174,14 @@ static int reads(struct conn *c, long n, int client_cpu) {
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
-  if (argc != 3 && !(argc == 4 && strcmp(argv[1], "cycles"))) { fprintf(stderr, "usage: baseline cycles N | requests N [CLIENT_CPU] | reads N [CLIENT_CPU]\n"); return 2; }
-  long n = atol(argv[2]);
-  int client_cpu = argc == 4 ? atoi(argv[3]) : -1;
+  /* WARM untimed iterations first, as the harness has them (its JavaScript runs in V8's lower tiers at first). */
+  if (argc != 4 && !(argc == 5 && strcmp(argv[1], "cycles"))) { fprintf(stderr, "usage: baseline cycles N WARM | requests N WARM [CLIENT_CPU] | reads N WARM [CLIENT_CPU]\n"); return 2; }
+  long n = atol(argv[2]), warm = atol(argv[3]);
+  int client_cpu = argc == 5 ? atoi(argv[4]) : -1;
   struct conn c;
   if (!strcmp(argv[1], "cycles")) {
+    for (long i = 0; i < warm; i++) { conn_open(&c); conn_close(&c); }
+    ph_mount = ph_register = ph_teardown = 0; ph_registers = 0;
     double t0 = now();
     for (long i = 0; i < n; i++) { conn_open(&c); conn_close(&c); }
     printf("%.1f\n", n / (now() - t0));
@@ -185,14 +190,14 @@ int main(int argc, char **argv) {
     return 0;
   }
   conn_open(&c);
-  if (!strcmp(argv[1], "reads")) return reads(&c, n, client_cpu);
-  double t0 = now();
+  if (!strcmp(argv[1], "reads")) return reads(&c, n, warm, client_cpu);
   pid_t pid = fork();
   if (pid == 0) {
     pin_client(client_cpu);
-    struct stat st; for (long i = 0; i < n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
+    struct stat st; for (long i = 0; i < warm + n; i++) if (stat(c.dir, &st) < 0) _exit(errno); _exit(0); }
   unsigned char reply[ATTR_OUT_SIZEOF];
-  for (long done = 0; done < n;) {
+  double t0 = now();
+  for (long done = 0; done < warm + n;) {
     if (*c.r.cq_head == __atomic_load_n(c.r.cq_tail, __ATOMIC_ACQUIRE))
       if (syscall(__NR_io_uring_enter, c.r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) die("wait");
     while (*c.r.cq_head != __atomic_load_n(c.r.cq_tail, __ATOMIC_ACQUIRE)) {
@@ -207,7 +212,7 @@ int main(int argc, char **argv) {
       PUT(reply + ATTR_OUT_ATTR, ATTR_INO, ino); PUT(reply + ATTR_OUT_ATTR, ATTR_MODE, mode); PUT(reply + ATTR_OUT_ATTR, ATTR_NLINK, nlink);
       memcpy(c.ents[q].payload, reply, sizeof reply);
       submit_cmd(&c.r, c.fd, SPEC_CMD_COMMIT, q, unique, NULL, q);
-      done++;
+      if (++done == warm) t0 = now();
     }
   }
   double secs = now() - t0;
