@@ -56,6 +56,9 @@ describe('furc vm with Debian 6.1 (vm)', () => {
     expect(fp).toMatchObject({ release: k!.release, fuse_minor: 38, enable_uring: null, revision: 'none', enforced_max_payload_sz: null });
     expect(Object.values(fp.cmd_ops as object)).toEqual(Array(6).fill('-EOPNOTSUPP'));
     expect(log).toContain('fuse: init (API version 7.38)');
+    // Speculation mitigations off under emulation only (the guest kernel prints the command line it got).
+    const cmdline = /Command line: (.*)/.exec(log)?.[1]?.split(' ') ?? [];
+    if (/ under TCG: /.test(r.stderr)) expect(cmdline).toContain('mitigations=off'); else expect(cmdline).not.toContain('mitigations=off');
   });
 
   it("should write a report in the host's cwd whose diff against this machine's fixture is only FUSE-over-io_uring being absent (vm)", async (ctx) => {
