@@ -2,6 +2,7 @@
 import { CodecError, encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
 import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import type { Revision } from '../../spec/revisions.js';
+import type { Layout } from '../../spec/types.js';
 import { IORING_OP_URING_CMD, IORING_URING_CMD_FIXED } from '../../spec/uapi/io_uring.js';
 
 export interface SqeAddrs { readonly iovArray: bigint; readonly bufpool: bigint }
@@ -17,10 +18,21 @@ export function cmdReq(rev: Revision, cmd: UringCmdSpec, commitId: bigint, addrs
   return encode(rev.lookup(rev.cmdReq), cmdReqValues(rev, cmd, commitId, addrs), rev.lookup);
 }
 
-export function uringCmdSqe(rev: Revision, fd: number, userData: bigint, cmd: UringCmdSpec, commitId: bigint, addrs: SqeAddrs): Buffer {
+// Once per revision: the SQE's and the cmd_req's layouts, and where the cmd bytes start (checked to hold the cmd_req).
+const layoutsOf = new WeakMap<Revision, { sqe: Layout; req: Layout; cmdAt: number }>();
+function sqeLayouts(rev: Revision): { sqe: Layout; req: Layout; cmdAt: number } {
+  const known = layoutsOf.get(rev);
+  if (known) return known;
   const sqe = rev.lookup(SQE), req = rev.lookup(rev.cmdReq);
   const at = sqe.fields.find((f) => f.name === 'cmd')!;
   if (at.type.kind !== 'bytes' || req.size > at.type.size) throw new CodecError(`${SQE}.cmd: ${req.name} (${req.size} bytes) does not fit`);
+  const l = { sqe, req, cmdAt: at.offset };
+  layoutsOf.set(rev, l);
+  return l;
+}
+
+export function uringCmdSqe(rev: Revision, fd: number, userData: bigint, cmd: UringCmdSpec, commitId: bigint, addrs: SqeAddrs): Buffer {
+  const { sqe, req, cmdAt } = sqeLayouts(rev);
   // A zeroed slice of Node's pool: a fresh 128-byte ArrayBuffer costs more than the whole encoding; ringSubmit copies it.
   const out = Buffer.allocUnsafe(sqe.size).fill(0);
   encodeInto(sqe, {
@@ -28,6 +40,6 @@ export function uringCmdSqe(rev: Revision, fd: number, userData: bigint, cmd: Ur
     uring_cmd_flags: cmd.fixed ? IORING_URING_CMD_FIXED : 0, user_data: userData, buf_index: cmd.buf_index ?? 0,
   }, out, 0, rev.lookup);
   // The cmd_req goes straight into the SQE's cmd bytes, as the kernel reads it (io_uring_sqe_cmd).
-  encodeInto(req, cmdReqValues(rev, cmd, commitId, addrs), out, at.offset, rev.lookup);
+  encodeInto(req, cmdReqValues(rev, cmd, commitId, addrs), out, cmdAt, rev.lookup);
   return out;
 }
