@@ -114,4 +114,25 @@ describe.skipIf(p === null)('alloc()ed memory', () => {
     expect([mapped(base), mapped(base + 4096n), mapped(base + 8192n)]).toEqual([false, true, false]);
     expect(p!.addressOf(again as ArrayBuffer)).toBe(base + 4096n);
   });
+
+  it('should leave alone a buffer that alloc() placed at the base of a collected one whose every page unmap() took', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let old: ArrayBuffer | null = p!.alloc(4096) as ArrayBuffer;
+    const base = p!.addressOf(old);
+    expect(p!.unmap(old, 0, 4096)).toBe(0);
+    const now = p!.alloc(4096, base);
+    expect(typeof now).not.toBe('number');
+    // A buffer collected with `old`: once its page is gone, the collection's finalizers have run.
+    let sentinel: ArrayBuffer | null = p!.alloc(4096) as ArrayBuffer;
+    const marker = p!.addressOf(sentinel);
+    old = null; sentinel = null;
+    for (let i = 0; i < 20 && mapped(marker); i++) { gc(); await new Promise((r) => setImmediate(r)); }
+    for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setImmediate(r)); }
+    expect(mapped(marker)).toBe(false);
+    expect(mapped(base)).toBe(true);
+    new Uint8Array(now as ArrayBuffer).fill(7);
+    expect(p!.unmap(now as ArrayBuffer, 0, 4096)).toBe(0);
+    expect(mapped(base)).toBe(false);
+  });
 });

@@ -10,21 +10,27 @@
 namespace {
 struct Mapping { char* base; size_t len; Addon* owner; };
 
-// A finalizer must not unmap pages a test already unmapped (the range may since belong to someone else).
+// munmap of the pages of [from, to) still marked mapped, one call per run; they are marked unmapped. A page already
+// unmapped is left alone: its range may since belong to another mapping.
+int unmapMapped(char* base, std::vector<bool>& mapped, size_t from, size_t to) {
+  size_t page = sysconf(_SC_PAGESIZE);
+  for (size_t i = from; i < to;) {
+    if (!mapped[i]) { i++; continue; }
+    size_t j = i;
+    while (j < to && mapped[j]) j++;
+    if (munmap(base + i * page, (j - i) * page) < 0) return -errno;
+    for (size_t k = i; k < j; k++) mapped[k] = false;
+    i = j;
+  }
+  return 0;
+}
+
+// The buffer is collected: its still-mapped pages go, unless a later alloc() at the same base owns the entry now.
 void release(Napi::Env, void*, Mapping* m) {
   auto& live = m->owner->mappings;
   auto it = live.find(m->base);
-  if (it != live.end()) {
-    // One munmap per run of still-mapped pages (a whole mapping in one call unless a test unmapped some of it).
-    const std::vector<bool>& mapped = it->second;
-    size_t page = sysconf(_SC_PAGESIZE), n = mapped.size();
-    for (size_t i = 0; i < n;) {
-      if (!mapped[i]) { i++; continue; }
-      size_t j = i;
-      while (j < n && mapped[j]) j++;
-      munmap(m->base + i * page, (j - i) * page);
-      i = j;
-    }
+  if (it != live.end() && it->second.owner == m) {
+    unmapMapped(m->base, it->second.mapped, 0, it->second.mapped.size());
     live.erase(it);
   }
   delete m;
@@ -56,8 +62,9 @@ Napi::Value JS_alloc(const Napi::CallbackInfo& info) {
   // Regions shared with the kernel stay out of forked clients.
   madvise(p, len, MADV_DONTFORK);
   Addon& a = addon(info.Env());
-  a.mappings[p].assign(len / page, true);
-  return Napi::ArrayBuffer::New(info.Env(), p, size, release, new Mapping{p, len, &a});
+  Mapping* m = new Mapping{p, len, &a};
+  a.mappings[p] = Addon::Live{std::vector<bool>(len / page, true), m};
+  return Napi::ArrayBuffer::New(info.Env(), p, size, release, m);
 }
 
 static char* pagesOf(const Napi::CallbackInfo& info, size_t* len) {
@@ -89,10 +96,8 @@ Napi::Value JS_unmap(const Napi::CallbackInfo& info) {
   auto& live = addon(info.Env()).mappings;
   auto it = live.find(base);
   if (it == live.end()) return Napi::Number::New(info.Env(), -EINVAL);
-  if (munmap(p, len) < 0) return Napi::Number::New(info.Env(), -errno);
-  long page = sysconf(_SC_PAGESIZE);
-  for (size_t off = p - base; off < (size_t)(p - base) + len; off += page) it->second[off / page] = false;
-  return Napi::Number::New(info.Env(), 0);
+  size_t page = sysconf(_SC_PAGESIZE), first = (p - base) / page;
+  return Napi::Number::New(info.Env(), unmapMapped(base, it->second.mapped, first, first + len / page));
 }
 
 // addressOf(ArrayBuffer | Buffer) → its user address as a bigint.

@@ -25,8 +25,12 @@ struct Race;
 // Per-environment state (worker threads each get their own).
 struct Addon {
   std::map<int, Ring> rings;
-  /** alloc()ed mappings by base address: which of their pages are still mapped (page index → mapped). */
-  std::map<char*, std::vector<bool>> mappings;
+  /**
+   * alloc()ed mappings by base address: which of their pages are still mapped (page index → mapped), and the buffer's
+   * finalizer state that owns the entry (a new alloc() at a base whose pages were all unmapped takes the entry over).
+   */
+  struct Live { std::vector<bool> mapped; const void* owner; };
+  std::map<char*, Live> mappings;
   /** Where read() lands before the bytes it got are copied out: one buffer, not a fresh one of `size` per call. */
   std::vector<uint8_t> readBuf;
   /** Created on the first submission, in the thread that submits. */

@@ -1,9 +1,10 @@
 // Memory.bytes(): the kernel reads back what was written at the address it returns, from the process's scratch while
-// one connection holds it, from fresh pages otherwise.
+// one connection holds it, from fresh pages otherwise. Memory.release(): a connection known gone loses its regions.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProbe, type NativeProbe } from '../../native-probe/index.js';
 import { encode } from '../../spec/codec/codec.js';
 import { revision } from '../../spec/revisions.js';
+import { ERRNO } from '../../spec/errno.js';
 import { IORING_OP_WRITE } from '../../spec/uapi/io_uring.js';
 import { Memory, SCRATCH_SIZE } from './regions.js';
 
@@ -16,11 +17,17 @@ describe.skipIf(typeof probe === 'string')('Memory.bytes', () => {
   const [rd, wr] = typeof probe === 'string' ? [-1, -1] : p.pipe() as [number, number];
   afterAll(() => { p.ringClose(ring); p.close(rd); p.close(wr); });
 
-  /** What the kernel reads at addr: an io_uring WRITE of len bytes from there into a pipe, read back. */
-  const kernelReads = (addr: bigint, len: number): Buffer => {
+  /** The CQE res of an io_uring WRITE of len bytes from addr into the pipe: len, or -EFAULT where nothing is mapped. */
+  const kernelWrite = (addr: bigint, len: number): number => {
     const sqe = Buffer.from(encode(R0.lookup('io_uring_sqe$rw'), { opcode: IORING_OP_WRITE, fd: wr, off: 0n, addr, len, buf_index: 0, user_data: 7n }, R0.lookup));
     expect(p.ringSubmit(ring, sqe.subarray(0, 64), false)).toBe(1);
-    expect(p.ringReap(ring, 1000, 1)).toEqual([[7n, len, 0]]);
+    const rows = p.ringReap(ring, 1000, 1);
+    if (typeof rows === 'number' || rows.length !== 1) throw new Error(`reap: ${JSON.stringify(rows)}`);
+    return rows[0]![1];
+  };
+  /** What the kernel reads at addr: an io_uring WRITE of len bytes from there into a pipe, read back. */
+  const kernelReads = (addr: bigint, len: number): Buffer => {
+    expect(kernelWrite(addr, len)).toBe(len);
     const got = p.read(rd, len, 1000);
     if (typeof got === 'number') throw new Error(`read: ${got}`);
     return got;
@@ -58,6 +65,39 @@ describe.skipIf(typeof probe === 'string')('Memory.bytes', () => {
     expect(fresh === old).toBe(false);
     expect(kernelReads(old, 64)).toEqual(Buffer.from(bytes(64, 0x5a)));
     next.release(true);
+  });
+
+  it('should unmap a connection\'s header (288 bytes across a page boundary) and payload (131,072) when it is released known gone', () => {
+    const m = new Memory(p);
+    const hdr = m.region(288, 'straddle'), payload = m.region(131072);
+    hdr.writable()!.fill(0x33); payload.writable()!.fill(0x44);
+    expect(kernelReads(hdr.addr, 288)).toEqual(Buffer.alloc(288, 0x33));
+    m.release(true);
+    expect(kernelWrite(hdr.addr, 288)).toBe(-ERRNO.EFAULT);
+    expect(kernelWrite(payload.addr, 4096)).toBe(-ERRNO.EFAULT);
+    expect(kernelWrite(payload.addr + 131072n - 4096n, 4096)).toBe(-ERRNO.EFAULT);
+  });
+
+  it('should leave a connection\'s regions mapped when it is released without knowing it gone (the kernel may still use them)', () => {
+    const m = new Memory(p);
+    const payload = m.region(8192);
+    payload.writable()!.fill(0x55);
+    m.release(false);
+    expect(kernelReads(payload.addr, 8192)).toEqual(Buffer.alloc(8192, 0x55));
+  });
+
+  it('should unmap only the pages a case left mapped: a mapping made since in a page the case unmapped stays', () => {
+    const m = new Memory(p);
+    const payload = m.region(8192);
+    payload.set('unmapped', 'tail');
+    const hole = payload.addr + 4096n;
+    const other = p.alloc(4096, hole);
+    if (typeof other === 'number') throw new Error(`alloc in the hole: ${other}`);
+    new Uint8Array(other).fill(0x66);
+    m.release(true);
+    expect(kernelWrite(payload.addr, 4096)).toBe(-ERRNO.EFAULT);
+    expect(kernelReads(hole, 4096)).toEqual(Buffer.alloc(4096, 0x66));
+    expect(p.unmap(other, 0, 4096)).toBe(0);
   });
 
   it(`should put bytes that no longer fit (${SCRATCH_SIZE - 8} after 16) on fresh pages, read back intact`, () => {

@@ -123,9 +123,12 @@ export class Memory {
 
   /**
    * The connection is over. Known gone (its ring exited, so no io-wq worker still reads its bytes): the scratch goes to
-   * the next connection. Not known: the scratch stays with this one's other buffers and the next gets a new one.
+   * the next connection, and this one's regions are unmapped now, not whenever V8 collects their buffers (a loop of
+   * connections that allocates little else ran out of mappings first). Not known: the scratch stays with this one's
+   * other buffers, all left to the collector, and the next connection gets a new scratch. Nothing may use a region after.
    */
   release(known: boolean): void {
+    if (known) for (const ab of this.keep.splice(0)) this.p.unmap(ab, 0, ab.byteLength);
     if (!this.scratch) return;
     if (known) { this.scratch.owner = null; this.scratch.used = 0; } else { scratches.delete(this.p); this.keep.push(this.scratch.ab); }
     this.scratch = null;
