@@ -113,22 +113,6 @@ function scratchOf(p: NativeProbe): Scratch | null {
   return s;
 }
 
-/**
- * Regions of connections known gone are unmapped by the harness, not by V8's collector (a loop of connections that
- * allocated little else ran out of mappings, vm.max_map_count, before V8 collected), in batches of this many buffers:
- * one batch every few hundred cases, instead of munmaps in every teardown.
- */
-export const RETIRED_MAX = 4096;
-const retiredBy = new WeakMap<NativeProbe, ArrayBuffer[]>();
-
-function retire(p: NativeProbe, abs: readonly ArrayBuffer[]): void {
-  let list = retiredBy.get(p);
-  if (!list) retiredBy.set(p, (list = []));
-  list.push(...abs);
-  if (list.length <= RETIRED_MAX) return;
-  for (const ab of list.splice(0)) p.unmap(ab, 0, ab.byteLength);
-}
-
 /** Allocates regions for one connection and keeps their buffers alive as long as the kernel may use them. */
 export class Memory {
   private readonly keep: ArrayBuffer[] = [];
@@ -139,12 +123,13 @@ export class Memory {
 
   /**
    * The connection is over. Known gone (its ring exited, so no io-wq worker still reads its bytes): the scratch goes to
-   * the next connection, and its regions join the process's retired ones, unmapped all at once when there are more
-   * than RETIRED_MAX. Not known: the scratch stays with this one's other buffers, all left to the collector,
-   * and the next connection gets a new scratch. Nothing may use a region after.
+   * the next connection, and this one's regions are unmapped now, not whenever V8 collects their buffers (a loop of
+   * connections that allocates little else ran out of mappings first; 4,096 buffers kept for one batched unmap held
+   * their touched pages, and a 1 GiB TCG guest's two workers fell to 2.7 cases/s). Not known: the scratch stays with this one's
+   * other buffers, all left to the collector, and the next connection gets a new scratch. Nothing may use a region after.
    */
   release(known: boolean): void {
-    if (known) retire(this.p, this.keep.splice(0));
+    if (known) for (const ab of this.keep.splice(0)) this.p.unmap(ab, 0, ab.byteLength);
     if (!this.scratch) return;
     if (known) { this.scratch.owner = null; this.scratch.used = 0; } else { scratches.delete(this.p); this.keep.push(this.scratch.ab); }
     this.scratch = null;
