@@ -180,6 +180,17 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
   return r;
 }
 
+/** `derive` computed once per built revision: what a hot path reads from a revision's layouts on every request. */
+export function perRevision<T>(derive: (rev: Revision) => T): (rev: Revision) => T {
+  const known = new WeakMap<Revision, T>();
+  return (rev) => {
+    if (known.has(rev)) return known.get(rev)!;
+    const v = derive(rev);
+    known.set(rev, v);
+    return v;
+  };
+}
+
 function buildRevision(id: string, overrides: AssumptionValues): Revision {
   if (!isRevisionId(id)) throw new UnknownRevisionError(`unknown revision '${id}' (known: ${[...DEFINITIONS.keys()].join(', ')})`);
   const a = resolveAssumptions(overrides);

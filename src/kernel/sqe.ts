@@ -1,8 +1,7 @@
 // Builds the 128-byte URING_CMD SQE of a command with the spec codec, for any revision's cmd_req.
 import { CodecError, encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
 import type { UringCmdSpec } from '../../spec/conn/commands.js';
-import type { Revision } from '../../spec/revisions.js';
-import type { Layout } from '../../spec/types.js';
+import { perRevision, type Revision } from '../../spec/revisions.js';
 import { IORING_OP_URING_CMD, IORING_URING_CMD_FIXED } from '../../spec/uapi/io_uring.js';
 
 export interface SqeAddrs { readonly iovArray: bigint; readonly bufpool: bigint }
@@ -19,17 +18,12 @@ export function cmdReq(rev: Revision, cmd: UringCmdSpec, commitId: bigint, addrs
 }
 
 // Once per revision: the SQE's and the cmd_req's layouts, and where the cmd bytes start (checked to hold the cmd_req).
-const layoutsOf = new WeakMap<Revision, { sqe: Layout; req: Layout; cmdAt: number }>();
-function sqeLayouts(rev: Revision): { sqe: Layout; req: Layout; cmdAt: number } {
-  const known = layoutsOf.get(rev);
-  if (known) return known;
+const sqeLayouts = perRevision((rev) => {
   const sqe = rev.lookup(SQE), req = rev.lookup(rev.cmdReq);
   const at = sqe.fields.find((f) => f.name === 'cmd')!;
   if (at.type.kind !== 'bytes' || req.size > at.type.size) throw new CodecError(`${SQE}.cmd: ${req.name} (${req.size} bytes) does not fit`);
-  const l = { sqe, req, cmdAt: at.offset };
-  layoutsOf.set(rev, l);
-  return l;
-}
+  return { sqe, req, cmdAt: at.offset };
+});
 
 export function uringCmdSqe(rev: Revision, fd: number, userData: bigint, cmd: UringCmdSpec, commitId: bigint, addrs: SqeAddrs): Buffer {
   const { sqe, req, cmdAt } = sqeLayouts(rev);

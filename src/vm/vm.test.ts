@@ -42,7 +42,7 @@ async function bootOnce() {
   const image = 'path' in vmlinux ? vmlinux.path : k!.kernel;
   const r = await furcVm(['--kernel', image, '--modules', k!.modules],
     ['run', '--target', 'kernel', '--format', 'json', '--out', 'r61.json']);
-  const fingerprint = () => loadReport(`${work}/r61.json`).fingerprint as unknown as Record<string, unknown>;
+  const fingerprint = () => loadReport(`${work}/r61.json`).fingerprint!;
   return { vmlinux, image, r, fingerprint, log: readFileSync(`${work}/vm.log`, 'utf8') };
 }
 const boot = () => (shared ??= bootOnce());
@@ -54,7 +54,7 @@ describe('furc vm with Debian 6.1 (vm)', () => {
     expect(r.stderr).toMatch(/furc vm: 6\.1\.0-\d+-amd64 under (KVM|TCG): init after [\d.]+ s, furc exited 4 after [\d.]+ s/);
     const fp = fingerprint();
     expect(fp).toMatchObject({ release: k!.release, fuse_minor: 38, enable_uring: null, revision: 'none', enforced_max_payload_sz: null });
-    expect(Object.values(fp.cmd_ops as object)).toEqual(Array(6).fill('-EOPNOTSUPP'));
+    expect(Object.values(fp.cmd_ops)).toEqual(Array(6).fill('-EOPNOTSUPP'));
     expect(log).toContain('fuse: init (API version 7.38)');
     // Speculation mitigations off under emulation only (the guest kernel prints the command line it got).
     const cmdline = /Command line: (.*)/.exec(log)?.[1]?.split(' ') ?? [];
