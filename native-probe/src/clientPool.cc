@@ -154,6 +154,9 @@ void onLockTimeout(int) {}
 
 // flock that waits at most ms: granted the moment the holder lets go, -ETIMEDOUT once the deadline has passed.
 int flockFor(int fd, int op, double ms) {
+  // Free now: granted without the timer's five syscalls (a case takes two such locks, 2.5 ms of a case under TCG).
+  if (flock(fd, op | LOCK_NB) == 0) return 0;
+  if (errno != EWOULDBLOCK) return -errno;
   static bool installed = false;
   if (!installed) {
     struct sigaction sa;
