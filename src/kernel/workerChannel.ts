@@ -2,6 +2,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { ROOT } from '../paths.js';
+import { sharedNodeFlags } from '../nodeFlags.js';
 import { IN_SEA, WORKER_ARG } from '../sea/sea.js';
 import { abortConnections, blockedStacks } from './stuck.js';
 import { removeMountDirOf } from './mountDirs.js';
@@ -62,7 +63,7 @@ export class WorkerChannel {
 
   private start(): Proc {
     // The packed executable is its own kernel worker (an argument picks the role); furc race's worker needs dist/.
-    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, IN_SEA && this.script === WORKER ? WORKER_ARG : this.script], {
+    const child = execa('unshare', ['--mount', '--propagation', 'private', process.execPath, ...sharedNodeFlags(), IN_SEA && this.script === WORKER ? WORKER_ARG : this.script], {
       stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', reject: false, buffer: false, cleanup: true,
     });
     const p = new Proc(child);

@@ -5,6 +5,7 @@ import { isRevisionId } from '../../spec/revisions.js';
 import type { Io } from '../cli/main.js';
 import { UsageError } from '../../spec/errors.js';
 import { FURC_JS } from '../vm/vm.js';
+import { sharedNodeFlags } from '../nodeFlags.js';
 import { parse, usageLine } from '../cli/args.js';
 import { MATRIX_GUEST } from '../cli/commands.js';
 
@@ -18,7 +19,7 @@ async function step(name: string, argv: readonly string[], done: Step[]): Promis
   const t0 = Date.now();
   const out = openSync(`${name}.out`, 'w'), err = openSync(`${name}.err`, 'w');
   const status = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [FURC_JS, ...argv], { stdio: ['ignore', out, err] });
+    const child = spawn(process.execPath, [...sharedNodeFlags(), FURC_JS, ...argv], { stdio: ['ignore', out, err] });
     child.on('error', () => resolve(null));
     child.on('close', (code) => resolve(code));
   });

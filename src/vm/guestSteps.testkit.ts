@@ -1,7 +1,7 @@
 // More than one furc command per boot: a --guest-setup that runs furc before the main command and keeps its results in cwd.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { q } from './init.js';
+import { nodeCommand, q } from './init.js';
 import { FURC_JS } from './vm.js';
 
 /** The environment the guest's main furc gets (vm.ts), so a step behaves as that command would. */
@@ -9,7 +9,7 @@ const ENV = [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:
 
 /** Shell for --guest-setup: furc `argv` in the guest, its stdout, stderr and status into <name>.out/.err/.status (the setup itself succeeds). */
 export function furcStep(name: string, argv: readonly string[]): string {
-  const env = ['/usr/bin/env', '-i', ...ENV].map(q).join(' '), cmd = [process.execPath, FURC_JS, ...argv].map(q).join(' ');
+  const env = ['/usr/bin/env', '-i', ...ENV].map(q).join(' '), cmd = nodeCommand([process.execPath, FURC_JS, ...argv]);
   return `${env} "FURC_TIME_SCALE=\${FURC_TIME_SCALE:-1}" ${cmd} > ${q(`${name}.out`)} 2> ${q(`${name}.err`)} < /dev/null; echo $? > ${q(`${name}.status`)}; sync`;
 }
 

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { initScript, q, type InitPlan } from './init.js';
+import { initScript, nodeCommand, q, type InitPlan } from './init.js';
+import { TCG_NODE_FLAGS } from './qemu.js';
 import { findBusybox } from './tools.js';
 
 const plan: InitPlan = {
@@ -23,6 +24,19 @@ describe('initScript', () => {
     const words = ["it's", 'a b', '$HOME', '`id`', '"x"\\n'];
     const { stdout } = await execa(busybox, ['sh', '-c', `printf '%s\\n' ${words.map(q).join(' ')}`]);
     expect(stdout.split('\n')).toEqual(words);
+  });
+
+  it("should start node --jitless when /init has FURC_NODE_FLAGS='--jitless --no-expose-wasm', and node with its JIT when it has none", async (ctx) => {
+    const busybox = findBusybox();
+    if (!busybox) return ctx.skip('no static busybox: install the Debian package busybox-static');
+    // WebAssembly needs the JIT: a jitless node has no WebAssembly global.
+    const wasm = async (env: Record<string, string>) => {
+      const r = await execa(busybox, ['sh', '-c', nodeCommand([process.execPath, '-e', "require('node:fs'); console.log(typeof WebAssembly)"])], { env, extendEnv: false });
+      return [r.stdout, r.stderr];
+    };
+    // And no warning from V8 on stderr that --jitless turned WebAssembly off.
+    expect(await wasm({ FURC_NODE_FLAGS: TCG_NODE_FLAGS })).toEqual(['undefined', '']);
+    expect(await wasm({})).toEqual(['object', '']);
   });
 
   it('should mount the host root read-only with cache=loose before the writable cwd share, and load fuse last', () => {

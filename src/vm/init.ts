@@ -2,13 +2,14 @@
 
 export interface Share { readonly tag: string; readonly hostPath: string; readonly guestPath: string; readonly readonly: boolean }
 
-/** The kernel hands FURC_TIME_SCALE=N from its command line to /init's environment; furc gets it from there. */
+/** The kernel hands FURC_TIME_SCALE=N and FURC_NODE_FLAGS from its command line to /init's environment; furc gets them from there. */
 export interface InitPlan {
   /** Module basenames under /lib/modules in the initramfs, in load order. */
   readonly modules: readonly string[];
   /** Shares mounted under /host, in order (the host root first). */
   readonly shares: readonly Share[];
   readonly cwd: string;
+  /** node, then furc's script and arguments: the command line's FURC_NODE_FLAGS go between node and the script. */
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   /** A shell command run in the guest (chrooted, in cwd) before furc, e.g. a sysctl; its failure stops the run. */
@@ -19,6 +20,12 @@ export interface InitPlan {
 export const MARK = { stage: 'furc-init: ', fatal: 'FURC-FATAL: ', done: 'FURC-DONE' } as const;
 
 export const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Shell words for node `argv[0]` running `argv[1..]`, with the node flags the kernel command line gives /init as
+ * FURC_NODE_FLAGS (none when it has none): flags of node's own, which a furc process hands on to its workers.
+ */
+export const nodeCommand = (argv: readonly string[]): string => [q(argv[0]!), '$FURC_NODE_FLAGS', ...argv.slice(1).map(q)].join(' ');
 
 /** The host root is mounted at /host; writable shares and guest filesystems go on top of it. */
 const GUEST_FS: readonly [string, string][] = [['proc', '/proc'], ['sysfs', '/sys'], ['devtmpfs', '/dev'], ['tmpfs', '/tmp'], ['tmpfs', '/run']];
@@ -55,7 +62,7 @@ ${rest.map((s) => `mkdir -p /host${q(s.guestPath)} 2>/dev/null; mount -t 9p -o $
 ${plan.setup ? `say "guest setup: "${q(plan.setup)}
 chroot /host /bin/sh -c 'cd "$1" && exec /bin/sh -c "$2"' sh ${q(plan.cwd)} ${q(plan.setup)} > /dev/console 2>&1 < /dev/null || fatal "the guest setup command failed with status $?"
 ` : ''}say "running furc"
-chroot /host /bin/sh -c 'cd "$1" && shift && exec "$@"' sh ${q(plan.cwd)} /usr/bin/env -i ${Object.entries(plan.env).map(([k, v]) => q(`${k}=${v}`)).join(' ')} "FURC_TIME_SCALE=\${FURC_TIME_SCALE:-1}" ${plan.argv.map(q).join(' ')} > /out/stdout 2> /out/stderr < /dev/null
+chroot /host /bin/sh -c 'cd "$1" && shift && exec "$@"' sh ${q(plan.cwd)} /usr/bin/env -i ${Object.entries(plan.env).map(([k, v]) => q(`${k}=${v}`)).join(' ')} "FURC_TIME_SCALE=\${FURC_TIME_SCALE:-1}" ${nodeCommand(plan.argv)} > /out/stdout 2> /out/stderr < /dev/null
 echo $? > /out/status
 dmesg > /out/dmesg
 sync

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPEND, consoleVerdict, qemuArgs, type QemuPlan } from './qemu.js';
+import { APPEND, commandLine, consoleVerdict, qemuArgs, type QemuPlan } from './qemu.js';
 
 const plan: QemuPlan = {
   qemu: 'qemu-system-x86_64', setpriv: '/usr/bin/setpriv', kernel: '/k/bzImage', initrd: '/w/initramfs.cpio', mem: 1024, smp: 2, accel: 'tcg', console: '/w/console.log', append: APPEND,
@@ -19,6 +19,15 @@ describe('qemuArgs', () => {
 
   it('should ask the kernel for fuse.enable_uring=1, panic=-1 and a ttyS0 console', () => {
     expect(APPEND.split(' ')).toEqual(expect.arrayContaining(['fuse.enable_uring=1', 'panic=-1', 'console=ttyS0,115200']));
+  });
+});
+
+describe('commandLine', () => {
+  it("should add mitigations=off and FURC_NODE_FLAGS=\"--jitless --no-expose-wasm\" under TCG, only the first for --standalone, and neither under KVM", () => {
+    const words = (accel: 'tcg' | 'kvm', standalone: boolean) => commandLine(accel, { standalone, timeScale: 10 }).split(' ');
+    expect(commandLine('tcg', { standalone: false, timeScale: 10 })).toBe(`${APPEND} mitigations=off FURC_NODE_FLAGS="--jitless --no-expose-wasm" FURC_TIME_SCALE=10`);
+    expect(words('tcg', true)).toEqual([...APPEND.split(' '), 'mitigations=off', 'FURC_TIME_SCALE=10']);
+    expect(words('kvm', false)).toEqual([...APPEND.split(' '), 'FURC_TIME_SCALE=10']);
   });
 });
 

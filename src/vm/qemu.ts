@@ -24,6 +24,19 @@ export interface QemuPlan {
 export const APPEND = 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 fuse.enable_uring=1 printk.devkmsg=on rdinit=/init';
 /** Under TCG nothing runs speculatively: the guest's speculation mitigations (retpolines, RSB filling) are pure cost there (R8 fuzz on 7.3.4, jobs 2: 13.6 and 12.0 cases/s with them, 14.4 and 15.0 without). */
 export const TCG_APPEND = 'mitigations=off';
+/**
+ * Node's flags for furc in a TCG guest (its workers get them too), handed to /init as FURC_NODE_FLAGS on the command
+ * line. QEMU translates the code V8 compiles at run time, and again when V8 writes near it: R8 fuzz on 7.3.4, one job,
+ * 90 s: 11.3 cases/s with the JIT, 14.6 with --jitless. --no-expose-wasm, which --jitless implies, stops V8 warning that it
+ * disabled it. Not for --standalone: a packed executable takes no node flags.
+ */
+export const TCG_NODE_FLAGS = '--jitless --no-expose-wasm';
+
+/** The guest kernel's command line: what every guest gets, what emulation adds, and furc's time scale for /init (a quoted value reaches it unquoted). */
+export function commandLine(accel: Accel, o: { readonly standalone: boolean; readonly timeScale: number }): string {
+  const tcg = accel === 'tcg' ? [TCG_APPEND, ...(o.standalone ? [] : [`FURC_NODE_FLAGS="${TCG_NODE_FLAGS}"`])] : [];
+  return [APPEND, ...tcg, `FURC_TIME_SCALE=${o.timeScale}`].join(' ');
+}
 
 export function qemuArgs(p: QemuPlan): string[] {
   return [

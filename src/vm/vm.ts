@@ -9,7 +9,7 @@ import { initScript, type Share } from './init.js';
 import { resolveModules } from './modules.js';
 import { ResultsError, unpackResults } from './results.js';
 import { checkBinary, STANDALONE_MODULES, standaloneInitramfs, writeBack } from './standalone.js';
-import { APPEND, TCG_APPEND, lastLine, runQemu, type Accel, type QemuRun } from './qemu.js';
+import { commandLine, lastLine, runQemu, type Accel, type QemuRun } from './qemu.js';
 import { attributeSplats, type Splat } from './splats.js';
 import { rememberedNoKvm, rememberNoKvm } from './kvmMemo.js';
 import { findTools, kvmOpenable, VmError } from './tools.js';
@@ -107,7 +107,7 @@ export async function runVm(o: VmOptions): Promise<VmResult> {
     }
     const plan = (accel: Accel) => ({
       qemu: tools.qemu, setpriv: tools.setpriv, kernel: resolve(o.kernel), initrd: `${work}/initramfs.cpio`, shares: all, mem: o.memM, smp: 2, accel,
-      console: `${work}/console-${accel}.log`, ...(o.standalone ? { results: `${work}/results-${accel}.txt` } : {}), append: `${APPEND}${accel === 'tcg' ? ` ${TCG_APPEND}` : ''} FURC_TIME_SCALE=${o.timeScale ?? (accel === 'tcg' ? TCG_TIME_SCALE : 1)}`,
+      console: `${work}/console-${accel}.log`, ...(o.standalone ? { results: `${work}/results-${accel}.txt` } : {}), append: commandLine(accel, { standalone: !!o.standalone, timeScale: o.timeScale ?? (accel === 'tcg' ? TCG_TIME_SCALE : 1) }),
     });
     const deadline = Date.now() + o.timeoutS * 1000;
     const left = () => Math.max(1000, deadline - Date.now());
