@@ -62,6 +62,11 @@ const WORKERS = new Set<string>();
 
 /** What an io-wq worker is doing: '' when idle, 'gone' when it has exited, else a line saying what. */
 function workerBusy(tid: string): string {
+  // Blocked in io_wq_worker itself is its idle sleep (TASK_INTERRUPTIBLE around schedule_timeout, whose frame the kernel
+  // skips): the wchan alone says so. Work sleeps deeper, in the function it runs; any other answer reads the state too.
+  const w = blockedIn(process.pid, Number(tid));
+  if (w === null) return 'gone';
+  if (w.trim() === 'io_wq_worker') return '';
   const t = taskState(process.pid, Number(tid));
   if (t.state === 'X') return 'gone';
   // An idle worker sleeps in io_wq_worker waiting for work; anything else is work in progress.
