@@ -128,15 +128,6 @@ export class ClientPool {
   }
 }
 
-/**
- * Where a task sleeps: its wchan, '' while it runs or waits for a CPU, null once it is gone. The kernel names a wchan only
- * for a task off the run queue in a sleep (get_wchan, under the task's pi_lock), so one read says both.
- */
-export function blockedIn(pid: number, tid = pid): string | null {
-  const w = readProc(`/proc/${pid}/task/${tid}/wchan`);
-  return w === null ? null : w === '0' ? '' : w;
-}
-
 /** What /proc says a task is doing: its state letter and where it sleeps. */
 export function taskState(pid: number, tid = pid): { state: string; wchan: string } {
   const stat = readProc(`/proc/${pid}/task/${tid}/stat`);
@@ -159,6 +150,3 @@ const SERVER_WAITS = /request_wait_answer|fuse_get_req|fuse_get_dev|fuse_lock_in
 
 export const asleepInFuse = (t: { state: string; wchan: string }): boolean =>
   (t.state === 'S' || t.state === 'D') && SERVER_WAITS.test(t.wchan);
-
-/** A wchan (blockedIn) in one of those waits: a task blocked in a FUSE function is asleep there (state S or D). */
-export const inServerWait = (wchan: string | null): boolean => !!wchan && SERVER_WAITS.test(wchan);

@@ -1,7 +1,7 @@
 // When a step is over: decided from what the kernel says each task is doing, not from a quiet period.
 import { fstatSync, openSync, readdirSync } from 'node:fs';
 import { readProc } from './procfs.js';
-import { asleepInFuse, blockedIn, inServerWait, taskState } from './clients.js';
+import { asleepInFuse, taskState } from './clients.js';
 
 const tidsNow = (): string[] => { try { return readdirSync('/proc/self/task'); } catch { return []; } };
 /** Node's own threads, there before any ring: everything else is io_uring's or the addon's watch. */
@@ -62,11 +62,6 @@ const WORKERS = new Set<string>();
 
 /** What an io-wq worker is doing: '' when idle, 'gone' when it has exited, else a line saying what. */
 function workerBusy(tid: string): string {
-  // Blocked in io_wq_worker itself is its idle sleep (TASK_INTERRUPTIBLE around schedule_timeout, whose frame the kernel
-  // skips): the wchan alone says so. Work sleeps deeper, in the function it runs; any other answer reads the state too.
-  const w = blockedIn(process.pid, Number(tid));
-  if (w === null) return 'gone';
-  if (w.trim() === 'io_wq_worker') return '';
   const t = taskState(process.pid, Number(tid));
   if (t.state === 'X') return 'gone';
   // An idle worker sleeps in io_wq_worker waiting for work; anything else is work in progress.
@@ -77,8 +72,6 @@ function workerBusy(tid: string): string {
 /** Clients (by pid) that are neither done nor asleep in a FUSE wait: running, or sleeping somewhere else. */
 export function wakefulClients(pids: readonly number[]): string[] {
   return pids.flatMap((pid) => {
-    // Asleep in FUSE is the common answer, and its wchan alone says so: the state is read only to say what else it does.
-    if (inServerWait(blockedIn(pid))) return [];
     const t = taskState(pid);
     return asleepInFuse(t) ? [] : [`client pid ${pid} state ${t.state} wchan ${t.wchan || '-'}`];
   });

@@ -4,7 +4,7 @@ import type { RaceState } from '../../native-probe/index.js';
 import type { ConnConfig } from '../../spec/conn/commands.js';
 import { errnoName, negErrno } from '../../spec/errno.js';
 import type { Revision } from '../../spec/revisions.js';
-import { blockedIn, decode as decodeClientAnswer, inServerWait, type ClientPool } from '../kernel/clients.js';
+import { asleepInFuse, decode as decodeClientAnswer, taskState, type ClientPool } from '../kernel/clients.js';
 import type { ParamLock } from '../kernel/paramLock.js';
 import { blockedStacks } from '../kernel/stuck.js';
 import { scaled } from '../kernel/timeScale.js';
@@ -126,7 +126,7 @@ export function runIteration(ctx: WorkerCtx, req: IterationRequest, onConnection
     // Clients that must already wait: started first, each until it sleeps in FUSE.
     for (const c of built.preClients) pool.submit(c.slot, { ...c.req, path: conn.dir });
     const until = Date.now() + bound;
-    while (built.preClients.some((c) => pool.busy(c.slot) && !inServerWait(blockedIn(pool.pid(c.slot))))) {
+    while (built.preClients.some((c) => pool.busy(c.slot) && !asleepInFuse(taskState(pool.pid(c.slot))))) {
       if (Date.now() > until) { hang('a client started before the race did not fall asleep in FUSE', clientStacks(built.preClients.map((c) => c.slot))); break; }
       pollClients();
       nap(1);
@@ -237,7 +237,7 @@ function settle(ctx: WorkerCtx, b: BuiltRace, pollClients: () => void, busySlots
     for (const ring of b.rings) ctx.p.raceReap(ring, 1);
     pollClients();
     const moved = stateOf(ctx.p).cqes.length !== before;
-    const awake = busySlots().filter((s) => !inServerWait(blockedIn(ctx.pool.pid(s))));
+    const awake = busySlots().filter((s) => !asleepInFuse(taskState(ctx.pool.pid(s))));
     const io = busyIoWorkers();
     calm = !moved && awake.length === 0 && io.length === 0 ? calm + 1 : 0;
     if (calm >= 3) return;
