@@ -1,17 +1,16 @@
 // fuse.enable_uring is one global switch: furc runs and their workers share it through flock(2)s in /run/furc.
 // A run holds runs.lock shared for its lifetime; the last run to leave restores the value the first one found.
 // A case wanting Y holds param.lock shared, a case wanting N holds it exclusive; turnstile.lock keeps writers from starving.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { NativeProbe } from '../../native-probe/index.js';
 import { ERRNO } from '../../spec/errno.js';
 import { O_FLAG } from '../../spec/uapi/linux.js';
-import { PARAM, readParam, writeParam } from './enableUring.js';
+import { HeldParam, readParam, writeParam } from './enableUring.js';
 import { processAlive } from './procfs.js';
 
 export const LOCK_DIR = '/run/furc';
 const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 const O_RDWR_CREAT = O_FLAG.O_RDWR | O_FLAG.O_CREAT;
-const Y = 'Y'.charCodeAt(0);
 const SAVED = `${LOCK_DIR}/enable_uring.saved`;
 /** Where runs before the lock protocol kept the value to restore. */
 const OLD_SAVED = '/run/furc-enable_uring.saved';
@@ -93,27 +92,17 @@ export class ParamLock {
   private readonly fd: number;
   private readonly turnstile: number;
   private held: 'Y' | 'N' | null = null;
-  /** The parameter, held open once found: a case reads it with one pread, not readFileSync's five syscalls. */
-  private param = -1;
-  private readonly value = Buffer.alloc(8);
+  private readonly param = new HeldParam();
 
   constructor(private readonly p: NativeProbe, private readonly waitMs = 30_000) {
     this.fd = openLock(p, 'param.lock');
     this.turnstile = openLock(p, 'turnstile.lock');
   }
 
-  /** The parameter's value now; null while the kernel has none (fuse, a module, may be loaded by the first open of /dev/fuse). */
-  private read(): 'Y' | 'N' | null {
-    if (this.param < 0) {
-      try { this.param = openSync(PARAM, 'r'); } catch { return null; }
-    }
-    return readSync(this.param, this.value, 0, this.value.length, 0) > 0 && this.value[0] === Y ? 'Y' : 'N';
-  }
-
   /** Holds the switch at `want` until release(); a kernel without the parameter has nothing to hold. */
   acquire(want: 'Y' | 'N'): void {
     if (this.held !== null) this.release();
-    if (this.param < 0 && this.read() === null) return;
+    if (!this.param.present()) return;
     lockBy(this.p, this.turnstile, LOCK_EX, this.waitMs, 'fuse.enable_uring (turnstile)');
     try {
       if (want === 'N') {
@@ -121,7 +110,7 @@ export class ParamLock {
         writeParam('N');
       } else {
         lockBy(this.p, this.fd, LOCK_SH, this.waitMs, 'fuse.enable_uring');
-        if (this.read() !== 'Y') {
+        if (this.param.read() !== 'Y') {
           // Only a run's start or end leaves N behind, and only when no case holds the lock: turn it on for everyone.
           this.p.flock(this.fd, LOCK_UN);
           lockBy(this.p, this.fd, LOCK_EX, this.waitMs, 'fuse.enable_uring (to set Y)');
@@ -146,5 +135,5 @@ export class ParamLock {
     try { f(); } finally { this.p.flock(this.fd, LOCK_UN); }
   }
 
-  close(): void { this.release(); this.p.close(this.fd); this.p.close(this.turnstile); if (this.param >= 0) closeSync(this.param); }
+  close(): void { this.release(); this.p.close(this.fd); this.p.close(this.turnstile); this.param.close(); }
 }
