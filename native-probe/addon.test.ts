@@ -135,4 +135,23 @@ describe.skipIf(p === null)('alloc()ed memory', () => {
     expect(p!.unmap(now as ArrayBuffer, 0, 4096)).toBe(0);
     expect(mapped(base)).toBe(false);
   });
+
+  it('should read zeros from an alloc()ed 2-page buffer filled with 0x5a after discard() returns 0, and keep both pages mapped', () => {
+    const ab = p!.alloc(8192) as ArrayBuffer;
+    new Uint8Array(ab).fill(0x5a);
+    expect(p!.discard(ab)).toBe(0);
+    expect(new Uint8Array(ab).every((b) => b === 0)).toBe(true);
+    expect([mapped(p!.addressOf(ab)), mapped(p!.addressOf(ab) + 4096n)]).toEqual([true, true]);
+    expect(p!.unmap(ab, 0, 8192)).toBe(0);
+  });
+
+  it('should refuse discard() with -EINVAL for an alloc()ed buffer whose second page unmap() took, and for a buffer alloc() did not make', () => {
+    const ab = p!.alloc(8192) as ArrayBuffer;
+    new Uint8Array(ab, 0, 4096).fill(0x5a);
+    expect(p!.unmap(ab, 4096, 4096)).toBe(0);
+    expect(p!.discard(ab)).toBe(-ERRNO.EINVAL);
+    expect(new Uint8Array(ab, 0, 4096).every((b) => b === 0x5a)).toBe(true);
+    expect(p!.discard(new ArrayBuffer(4096))).toBe(-ERRNO.EINVAL);
+    expect(p!.unmap(ab, 0, 4096)).toBe(0);
+  });
 });

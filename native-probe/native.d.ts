@@ -51,6 +51,8 @@ export interface NativeProbe {
   protect(buf: ArrayBuffer, offset: number, len: number, prot: number): number;
   /** munmap of whole pages of an alloc()ed buffer; JS must never touch them again (the finalizer skips them); 0, or -errno (-EINVAL: not an alloc()ed buffer). */
   unmap(buf: ArrayBuffer, offset: number, len: number): number;
+  /** madvise(MADV_DONTNEED) of every page of an alloc()ed buffer whose pages are all still mapped: it reads as zeros again; 0, or -errno (-EINVAL: not an alloc()ed buffer, or a page of it unmapped). */
+  discard(buf: ArrayBuffer): number;
   addressOf(buf: ArrayBuffer | ArrayBufferView): bigint;
   /**
    * Forks n client processes now (before any ring or mount exists): [pid, socket fd] each. A client reads one

@@ -100,6 +100,20 @@ Napi::Value JS_unmap(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), unmapMapped(base, it->second.mapped, first, first + len / page));
 }
 
+// discard(buffer) → 0 or -errno: madvise(MADV_DONTNEED) of every page of an alloc()ed buffer, all still mapped; its
+// bytes then read as zeros, as a fresh mapping's do, and its pages go back to the kernel (-EINVAL: not whole any more).
+Napi::Value JS_discard(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(1);
+  if (!info[0].IsArrayBuffer()) return Napi::Number::New(info.Env(), -EINVAL);
+  char* base = (char*)info[0].As<Napi::ArrayBuffer>().Data();
+  auto& live = addon(info.Env()).mappings;
+  auto it = live.find(base);
+  if (it == live.end()) return Napi::Number::New(info.Env(), -EINVAL);
+  for (bool m : it->second.mapped) if (!m) return Napi::Number::New(info.Env(), -EINVAL);
+  size_t page = sysconf(_SC_PAGESIZE);
+  return Napi::Number::New(info.Env(), rawResult(madvise(base, it->second.mapped.size() * page, MADV_DONTNEED)));
+}
+
 // addressOf(ArrayBuffer | Buffer) → its user address as a bigint.
 Napi::Value JS_addressOf(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(1);

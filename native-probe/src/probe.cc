@@ -28,6 +28,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("alloc", Napi::Function::New(env, JS_alloc));
   exports.Set("protect", Napi::Function::New(env, JS_protect));
   exports.Set("unmap", Napi::Function::New(env, JS_unmap));
+  exports.Set("discard", Napi::Function::New(env, JS_discard));
   exports.Set("addressOf", Napi::Function::New(env, JS_addressOf));
   exports.Set("clientPool", Napi::Function::New(env, JS_clientPool));
   exports.Set("childExit", Napi::Function::New(env, JS_childExit));

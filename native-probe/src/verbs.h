@@ -22,6 +22,7 @@ Napi::Value JS_ringClose(const Napi::CallbackInfo& info);
 Napi::Value JS_alloc(const Napi::CallbackInfo& info);
 Napi::Value JS_protect(const Napi::CallbackInfo& info);
 Napi::Value JS_unmap(const Napi::CallbackInfo& info);
+Napi::Value JS_discard(const Napi::CallbackInfo& info);
 Napi::Value JS_addressOf(const Napi::CallbackInfo& info);
 Napi::Value JS_clientPool(const Napi::CallbackInfo& info);
 Napi::Value JS_childExit(const Napi::CallbackInfo& info);

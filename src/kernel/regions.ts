@@ -22,6 +22,9 @@ export const KERNEL_ADDR = 0xffff888000000000n;
 
 export class RegionError extends Error {}
 
+/** Buffers whose pages a case protected or unmapped: never lent again, unmapped at release. */
+const altered = new WeakSet<ArrayBuffer>();
+
 /** `len` bytes at `at` inside one alloc()ed mapping; pages after the first may be faulted on their own ("tail"). */
 export class Region {
   prot: { head: MemProt; tail: MemProt } = { head: 'rw', tail: 'rw' };
@@ -63,6 +66,7 @@ export class Region {
 
   /** Changes the pages of the region's first page ('head'), of the rest ('tail'), or of both. */
   set(prot: MemProt, part: 'all' | 'head' | 'tail'): void {
+    altered.add(this.ab);
     const firstPage = Math.floor(this.at / PAGE) * PAGE;
     const lastByte = this.at + this.len - 1;
     const split = firstPage + PAGE;
@@ -113,6 +117,20 @@ function scratchOf(p: NativeProbe): Scratch | null {
   return s;
 }
 
+/**
+ * Region mappings of connections known gone, by byte length, each discarded (reads as zeros, holds no page): the next
+ * connection takes one instead of a new mapping. A mapping, its guard page and address stay as they were: no hole opens.
+ * Made anew, a region cost 9-16 µs more than a raw mmap here (the ArrayBuffer, its finalizer, V8's external-memory count).
+ */
+export const SPARE_MAX = 64;
+const spares = new WeakMap<NativeProbe, Map<number, ArrayBuffer[]>>();
+const sparesOf = (p: NativeProbe): Map<number, ArrayBuffer[]> => {
+  let s = spares.get(p);
+  if (!s) spares.set(p, (s = new Map()));
+  return s;
+};
+const spareCount = (s: Map<number, ArrayBuffer[]>): number => { let n = 0; for (const l of s.values()) n += l.length; return n; };
+
 /** Allocates regions for one connection and keeps their buffers alive as long as the kernel may use them. */
 export class Memory {
   private readonly keep: ArrayBuffer[] = [];
@@ -123,19 +141,33 @@ export class Memory {
 
   /**
    * The connection is over. Known gone (its ring exited, so no io-wq worker still reads its bytes): the scratch goes to
-   * the next connection, and this one's regions are unmapped now, not whenever V8 collects their buffers (a loop of
-   * connections that allocates little else ran out of mappings first; 4,096 buffers kept for one batched unmap held
-   * their touched pages, and a 1 GiB TCG guest's two workers fell to 2.7 cases/s). Not known: the scratch stays with this one's
-   * other buffers, all left to the collector, and the next connection gets a new scratch. Nothing may use a region after.
+   * the next connection, and this one's regions are discarded now and kept spare (up to SPARE_MAX), or unmapped, not
+   * left until V8 collects their buffers (a loop of connections that allocates little else ran out of mappings first;
+   * 4,096 buffers kept for one batched unmap held their touched pages, and a 1 GiB TCG guest's two workers fell to 2.7
+   * cases/s). Not known: the scratch stays with this one's other buffers, all left to the collector, and the next
+   * connection gets a new scratch. Nothing may use a region after.
    */
   release(known: boolean): void {
-    if (known) for (const ab of this.keep.splice(0)) this.p.unmap(ab, 0, ab.byteLength);
+    if (known) {
+      const s = sparesOf(this.p);
+      let n = spareCount(s);
+      for (const ab of this.keep.splice(0)) {
+        // Whole and discarded, it is spare; a buffer a case made unreadable or holed is unmapped, as is one over the cap.
+        if (n < SPARE_MAX && !altered.has(ab) && this.p.discard(ab) === 0) {
+          const list = s.get(ab.byteLength);
+          list ? list.push(ab) : s.set(ab.byteLength, [ab]);
+          n++;
+        } else this.p.unmap(ab, 0, ab.byteLength);
+      }
+    }
     if (!this.scratch) return;
     if (known) { this.scratch.owner = null; this.scratch.used = 0; } else { scratches.delete(this.p); this.keep.push(this.scratch.ab); }
     this.scratch = null;
   }
 
   private map(bytes: number): ArrayBuffer {
+    const spare = spares.get(this.p)?.get(Math.max(bytes, 1))?.pop();
+    if (spare) { this.keep.push(spare); return spare; }
     let ab: ArrayBuffer | number = EEXIST;
     // Something still mapped in the way (a region of a case not yet collected after a wrap): take the next addresses.
     for (let tries = 0; ab === EEXIST && tries < 64; tries++) ab = this.p.alloc(bytes, nextAt(bytes));
