@@ -12,15 +12,18 @@ const SELF = '/proc/thread-self/schedstat';
 
 /**
  * `expired(pids)` is true once `ms` have passed on the wall clock less the longest time any of `pids` (or this thread)
- * waited for a CPU since it was first seen here; a hard cap of `cap` wall milliseconds still bounds it.
+ * waited for a CPU since it was first seen here; a hard cap of `cap` wall milliseconds still bounds it. Nothing is read
+ * in the first twentieth of `ms`: a step that ends sooner, as nearly all do, reads no schedstat (15.6 reads a fuzz case,
+ * 5.6 µs each, went on deadlines that never came near), and a wait for a CPU that short is not credited.
  */
 export class FairDeadline {
   private readonly start = Date.now();
   private readonly seen = new Map<string, number>();
   private starvedNs = 0;
+  private readonly grace: number;
 
   constructor(private readonly ms: number, private readonly cap = ms * 2.5) {
-    this.delta(SELF);
+    this.grace = ms / 20;
   }
 
   private delta(path: string): number {
@@ -31,7 +34,7 @@ export class FairDeadline {
     return now - first;
   }
 
-  /** How long the slowest of them has been kept off a CPU so far (ms). */
+  /** How long the slowest of them has been kept off a CPU so far (ms), counted from when each was first seen. */
   starvedMs(pids: readonly number[]): number {
     for (const path of [SELF, ...pids.map(taskPath)]) this.starvedNs = Math.max(this.starvedNs, this.delta(path));
     return this.starvedNs / 1e6;
@@ -39,9 +42,10 @@ export class FairDeadline {
 
   expired(pids: readonly number[]): boolean {
     const wall = Date.now() - this.start;
-    // Each task's run-queue time is read once when first seen, and again only once the wall clock is past `ms`.
-    for (const pid of pids) if (!this.seen.has(taskPath(pid))) this.delta(taskPath(pid));
     if (wall > this.cap) return true;
+    if (wall < this.grace) return false;
+    // Each task's run-queue time is read once when first seen past the grace, and again only once the wall clock is past `ms`.
+    for (const path of [SELF, ...pids.map(taskPath)]) if (!this.seen.has(path)) this.delta(path);
     if (wall <= this.ms) return false;
     return wall - this.starvedMs(pids) > this.ms;
   }
