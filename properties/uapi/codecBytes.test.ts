@@ -69,6 +69,30 @@ describe('the codec on fuse_in_header', () => {
     expect(() => encode(inH, { opcode: 'x' as unknown as number }, R0.lookup)).toThrow(new CodecError('fuse_in_header.opcode: expected an integer'));
   });
 
+  it('should read and write a header in a view 24 bytes into a larger buffer there, leaving the bytes around the view as they were', () => {
+    const backing = new Uint8Array(24 + inH.size + 24).fill(0xee);
+    const view = backing.subarray(24, 24 + inH.size);
+    encodeInto(inH, { opcode: FUSE_OPCODE.FUSE_GETATTR, unique: 0x1122334455667788n }, view, 0, R0.lookup);
+    expect(decode(inH, view, R0.lookup)).toMatchObject({ opcode: FUSE_OPCODE.FUSE_GETATTR, unique: 0x1122334455667788n });
+    expect([...backing.subarray(0, 24), ...backing.subarray(24 + inH.size)].every((b) => b === 0xee)).toBe(true);
+  });
+
+  it('should write opcode alone into a 4-byte view from a base before the view, and refuse unique there (outside the 4 bytes), writing nothing past the view', () => {
+    const opcode = inH.fields.find((f) => f.name === 'opcode')!.offset;
+    const backing = new Uint8Array(inH.size).fill(0xee);
+    const view = backing.subarray(opcode, opcode + 4);
+    encodeInto(inH, { opcode: FUSE_OPCODE.FUSE_GETATTR }, view, -opcode, R0.lookup);
+    expect(Buffer.from(view).readUInt32LE(0)).toBe(FUSE_OPCODE.FUSE_GETATTR);
+    expect(() => encodeInto(inH, { unique: 1n }, view, -opcode, R0.lookup)).toThrow(CodecError);
+    expect([...backing.subarray(0, opcode), ...backing.subarray(opcode + 4)].every((b) => b === 0xee)).toBe(true);
+  });
+
+  it('should decode each of three buffers used in turn (a, b, c, a, c) as its own bytes: the views kept for the last two never answer for another', () => {
+    const unique = inH.fields.find((f) => f.name === 'unique')!.offset;
+    const bufs = [1n, 2n, 3n].map((u) => { const b = Buffer.alloc(inH.size); b.writeBigUInt64LE(u, unique); return b; });
+    expect([0, 1, 2, 0, 2].map((i) => decode(inH, bufs[i]!, R0.lookup).unique)).toEqual([1n, 2n, 3n, 1n, 3n]);
+  });
+
   it(`should refuse ${inH.size - 1} bytes, one short of the header`, () => {
     expect(() => decode(inH, new Uint8Array(inH.size - 1), R0.lookup)).toThrow(new CodecError(`fuse_in_header: need ${inH.size} bytes, got ${inH.size - 1}`));
   });

@@ -21,6 +21,11 @@ export function fieldSize(f: Field, lookup: LayoutLookup): number {
 
 export class CodecError extends Error {}
 
+/** A field of `len` bytes at `at` that does not lie inside the `size` bytes being written. */
+function outside(name: string, at: number, len: number, size: number): never {
+  throw new CodecError(`${name}: bytes ${at}..${at + len} are outside the ${size} written`);
+}
+
 function writeScalar(dv: DataView, off: number, s: Scalar, v: Value | undefined, name: string): void {
   const isWide = s === 'u64' || s === 'i64';
   if (v === undefined) v = isWide ? 0n : 0;
@@ -47,8 +52,8 @@ function writeScalar(dv: DataView, off: number, s: Scalar, v: Value | undefined,
  * table, offsets and widths: the generic loop built a record key by key and looked nested layouts up on every call
  * (2.3 µs to read an entry's header: about 4 of the 9 µs a request took in npm run bench on one CPU).
  */
-type Decoder = (dv: DataView, bytes: Uint8Array, base: number) => Record;
-type Encoder = (dv: DataView, out: Uint8Array, values: Record, base: number) => void;
+type Decoder = (dv: DataView, bytes: Uint8Array, base: number, o: number) => Record;
+type Encoder = (dv: DataView, out: Uint8Array, values: Record, base: number, o: number, whole: boolean) => void;
 interface Compiled { decode?: Decoder; encode?: Encoder }
 const compiled = new WeakMap<LayoutLookup, WeakMap<Layout, Compiled>>();
 
@@ -73,13 +78,13 @@ function decoderOf(layout: Layout, lookup: LayoutLookup): Decoder {
   const parts = layout.fields.map((f) => {
     const at = `b + ${f.offset}`;
     switch (f.type.kind) {
-      case 'scalar': return `${JSON.stringify(f.name)}: ${READ[f.type.scalar](at)}`;
+      case 'scalar': return `${JSON.stringify(f.name)}: ${READ[f.type.scalar](`o + ${at}`)}`;
       case 'bytes': return `${JSON.stringify(f.name)}: bytes.slice(${at}, ${at} + ${f.type.size})`;
-      case 'struct': nested.push(decoderOf(lookup(f.type.layout), lookup)); return `${JSON.stringify(f.name)}: nested[${nested.length - 1}](dv, bytes, ${at})`;
+      case 'struct': nested.push(decoderOf(lookup(f.type.layout), lookup)); return `${JSON.stringify(f.name)}: nested[${nested.length - 1}](dv, bytes, ${at}, o)`;
     }
   });
   // The source is built from the layout table alone: names quoted by JSON.stringify, offsets and sizes numbers.
-  c.decode = new Function('nested', `return (dv, bytes, b) => ({ ${parts.join(', ')} });`)(nested) as Decoder;
+  c.decode = new Function('nested', `return (dv, bytes, b, o) => ({ ${parts.join(', ')} });`)(nested) as Decoder;
   return c.decode;
 }
 
@@ -91,14 +96,15 @@ function encoderOf(layout: Layout, lookup: LayoutLookup): Encoder {
     const key = JSON.stringify(f.name), where = JSON.stringify(`${layout.name}.${f.name}`), at = `b + ${f.offset}`;
     const write = ((): string => {
       switch (f.type.kind) {
-        case 'scalar': return `put(dv, ${at}, ${JSON.stringify(f.type.scalar)}, v, ${where});`;
+        // The view spans the whole buffer: a layout not wholly inside `out` (a partial write) has each field checked.
+        case 'scalar': return `if (!whole && (${at} < 0 || ${at} + ${SCALAR_SIZE[f.type.scalar]} > out.length)) outside(${where}, ${at}, ${SCALAR_SIZE[f.type.scalar]}, out.length); put(dv, o + ${at}, ${JSON.stringify(f.type.scalar)}, v, ${where});`;
         case 'bytes': return `bytesInto(out, ${at}, ${f.type.size}, v, ${where});`;
-        case 'struct': nested.push(encoderOf(lookup(f.type.layout), lookup)); return `nested[${nested.length - 1}](dv, out, record(v, ${where}), ${at});`;
+        case 'struct': nested.push(encoderOf(lookup(f.type.layout), lookup)); return `nested[${nested.length - 1}](dv, out, record(v, ${where}), ${at}, o, whole);`;
       }
     })();
     return `if (${key} in values) { const v = values[${key}]; ${write} }`;
   });
-  c.encode = new Function('nested', 'put', 'bytesInto', 'record', `return (dv, out, values, b) => { ${body.join(' ')} };`)(nested, writeScalar, bytesInto, record) as Encoder;
+  c.encode = new Function('nested', 'put', 'bytesInto', 'record', 'outside', `return (dv, out, values, b, o, whole) => { ${body.join(' ')} };`)(nested, writeScalar, bytesInto, record, outside) as Encoder;
   return c.encode;
 }
 
@@ -113,9 +119,23 @@ function record(v: Value | undefined, name: string): Record {
   return v;
 }
 
+/**
+ * Views of the two buffers used last, each over the whole buffer: a request's header region and the slab its SQE is cut
+ * from come back request after request, and constructing a DataView is a call into V8's runtime (seven a request).
+ */
+let lastBuf: ArrayBufferLike | null = null, lastView: DataView | null = null;
+let prevBuf: ArrayBufferLike | null = null, prevView: DataView | null = null;
+function viewOf(buf: ArrayBufferLike): DataView {
+  if (buf === lastBuf) return lastView!;
+  const view = buf === prevBuf ? prevView! : new DataView(buf);
+  prevBuf = lastBuf; prevView = lastView;
+  lastBuf = buf; lastView = view;
+  return view;
+}
+
 /** Encodes `values` into `out` at `base`; absent fields stay as they are (zero in a fresh buffer). */
 export function encodeInto(layout: Layout, values: Record, out: Uint8Array, base: number, lookup: LayoutLookup): void {
-  encoderOf(layout, lookup)(new DataView(out.buffer, out.byteOffset, out.byteLength), out, values, base);
+  encoderOf(layout, lookup)(viewOf(out.buffer), out, values, base, out.byteOffset, base >= 0 && base + layout.size <= out.length);
 }
 
 export function encode(layout: Layout, values: Record, lookup: LayoutLookup): Uint8Array {
@@ -126,8 +146,8 @@ export function encode(layout: Layout, values: Record, lookup: LayoutLookup): Ui
 
 /** Decodes every field (all union arms) of `layout` from `bytes` at `base`. */
 export function decode(layout: Layout, bytes: Uint8Array, lookup: LayoutLookup, base = 0): Record {
-  if (bytes.length - base < layout.size) {
+  if (base < 0 || bytes.length - base < layout.size) {
     throw new CodecError(`${layout.name}: need ${layout.size} bytes, got ${bytes.length - base}`);
   }
-  return decoderOf(layout, lookup)(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes, base);
+  return decoderOf(layout, lookup)(viewOf(bytes.buffer), bytes, base, bytes.byteOffset);
 }
