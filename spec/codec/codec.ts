@@ -32,9 +32,10 @@ function writeScalar(dv: DataView, off: number, s: Scalar, v: Value | undefined,
   if (typeof v === 'boolean') v = v ? 1 : 0;
   if (isWide) {
     if (typeof v !== 'bigint' && typeof v !== 'number') throw new CodecError(`${name}: expected an integer`);
-    const b = BigInt(v);
-    if (s === 'u64') dv.setBigUint64(off, BigInt.asUintN(64, b), true);
-    else dv.setBigInt64(off, BigInt.asIntN(64, b), true);
+    // setBigUint64/setBigInt64 take the value modulo 2^64 themselves (ToBigUint64, ToBigInt64): no asUintN copy first.
+    const b = typeof v === 'bigint' ? v : BigInt(v);
+    if (s === 'u64') dv.setBigUint64(off, b, true);
+    else dv.setBigInt64(off, b, true);
     return;
   }
   if (typeof v !== 'number' && typeof v !== 'bigint') throw new CodecError(`${name}: expected an integer`);
