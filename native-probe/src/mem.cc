@@ -67,6 +67,14 @@ Napi::Value JS_alloc(const Napi::CallbackInfo& info) {
   return Napi::ArrayBuffer::New(info.Env(), p, size, release, m);
 }
 
+// The page map of the alloc()ed buffer info[0], or null when it is not one.
+static Addon::Live* liveOf(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArrayBuffer()) return nullptr;
+  auto& live = addon(info.Env()).mappings;
+  auto it = live.find((char*)info[0].As<Napi::ArrayBuffer>().Data());
+  return it == live.end() ? nullptr : &it->second;
+}
+
 static char* pagesOf(const Napi::CallbackInfo& info, size_t* len) {
   if (!info[0].IsArrayBuffer()) return nullptr;
   auto ab = info[0].As<Napi::ArrayBuffer>();
@@ -92,26 +100,22 @@ Napi::Value JS_unmap(const Napi::CallbackInfo& info) {
   size_t len = 0;
   char* p = pagesOf(info, &len);
   if (!p) return Napi::Number::New(info.Env(), -EINVAL);
+  Addon::Live* live = liveOf(info);
+  if (!live) return Napi::Number::New(info.Env(), -EINVAL);
   char* base = (char*)info[0].As<Napi::ArrayBuffer>().Data();
-  auto& live = addon(info.Env()).mappings;
-  auto it = live.find(base);
-  if (it == live.end()) return Napi::Number::New(info.Env(), -EINVAL);
   size_t page = sysconf(_SC_PAGESIZE), first = (p - base) / page;
-  return Napi::Number::New(info.Env(), unmapMapped(base, it->second.mapped, first, first + len / page));
+  return Napi::Number::New(info.Env(), unmapMapped(base, live->mapped, first, first + len / page));
 }
 
 // discard(buffer) → 0 or -errno: madvise(MADV_DONTNEED) of every page of an alloc()ed buffer, all still mapped; its
 // bytes then read as zeros, as a fresh mapping's do, and its pages go back to the kernel (-EINVAL: not whole any more).
 Napi::Value JS_discard(const Napi::CallbackInfo& info) {
   REQUIRE_ARGS(1);
-  if (!info[0].IsArrayBuffer()) return Napi::Number::New(info.Env(), -EINVAL);
-  char* base = (char*)info[0].As<Napi::ArrayBuffer>().Data();
-  auto& live = addon(info.Env()).mappings;
-  auto it = live.find(base);
-  if (it == live.end()) return Napi::Number::New(info.Env(), -EINVAL);
-  for (bool m : it->second.mapped) if (!m) return Napi::Number::New(info.Env(), -EINVAL);
+  Addon::Live* live = liveOf(info);
+  if (!live) return Napi::Number::New(info.Env(), -EINVAL);
+  for (bool m : live->mapped) if (!m) return Napi::Number::New(info.Env(), -EINVAL);
   size_t page = sysconf(_SC_PAGESIZE);
-  return Napi::Number::New(info.Env(), rawResult(madvise(base, it->second.mapped.size() * page, MADV_DONTNEED)));
+  return Napi::Number::New(info.Env(), rawResult(madvise(info[0].As<Napi::ArrayBuffer>().Data(), live->mapped.size() * page, MADV_DONTNEED)));
 }
 
 // addressOf(ArrayBuffer | Buffer) → its user address as a bigint.
