@@ -10,6 +10,7 @@ import { readHeader, writeReply } from '../src/kernel/delivery.js';
 import { answer, newFs } from '../spec/fs/fs.js';
 import { FOPEN, FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
 import { uringCmdSqe } from '../src/kernel/sqe.js';
+import { reapCqes } from '../src/kernel/cqes.js';
 import { ClientPool } from '../src/kernel/clients.js';
 import { iovecArray, Memory } from '../src/kernel/regions.js';
 import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
@@ -81,10 +82,11 @@ function main(): void {
     payloads[q]!.set(body);
     p.ringSubmit(c.ring, uringCmdSqe(R0, c.fd, BigInt(q), { cmd_op: COMMIT, qid: q }, unique, { iovArray: 0n, bufpool: 0n }));
   };
+  // Each CQE's user_data is its entry's queue (the REGISTER's and every COMMIT's).
   const reap = (): [number, number][] => {
-    const rows = p.ringReap(c.ring, 1000, 64);
-    if (typeof rows === 'number') throw new Error(`reap: ${rows}`);
-    return rows.map(([ud, res]) => { if (res < 0) throw new Error(`cqe ${res}`); return [Number(ud), res]; });
+    const cqes = reapCqes(p, R0, c.ring, 1000);
+    if (typeof cqes === 'number') throw new Error(`reap: ${cqes}`);
+    return cqes.map((e) => { if (e.res < 0) throw new Error(`cqe ${e.res}`); return [Number(e.user_data), e.res]; });
   };
   const pool = new ClientPool(p, 1);
   let t0 = process.hrtime.bigint();

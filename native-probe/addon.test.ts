@@ -7,6 +7,9 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERRNO } from '../spec/errno.js';
 import { O_FLAG } from '../spec/uapi/linux.js';
+import { decode, encode } from '../spec/codec/codec.js';
+import { revision } from '../spec/revisions.js';
+import { IORING_OP_NOP, IORING_SETUP_CQE32, io_uring_cqe } from '../spec/uapi/io_uring.js';
 import { encodeProgram } from '../src/race/program.js';
 import { ROOT } from '../src/paths.js';
 import { loadProbe } from './index.js';
@@ -153,5 +156,52 @@ describe.skipIf(p === null)('alloc()ed memory', () => {
     expect(new Uint8Array(ab, 0, 4096).every((b) => b === 0x5a)).toBe(true);
     expect(p!.discard(new ArrayBuffer(4096))).toBe(-ERRNO.EINVAL);
     expect(p!.unmap(ab, 0, 4096)).toBe(0);
+  });
+});
+
+describe.skipIf(p === null)('ring reaping', () => {
+  const R0 = revision('R0');
+  const nop = (ud: bigint) => Buffer.from(encode(R0.lookup('io_uring_sqe$rw'), { opcode: IORING_OP_NOP, user_data: ud }, R0.lookup)).subarray(0, 64);
+  const cqeAt = (b: Uint8Array, at: number) => decode(io_uring_cqe, b, R0.lookup, at);
+
+  it('should copy the CQEs of NOPs 11, 12 and 13 two at a time into a 32-byte buffer, leave 13 for the next reap, and then find none', () => {
+    const ring = p!.ringSetup(8, 0);
+    expect(ring).toBeGreaterThanOrEqual(0);
+    try {
+      for (const ud of [11n, 12n, 13n]) expect(p!.ringSubmit(ring, nop(ud), false)).toBe(1);
+      const into = Buffer.alloc(32);
+      expect(p!.ringReap(ring, 1000, into)).toBe(2);
+      expect([cqeAt(into, 0), cqeAt(into, 16)]).toEqual([{ user_data: 11n, res: 0, flags: 0 }, { user_data: 12n, res: 0, flags: 0 }]);
+      expect(p!.ringReap(ring, 1000, into)).toBe(1);
+      expect(cqeAt(into, 0)).toEqual({ user_data: 13n, res: 0, flags: 0 });
+      expect(p!.ringReap(ring, 0, into)).toBe(0);
+    } finally { p!.ringClose(ring); }
+  });
+
+  it('should copy 32 bytes a CQE from an IORING_SETUP_CQE32 ring: one whole CQE fits in 48 bytes, and its first 16 are NOP 21\'s', () => {
+    const ring = p!.ringSetup(8, IORING_SETUP_CQE32);
+    expect(ring).toBeGreaterThanOrEqual(0);
+    try {
+      for (const ud of [21n, 22n]) expect(p!.ringSubmit(ring, nop(ud), false)).toBe(1);
+      const into = Buffer.alloc(48);
+      expect(p!.ringReap(ring, 1000, into)).toBe(1);
+      expect(cqeAt(into, 0)).toEqual({ user_data: 21n, res: 0, flags: 0 });
+      expect(p!.ringReap(ring, 1000, into)).toBe(1);
+      expect(cqeAt(into, 0).user_data).toBe(22n);
+    } finally { p!.ringClose(ring); }
+  });
+
+  it('should answer -EBADF for an fd that ringSetup() did not make, and take nothing into a buffer too small for one CQE', () => {
+    const fd = p!.open('/dev/null', O_FLAG.O_RDWR);
+    expect(p!.ringReap(fd, 0, Buffer.alloc(16))).toBe(-ERRNO.EBADF);
+    p!.close(fd);
+    const ring = p!.ringSetup(8, 0);
+    try {
+      expect(p!.ringSubmit(ring, nop(31n), false)).toBe(1);
+      expect(p!.ringReap(ring, 1000, Buffer.alloc(15))).toBe(0);
+      const into = Buffer.alloc(16);
+      expect(p!.ringReap(ring, 1000, into)).toBe(1);
+      expect(cqeAt(into, 0).user_data).toBe(31n);
+    } finally { p!.ringClose(ring); }
   });
 });

@@ -39,8 +39,12 @@ export interface NativeProbe {
   holdSignals(on: boolean): number;
   /** The wchan where the last ringSubmit slept before it was interrupted, or null if it never blocked. */
   ringSubmitBlocked(): string | null;
-  /** Waits up to timeoutMs for a CQE, then returns up to max [user_data, res, flags] rows; or -errno (-EBADF: not a ring of ringSetup). */
-  ringReap(ring: number, timeoutMs: number, max: number): Array<[bigint, number, number]> | number;
+  /**
+   * Waits up to timeoutMs for a CQE, then copies as many whole CQEs as fit into `into`, each as the kernel wrote it
+   * (struct io_uring_cqe: 16 bytes, 32 on an IORING_SETUP_CQE32 ring), and consumes them: the count, or -errno (-EBADF:
+   * not a ring of ringSetup).
+   */
+  ringReap(ring: number, timeoutMs: number, into: Uint8Array): number;
   /** io_uring_register(2): its result, or -errno (-EBADF: not a ring of ringSetup). */
   ringRegister(ring: number, opcode: number, arg: Buffer, nr: number): number;
   /** Unmaps and closes the ring (which cancels its pending commands): 0, or -EBADF when it is not a ring of ringSetup. */

@@ -19,6 +19,7 @@ const { FUSE_DEV_IOC } = await import('${DIST}spec/uapi/fuse_kernel.js');
 const { IORING_SETUP_SQE128 } = await import('${DIST}spec/uapi/io_uring.js');
 const { O_FLAG } = await import('${DIST}spec/uapi/linux.js');
 const { uringCmdSqe } = await import('${DIST}src/kernel/sqe.js');
+const { reapCqes } = await import('${DIST}src/kernel/cqes.js');
 const p = loadProbe();
 const fd = p.open('/dev/fuse', O_FLAG.O_RDWR);
 const syncInit = p.ioctl(fd, FUSE_DEV_IOC.FUSE_DEV_IOC_SYNC_INIT);
@@ -30,8 +31,8 @@ const submit = (ud) => {
   const sub = p.ringSubmit(ring, uringCmdSqe(revision('R0'), fd, BigInt(ud), registerSqe(0, 131072), 0n, { iovArray: 0n, bufpool: 0n }));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const blocked = p.ringSubmitBlocked();
-  const cqes = p.ringReap(ring, 1000, 8);
-  return { sub, ms, blocked, cqe: typeof cqes === 'number' ? cqes : cqes.map(([u, res]) => [Number(u), res]) };
+  const cqes = reapCqes(p, revision('R0'), ring, 1000);
+  return { sub, ms, blocked, cqe: typeof cqes === 'number' ? cqes : cqes.map((c) => [Number(c.user_data), c.res]) };
 };
 // it_value and it_interval of every timerfd open here: all zero once the watch sleeps between submissions. A periodic
 // tick that has expired and not yet been read shows it_value (0, 0) too (timerfd_get_remaining): only the interval tells.

@@ -107,14 +107,17 @@ Napi::Value JS_ringSubmitBlocked(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), where);
 }
 
-// ringReap(ring, timeoutMs, max) → [[user_data, res, flags], …]; waits up to timeoutMs for the first CQE.
+// ringReap(ring, timeoutMs, into) → how many CQEs were copied into `into` (as many whole ones as fit, each as the
+// kernel wrote it), or -errno; waits up to timeoutMs for the first. TypeScript reads them through the spec's layout.
 Napi::Value JS_ringReap(const Napi::CallbackInfo& info) {
-  REQUIRE_ARGS(3); REQUIRE_NUMBER(0, "ring"); REQUIRE_NUMBER(1, "timeoutMs"); REQUIRE_NUMBER(2, "max");
+  REQUIRE_ARGS(3); REQUIRE_NUMBER(0, "ring"); REQUIRE_NUMBER(1, "timeoutMs"); REQUIRE_BUFFER(2, "into");
   Napi::Env env = info.Env();
   Ring* r = find(info);
   if (!r) return Napi::Number::New(env, -EBADF);
   int ms = info[1].As<Napi::Number>().Int32Value();
-  unsigned max = info[2].As<Napi::Number>().Uint32Value();
+  auto into = info[2].As<Napi::Buffer<uint8_t>>();
+  size_t size = (r->flags & IORING_SETUP_CQE32) ? 2 * sizeof(struct io_uring_cqe) : sizeof(struct io_uring_cqe);
+  size_t max = into.Length() / size;
   if (ms > 0 && __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) == *r->cq_head) {
     struct __kernel_timespec ts = {ms / 1000, (long long)(ms % 1000) * 1000000};
     struct io_uring_getevents_arg arg;
@@ -123,19 +126,13 @@ Napi::Value JS_ringReap(const Napi::CallbackInfo& info) {
     int e = sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
     if (e < 0 && errno != ETIME && errno != EINTR) return Napi::Number::New(env, -errno);
   }
-  Napi::Array out = Napi::Array::New(env);
-  unsigned head = *r->cq_head, n = 0;
-  while (n < max && head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) {
-    struct io_uring_cqe* c = &r->cqes[head & *r->cq_mask];
-    Napi::Array row = Napi::Array::New(env, 3);
-    row.Set(0u, Napi::BigInt::New(env, (uint64_t)c->user_data));
-    row.Set(1u, Napi::Number::New(env, c->res));
-    row.Set(2u, Napi::Number::New(env, c->flags));
-    out.Set(n++, row);
-    head++;
-  }
+  // Building a row of JS values per CQE cost about 0.6 µs a request (npm run bench, one CPU); bytes cost a memcpy.
+  unsigned head = *r->cq_head;
+  size_t n = 0;
+  for (; n < max && head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE); n++, head++)
+    memcpy(into.Data() + n * size, (char*)r->cqes + (size_t)(head & *r->cq_mask) * size, size);
   __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
-  return out;
+  return Napi::Number::New(env, (double)n);
 }
 
 // ringRegister(ring, opcode, arg Buffer, nr) → io_uring_register result (fixed/sparse buffers, …).

@@ -15,6 +15,7 @@ import { bufferFromCqeFlags } from '../../spec/bufindex.js';
 import { maxPayloadSz, paddedReplyLength } from '../../spec/rules/payload.js';
 import { DEFAULT_REPLY, serverReply } from '../../spec/conn/serverReply.js';
 import { FixedArena } from './arena.js';
+import { reapCqes } from './cqes.js';
 import { registerSparseTable, ZeroCopyServer } from './zeroCopy.js';
 import { taskState, type ClientPool, type ClientRequest } from './clients.js';
 import { readHeader, writeReply, type Delivered } from './delivery.js';
@@ -529,9 +530,9 @@ export class KernelConn {
 
   private reapRing(out: Event[], waitMs: number): void {
     if (this.ringExited) return;
-    const rows = this.p.ringReap(this.ring, waitMs, 64);
-    if (typeof rows === 'number') return;
-    for (const [ud, res, flags] of rows) {
+    const cqes = reapCqes(this.p, this.rev, this.ring, waitMs);
+    if (typeof cqes === 'number') return;
+    for (const { user_data: ud, res, flags } of cqes) {
       if ((ud & FENCE) !== 0n) { this.fenced.add(ud); continue; }
       if ((ud & SERVER_IO) !== 0n) { this.ioDone.set(ud, res); continue; }
       const t = this.udTag.get(ud);

@@ -7,6 +7,7 @@ import { encode } from '../../spec/codec/codec.js';
 import { revision } from '../../spec/revisions.js';
 import { ERRNO } from '../../spec/errno.js';
 import { IORING_OP_WRITE } from '../../spec/uapi/io_uring.js';
+import { reapCqes } from './cqes.js';
 import { Memory, SCRATCH_SIZE, SPARE_MAX } from './regions.js';
 
 const probe = loadProbe();
@@ -22,9 +23,9 @@ describe.skipIf(typeof probe === 'string')('Memory.bytes', () => {
   const kernelWrite = (addr: bigint, len: number): number => {
     const sqe = Buffer.from(encode(R0.lookup('io_uring_sqe$rw'), { opcode: IORING_OP_WRITE, fd: wr, off: 0n, addr, len, buf_index: 0, user_data: 7n }, R0.lookup));
     expect(p.ringSubmit(ring, sqe.subarray(0, 64), false)).toBe(1);
-    const rows = p.ringReap(ring, 1000, 1);
-    if (typeof rows === 'number' || rows.length !== 1) throw new Error(`reap: ${JSON.stringify(rows)}`);
-    return rows[0]![1];
+    const cqes = reapCqes(p, R0, ring, 1000);
+    if (typeof cqes === 'number' || cqes.length !== 1) throw new Error(`reap: ${String(cqes)}`);
+    return cqes[0]!.res;
   };
   /** What the kernel reads at addr: an io_uring WRITE of len bytes from there into a pipe, read back. */
   const kernelReads = (addr: bigint, len: number): Buffer => {
