@@ -184,7 +184,9 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
 export function perRevision<T>(derive: (rev: Revision) => T): (rev: Revision) => T {
   const known = new WeakMap<Revision, T>();
   return (rev) => {
-    if (known.has(rev)) return known.get(rev)!;
+    // One lookup on the hot path (headerParts, sqeLayouts run per request); has() only when nothing was found.
+    const got = known.get(rev);
+    if (got !== undefined || known.has(rev)) return got as T;
     const v = derive(rev);
     known.set(rev, v);
     return v;

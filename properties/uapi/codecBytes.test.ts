@@ -1,6 +1,6 @@
 // Where the codec puts each field's bytes, checked against Node's own little-endian writers at the table's offsets.
 import { describe, expect, it } from 'vitest';
-import { CodecError, decode, encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
+import { CodecError, decode, decoder, encode, encodeInto, encoder, type Record as Rec } from '../../spec/codec/codec.js';
 import { allRevisions, revision } from '../../spec/revisions.js';
 import type { Layout, Scalar } from '../../spec/types.js';
 import { FUSE_OPCODE } from '../../spec/uapi/fuse_kernel.js';
@@ -87,10 +87,23 @@ describe('the codec on fuse_in_header', () => {
     expect([...backing.subarray(0, opcode), ...backing.subarray(opcode + 4)].every((b) => b === 0xee)).toBe(true);
   });
 
-  it('should decode each of three buffers used in turn (a, b, c, a, c) as its own bytes: the views kept for the last two never answer for another', () => {
+  it('should decode each of six buffers used in turn (a b c d e a e c f b a) as its own bytes: the four views kept never answer for another', () => {
     const unique = inH.fields.find((f) => f.name === 'unique')!.offset;
-    const bufs = [1n, 2n, 3n].map((u) => { const b = Buffer.alloc(inH.size); b.writeBigUInt64LE(u, unique); return b; });
-    expect([0, 1, 2, 0, 2].map((i) => decode(inH, bufs[i]!, R0.lookup).unique)).toEqual([1n, 2n, 3n, 1n, 3n]);
+    const bufs = [1n, 2n, 3n, 4n, 5n, 6n].map((u) => { const b = Buffer.alloc(inH.size); b.writeBigUInt64LE(u, unique); return b; });
+    const order = [0, 1, 2, 3, 4, 0, 4, 2, 5, 1, 0];
+    expect(order.map((i) => decode(inH, bufs[i]!, R0.lookup).unique)).toEqual(order.map((i) => BigInt(i + 1)));
+  });
+
+  it('should give one compiled decoder and encoder per layout and registry: the same function twice, reading and writing as decode and encodeInto do', () => {
+    expect(decoder(inH, R0.lookup)).toBe(decoder(inH, R0.lookup));
+    expect(encoder(inH, R0.lookup)).toBe(encoder(inH, R0.lookup));
+    const values = { len: 40, opcode: FUSE_OPCODE.FUSE_GETATTR, unique: 0x1122334455667788n, nodeid: 1n, uid: 0, gid: 0, pid: 4321 };
+    const viaHandle = Buffer.alloc(inH.size + 8), viaCall = Buffer.alloc(inH.size + 8);
+    encoder(inH, R0.lookup)(values, viaHandle, 8);
+    encodeInto(inH, values, viaCall, 8, R0.lookup);
+    expect(viaHandle).toEqual(viaCall);
+    expect(decoder(inH, R0.lookup)(viaHandle, 8)).toEqual(decode(inH, viaCall, R0.lookup, 8));
+    expect(() => decoder(inH, R0.lookup)(viaHandle, 9)).toThrow(new CodecError(`fuse_in_header: need ${inH.size} bytes, got ${inH.size - 1}`));
   });
 
   it(`should refuse ${inH.size - 1} bytes, one short of the header`, () => {

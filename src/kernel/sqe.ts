@@ -1,5 +1,5 @@
 // Builds the 128-byte URING_CMD SQE of a command with the spec codec, for any revision's cmd_req.
-import { CodecError, encode, encodeInto, type Record as Rec } from '../../spec/codec/codec.js';
+import { CodecError, encode, encoder, type Record as Rec } from '../../spec/codec/codec.js';
 import type { UringCmdSpec } from '../../spec/conn/commands.js';
 import { perRevision, type Revision } from '../../spec/revisions.js';
 import { IORING_OP_URING_CMD, IORING_URING_CMD_FIXED } from '../../spec/uapi/io_uring.js';
@@ -22,18 +22,26 @@ const sqeLayouts = perRevision((rev) => {
   const sqe = rev.lookup(SQE), req = rev.lookup(rev.cmdReq);
   const at = sqe.fields.find((f) => f.name === 'cmd')!;
   if (at.type.kind !== 'bytes' || req.size > at.type.size) throw new CodecError(`${SQE}.cmd: ${req.name} (${req.size} bytes) does not fit`);
-  return { sqe, req, cmdAt: at.offset };
+  return { size: sqe.size, writeSqe: encoder(sqe, rev.lookup), writeReq: encoder(req, rev.lookup), cmdAt: at.offset };
 });
 
+// SQEs are cut from zeroed slabs: a fresh 128-byte ArrayBuffer costs more than the whole encoding, and zeroing a slice
+// of Node's pool was a call into V8's runtime (TypedArray fill). ringSubmit copies an SQE, so no slab is written twice.
+const SLAB = 8192;
+let slab = Buffer.alloc(SLAB), slabUsed = 0;
+function zeroed(size: number): Buffer {
+  if (slabUsed + size > SLAB) { slab = Buffer.alloc(SLAB); slabUsed = 0; }
+  return slab.subarray(slabUsed, (slabUsed += size));
+}
+
 export function uringCmdSqe(rev: Revision, fd: number, userData: bigint, cmd: UringCmdSpec, commitId: bigint, addrs: SqeAddrs): Buffer {
-  const { sqe, req, cmdAt } = sqeLayouts(rev);
-  // A zeroed slice of Node's pool: a fresh 128-byte ArrayBuffer costs more than the whole encoding; ringSubmit copies it.
-  const out = Buffer.allocUnsafe(sqe.size).fill(0);
-  encodeInto(sqe, {
+  const { size, writeSqe, writeReq, cmdAt } = sqeLayouts(rev);
+  const out = zeroed(size);
+  writeSqe({
     opcode: IORING_OP_URING_CMD, fd, cmd_op: cmd.cmd_op, addr: addrs.iovArray, len: cmd.sqe_len ?? (cmd.iov ? cmd.iov.length : 0),
     uring_cmd_flags: cmd.fixed ? IORING_URING_CMD_FIXED : 0, user_data: userData, buf_index: cmd.buf_index ?? 0,
-  }, out, 0, rev.lookup);
+  }, out, 0);
   // The cmd_req goes straight into the SQE's cmd bytes, as the kernel reads it (io_uring_sqe_cmd).
-  encodeInto(req, cmdReqValues(rev, cmd, commitId, addrs), out, cmdAt, rev.lookup);
+  writeReq(cmdReqValues(rev, cmd, commitId, addrs), out, cmdAt);
   return out;
 }
