@@ -26,32 +26,37 @@ function outside(name: string, at: number, len: number, size: number): never {
   throw new CodecError(`${name}: bytes ${at}..${at + len} are outside the ${size} written`);
 }
 
-function writeScalar(dv: DataView, off: number, s: Scalar, v: Value | undefined, name: string): void {
-  const isWide = s === 'u64' || s === 'i64';
-  if (v === undefined) v = isWide ? 0n : 0;
-  if (typeof v === 'boolean') v = v ? 1 : 0;
-  if (isWide) {
-    if (typeof v !== 'bigint' && typeof v !== 'number') throw new CodecError(`${name}: expected an integer`);
-    // setBigUint64/setBigInt64 take the value modulo 2^64 themselves (ToBigUint64, ToBigInt64): no asUintN copy first.
-    const b = typeof v === 'bigint' ? v : BigInt(v);
-    if (s === 'u64') dv.setBigUint64(off, b, true);
-    else dv.setBigInt64(off, b, true);
-    return;
-  }
-  if (typeof v !== 'number' && typeof v !== 'bigint') throw new CodecError(`${name}: expected an integer`);
-  const n = Number(v);
-  switch (s) {
-    case 'u8': case 'bool': dv.setUint8(off, n & 0xff); break;
-    case 'u16': dv.setUint16(off, n & 0xffff, true); break;
-    case 'u32': dv.setUint32(off, n >>> 0, true); break;
-    case 'i32': dv.setInt32(off, n | 0, true); break;
-  }
+/** A u64/i64 field's value as a bigint: setBigUint64/setBigInt64 take it modulo 2^64 themselves (no asUintN copy). */
+function wide(v: Value | undefined, name: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  if (v === undefined) return 0n;
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  throw new CodecError(`${name}: expected an integer`);
 }
+
+/** A narrower scalar's value as a number; the generated write masks it to its width. */
+function narrow(v: Value | undefined, name: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (v === undefined) return 0;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new CodecError(`${name}: expected an integer`);
+}
+
+const WRITE: { readonly [S in Scalar]: (at: string, v: string) => string } = {
+  u8: (at, v) => `dv.setUint8(${at}, narrow(${v}) & 0xff)`, bool: (at, v) => `dv.setUint8(${at}, narrow(${v}) & 0xff)`,
+  u16: (at, v) => `dv.setUint16(${at}, narrow(${v}) & 0xffff, true)`, u32: (at, v) => `dv.setUint32(${at}, narrow(${v}) >>> 0, true)`,
+  i32: (at, v) => `dv.setInt32(${at}, narrow(${v}) | 0, true)`,
+  u64: (at, v) => `dv.setBigUint64(${at}, wide(${v}), true)`, i64: (at, v) => `dv.setBigInt64(${at}, wide(${v}), true)`,
+};
 
 /**
  * Each layout is compiled once per registry into a function whose object literal and DataView calls are its field
  * table, offsets and widths: the generic loop built a record key by key and looked nested layouts up on every call
- * (2.3 µs to read an entry's header: about 4 of the 9 µs a request took in npm run bench on one CPU).
+ * (2.3 µs to read an entry's header: about 4 of the 9 µs a request took in npm run bench on one CPU). A layout gets two:
+ * the body a nesting layout calls with its view, and the entry a caller holds (decoder(), encoder()). Each is its own
+ * function, so its call sites see one layout's values (a closure shared by all layouts made them megamorphic).
  */
 type Decoder = (dv: DataView, bytes: Uint8Array, base: number, o: number) => Record;
 type Encoder = (dv: DataView, out: Uint8Array, values: Record, base: number, o: number, whole: boolean) => void;
@@ -72,41 +77,53 @@ const READ: { readonly [S in Scalar]: (at: string) => string } = {
   u64: (at) => `dv.getBigUint64(${at}, true)`, i64: (at) => `dv.getBigInt64(${at}, true)`,
 };
 
-function decoderOf(layout: Layout, lookup: LayoutLookup): Decoder {
+function short(name: string, size: number, got: number): never {
+  throw new CodecError(`${name}: need ${size} bytes, got ${got}`);
+}
+
+function compileDecoder(layout: Layout, lookup: LayoutLookup): Compiled {
   const c = compiledOf(layout, lookup);
-  if (c.decode) return c.decode;
+  if (c.decode) return c;
   const nested: Decoder[] = [];
   const parts = layout.fields.map((f) => {
     const at = `b + ${f.offset}`;
     switch (f.type.kind) {
       case 'scalar': return `${JSON.stringify(f.name)}: ${READ[f.type.scalar](`o + ${at}`)}`;
       case 'bytes': return `${JSON.stringify(f.name)}: bytes.slice(${at}, ${at} + ${f.type.size})`;
-      case 'struct': nested.push(decoderOf(lookup(f.type.layout), lookup)); return `${JSON.stringify(f.name)}: nested[${nested.length - 1}](dv, bytes, ${at}, o)`;
+      case 'struct': nested.push(compileDecoder(lookup(f.type.layout), lookup).decode!); return `${JSON.stringify(f.name)}: nested[${nested.length - 1}](dv, bytes, ${at}, o)`;
     }
   });
+  const record = `({ ${parts.join(', ')} })`, size = layout.size, name = JSON.stringify(layout.name);
   // The source is built from the layout table alone: names quoted by JSON.stringify, offsets and sizes numbers.
-  c.decode = new Function('nested', `return (dv, bytes, b, o) => ({ ${parts.join(', ')} });`)(nested) as Decoder;
-  return c.decode;
+  [c.decode, c.decodeFn] = new Function('nested', 'viewOf', 'short', `return [(dv, bytes, b, o) => ${record}, (bytes, b = 0) => {
+    if (b < 0 || bytes.length - b < ${size}) short(${name}, ${size}, bytes.length - b);
+    const dv = viewOf(bytes.buffer), o = bytes.byteOffset;
+    return ${record};
+  }];`)(nested, viewOf, short) as [Decoder, DecodeFn];
+  return c;
 }
 
-function encoderOf(layout: Layout, lookup: LayoutLookup): Encoder {
+function compileEncoder(layout: Layout, lookup: LayoutLookup): Compiled {
   const c = compiledOf(layout, lookup);
-  if (c.encode) return c.encode;
+  if (c.encode) return c;
   const nested: Encoder[] = [];
   const body = layout.fields.map((f) => {
     const key = JSON.stringify(f.name), where = JSON.stringify(`${layout.name}.${f.name}`), at = `b + ${f.offset}`;
     const write = ((): string => {
       switch (f.type.kind) {
         // The view spans the whole buffer: a layout not wholly inside `out` (a partial write) has each field checked.
-        case 'scalar': return `if (!whole && (${at} < 0 || ${at} + ${SCALAR_SIZE[f.type.scalar]} > out.length)) outside(${where}, ${at}, ${SCALAR_SIZE[f.type.scalar]}, out.length); put(dv, o + ${at}, ${JSON.stringify(f.type.scalar)}, v, ${where});`;
+        case 'scalar': return `if (!whole && (${at} < 0 || ${at} + ${SCALAR_SIZE[f.type.scalar]} > out.length)) outside(${where}, ${at}, ${SCALAR_SIZE[f.type.scalar]}, out.length); ${WRITE[f.type.scalar](`o + ${at}`, `v, ${where}`)};`;
         case 'bytes': return `bytesInto(out, ${at}, ${f.type.size}, v, ${where});`;
-        case 'struct': nested.push(encoderOf(lookup(f.type.layout), lookup)); return `nested[${nested.length - 1}](dv, out, record(v, ${where}), ${at}, o, whole);`;
+        case 'struct': nested.push(compileEncoder(lookup(f.type.layout), lookup).encode!); return `nested[${nested.length - 1}](dv, out, record(v, ${where}), ${at}, o, whole);`;
       }
     })();
     return `if (${key} in values) { const v = values[${key}]; ${write} }`;
-  });
-  c.encode = new Function('nested', 'put', 'bytesInto', 'record', 'outside', `return (dv, out, values, b, o, whole) => { ${body.join(' ')} };`)(nested, writeScalar, bytesInto, record, outside) as Encoder;
-  return c.encode;
+  }).join(' ');
+  [c.encode, c.encodeFn] = new Function('nested', 'wide', 'narrow', 'bytesInto', 'record', 'outside', 'viewOf', `return [(dv, out, values, b, o, whole) => { ${body} }, (values, out, b) => {
+    const dv = viewOf(out.buffer), o = out.byteOffset, whole = b >= 0 && b + ${layout.size} <= out.length;
+    ${body}
+  }];`)(nested, wide, narrow, bytesInto, record, outside, viewOf) as [Encoder, EncodeFn];
+  return c;
 }
 
 function bytesInto(out: Uint8Array, off: number, size: number, v: Value | undefined, name: string): void {
@@ -148,23 +165,12 @@ export type EncodeFn = (values: Record, out: Uint8Array, base: number) => void;
  * again in two WeakMaps on every call (16 lookups a request, 0.6 % of a request's time on one CPU).
  */
 export function decoder(layout: Layout, lookup: LayoutLookup): DecodeFn {
-  const c = compiledOf(layout, lookup);
-  if (c.decodeFn) return c.decodeFn;
-  const d = decoderOf(layout, lookup), size = layout.size, name = layout.name;
-  c.decodeFn = (bytes, base = 0) => {
-    if (base < 0 || bytes.length - base < size) throw new CodecError(`${name}: need ${size} bytes, got ${bytes.length - base}`);
-    return d(viewOf(bytes.buffer), bytes, base, bytes.byteOffset);
-  };
-  return c.decodeFn;
+  return compileDecoder(layout, lookup).decodeFn!;
 }
 
 /** `layout`'s encoder under `lookup`, compiled once (see decoder). */
 export function encoder(layout: Layout, lookup: LayoutLookup): EncodeFn {
-  const c = compiledOf(layout, lookup);
-  if (c.encodeFn) return c.encodeFn;
-  const e = encoderOf(layout, lookup), size = layout.size;
-  c.encodeFn = (values, out, base) => e(viewOf(out.buffer), out, values, base, out.byteOffset, base >= 0 && base + size <= out.length);
-  return c.encodeFn;
+  return compileEncoder(layout, lookup).encodeFn!;
 }
 
 /** Encodes `values` into `out` at `base`; absent fields stay as they are (zero in a fresh buffer). */
