@@ -12,7 +12,7 @@ import { FOPEN, FUSE_OPCODE } from '../spec/uapi/fuse_kernel.js';
 import { uringCmdSqe } from '../src/kernel/sqe.js';
 import { reapCqes } from '../src/kernel/cqes.js';
 import { ClientPool } from '../src/kernel/clients.js';
-import { iovecArray, Memory } from '../src/kernel/regions.js';
+import { iovecArray, Memory, type Region } from '../src/kernel/regions.js';
 import { FUSE_URING_CMD, FUSE_URING_IOV_SEGS, fuse_uring_req_header } from '../spec/uapi/fuse_uring.js';
 import { IORING_SETUP_SQE128 } from '../spec/uapi/io_uring.js';
 import { MNT_DETACH, MS_FLAG, O_FLAG } from '../spec/uapi/linux.js';
@@ -23,7 +23,7 @@ const HEADER = fuse_uring_req_header.size;
 const { FUSE_IO_URING_CMD_REGISTER: REGISTER, FUSE_IO_URING_CMD_COMMIT_AND_FETCH: COMMIT } = FUSE_URING_CMD;
 const init = baseConfig('R0', 1).init!;
 
-interface Conn { ring: number; fd: number; dir: string; memory: Memory; hdr: Uint8Array[]; payload: Uint8Array[] }
+interface Conn { ring: number; fd: number; dir: string; memory: Memory; hdr: Region[]; payload: Uint8Array[] }
 
 /** Mount points under the directory npm run bench made (and removes, even if this process is killed). */
 const BASE = process.env.FURC_BENCH_DIR ?? '/tmp';
@@ -43,7 +43,7 @@ function open(p: NativeProbe): Conn {
   for (let q = 0; q < queues; q++) {
     const hdr = c.memory.region(HEADER), payload = c.memory.region(MAX);
     const iovArray = c.memory.bytes(iovecArray([{ addr: hdr.addr, len: HEADER }, { addr: payload.addr, len: MAX }]));
-    c.hdr.push(hdr.readable()!); c.payload.push(payload.readable()!);
+    c.hdr.push(hdr); c.payload.push(payload.readable()!);
     const sqe: UringCmdSpec = { cmd_op: REGISTER, qid: q, sqe_len: FUSE_URING_IOV_SEGS };
     p.ringSubmit(ring, uringCmdSqe(R0, fd, BigInt(q), sqe, 0n, { iovArray, bufpool: 0n }));
   }
@@ -76,17 +76,20 @@ function main(): void {
   const c = open(p);
   const payloads = c.payload;
   // Every header byte read or written through the spec's layouts (src/kernel/delivery.ts), as the kernel target does.
+  const headers = c.hdr.map((h) => h.readable()!);
+  const canWrite = c.hdr.map((h) => (from: number, to: number) => h.canWrite(from, to));
   const reply = (q: number, unique: bigint, body: Uint8Array) => {
-    const h = c.hdr[q]!;
-    writeReply(R0, (from, to) => h.subarray(from, to), { unique, error: 0, payloadSz: body.length });
+    writeReply(R0, headers[q]!, canWrite[q]!, { unique, error: 0, payloadSz: body.length });
     payloads[q]!.set(body);
     p.ringSubmit(c.ring, uringCmdSqe(R0, c.fd, BigInt(q), { cmd_op: COMMIT, qid: q }, unique, { iovArray: 0n, bufpool: 0n }));
   };
-  // Each CQE's user_data is its entry's queue (the REGISTER's and every COMMIT's).
-  const reap = (): [number, number][] => {
+  // The queues whose entries completed: each CQE's user_data is its entry's queue (the REGISTER's and every COMMIT's).
+  const reap = (): number[] => {
     const cqes = reapCqes(p, R0, c.ring, 1000);
     if (typeof cqes === 'number') throw new Error(`reap: ${cqes}`);
-    return cqes.map((e) => { if (e.res < 0) throw new Error(`cqe ${e.res}`); return [Number(e.user_data), e.res]; });
+    const qs = new Array<number>(cqes.length);
+    for (let i = 0; i < cqes.length; i++) { if (cqes[i]!.res < 0) throw new Error(`cqe ${cqes[i]!.res}`); qs[i] = Number(cqes[i]!.user_data); }
+    return qs;
   };
   const pool = new ClientPool(p, 1);
   let t0 = process.hrtime.bigint();
@@ -100,8 +103,8 @@ function main(): void {
       // A reader that failed before its RELEASE (no file, no verb) ends the job instead of a wait for nothing.
       const rows = reap();
       if (rows.length === 0) for (const d of pool.poll()) throw new Error(`reader ended early: ${JSON.stringify(d.answer)}`);
-      for (const [q] of rows) {
-        const d = readHeader(R0, c.hdr[q]!);
+      for (const q of rows) {
+        const d = readHeader(R0, headers[q]!);
         const a = answer(fs, { opcode: d.opcode, nodeid: d.nodeid, opIn: d.opIn, payload: payloads[q]!.subarray(0, d.payload_sz) });
         released ||= d.opcode === FUSE_OPCODE.FUSE_RELEASE;
         reply(q, d.unique, a.body);
@@ -112,7 +115,7 @@ function main(): void {
   } else {
     const attr = rootAttrOut();
     pool.submit(0, { verb: 'statloop', path: c.dir, size: warm + n, ...(clientCpu === undefined ? {} : { cpu: clientCpu }) });
-    while (units < warm + n) for (const [q] of reap()) { reply(q, readHeader(R0, c.hdr[q]!).unique, attr); if (++units === warm) t0 = process.hrtime.bigint(); }
+    while (units < warm + n) for (const q of reap()) { reply(q, readHeader(R0, headers[q]!).unique, attr); if (++units === warm) t0 = process.hrtime.bigint(); }
     units -= warm;
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -65,16 +65,15 @@ export function readHeader(rev: Revision, header: Uint8Array): Delivered {
 }
 
 /**
- * The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out, as COMMIT_AND_FETCH reads them;
- * each goes in only where `writable(from, to)` gives a view (the server cannot write memory it made read-only).
+ * The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out of `header` (all of the entry's
+ * header bytes), as COMMIT_AND_FETCH reads them; each goes in only where `canWrite(from, to)` (the server cannot write
+ * memory it made read-only).
  */
-export function writeReply(rev: Revision, writable: (from: number, to: number) => Uint8Array | null, r: { unique: bigint; error: number; payloadSz: number }): void {
+export function writeReply(rev: Revision, header: Uint8Array, canWrite: (from: number, to: number) => boolean, r: { unique: bigint; error: number; payloadSz: number }): void {
   const parts = headerParts(rev);
   const out = parts.outHeader;
-  const oh = writable(parts.inOut, parts.inOut + out.size);
-  if (oh) parts.writeOut({ len: out.size + r.payloadSz, error: r.error, unique: r.unique }, oh, 0);
-  const sz = parts.payloadSz;
-  const at = parts.ent + sz.offset;
-  const ent = writable(at, at + 4);
-  if (ent) parts.writeEnt({ payload_sz: r.payloadSz }, ent, -sz.offset);
+  if (canWrite(parts.inOut, parts.inOut + out.size)) parts.writeOut({ len: out.size + r.payloadSz, error: r.error, unique: r.unique }, header, parts.inOut);
+  // payload_sz alone: the encoder writes only the fields it is given, so the rest of ring_ent_in_out stays as it is.
+  const at = parts.ent + parts.payloadSz.offset;
+  if (canWrite(at, at + 4)) parts.writeEnt({ payload_sz: r.payloadSz }, header, parts.ent);
 }

@@ -136,4 +136,15 @@ describe.skipIf(typeof probe === 'string')('Memory.bytes', () => {
     expect(kernelReads(big, 4096)).toEqual(Buffer.from(bytes(4096, 0x77)));
     m.release(true);
   });
+
+  it('should say which bytes of a 288-byte header across a page boundary (144 and 144) the harness may touch once its second page is read-only, then unreadable', () => {
+    const m = new Memory(p);
+    const hdr = m.region(288, 'straddle');
+    hdr.set('read', 'tail');
+    expect([hdr.canWrite(0, 144), hdr.canWrite(140, 148), hdr.canWrite(144, 288), hdr.canRead(0, 288)]).toEqual([true, false, false, true]);
+    expect([hdr.writableRange(0, 144)?.length, hdr.writableRange(144, 148), hdr.writable()]).toEqual([144, null, null]);
+    hdr.set('none', 'tail');
+    expect([hdr.canRead(0, 144), hdr.canRead(143, 145), hdr.readable(), hdr.canWrite(0, 289)]).toEqual([true, false, null, false]);
+    m.release(true);
+  });
 });

@@ -22,6 +22,9 @@ export const KERNEL_ADDR = 0xffff888000000000n;
 
 export class RegionError extends Error {}
 
+const readable = (x: MemProt): boolean => x === 'rw' || x === 'read';
+const writable = (x: MemProt): boolean => x === 'rw';
+
 /** Buffers whose pages a case protected or unmapped: never lent again, unmapped at release. */
 const altered = new WeakSet<ArrayBuffer>();
 
@@ -29,39 +32,50 @@ const altered = new WeakSet<ArrayBuffer>();
 export class Region {
   prot: { head: MemProt; tail: MemProt } = { head: 'rw', tail: 'rw' };
 
-  constructor(private readonly p: NativeProbe, readonly ab: ArrayBuffer, readonly at: number, readonly len: number) {}
+  /** All of its bytes, whatever their pages allow: a caller touches only what canRead or canWrite allows. */
+  readonly bytes: Uint8Array;
+
+  constructor(private readonly p: NativeProbe, readonly ab: ArrayBuffer, readonly at: number, readonly len: number) {
+    this.bytes = new Uint8Array(ab, at, len);
+  }
 
   get addr(): bigint { return this.p.addressOf(this.ab) + BigInt(this.at); }
 
-  /** Which parts bytes [from, to) of the region lie in: its first page, the pages after it, or both. */
-  private parts(from: number, to: number): ('head' | 'tail')[] {
-    if (to <= from) return [];
-    const split = Math.floor(this.at / PAGE) * PAGE + PAGE - this.at;
-    return [...(from < split ? ['head' as const] : []), ...(to > split ? ['tail' as const] : [])];
+  /** Whether `ok` holds for each part bytes [from, to) of the region lie in: its first page, the pages after it. */
+  private every(from: number, to: number, ok: (x: MemProt) => boolean): boolean {
+    if (to <= from) return true;
+    const split = PAGE - (this.at % PAGE);
+    return (from >= split || ok(this.prot.head)) && (to <= split || ok(this.prot.tail));
+  }
+
+  /** Whether the harness may write bytes [from, to): every page they lie in is writable. */
+  canWrite(from: number, to: number): boolean {
+    return to <= this.len && this.every(from, to, writable);
+  }
+
+  /** Whether the harness may read bytes [from, to): every page they lie in is readable. */
+  canRead(from: number, to: number): boolean {
+    return to <= this.len && this.every(from, to, readable);
   }
 
   /** Bytes [from, to) as a view the harness may write through, or null if any of their pages is not writable. */
   writableRange(from: number, to: number): Uint8Array | null {
-    if (to > this.len) return null;
-    return this.parts(from, to).every((x) => this.prot[x] === 'rw') ? new Uint8Array(this.ab, this.at + from, to - from) : null;
+    return this.canWrite(from, to) ? this.bytes.subarray(from, to) : null;
   }
 
   /** Bytes [from, to) as a view the harness may read, or null if any of their pages is not readable. */
   readableRange(from: number, to: number): Uint8Array | null {
-    if (to > this.len) return null;
-    const ok = (x: MemProt) => x === 'rw' || x === 'read';
-    return this.parts(from, to).every((x) => ok(this.prot[x])) ? new Uint8Array(this.ab, this.at + from, to - from) : null;
+    return this.canRead(from, to) ? this.bytes.subarray(from, to) : null;
   }
 
   /** A view for the harness to write into, or null when any of the region's pages is not writable. */
   writable(): Uint8Array | null {
-    return this.prot.head === 'rw' && this.prot.tail === 'rw' ? new Uint8Array(this.ab, this.at, this.len) : null;
+    return this.prot.head === 'rw' && this.prot.tail === 'rw' ? this.bytes : null;
   }
 
   /** A view for the harness to read, or null when any page is unreadable. */
   readable(): Uint8Array | null {
-    const ok = (x: MemProt) => x === 'rw' || x === 'read';
-    return ok(this.prot.head) && ok(this.prot.tail) ? new Uint8Array(this.ab, this.at, this.len) : null;
+    return readable(this.prot.head) && readable(this.prot.tail) ? this.bytes : null;
   }
 
   /** Changes the pages of the region's first page ('head'), of the rest ('tail'), or of both. */
