@@ -183,13 +183,15 @@ export function revision(id: string, overrides: AssumptionValues = {}): Revision
 /** `derive` computed once per built revision: what a hot path reads from a revision's layouts on every request. */
 export function perRevision<T>(derive: (rev: Revision) => T): (rev: Revision) => T {
   const known = new WeakMap<Revision, T>();
+  // The revision asked for last answers without a lookup: a process serves one revision per request (headerParts and
+  // sqeLayouts run for each), and a WeakMap lookup hashes.
+  let lastRev: Revision | null = null, last: T | undefined;
   return (rev) => {
-    // One lookup on the hot path (headerParts, sqeLayouts run per request); has() only when nothing was found.
-    const got = known.get(rev);
-    if (got !== undefined || known.has(rev)) return got as T;
-    const v = derive(rev);
-    known.set(rev, v);
-    return v;
+    if (rev === lastRev) return last as T;
+    let v = known.get(rev);
+    if (v === undefined && !known.has(rev)) known.set(rev, (v = derive(rev)));
+    lastRev = rev; last = v;
+    return v as T;
   };
 }
 
