@@ -23,10 +23,10 @@ describe('qemuArgs', () => {
 });
 
 describe('commandLine', () => {
-  it("should add mitigations=off and FURC_NODE_FLAGS=\"--jitless --no-expose-wasm\" under TCG, only the first for --standalone, and neither under KVM", () => {
+  it("should add mitigations=off, tsc=reliable and FURC_NODE_FLAGS=\"--jitless --no-expose-wasm\" under TCG, only the first two for --standalone, and none under KVM", () => {
     const words = (accel: 'tcg' | 'kvm', standalone: boolean) => commandLine(accel, { standalone, timeScale: 10 }).split(' ');
-    expect(commandLine('tcg', { standalone: false, timeScale: 10 })).toBe(`${APPEND} mitigations=off FURC_NODE_FLAGS="--jitless --no-expose-wasm" FURC_TIME_SCALE=10`);
-    expect(words('tcg', true)).toEqual([...APPEND.split(' '), 'mitigations=off', 'FURC_TIME_SCALE=10']);
+    expect(commandLine('tcg', { standalone: false, timeScale: 10 })).toBe(`${APPEND} mitigations=off tsc=reliable FURC_NODE_FLAGS="--jitless --no-expose-wasm" FURC_TIME_SCALE=10`);
+    expect(words('tcg', true)).toEqual([...APPEND.split(' '), 'mitigations=off', 'tsc=reliable', 'FURC_TIME_SCALE=10']);
     expect(words('kvm', false)).toEqual([...APPEND.split(' '), 'FURC_TIME_SCALE=10']);
   });
 });

@@ -22,8 +22,15 @@ export interface QemuPlan {
 
 /** The kernel command line: serial console, reboot (so qemu exits) on panic, and the FUSE-over-io_uring switch. */
 export const APPEND = 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 fuse.enable_uring=1 printk.devkmsg=on rdinit=/init';
-/** Under TCG nothing runs speculatively: the guest's speculation mitigations (retpolines, RSB filling) are pure cost there (R8 fuzz on 7.3.4, jobs 2: 13.6 and 12.0 cases/s with them, 14.4 and 15.0 without). */
-export const TCG_APPEND = 'mitigations=off';
+/**
+ * Under TCG nothing runs speculatively: the guest's speculation mitigations (retpolines, RSB filling) are pure cost there
+ * (R8 fuzz on 7.3.4, jobs 2: 13.6 and 12.0 cases/s with them, 14.4 and 15.0 without). tsc=reliable: the guest's clock
+ * watchdog, timing TSC against an emulated HPET whose reads come late under load, marked the TSC unstable in 1 of 26
+ * boots here, and the guest then read every clock from the HPET, an emulated device (R8 fuzz on 7.3.4, jobs 2, seed 750:
+ * 16.1 cases/s with clocksource=hpet, 19.1 with tsc=reliable in the run after). QEMU derives every vCPU's TSC from one
+ * host clock.
+ */
+export const TCG_APPEND = 'mitigations=off tsc=reliable';
 /**
  * Node's flags for furc in a TCG guest (its workers get them too), handed to /init as FURC_NODE_FLAGS on the command
  * line. QEMU translates the code V8 compiles at run time, and again when V8 writes near it: R8 fuzz on 7.3.4, one job,
