@@ -32,7 +32,7 @@ const entLayout = (rev: Revision): Layout => {
 
 export interface HeaderParts {
   readonly size: number; readonly inOut: number; readonly opIn: number; readonly ent: number; readonly entLayout: Layout;
-  readonly inHeader: Layout; readonly outHeader: Layout; readonly payloadSz: Field;
+  readonly outHeader: Layout; readonly payloadSz: Field;
   readonly readIn: DecodeFn; readonly readEnt: DecodeFn; readonly writeOut: EncodeFn; readonly writeEnt: EncodeFn;
   /** The decoder of each opcode's op_in struct (OP_IN), made at its first request. */
   readonly readOpIn: Map<number, DecodeFn>;
@@ -44,7 +44,7 @@ export interface HeaderParts {
 export const headerParts = perRevision((rev): HeaderParts => {
   const h = rev.lookup(rev.reqHeader), ent = entLayout(rev), inHeader = rev.lookup('fuse_in_header'), outHeader = rev.lookup('fuse_out_header');
   return { size: h.size, inOut: field(h, 'in_out').offset, opIn: field(h, 'op_in').offset, ent: field(h, 'ring_ent_in_out').offset, entLayout: ent,
-    inHeader, outHeader, payloadSz: field(ent, 'payload_sz'), readIn: decoder(inHeader, rev.lookup), readEnt: decoder(ent, rev.lookup),
+    outHeader, payloadSz: field(ent, 'payload_sz'), readIn: decoder(inHeader, rev.lookup), readEnt: decoder(ent, rev.lookup),
     writeOut: encoder(outHeader, rev.lookup), writeEnt: encoder(ent, rev.lookup), readOpIn: new Map() };
 });
 

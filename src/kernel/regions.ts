@@ -22,8 +22,8 @@ export const KERNEL_ADDR = 0xffff888000000000n;
 
 export class RegionError extends Error {}
 
-const readable = (x: MemProt): boolean => x === 'rw' || x === 'read';
-const writable = (x: MemProt): boolean => x === 'rw';
+const mayRead = (x: MemProt): boolean => x === 'rw' || x === 'read';
+const mayWrite = (x: MemProt): boolean => x === 'rw';
 
 /** Buffers whose pages a case protected or unmapped: never lent again, unmapped at release. */
 const altered = new WeakSet<ArrayBuffer>();
@@ -50,12 +50,12 @@ export class Region {
 
   /** Whether the harness may write bytes [from, to): every page they lie in is writable. */
   canWrite(from: number, to: number): boolean {
-    return to <= this.len && this.every(from, to, writable);
+    return to <= this.len && this.every(from, to, mayWrite);
   }
 
   /** Whether the harness may read bytes [from, to): every page they lie in is readable. */
   canRead(from: number, to: number): boolean {
-    return to <= this.len && this.every(from, to, readable);
+    return to <= this.len && this.every(from, to, mayRead);
   }
 
   /** Bytes [from, to) as a view the harness may write through, or null if any of their pages is not writable. */
@@ -70,12 +70,12 @@ export class Region {
 
   /** A view for the harness to write into, or null when any of the region's pages is not writable. */
   writable(): Uint8Array | null {
-    return this.prot.head === 'rw' && this.prot.tail === 'rw' ? this.bytes : null;
+    return mayWrite(this.prot.head) && mayWrite(this.prot.tail) ? this.bytes : null;
   }
 
   /** A view for the harness to read, or null when any page is unreadable. */
   readable(): Uint8Array | null {
-    return readable(this.prot.head) && readable(this.prot.tail) ? this.bytes : null;
+    return mayRead(this.prot.head) && mayRead(this.prot.tail) ? this.bytes : null;
   }
 
   /** Changes the pages of the region's first page ('head'), of the rest ('tail'), or of both. */
