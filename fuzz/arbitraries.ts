@@ -247,11 +247,24 @@ function finish(nested: readonly Draft[], prefix: readonly Step[] = []): Step[] 
 
 /** Cases for a revision, steps drawn from everything it has (R8 adds ADD_QUEUE/ADD_BUFPOOL and pool REGISTERs). */
 export function arbCase(rev: RevisionId, nrCpus: number, maxSteps = 14, lim: KernelLimits = DEFAULT_LIMITS): fc.Arbitrary<FuzzCase> {
-  return arbConfig(rev, nrCpus).chain((config) => arbSteps(rev, nrCpus, [], 1, maxSteps, lim).map((steps) => ({ config, steps })));
+  const steps = arbSteps(rev, nrCpus, [], 1, maxSteps, lim);
+  return arbConfig(rev, nrCpus).chain((config) => steps.map((s) => ({ config, steps: s })));
+}
+
+/**
+ * Draft arrays by revision, CPUs, limits and length: arbitraries are immutable, so one built per case (as chain's
+ * callbacks did) draws the same values as one built once, and building arbStep's tree cost more than drawing from it.
+ */
+const draftArrays = new Map<string, fc.Arbitrary<Draft[]>>();
+
+function arbDrafts(rev: RevisionId, nrCpus: number, min: number, max: number, lim: KernelLimits): fc.Arbitrary<Draft[]> {
+  const key = `${rev} ${nrCpus} ${lim.maxPagesLimit} ${lim.pageSize} ${min} ${max}`;
+  let a = draftArrays.get(key);
+  if (!a) draftArrays.set(key, a = fc.array(arbStep(revision(rev), nrCpus, lim), { minLength: min, maxLength: max }));
+  return a;
 }
 
 /** Between `min` and `max` random steps after `prefix`, the prefix included. */
 export function arbSteps(rev: RevisionId, nrCpus: number, prefix: readonly Step[], min: number, max: number, lim: KernelLimits = DEFAULT_LIMITS): fc.Arbitrary<Step[]> {
-  return fc.array(arbStep(revision(rev), nrCpus, lim), { minLength: min, maxLength: Math.max(min, max) })
-    .map((drafts) => [...prefix, ...finish(drafts, prefix)]);
+  return arbDrafts(rev, nrCpus, min, Math.max(min, max), lim).map((drafts) => [...prefix, ...finish(drafts, prefix)]);
 }
