@@ -410,8 +410,7 @@ export class KernelConn {
     const { unique: u, error, payload_sz: payloadSz, body } = serverReply(sqe.reply ?? DEFAULT_REPLY, () => fsAnswer(this.fs, held.req));
     ent.held = null;
     const unique = u === 'match' ? commitId : u === 'zero' ? 0n : commitId + (1n << 30n);
-    const header = ent.header;
-    if (header) writeReply(this.rev, header.bytes, (from, to) => header.canWrite(from, to), { unique, error, payloadSz });
+    if (ent.header) writeReply(this.rev, ent.header, { unique, error, payloadSz });
     // A zero-copied READ's answer goes into the client's pages, installed in the entry's slot of the buffer table.
     if (zeroCopied(held.d) && held.d.opcode === FUSE_OPCODE.FUSE_READ) {
       const n = this.zeroCopy().fill(ent.zcIndex, body);

@@ -64,16 +64,18 @@ export function readHeader(rev: Revision, header: Uint8Array): Delivered {
   };
 }
 
+/** An entry's header bytes and what the server may write of them (a Region: pages a case made read-only are not). */
+export interface ReplyHeader { readonly bytes: Uint8Array; canWrite(from: number, to: number): boolean }
+
 /**
- * The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out of `header` (all of the entry's
- * header bytes), as COMMIT_AND_FETCH reads them; each goes in only where `canWrite(from, to)` (the server cannot write
- * memory it made read-only).
+ * The out header (len, error, unique) at in_out and payload_sz at ring_ent_in_out of `header`, as COMMIT_AND_FETCH
+ * reads them; each goes in only where the server can write (it cannot write memory it made read-only).
  */
-export function writeReply(rev: Revision, header: Uint8Array, canWrite: (from: number, to: number) => boolean, r: { unique: bigint; error: number; payloadSz: number }): void {
+export function writeReply(rev: Revision, header: ReplyHeader, r: { unique: bigint; error: number; payloadSz: number }): void {
   const parts = headerParts(rev);
   const out = parts.outHeader;
-  if (canWrite(parts.inOut, parts.inOut + out.size)) parts.writeOut({ len: out.size + r.payloadSz, error: r.error, unique: r.unique }, header, parts.inOut);
+  if (header.canWrite(parts.inOut, parts.inOut + out.size)) parts.writeOut({ len: out.size + r.payloadSz, error: r.error, unique: r.unique }, header.bytes, parts.inOut);
   // payload_sz alone: the encoder writes only the fields it is given, so the rest of ring_ent_in_out stays as it is.
   const at = parts.ent + parts.payloadSz.offset;
-  if (canWrite(at, at + 4)) parts.writeEnt({ payload_sz: r.payloadSz }, header, parts.ent);
+  if (header.canWrite(at, at + 4)) parts.writeEnt({ payload_sz: r.payloadSz }, header.bytes, parts.ent);
 }
