@@ -7,9 +7,9 @@ const plan: QemuPlan = {
 };
 
 describe('qemuArgs', () => {
-  it('should boot /k/bzImage under TCG with 1024 MiB, 2 CPUs, no reboot, the console in a file and a read-only root share', () => {
+  it('should boot /k/bzImage under TCG on QEMU\'s max CPU less ERMS, FSRM and LA57, with 1024 MiB, 2 CPUs, no reboot, the console in a file and a read-only root share', () => {
     const a = qemuArgs(plan).join(' ');
-    expect(a).toContain('-accel tcg -cpu max -m 1024 -smp 2 -kernel /k/bzImage -initrd /w/initramfs.cpio');
+    expect(a).toContain('-accel tcg -cpu max,erms=off,fsrm=off,la57=off -m 1024 -smp 2 -kernel /k/bzImage -initrd /w/initramfs.cpio');
     expect(a).toContain('-no-reboot');
     expect(a).toContain('-serial file:/w/console.log');
     expect(a).toContain('-virtfs local,path=/,mount_tag=hostroot,security_model=none,multidevs=remap,readonly=on');
