@@ -37,6 +37,12 @@ export interface NativeProbe {
    * ringSubmit otherwise does for itself (two mask changes per submission); 0. Forked clients reset their mask.
    */
   holdSignals(on: boolean): number;
+  /**
+   * The submit watch's sample period in ms (5 until set): a watched submission is looked at once it has lasted that
+   * long. It applies from the next time the watch starts sampling (its first submission, or the first after a quiet spell). 0, or
+   * -EINVAL unless 0 < ms < 60,000.
+   */
+  watchPeriod(ms: number): number;
   /** The wchan where the last ringSubmit slept before it was interrupted, or null if it never blocked. */
   ringSubmitBlocked(): string | null;
   /**

@@ -48,7 +48,13 @@ p.holdSignals(true);
 const during = sigBlk();
 const held = submit(3);
 p.holdSignals(false);
-console.log(JSON.stringify({ syncInit, first, sampling, afterQuiet, held, before: String(before), during: String(during), after: String(sigBlk()) }));
+// A period of 40 ms, taken up when the watch next starts sampling: after a quiet spell, as the first submission was.
+const refused = [0, -1, 60_000].map((ms) => p.watchPeriod(ms));
+const set = p.watchPeriod(40);
+while (timers().some((v) => v !== '(0, 0)')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+const slower = submit(4);
+const intervals = timers();
+console.log(JSON.stringify({ syncInit, first, sampling, afterQuiet, held, before: String(before), during: String(during), after: String(sigBlk()), refused, set, slower, intervals }));
 `;
 
 const why = KernelTarget.unavailable();
@@ -91,5 +97,15 @@ describe.skipIf(why !== null)('the submit watch on a REGISTER asleep in fuse_get
     expect(during & bit(WATCH_SIGNAL)).toBe(0n);
     expect(r.after).toBe(r.before);
     expect(r.held).toMatchObject({ sub: 1, blocked: expect.stringMatching(/^fuse_get_dev/), cqe: [[3, expect.toBeOneOf(INTERRUPTED)]] });
+  });
+
+  it('should sample every 40 ms after watchPeriod(40), interrupt the sleep no sooner than 40 ms in, and refuse 0, -1 and 60,000 ms with -EINVAL', (ctx) => {
+    needSyncInit(ctx);
+    expect(r.refused).toEqual([-ERRNO.EINVAL, -ERRNO.EINVAL, -ERRNO.EINVAL]);
+    expect(r.set).toBe(0);
+    expect(r.slower).toMatchObject({ sub: 1, blocked: expect.stringMatching(/^fuse_get_dev/), cqe: [[4, expect.toBeOneOf(INTERRUPTED)]] });
+    expect(r.slower.ms).toBeGreaterThanOrEqual(40);
+    // The periodic tick's interval (seconds, nanoseconds), as /proc/self/fdinfo shows a timerfd's.
+    expect(r.intervals).toContain('(0, 40000000)');
   });
 });

@@ -23,6 +23,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ringReap", Napi::Function::New(env, JS_ringReap));
   exports.Set("ringSubmitBlocked", Napi::Function::New(env, JS_ringSubmitBlocked));
   exports.Set("holdSignals", Napi::Function::New(env, JS_holdSignals));
+  exports.Set("watchPeriod", Napi::Function::New(env, JS_watchPeriod));
   exports.Set("ringRegister", Napi::Function::New(env, JS_ringRegister));
   exports.Set("ringClose", Napi::Function::New(env, JS_ringClose));
   exports.Set("alloc", Napi::Function::New(env, JS_alloc));

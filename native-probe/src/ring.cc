@@ -92,6 +92,15 @@ Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), n < 0 ? -e : n);
 }
 
+// watchPeriod(ms) → 0, or -EINVAL for a period that is not a positive number of ms under a minute: the submit watch's sample period.
+Napi::Value JS_watchPeriod(const Napi::CallbackInfo& info) {
+  REQUIRE_ARGS(1);
+  double ms = info[0].ToNumber().DoubleValue();
+  if (!(ms > 0 && ms < 60'000)) return Napi::Number::New(info.Env(), -EINVAL);
+  submitWatch(info.Env()).setPeriod((long)(ms * 1e6));
+  return Napi::Number::New(info.Env(), 0);
+}
+
 // holdSignals(on) → 0: from now until holdSignals(false), this thread holds every signal but the watch's own (as each
 // submission otherwise does for itself, with two mask changes).
 Napi::Value JS_holdSignals(const Napi::CallbackInfo& info) {

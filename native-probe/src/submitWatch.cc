@@ -12,11 +12,10 @@
 #include "ring.h"
 
 namespace {
-// A submission is looked at once it has lasted a whole sample period (5 ms to 10 ms): looking costs two /proc reads, so
+// A submission is looked at once it has lasted a whole sample period (by default 5 ms to 10 ms; see setPeriod): looking costs two /proc reads, so
 // only slow submissions pay it. Arming a timer per submission cost two timerfd_settime calls (a clock reprogramming
 // each, a VM exit here): 2.5 µs of a 6.7 µs NOP submission. A caller that expects a sleep (a device only this thread
 // could bind) asks for a sooner first look (arm's firstNs), which keeps a timer of its own.
-constexpr long EVERY_NS = 5'000'000;
 // After this many samples with no submission the thread sleeps until the next one (a quiet worker costs nothing).
 constexpr int QUIET_SAMPLES = 20;
 int wakeSignal() { return SIGRTMIN + 5; }
@@ -71,6 +70,8 @@ SubmitWatch::~SubmitWatch() {
   for (int fd : {tick_, soon_, wake_, stop_}) close(fd);
 }
 
+void SubmitWatch::setPeriod(long ns) { everyNs_.store(ns); }
+
 void SubmitWatch::hold(bool on) {
   if (on == held_) return;
   pthread_sigmask(on ? SIG_BLOCK : SIG_SETMASK, on ? &heldSet_ : &savedHold_, on ? &savedHold_ : nullptr);
@@ -84,7 +85,7 @@ void SubmitWatch::arm(bool watched, long firstNs) {
   gen_.fetch_add(1);
   armed_.store(true);
   if (parked_.exchange(false)) { uint64_t one = 1; if (write(wake_, &one, sizeof one) < 0) {} }
-  if (firstNs > 0 && firstNs < EVERY_NS) { setTimer(soon_, firstNs, firstNs); soonArmed_ = true; }
+  if (firstNs > 0 && firstNs < everyNs_.load()) { setTimer(soon_, firstNs, firstNs); soonArmed_ = true; }
 }
 
 void SubmitWatch::disarm(bool watched) {
@@ -133,7 +134,7 @@ void SubmitWatch::loop() {
     if (p[3].revents) return;
     if (p[2].revents) {
       drain(wake_);
-      if (!sampling) { sampling = true; quiet = 0; seenArmed = false; lastGen = gen_.load(); setTimer(tick_, EVERY_NS, EVERY_NS); }
+      if (!sampling) { sampling = true; quiet = 0; seenArmed = false; lastGen = gen_.load(); long every = everyNs_.load(); setTimer(tick_, every, every); }
     }
     if (p[1].revents) {
       drain(soon_);
@@ -147,7 +148,7 @@ void SubmitWatch::loop() {
     // Still the submission seen armed a whole period ago, by this thread's clock: a late sample (the thread ran late,
     // its next tick comes sooner) must not make a 4 ms submission look like a 5 ms one.
     long now = monotonicNs();
-    if (armed && seenArmed && gen == lastGen) { if (now - armedSince >= EVERY_NS) look(gen); }
+    if (armed && seenArmed && gen == lastGen) { if (now - armedSince >= everyNs_.load()) look(gen); }
     else if (armed) armedSince = now;
     quiet = armed || gen != lastGen ? 0 : quiet + 1;
     seenArmed = armed;

@@ -20,6 +20,8 @@ class SubmitWatch {
   void disarm(bool watched);
   /** Holds every signal but the watch's own from now until hold(false): the submissions in between skip their two mask changes. */
   void hold(bool on);
+  /** The sample period from the next time sampling starts (after a quiet spell, or the first submission): 5 ms until set. */
+  void setPeriod(long ns);
   /** Where the last armed submission was found asleep (its wchan), cleared by reading; empty if it never blocked. */
   std::string takeBlocked();
 
@@ -35,6 +37,7 @@ class SubmitWatch {
   std::atomic<unsigned> gen_{0};
   std::atomic<bool> armed_{false};
   std::atomic<bool> parked_{true};
+  std::atomic<long> everyNs_{5'000'000};
   bool soonArmed_ = false;
   bool held_ = false;
   std::mutex mu_;

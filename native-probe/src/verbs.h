@@ -17,6 +17,7 @@ Napi::Value JS_ringSubmit(const Napi::CallbackInfo& info);
 Napi::Value JS_ringReap(const Napi::CallbackInfo& info);
 Napi::Value JS_ringSubmitBlocked(const Napi::CallbackInfo& info);
 Napi::Value JS_holdSignals(const Napi::CallbackInfo& info);
+Napi::Value JS_watchPeriod(const Napi::CallbackInfo& info);
 Napi::Value JS_ringRegister(const Napi::CallbackInfo& info);
 Napi::Value JS_ringClose(const Napi::CallbackInfo& info);
 Napi::Value JS_alloc(const Napi::CallbackInfo& info);
