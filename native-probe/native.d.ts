@@ -29,7 +29,8 @@ export interface NativeProbe {
    * ringSetup). A submission found asleep in FUSE code (interruptible) is interrupted by a signal; ringSubmitBlocked()
    * then says where it slept.
    * watched=false leaves a sleeping submission alone (it then waits for whatever ends it: the step deadline); a number
-   * of ms looks that soon (and as often after) instead of after 5 ms, for a submission expected to sleep.
+   * of ms looks that soon (and as often after) instead of after the sample period (watchPeriod), for a submission
+   * expected to sleep.
    */
   ringSubmit(ring: number, sqe: Buffer, watched?: boolean | number): number;
   /**

@@ -12,9 +12,9 @@
 #include "ring.h"
 
 namespace {
-// A submission is looked at once it has lasted a whole sample period (by default 5 ms to 10 ms; see setPeriod): looking costs two /proc reads, so
-// only slow submissions pay it. Arming a timer per submission cost two timerfd_settime calls (a clock reprogramming
-// each, a VM exit here): 2.5 µs of a 6.7 µs NOP submission. A caller that expects a sleep (a device only this thread
+// A submission is looked at once it has lasted a whole sample period (5 ms to 10 ms unless setPeriod says otherwise):
+// looking costs two /proc reads, so only slow submissions pay it. Arming a timer per submission cost two
+// timerfd_settime calls (a clock reprogramming each, a VM exit here): 2.5 µs of a 6.7 µs NOP submission. A caller that expects a sleep (a device only this thread
 // could bind) asks for a sooner first look (arm's firstNs), which keeps a timer of its own.
 // After this many samples with no submission the thread sleeps until the next one (a quiet worker costs nothing).
 constexpr int QUIET_SAMPLES = 20;

@@ -1,6 +1,6 @@
-// Watches an io_uring_enter that does not return: a helper thread samples the submitter every 5 ms while submissions
-// come (and sleeps when none has come for a while); one found armed at two samples 5 ms apart has lasted that long,
-// and only then are its state and wchan read. Asleep in FUSE code means blocked, and it is interrupted with a signal
+// Watches an io_uring_enter that does not return: a helper thread samples the submitter every period (5 ms unless set)
+// while submissions come (and sleeps when none has come for a while); one found armed at two samples a period apart has
+// lasted that long, and only then are its state and wchan read. Asleep in FUSE code means blocked, and it is interrupted with a signal
 // whose handler does nothing (the command then completes with the wait's error). A submission armed costs no syscall.
 #pragma once
 #include <napi.h>
@@ -15,7 +15,7 @@ class SubmitWatch {
   SubmitWatch();
   ~SubmitWatch();
   /** Before io_uring_enter: every signal but the watch's own is held back (unless hold() already does), so a child's SIGCHLD cannot end a sleep. */
-  /** firstNs > 0: look first after that long (and as often after), not after the default 5 ms (a timer of its own). */
+  /** firstNs > 0: look first after that long (and as often after), not after the sample period (a timer of its own). */
   void arm(bool watched, long firstNs = 0);
   void disarm(bool watched);
   /** Holds every signal but the watch's own from now until hold(false): the submissions in between skip their two mask changes. */
