@@ -61,7 +61,7 @@ const UNBOUND_LOOK_MS = 0.2 * TIME_SCALE;
  * long. Stretched like the windows above: at 5 ms the watch of each worker in a TCG guest woke 200 times a second, and
  * the two watch threads took 4.4 % of the guest's CPU (perf in the guest: 7.3.4, R8, jobs 2).
  */
-export const WATCH_PERIOD_MS = 5 * TIME_SCALE;
+const WATCH_PERIOD_MS = 5 * TIME_SCALE;
 /** FUSE_URING_ENT_ZERO_COPY in ent_in_out.flags: the request's pages are in the entry's buffer-table slot, not copied. */
 const zeroCopied = (d: Delivered): boolean => (d.flags & FUSE_URING_ENT_ZERO_COPY$R8) !== 0n;
 
@@ -149,6 +149,8 @@ export class KernelConn {
 
   constructor(private readonly p: NativeProbe, readonly cfg: ConnConfig, private readonly env: ConnEnv, private readonly keepParam = false) {
     this.rev = revision(cfg.revision);
+    // Set where watched commands are submitted, so every process that runs a connection samples at the stretched period.
+    p.watchPeriod(WATCH_PERIOD_MS);
     this.memory = new Memory(p);
     this.fs = newFs(cfg.open_flags ?? FOPEN.FOPEN_DIRECT_IO);
   }

@@ -5,7 +5,7 @@ import { ERRNO } from '../../spec/errno.js';
 import { O_FLAG } from '../../spec/uapi/linux.js';
 import type { Command, ConnConfig, Event } from '../../spec/conn/commands.js';
 import { ClientPool } from './clients.js';
-import { KernelConn, WATCH_PERIOD_MS, type ConnEnv, type PhaseTime } from './conn.js';
+import { KernelConn, type ConnEnv, type PhaseTime } from './conn.js';
 import { ParamLock } from './paramLock.js';
 import { detectRevision, type Detection } from './detect.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
@@ -54,7 +54,6 @@ const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ id: 0, ok: false, fatal: probe }) + '\n'); process.exit(1); }
 const p = probe;
 p.setDeathSignal();
-p.watchPeriod(WATCH_PERIOD_MS);
 // Clients are forked now, before any ring or mount exists, and serve every case of this worker.
 const pool = new ClientPool(p, 4);
 const lock = (() => { try { return new ParamLock(p); } catch { return null; } })();

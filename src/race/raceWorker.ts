@@ -5,7 +5,6 @@ import { baseConfig } from '../../spec/scenarios/families.js';
 import { revision } from '../../spec/revisions.js';
 import type { RevisionId } from '../../spec/types.js';
 import { ClientPool } from '../kernel/clients.js';
-import { WATCH_PERIOD_MS } from '../kernel/conn.js';
 import { cpus, detectRevision } from '../kernel/detect.js';
 import { removeOwnMountDir, sweepDeadWorkers } from '../kernel/mountDirs.js';
 import { MountPoint } from '../kernel/mountPoint.js';
@@ -32,7 +31,6 @@ const probe = loadProbe();
 if (typeof probe === 'string') { process.stdout.write(toWire({ id: 0, ok: false, fatal: probe }) + '\n'); process.exit(1); }
 const p = probe;
 p.setDeathSignal();
-p.watchPeriod(WATCH_PERIOD_MS);
 // Clients are forked now, before any ring or mount exists: the scenarios' slots and the teardown's umount slot.
 const pool = new ClientPool(p, UMOUNT_SLOT + 1);
 const lock = (() => { try { return new ParamLock(p); } catch { return null; } })();
